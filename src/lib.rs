@@ -1,0 +1,11 @@
+//! archlens: look inside container images and say whether each will run on the
+//! platform it is deployed to, and if not, which file breaks it and how to fix the build.
+//!
+//! Data flows one way: reference -> [`source`] -> manifest/index ([`oci`]) -> chosen
+//! image -> layer scans ([`scan`], classifying files with [`detect`]) -> merged
+//! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
+
+pub mod detect;
+pub mod oci;
+pub mod scan;
+pub mod source;

@@ -1,0 +1,179 @@
+//! Parsing manifests, indexes and image configs from bytes, whatever their flavour
+//! (OCI or Docker schema2), into the `oci-spec` types.
+
+use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
+
+use super::media;
+use super::platform::{Arch, Platform};
+
+/// A parsed manifest document.
+#[derive(Debug, Clone)]
+pub enum Document {
+    Index(Box<ImageIndex>),
+    Image(Box<ImageManifest>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error(
+        "{what} is a Docker schema 1 manifest: a legacy format, not supported. Re-push the image with a current Docker or `skopeo copy --format v2s2` to convert it"
+    )]
+    Schema1 { what: String },
+    #[error("{what} is not valid JSON: {source}")]
+    Json {
+        what: String,
+        source: serde_json::Error,
+    },
+    #[error("{what} has media type {media_type:?}, which is not an image manifest or index")]
+    UnknownKind { what: String, media_type: String },
+    #[error("{what} is not a valid {kind}: {detail}")]
+    Invalid {
+        what: String,
+        kind: &'static str,
+        detail: String,
+    },
+}
+
+/// Parses a manifest or index. `media_type` is what the transport said (the HTTP
+/// `Content-Type` or the parent descriptor), if anything; the document's own
+/// `mediaType` field and its shape decide when that is missing. `what` names the
+/// document in errors (a digest or a file).
+pub fn parse_document(
+    bytes: &[u8],
+    media_type: Option<&str>,
+    what: &str,
+) -> Result<Document, ManifestError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|source| ManifestError::Json {
+            what: what.to_string(),
+            source,
+        })?;
+    let declared = value.get("mediaType").and_then(|m| m.as_str());
+    let schema_version = value.get("schemaVersion").and_then(|v| v.as_u64());
+    let kind = media_type
+        .filter(|m| !m.is_empty() && *m != "application/json")
+        .or(declared)
+        .map(str::to_string);
+    let is_schema1 = schema_version == Some(1)
+        || kind.as_deref().is_some_and(media::is_schema1)
+        || value.get("fsLayers").is_some();
+    if is_schema1 {
+        return Err(ManifestError::Schema1 {
+            what: what.to_string(),
+        });
+    }
+    let looks_index = value.get("manifests").is_some();
+    let looks_image = value.get("layers").is_some() || value.get("config").is_some();
+    let index = match kind.as_deref() {
+        Some(m) if media::is_index(m) => true,
+        Some(media::OCI_MANIFEST) | Some(media::DOCKER_MANIFEST) => false,
+        Some(m) if looks_index == looks_image => {
+            return Err(ManifestError::UnknownKind {
+                what: what.to_string(),
+                media_type: m.to_string(),
+            });
+        }
+        _ => looks_index,
+    };
+    let invalid = |kind: &'static str, e: serde_json::Error| ManifestError::Invalid {
+        what: what.to_string(),
+        kind,
+        detail: e.to_string(),
+    };
+    if index {
+        serde_json::from_value(value)
+            .map(|i| Document::Index(Box::new(i)))
+            .map_err(|e| invalid("image index", e))
+    } else {
+        serde_json::from_value(value)
+            .map(|m| Document::Image(Box::new(m)))
+            .map_err(|e| invalid("image manifest", e))
+    }
+}
+
+/// Parses an image config (OCI or Docker, which share the fields archlens reads).
+pub fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfiguration, ManifestError> {
+    serde_json::from_slice(bytes).map_err(|e| ManifestError::Invalid {
+        what: what.to_string(),
+        kind: "image config",
+        detail: e.to_string(),
+    })
+}
+
+/// The platform an index entry declares, normalised.
+pub fn descriptor_platform(d: &Descriptor) -> Option<Platform> {
+    let p = d.platform().as_ref()?;
+    Some(Platform::new(
+        &p.os().to_string(),
+        Arch::new(&p.architecture().to_string(), p.variant().as_deref()),
+    ))
+}
+
+/// The platform a config declares, normalised.
+pub fn config_platform(c: &ImageConfiguration) -> Platform {
+    Platform::new(
+        &c.os().to_string(),
+        Arch::new(&c.architecture().to_string(), c.variant().as_deref()),
+    )
+}
+
+/// What an index entry is, going by BuildKit's and the referrers API's conventions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    Image,
+    Attestation,
+    Other,
+}
+
+/// Classifies an index entry and, for an attestation, returns its subject digest.
+pub fn entry_kind(d: &Descriptor) -> (EntryKind, Option<String>) {
+    let ann = d.annotations().as_ref();
+    let get = |k: &str| ann.and_then(|a| a.get(k)).cloned();
+    if get("vnd.docker.reference.type").as_deref() == Some("attestation-manifest") {
+        return (EntryKind::Attestation, get("vnd.docker.reference.digest"));
+    }
+    if d.artifact_type().is_some() {
+        return (EntryKind::Other, None);
+    }
+    let mt = d.media_type().to_string();
+    if mt == media::OCI_MANIFEST || mt == media::DOCKER_MANIFEST || media::is_index(&mt) {
+        if let Some(p) = descriptor_platform(d)
+            && p.os == "unknown"
+            && p.arch.name == "unknown"
+        {
+            return (EntryKind::Other, None);
+        }
+        (EntryKind::Image, None)
+    } else {
+        (EntryKind::Other, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema1_is_refused_with_advice() {
+        let doc = br#"{"schemaVersion":1,"name":"x","tag":"y","fsLayers":[]}"#;
+        let err = parse_document(doc, None, "sha256:abc").unwrap_err();
+        assert!(err.to_string().contains("legacy format, not supported"));
+    }
+
+    #[test]
+    fn garbage_names_the_document() {
+        let err = parse_document(b"{nope", None, "index.json").unwrap_err();
+        assert!(err.to_string().starts_with("index.json is not valid JSON"));
+    }
+
+    #[test]
+    fn docker_manifest_list_parses_as_index() {
+        let doc = br#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","digest":"sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","size":7,"platform":{"architecture":"arm","os":"linux","variant":"v7"}}]}"#;
+        let Document::Index(i) = parse_document(doc, None, "x").unwrap() else {
+            panic!("not an index")
+        };
+        let p = descriptor_platform(&i.manifests()[0]).unwrap();
+        assert_eq!(p.to_string(), "linux/arm/v7");
+    }
+}

@@ -1,0 +1,87 @@
+//! Streaming layer scans and the merged filesystem built from them.
+//!
+//! A layer blob is read once, front to back: decompressed (gzip, zstd or none, sniffed),
+//! walked as a tar, each regular file offered to [`crate::detect::classify`]. The result
+//! is a [`LayerScan`]; [`MergedFs`] stacks those in order, applying whiteouts, so that
+//! every path knows which layer added, changed or deleted it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::Artifact;
+use crate::oci::Digest;
+
+/// What a tar entry is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "target", rename_all = "kebab-case")]
+pub enum EntryKind {
+    File,
+    Dir,
+    /// A symbolic link and its target as written in the tar (relative or absolute).
+    Symlink(String),
+    /// A hard link to another path (absolute, normalised) in the same or an earlier layer.
+    Hardlink(String),
+    /// Devices, fifos and the like.
+    Other,
+}
+
+/// One entry of a layer's tar, with its path absolute and normalised (`/usr/bin/env`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub path: String,
+    pub kind: EntryKind,
+    pub size: u64,
+    pub mode: u32,
+}
+
+/// Everything learned from one layer blob.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LayerScan {
+    /// Entries in tar order, whiteout markers excluded.
+    pub entries: Vec<Entry>,
+    /// Paths deleted by `.wh.NAME` markers (the deleted path, not the marker).
+    pub whiteouts: Vec<String>,
+    /// Directories made opaque by `.wh..wh..opq`.
+    pub opaque_dirs: Vec<String>,
+    /// Artefacts found in this layer's files.
+    pub artifacts: Vec<Artifact>,
+    /// Non-fatal problems (a truncated tail, an unreadable file), for people.
+    pub warnings: Vec<String>,
+    /// Bytes of tar after decompression.
+    pub uncompressed_size: u64,
+}
+
+/// How a path came to be in the merged filesystem, per layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// A path in the merged filesystem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The entry as the last layer that wrote it left it.
+    pub entry: Entry,
+    /// Index (into the image's layers) of the layer that last wrote it.
+    pub layer: usize,
+    /// Every layer that touched this path, in order.
+    pub history: Vec<(usize, Change)>,
+}
+
+/// The filesystem a container would see: all layers stacked, whiteouts applied.
+#[derive(Debug, Clone, Default)]
+pub struct MergedFs {
+    /// Layer digests in order, so a node's `layer` index can be named.
+    pub layers: Vec<Digest>,
+    /// Live paths.
+    pub nodes: BTreeMap<String, Node>,
+    /// Paths that existed in some layer and were deleted later, with the deleting layer.
+    pub deleted: BTreeMap<String, usize>,
+    /// Artefacts of live files only (an artefact whose file was deleted or overwritten later
+    /// is dropped), with the index of the layer that holds it.
+    pub artifacts: Vec<(usize, Artifact)>,
+}
