@@ -5,7 +5,12 @@
 //! image -> layer scans ([`scan`], classifying files with [`detect`]) -> merged
 //! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
 
+pub mod analyze;
+pub mod check;
 pub mod detect;
 pub mod oci;
+pub mod report;
 pub mod scan;
 pub mod source;
+pub mod text;
+pub mod verdict;

@@ -1,1 +1,261 @@
-fn main() {}
+//! The `archlens` command: parse arguments, run, map the outcome to an exit status.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use archlens::analyze::{self, Progress};
+use archlens::report::{self, Colors, Inspection};
+use archlens::{check, source, verdict};
+
+#[derive(Parser)]
+#[command(
+    name = "archlens",
+    version,
+    about = "Will this container image run on the platform you deploy it to?",
+    long_about = "Looks inside container images (OCI layouts, archives, registries, Amazon ECR) and says whether each will run on App Runner, Fargate, Lambda, Graviton or any os/arch, which file breaks it, what the runtime will print, and the build command that fixes it."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every image in a reference and every native artefact in it.
+    Inspect {
+        /// oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG]
+        image: String,
+        /// Only the image for this platform (e.g. linux/arm64).
+        #[arg(long)]
+        platform: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Say whether the image runs on each target, and why not.
+    Check {
+        image: String,
+        /// A profile (`archlens targets`) or a platform like linux/arm/v7; repeat for several.
+        /// Default: every built-in profile.
+        #[arg(long = "target", short = 't')]
+        targets: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the built-in deploy targets and where their facts come from.
+    Targets {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Exit statuses: 0 nothing fails, 1 a target fails, 2 the image could not be analysed.
+const EXIT_FAIL: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`archlens inspect ... | head`) is not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let msg = format!("{e:#}");
+            eprintln!("archlens: {}", archlens::text::sanitize(&msg));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Targets { format } => {
+            let all = verdict::target::builtin();
+            match format {
+                Format::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&all)?))?,
+                Format::Text => emit(&report::targets_text(&all, &Colors::for_stdout()))?,
+            }
+            Ok(0)
+        }
+        Command::Check {
+            image,
+            targets,
+            format,
+            strict,
+        } => {
+            let targets = if targets.is_empty() {
+                verdict::target::builtin()
+            } else {
+                targets
+                    .iter()
+                    .map(|t| verdict::target::lookup(t))
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            let src = source::open(&image).with_context(|| format!("cannot open {image}"))?;
+            let root = analyze::load_root(src.as_ref())?;
+            let progress = Progress::default();
+            let run = with_progress(&progress, || {
+                check::check(src.as_ref(), &image, root, &targets, None, &progress)
+            });
+            match format {
+                Format::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&report::check_json(
+                        &image,
+                        &run.root,
+                        &run.results
+                    ))?
+                ))?,
+                Format::Text => emit(&report::check_text(
+                    &image,
+                    &run.root,
+                    &run.results,
+                    &Colors::for_stdout(),
+                ))?,
+            }
+            if let Some((d, e)) = run.unreadable() {
+                eprintln!(
+                    "archlens: image {d} could not be analysed: {}",
+                    archlens::text::sanitize(e)
+                );
+                return Ok(EXIT_ERROR);
+            }
+            let fails = run
+                .results
+                .iter()
+                .any(|r| r.verdict == verdict::Verdict::Fail);
+            let warns = run
+                .results
+                .iter()
+                .any(|r| r.verdict == verdict::Verdict::Warn);
+            Ok(if fails || (strict && warns) {
+                EXIT_FAIL
+            } else {
+                0
+            })
+        }
+        Command::Inspect {
+            image,
+            platform,
+            format,
+        } => {
+            let want: Option<archlens::oci::Platform> =
+                platform.as_deref().map(str::parse).transpose()?;
+            let src = source::open(&image).with_context(|| format!("cannot open {image}"))?;
+            let root = analyze::load_root(src.as_ref())?;
+            let entries: Vec<_> = root
+                .images()
+                .filter(|e| match (&want, &e.platform) {
+                    (Some(w), Some(p)) => w == p,
+                    (Some(_), None) => !root.is_index,
+                    (None, _) => true,
+                })
+                .collect();
+            if entries.is_empty() {
+                anyhow::bail!(
+                    "{image} has no image for {}; it offers: {}",
+                    platform.unwrap_or_default(),
+                    root.images()
+                        .filter_map(|e| e.platform.as_ref().map(|p| p.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let progress = Progress::default();
+            let analysed: Vec<_> = with_progress(&progress, || {
+                entries
+                    .iter()
+                    .map(|e| {
+                        analyze::analyze_image(
+                            src.as_ref(),
+                            &e.digest,
+                            Some(&e.media_type),
+                            None,
+                            &progress,
+                        )
+                        .map_err(|err| err.to_string())
+                    })
+                    .collect()
+            });
+            let ins = Inspection {
+                reference: &image,
+                root: &root,
+                images: entries
+                    .iter()
+                    .zip(&analysed)
+                    .map(|(e, r)| (*e, r.as_ref().map_err(|s| s.as_str())))
+                    .collect(),
+            };
+            match format {
+                Format::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&report::inspect_json(&ins))?
+                ))?,
+                Format::Text => emit(&report::inspect_text(&ins, &Colors::for_stdout()))?,
+            }
+            Ok(if analysed.iter().any(|r| r.is_err()) {
+                EXIT_ERROR
+            } else {
+                0
+            })
+        }
+    }
+}
+
+fn emit(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Runs `work`, showing layer and byte counts on stderr while it runs if stderr is a terminal.
+fn with_progress<T>(progress: &Progress, work: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut shown = false;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(150));
+                let total = progress.layers_total.load(Ordering::Relaxed);
+                if total == 0 {
+                    continue;
+                }
+                shown = true;
+                eprint!(
+                    "\r\x1b[2Kreading layers {}/{}  {} of {}",
+                    progress.layers_done.load(Ordering::Relaxed),
+                    total,
+                    archlens::text::human_size(progress.bytes_read.load(Ordering::Relaxed)),
+                    archlens::text::human_size(progress.bytes_total.load(Ordering::Relaxed)),
+                );
+            }
+            if shown {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        let r = work();
+        done.store(true, Ordering::Relaxed);
+        r
+    })
+}

@@ -58,3 +58,10 @@ pub trait ImageSource: Send + Sync {
     /// at the end if they do not match. `size` is the descriptor's size.
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError>;
 }
+
+/// Opens a reference (interim: replaced by the scan branch's transport parser).
+pub fn open(reference: &str) -> Result<Box<dyn ImageSource>, SourceError> {
+    Err(SourceError::Reference(format!(
+        "{reference}: no source can open this yet"
+    )))
+}

@@ -1,0 +1,298 @@
+//! Text output for people: a summary table first, then the reasons and fixes.
+//! Every string that came from an image passes through [`sanitize`].
+
+use std::fmt::Write as _;
+
+use super::{Colors, Inspection};
+use crate::analyze::Root;
+use crate::detect::Kind;
+use crate::oci::manifest::EntryKind;
+use crate::text::{human_size, sanitize};
+use crate::verdict::{Severity, Target, TargetResult, Verdict};
+
+fn verdict_word(c: &Colors, v: Verdict) -> String {
+    match v {
+        Verdict::Pass => c.green("PASS"),
+        Verdict::Warn => c.yellow("WARN"),
+        Verdict::Fail => c.red("FAIL"),
+    }
+}
+
+fn root_line(root: &Root) -> String {
+    if root.is_index {
+        let plats: Vec<String> = root
+            .images()
+            .map(|e| {
+                e.platform
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "?".into())
+            })
+            .collect();
+        let att = root
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Attestation)
+            .count();
+        format!(
+            "index of {} image{} ({}){}",
+            plats.len(),
+            if plats.len() == 1 { "" } else { "s" },
+            plats.join(", "),
+            if att > 0 {
+                format!(" + {att} attestation{}", if att == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        "single image (runtimes run it whatever its label says)".into()
+    }
+}
+
+/// `check` for people.
+pub fn check_text(reference: &str, root: &Root, results: &[TargetResult], c: &Colors) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        c.bold(&sanitize(reference)),
+        c.dim(&root.digest.to_string())
+    );
+    let _ = writeln!(out, "{}\n", root_line(root));
+    let w = results
+        .iter()
+        .map(|r| r.target.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(out, "{:<w$}  {:<14} VERDICT", "TARGET", "PLATFORM");
+    for r in results {
+        let why = r
+            .predicted_error
+            .clone()
+            .or_else(|| {
+                r.findings
+                    .iter()
+                    .find(|f| f.severity >= Severity::Warning)
+                    .map(|f| f.message.clone())
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:<w$}  {:<14} {}  {}",
+            sanitize(&r.target),
+            r.platform.to_string(),
+            verdict_word(c, r.verdict),
+            sanitize(&why)
+        );
+    }
+    for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
+        let _ = writeln!(
+            out,
+            "\n{} {} on {}",
+            verdict_word(c, r.verdict),
+            c.bold(&sanitize(&r.target)),
+            r.platform
+        );
+        if let Some(img) = &r.image {
+            let _ = writeln!(
+                out,
+                "  runs image {}{}",
+                img.digest.short(),
+                img.platform
+                    .as_ref()
+                    .map(|p| format!(" (labelled {p})"))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(e) = &r.predicted_error {
+            let _ = writeln!(out, "  the runtime will print: {}", c.red(&sanitize(e)));
+        }
+        for f in r.findings.iter().filter(|f| f.severity > Severity::Info) {
+            let mark = match f.severity {
+                Severity::Error => c.red("error"),
+                Severity::Warning => c.yellow("warning"),
+                Severity::Info => "info".into(),
+            };
+            let _ = writeln!(
+                out,
+                "  {mark} [{}] {}",
+                f.code.as_str(),
+                sanitize(&f.message)
+            );
+            if let Some(p) = &f.path {
+                let _ = writeln!(
+                    out,
+                    "    path:  {}{}",
+                    sanitize(p),
+                    f.layer
+                        .as_ref()
+                        .map(|l| format!("  (layer {})", l.short()))
+                        .unwrap_or_default()
+                );
+            }
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(out, "    fix:   {}", sanitize(fix));
+            }
+        }
+    }
+    out
+}
+
+/// `inspect` for people.
+pub fn inspect_text(ins: &Inspection, c: &Colors) -> String {
+    let mut out = String::new();
+    let root = ins.root;
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        c.bold(&sanitize(ins.reference)),
+        c.dim(&root.digest.to_string())
+    );
+    let _ = writeln!(out, "{}  {}", root_line(root), c.dim(&root.media_type));
+    if root.is_index {
+        let _ = writeln!(out, "\nMANIFESTS");
+        for e in &root.entries {
+            let what = match e.kind {
+                EntryKind::Image => String::new(),
+                EntryKind::Attestation => format!(
+                    "attestation of {}",
+                    e.subject
+                        .as_deref()
+                        .map(|s| &s[..s.len().min(19)])
+                        .unwrap_or("?")
+                ),
+                EntryKind::Other => "other artifact".into(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<16} {}  {}",
+                e.platform
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                e.digest.short(),
+                what
+            );
+        }
+    }
+    for (entry, img) in &ins.images {
+        let _ = writeln!(
+            out,
+            "\n{} {}  {}",
+            c.bold("IMAGE"),
+            entry.digest.short(),
+            entry
+                .platform
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        );
+        let img = match img {
+            Ok(i) => i,
+            Err(e) => {
+                let _ = writeln!(out, "  {} {}", c.red("error:"), sanitize(e));
+                continue;
+            }
+        };
+        let cfg = &img.config;
+        let _ = writeln!(out, "  config platform  {}", cfg.platform);
+        let _ = writeln!(
+            out,
+            "  entrypoint       {}",
+            sanitize(&format!("{:?}", cfg.entrypoint.clone().unwrap_or_default()))
+        );
+        let _ = writeln!(
+            out,
+            "  cmd              {}",
+            sanitize(&format!("{:?}", cfg.cmd.clone().unwrap_or_default()))
+        );
+        if let Some(w) = &cfg.workdir {
+            let _ = writeln!(out, "  workdir          {}", sanitize(w));
+        }
+        let _ = writeln!(out, "  LAYERS");
+        for (i, l) in img.layers.iter().enumerate() {
+            let natives = img.fs.artifacts.iter().filter(|(li, _)| *li == i).count();
+            let _ = writeln!(
+                out,
+                "  {:>2}  {}  {:>9}  {:>6} files  {:>4} native  {}",
+                i + 1,
+                l.digest.short(),
+                human_size(l.size),
+                l.scan.entries.len(),
+                natives,
+                sanitize(
+                    &l.created_by
+                        .clone()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(60)
+                        .collect::<String>()
+                )
+            );
+            for w in &l.scan.warnings {
+                let _ = writeln!(out, "      {} {}", c.yellow("warning:"), sanitize(w));
+            }
+        }
+        let _ = writeln!(out, "  ARTIFACTS");
+        let _ = writeln!(out, "  {:<10} {:<17} {:<6} PATH", "ARCH", "KIND", "LIBC");
+        for (_, a) in &img.fs.artifacts {
+            if a.kind == Kind::Script {
+                continue;
+            }
+            let kind = serde_json::to_value(a.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let libc = a
+                .libc
+                .and_then(|l| serde_json::to_value(l).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<17} {:<6} {}",
+                a.arch
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                kind,
+                libc,
+                sanitize(&a.path)
+            );
+        }
+    }
+    out
+}
+
+/// `targets` for people.
+pub fn targets_text(targets: &[Target], c: &Colors) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:<12} {:<7} DESCRIPTION",
+        "TARGET", "PLATFORM", "INDEX"
+    );
+    for t in targets {
+        let _ = writeln!(
+            out,
+            "{} {:<12} {:<7} {}",
+            c.bold(&format!("{:<14}", t.name)),
+            t.platform.to_string(),
+            if t.accepts_index { "yes" } else { "no" },
+            t.title
+        );
+        let _ = writeln!(
+            out,
+            "{:<14} {}",
+            "",
+            c.dim(&format!("source: {}", t.source))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nAny OS/ARCH[/VARIANT] is a target too, e.g. --target linux/arm/v7 or --target linux/s390x."
+    );
+    out
+}

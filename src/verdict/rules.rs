@@ -1,0 +1,791 @@
+//! The content rules: what starts (entrypoint, its interpreter chain), whether it can run
+//! on the target's CPU, and whether native modules and other binaries match.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::analyze::Image;
+use crate::detect::{Artifact, Details, Kind};
+use crate::oci::{Arch, Digest, Platform};
+
+use super::{Code, Finding, Runtime, Severity, Target};
+
+/// How many script interpreters are followed (`#!/usr/bin/env node` -> node) before giving up.
+const MAX_EXEC_DEPTH: usize = 4;
+
+/// Artefacts of an image indexed by path, for the rules.
+struct Index<'a> {
+    image: &'a Image,
+    by_path: HashMap<&'a str, Vec<(usize, &'a Artifact)>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(image: &'a Image) -> Index<'a> {
+        let mut by_path: HashMap<&str, Vec<(usize, &Artifact)>> = HashMap::new();
+        for (layer, a) in &image.fs.artifacts {
+            by_path
+                .entry(a.path.as_str())
+                .or_default()
+                .push((*layer, a));
+        }
+        Index { image, by_path }
+    }
+
+    fn layer(&self, i: usize) -> Option<Digest> {
+        self.image.fs.layers.get(i).cloned()
+    }
+
+    /// The artefact that describes the file itself (not one found inside it).
+    fn primary(&self, path: &str) -> Option<(usize, &'a Artifact)> {
+        self.by_path
+            .get(path)?
+            .iter()
+            .copied()
+            .find(|(_, a)| a.container.is_none())
+    }
+
+    /// The layer that last wrote `path`.
+    fn layer_of(&self, path: &str) -> Option<Digest> {
+        self.image.fs.get(path).and_then(|n| self.layer(n.layer))
+    }
+}
+
+/// Whether an artefact built for `arch` runs on the target.
+fn runs_on(target: &Target, arch: &Arch) -> bool {
+    target
+        .platform
+        .rank(&Platform::new(&target.platform.os, arch.clone()))
+        .is_some()
+}
+
+/// Whether a host of `host` runs `arch` at all (for the mislabel check).
+fn same_cpu(declared: &Arch, content: &Arch) -> bool {
+    declared.name == content.name
+}
+
+/// The content rules for the image a target would run.
+pub fn evaluate_image(
+    reference: &str,
+    target: &Target,
+    index_platform: Option<&Platform>,
+    platforms: &[String],
+    image: &Image,
+) -> Vec<Finding> {
+    let idx = Index::new(image);
+    let mut findings = Vec::new();
+    let entry_arch = check_entrypoint(reference, target, platforms, &idx, &mut findings);
+    check_modules(target, &idx, &mut findings);
+    check_foreign(
+        target,
+        &idx,
+        entry_arch.as_ref().map(|(p, _)| p.as_str()),
+        &mut findings,
+    );
+    check_label(
+        target,
+        index_platform,
+        image,
+        &idx,
+        entry_arch.as_ref(),
+        &mut findings,
+    );
+    findings
+}
+
+fn exec_error(target: &Target, path: &str, reason: &str) -> String {
+    match target.runtime {
+        Runtime::Lambda => format!("Runtime.InvalidEntrypoint: fork/exec {path}: {reason}"),
+        _ => format!("exec {path}: {reason}"),
+    }
+}
+
+/// Finds the command the runtime starts and follows it through scripts to a binary.
+/// Returns the path and arch of the binary that would finally run, if known.
+fn check_entrypoint(
+    reference: &str,
+    target: &Target,
+    platforms: &[String],
+    idx: &Index,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, Arch)> {
+    let cfg = &idx.image.config;
+    let mut argv: Vec<String> = cfg.entrypoint.clone().unwrap_or_default();
+    argv.extend(cfg.cmd.clone().unwrap_or_default());
+    let Some(argv0) = argv.first().cloned().filter(|a| !a.is_empty()) else {
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: Code::EntrypointNotFound,
+            path: None,
+            layer: None,
+            message:
+                "the image config has no ENTRYPOINT and no CMD: the runtime has nothing to start"
+                    .into(),
+            fix: Some("add ENTRYPOINT [\"/path/to/binary\"] to the Dockerfile".into()),
+            predicted_error: Some("no command specified".into()),
+        });
+        return None;
+    };
+    let Some(path) = look_path(idx, &argv0) else {
+        let predicted = if argv0.contains('/') {
+            exec_error(
+                target,
+                &absolute(cfg.workdir.as_deref(), &argv0),
+                "no such file or directory",
+            )
+        } else {
+            format!("exec: \"{argv0}\": executable file not found in $PATH")
+        };
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: Code::EntrypointNotFound,
+            path: Some(absolute(cfg.workdir.as_deref(), &argv0)),
+            layer: None,
+            message: format!(
+                "the entrypoint {argv0:?} is not in the image (searched {})",
+                if argv0.contains('/') {
+                    "that path".to_string()
+                } else {
+                    format!("PATH={}", cfg.path_var())
+                }
+            ),
+            fix: Some("copy the binary into the image or correct ENTRYPOINT/CMD".into()),
+            predicted_error: Some(predicted),
+        });
+        return None;
+    };
+    follow_exec(reference, target, platforms, idx, &path, &path, 0, findings)
+}
+
+/// Checks that `path` can be executed on the target; `shown` is the path the runtime names
+/// in its error (the entrypoint, even when the failure is in its interpreter).
+#[allow(clippy::too_many_arguments)]
+fn follow_exec(
+    reference: &str,
+    target: &Target,
+    platforms: &[String],
+    idx: &Index,
+    path: &str,
+    shown: &str,
+    depth: usize,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, Arch)> {
+    let real = match idx.image.fs.resolve(path) {
+        Ok((real, _)) => real,
+        Err(e) => {
+            findings.push(Finding {
+                severity: Severity::Error,
+                code: if depth == 0 {
+                    Code::EntrypointNotFound
+                } else {
+                    Code::InterpreterMissing
+                },
+                path: Some(path.to_string()),
+                layer: idx.layer_of(path),
+                message: format!("{path} cannot be resolved in the image: {e}"),
+                fix: None,
+                predicted_error: Some(exec_error(target, shown, "no such file or directory")),
+            });
+            return None;
+        }
+    };
+    let layer = idx.layer_of(&real);
+    let via = if real != path {
+        format!(" (a link to {real})")
+    } else {
+        String::new()
+    };
+    let role = if depth == 0 {
+        "the entrypoint".to_string()
+    } else {
+        format!("the interpreter of {shown}")
+    };
+    let Some((ai, art)) = idx.primary(&real) else {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: Code::EntrypointNotExecutable,
+            path: Some(path.to_string()),
+            layer,
+            message: format!(
+                "{role} {path}{via} is neither a recognised binary nor a script with #!: the kernel may refuse it"
+            ),
+            fix: None,
+            predicted_error: Some(exec_error(target, shown, "exec format error")),
+        });
+        return None;
+    };
+    let layer = idx.layer(ai).or(layer);
+    match (&art.kind, &art.details) {
+        (Kind::Script, Details::Script(s)) => {
+            if depth >= MAX_EXEC_DEPTH {
+                return None;
+            }
+            let (interp, what) = if s.interpreter.ends_with("/env") {
+                let prog = s.args.iter().find(|a| !a.starts_with('-')).cloned();
+                match prog {
+                    Some(p) => match look_path(idx, &p) {
+                        Some(found) => (found, format!("{} (via {})", p, s.interpreter)),
+                        None => {
+                            findings.push(Finding {
+                                severity: Severity::Error,
+                                code: Code::InterpreterMissing,
+                                path: Some(real.clone()),
+                                layer,
+                                message: format!(
+                                    "{role} {real} starts with #!{} {p}, but {p} is not on the image's PATH",
+                                    s.interpreter
+                                ),
+                                fix: Some(format!("install {p} in the image or change the #! line")),
+                                predicted_error: Some(format!(
+                                    "{}: '{p}': No such file or directory",
+                                    s.interpreter
+                                )),
+                            });
+                            return None;
+                        }
+                    },
+                    None => (s.interpreter.clone(), s.interpreter.clone()),
+                }
+            } else {
+                (s.interpreter.clone(), s.interpreter.clone())
+            };
+            if idx.image.fs.resolve(&interp).is_err() {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: Code::InterpreterMissing,
+                    path: Some(real.clone()),
+                    layer,
+                    message: format!("{role} {real} needs {what}, which is not in the image"),
+                    fix: Some(format!(
+                        "install {interp} in the image or change the #! line"
+                    )),
+                    predicted_error: Some(exec_error(target, shown, "no such file or directory")),
+                });
+                return None;
+            }
+            follow_exec(
+                reference,
+                target,
+                platforms,
+                idx,
+                &interp,
+                shown,
+                depth + 1,
+                findings,
+            )
+        }
+        (Kind::MachO | Kind::Pe, _) => {
+            let os = if art.kind == Kind::MachO {
+                "macOS (Mach-O)"
+            } else {
+                "Windows (PE)"
+            };
+            findings.push(Finding {
+                severity: Severity::Error,
+                code: Code::EntrypointArchMismatch,
+                path: Some(real.clone()),
+                layer,
+                message: format!("{role} {path}{via} is a {os} binary: Linux cannot execute it"),
+                fix: Some(format!(
+                    "build it for Linux inside the image build: {}",
+                    multiarch_fix(target, platforms, reference)
+                )),
+                predicted_error: Some(exec_error(target, shown, "exec format error")),
+            });
+            None
+        }
+        _ => {
+            let arch = art.arch.clone()?;
+            if !runs_on(target, &arch) {
+                let go_hint = match &art.details {
+                    Details::Go { .. } => format!(
+                        " (a Go binary: build with GOOS=linux GOARCH={} CGO_ENABLED=0, or `FROM --platform=$BUILDPLATFORM` with GOARCH=$TARGETARCH)",
+                        target.platform.arch.name
+                    ),
+                    _ => String::new(),
+                };
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: Code::EntrypointArchMismatch,
+                    path: Some(real.clone()),
+                    layer,
+                    message: format!(
+                        "{role} {path}{via} is built for {arch}; {} runs {}{go_hint}",
+                        target.title, target.platform
+                    ),
+                    fix: Some(if target.accepts_index {
+                        multiarch_fix(target, platforms, reference)
+                    } else {
+                        single_platform_fix(target, reference)
+                    }),
+                    predicted_error: Some(exec_error(target, shown, "exec format error")),
+                });
+                return Some((real, arch));
+            }
+            if let Some(interp) = &art.interpreter
+                && idx.image.fs.resolve(interp).is_err()
+            {
+                let libc = match art.libc {
+                    Some(crate::detect::Libc::Glibc) => "glibc",
+                    Some(crate::detect::Libc::Musl) => "musl",
+                    _ => "a C library",
+                };
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: Code::InterpreterMissing,
+                    path: Some(real.clone()),
+                    layer,
+                    message: format!(
+                        "{role} {path}{via} is linked against {libc} and needs the loader {interp}, which is not in the image (the file exists, yet the kernel reports it missing)"
+                    ),
+                    fix: Some(match art.libc {
+                        Some(crate::detect::Libc::Glibc) => "use a glibc base image (e.g. debian:bookworm-slim), or build a static or musl binary (Go: CGO_ENABLED=0; Rust: --target x86_64-unknown-linux-musl)".to_string(),
+                        Some(crate::detect::Libc::Musl) => "use a musl base image (alpine), or build against glibc / statically".to_string(),
+                        _ => format!("add {interp} to the image or link the binary statically"),
+                    }),
+                    predicted_error: Some(exec_error(target, shown, "no such file or directory")),
+                });
+            }
+            Some((real, arch))
+        }
+    }
+}
+
+/// Resolves a command name as runc does: a name with a slash is a path (relative to the
+/// working directory), anything else is searched on the image's PATH.
+fn look_path(idx: &Index, name: &str) -> Option<String> {
+    let cfg = &idx.image.config;
+    if name.contains('/') {
+        let p = absolute(cfg.workdir.as_deref(), name);
+        return idx.image.fs.resolve(&p).ok().map(|_| p);
+    }
+    cfg.path_var()
+        .split(':')
+        .filter(|d| d.starts_with('/'))
+        .map(|d| format!("{}/{}", d.trim_end_matches('/'), name))
+        .find(|p| {
+            idx.image.fs.resolve(p).is_ok_and(|(_, n)| {
+                matches!(
+                    n.entry.kind,
+                    crate::scan::EntryKind::File | crate::scan::EntryKind::Hardlink(_)
+                )
+            })
+        })
+}
+
+fn absolute(workdir: Option<&str>, p: &str) -> String {
+    if p.starts_with('/') {
+        return p.to_string();
+    }
+    let base = workdir.unwrap_or("/").trim_end_matches('/');
+    let rel = p.trim_start_matches("./");
+    format!("{base}/{rel}")
+}
+
+/// Native modules loaded by interpreters: Python extensions, Node addons, JNI libraries.
+/// A module counts as broken only when no variant of it fits the target (packages often
+/// ship one file per architecture side by side).
+fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
+    // Group variants of the same module: key -> (runs?, first foreign artefact, count).
+    struct Group<'a> {
+        ok: bool,
+        bad: Vec<(usize, &'a Artifact)>,
+    }
+    let mut groups: BTreeMap<(u8, String), Group> = BTreeMap::new();
+    let mut wrong_packages: Vec<String> = Vec::new();
+    for (layer, a) in &idx.image.fs.artifacts {
+        if a.kind == Kind::NodePackage
+            && let Details::NodePackage(p) = &a.details
+            && !node_package_fits(target, p)
+        {
+            let dir = a.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            wrong_packages.push(format!("{dir}/"));
+            findings.push(Finding {
+                severity: Severity::Error,
+                code: Code::NativeModuleArchMismatch,
+                path: Some(a.path.clone()),
+                layer: idx.layer(*layer),
+                message: format!(
+                    "the installed npm package {} is for os {:?} cpu {:?}{}; {} needs linux/{}: its native addon will not load",
+                    p.name.as_deref().unwrap_or(dir),
+                    p.os,
+                    p.cpu,
+                    if p.libc.is_empty() { String::new() } else { format!(" libc {:?}", p.libc) },
+                    target.title,
+                    node_cpu(&target.platform.arch)
+                ),
+                fix: Some(node_fix(target)),
+                predicted_error: Some(format!(
+                    "Error: Cannot find native binding (the package for linux-{} is not installed)",
+                    node_cpu(&target.platform.arch)
+                )),
+            });
+        }
+    }
+    for (layer, a) in &idx.image.fs.artifacts {
+        let (order, key) = match a.kind {
+            Kind::PythonExtension => (0, python_group(&a.path)),
+            Kind::NodeAddon => {
+                if wrong_packages
+                    .iter()
+                    .any(|d| a.path.starts_with(d.as_str()))
+                {
+                    continue;
+                }
+                (1, node_group(&a.path))
+            }
+            Kind::JniLibrary => (2, jni_group(a)),
+            _ => continue,
+        };
+        let fits = match (&a.kind, &a.arch) {
+            (_, Some(arch)) => {
+                runs_on(target, arch) && !matches!(a.details, Details::MachO(_) | Details::Pe(_))
+            }
+            (_, None) => false,
+        };
+        let g = groups.entry((order, key)).or_insert(Group {
+            ok: false,
+            bad: Vec::new(),
+        });
+        if fits {
+            g.ok = true;
+        } else {
+            g.bad.push((*layer, a));
+        }
+    }
+    for ((order, key), g) in groups {
+        if g.ok || g.bad.is_empty() {
+            continue;
+        }
+        let (layer, first) = g.bad[0];
+        let arch = describe_arch(first);
+        let more = if g.bad.len() > 1 {
+            format!(" ({} files)", g.bad.len())
+        } else {
+            String::new()
+        };
+        let (severity, what, fix, predicted) = match order {
+            0 => (
+                Severity::Error,
+                format!("the Python package {key} has extension modules built for {arch}{more}"),
+                python_fix(target),
+                format!(
+                    "ImportError: {}: cannot open shared object file (built for {arch})",
+                    first.path
+                ),
+            ),
+            1 => (
+                Severity::Error,
+                format!("the Node addon {} is built for {arch}{more}", first.path),
+                node_fix(target),
+                if matches!(first.details, Details::MachO(_) | Details::Pe(_)) {
+                    format!("Error: {}: invalid ELF header", first.path)
+                } else {
+                    format!(
+                        "Error: {}: cannot open shared object file (built for {arch})",
+                        first.path
+                    )
+                },
+            ),
+            _ => (
+                // netty and others fall back to pure Java when their native library cannot
+                // load, so a JNI mismatch is a warning, not a certain failure.
+                Severity::Warning,
+                format!(
+                    "{} has no {} variant of the JNI library {} (found {arch}{more}); loading it fails, unless the library falls back to pure Java",
+                    first.container.as_deref().unwrap_or("a jar"),
+                    target.platform.arch,
+                    key
+                ),
+                format!(
+                    "use a build of the library that ships linux-{} natives (for netty, the linux-{} classifier jar)",
+                    target.platform.arch.name,
+                    if target.platform.arch.name == "arm64" {
+                        "aarch_64"
+                    } else {
+                        "x86_64"
+                    }
+                ),
+                format!("java.lang.UnsatisfiedLinkError: {}", first.path),
+            ),
+        };
+        findings.push(Finding {
+            severity,
+            code: Code::NativeModuleArchMismatch,
+            path: Some(first.path.clone()),
+            layer: idx.layer(layer),
+            message: what,
+            fix: Some(fix),
+            predicted_error: Some(predicted),
+        });
+    }
+}
+
+fn describe_arch(a: &Artifact) -> String {
+    match (&a.details, &a.arch) {
+        (Details::MachO(_), Some(arch)) => format!("macOS {arch}"),
+        (Details::MachO(_), None) => "macOS".into(),
+        (Details::Pe(_), Some(arch)) => format!("Windows {arch}"),
+        (Details::Pe(_), None) => "Windows".into(),
+        (_, Some(arch)) => arch.to_string(),
+        (_, None) => "an unknown CPU".into(),
+    }
+}
+
+/// `site-packages/numpy/core/_x.so` -> `numpy`.
+fn python_group(path: &str) -> String {
+    for marker in ["/site-packages/", "/dist-packages/"] {
+        if let Some((_, rest)) = path.split_once(marker) {
+            let top = rest.split('/').next().unwrap_or(rest);
+            let top = top.split('.').next().unwrap_or(top);
+            return top.to_string();
+        }
+    }
+    path.to_string()
+}
+
+/// Variants of one addon share the path up to `prebuilds/`, plus the file's stem.
+fn node_group(path: &str) -> String {
+    if let Some((pkg, rest)) = path.split_once("/prebuilds/") {
+        let file = rest.rsplit('/').next().unwrap_or(rest);
+        let stem = file.split('.').next().unwrap_or(file);
+        return format!("{pkg}:{stem}");
+    }
+    path.to_string()
+}
+
+const ARCH_TOKENS: [&str; 16] = [
+    "x86_64",
+    "x86-64",
+    "amd64",
+    "aarch_64",
+    "aarch64",
+    "arm64",
+    "armv7",
+    "armv6",
+    "arm",
+    "i386",
+    "i686",
+    "x86",
+    "ppc64le",
+    "s390x",
+    "riscv64",
+    "loongarch64",
+];
+
+/// JNI variants share the jar and the library name once arch words are removed
+/// (`libnetty_transport_native_epoll_aarch_64.so` ~ `..._x86_64.so`).
+fn jni_group(a: &Artifact) -> String {
+    let inner = a.path.rsplit_once('!').map(|(_, p)| p).unwrap_or(&a.path);
+    let file = inner.rsplit('/').next().unwrap_or(inner);
+    let mut stem = file.split('.').next().unwrap_or(file).to_ascii_lowercase();
+    for t in ARCH_TOKENS {
+        stem = stem.replace(t, "");
+    }
+    let stem = stem
+        .trim_start_matches("lib")
+        .trim_matches(|c| c == '_' || c == '-')
+        .to_string();
+    format!("{}:{}", a.container.as_deref().unwrap_or(""), stem)
+}
+
+fn node_cpu(arch: &Arch) -> &'static str {
+    match arch.name.as_str() {
+        "amd64" => "x64",
+        "arm64" => "arm64",
+        "arm" => "arm",
+        "386" => "ia32",
+        "ppc64le" | "ppc64" => "ppc64",
+        "s390x" => "s390x",
+        "riscv64" => "riscv64",
+        _ => "unknown",
+    }
+}
+
+fn node_package_fits(target: &Target, p: &crate::detect::NodePackageInfo) -> bool {
+    let allows = |list: &[String], want: &str| {
+        list.is_empty()
+            || (list.iter().any(|v| v == want) && !list.iter().any(|v| v == &format!("!{want}")))
+            || (list.iter().all(|v| v.starts_with('!'))
+                && !list.iter().any(|v| v == &format!("!{want}")))
+    };
+    allows(&p.os, &target.platform.os) && allows(&p.cpu, node_cpu(&target.platform.arch))
+}
+
+fn python_fix(target: &Target) -> String {
+    format!(
+        "install Python dependencies inside the image build for {p} (`docker buildx build --platform {p} ...` running `pip install`), not by copying site-packages from another machine; to fetch wheels elsewhere: `pip download --only-binary=:all: --platform manylinux2014_{a} ...`",
+        p = target.platform,
+        a = match target.platform.arch.name.as_str() {
+            "amd64" => "x86_64",
+            "arm64" => "aarch64",
+            other => other,
+        }
+    )
+}
+
+fn node_fix(target: &Target) -> String {
+    format!(
+        "run `npm ci` inside the image build for {} instead of copying node_modules from another machine (or `npm install --os=linux --cpu={}`)",
+        target.platform,
+        node_cpu(&target.platform.arch)
+    )
+}
+
+/// The build command for an index that covers the target and what the image already offers.
+pub fn multiarch_fix(target: &Target, platforms: &[String], reference: &str) -> String {
+    if !target.accepts_index {
+        return single_platform_fix(target, reference);
+    }
+    let mut ps: Vec<String> = vec![target.platform.to_string()];
+    for p in platforms {
+        if !ps.contains(p) && !p.starts_with("unknown") {
+            ps.push(p.clone());
+        }
+    }
+    if ps.len() == 1 && target.platform.arch.name != "amd64" {
+        ps.push("linux/amd64".into());
+    } else if ps.len() == 1 {
+        ps.push("linux/arm64".into());
+    }
+    format!(
+        "docker buildx build --platform {} -t {} --push .",
+        ps.join(","),
+        push_ref(reference)
+    )
+}
+
+/// The build command for a service that needs exactly one platform and no attestations.
+pub fn single_platform_fix(target: &Target, reference: &str) -> String {
+    format!(
+        "docker buildx build --platform {} --provenance=false --sbom=false -t {} --push .",
+        target.platform,
+        push_ref(reference)
+    )
+}
+
+/// A reference to put in a build command: registry references as given, local sources as a
+/// placeholder.
+fn push_ref(reference: &str) -> String {
+    let local = ["oci:", "oci-archive:", "docker-archive:"];
+    if local.iter().any(|p| reference.starts_with(p)) || reference.is_empty() {
+        "IMAGE".to_string()
+    } else {
+        reference.trim_start_matches("docker://").to_string()
+    }
+}
+
+/// Binaries that will not run on the target, outside the entrypoint chain and modules:
+/// summarised per architecture, since a wrong-arch image holds hundreds of them.
+fn check_foreign(target: &Target, idx: &Index, entry: Option<&str>, findings: &mut Vec<Finding>) {
+    let mut per_arch: BTreeMap<String, Vec<(usize, &Artifact)>> = BTreeMap::new();
+    for (layer, a) in &idx.image.fs.artifacts {
+        if a.container.is_some() || Some(a.path.as_str()) == entry {
+            continue;
+        }
+        let foreign = match a.kind {
+            Kind::Elf | Kind::GoBinary => {
+                a.arch.as_ref().is_some_and(|arch| !runs_on(target, arch))
+            }
+            Kind::MachO | Kind::Pe => true,
+            _ => false,
+        };
+        if foreign {
+            per_arch
+                .entry(describe_arch(a))
+                .or_default()
+                .push((*layer, a));
+        }
+    }
+    for (arch, list) in per_arch {
+        let (layer, first) = list[0];
+        let examples: Vec<&str> = list.iter().take(3).map(|(_, a)| a.path.as_str()).collect();
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: Code::ForeignBinary,
+            path: Some(first.path.clone()),
+            layer: idx.layer(layer),
+            message: format!(
+                "{} binar{} built for {arch}, which {} cannot run: {}{}",
+                list.len(),
+                if list.len() == 1 { "y is" } else { "ies are" },
+                target.platform,
+                examples.join(", "),
+                if list.len() > 3 { ", ..." } else { "" }
+            ),
+            fix: None,
+            predicted_error: Some(exec_error(target, &first.path, "exec format error")),
+        });
+    }
+}
+
+/// Declared platform (index entry, config) versus what the binaries really are.
+fn check_label(
+    target: &Target,
+    index_platform: Option<&Platform>,
+    image: &Image,
+    idx: &Index,
+    entry: Option<&(String, Arch)>,
+    findings: &mut Vec<Finding>,
+) {
+    let config = &image.config.platform;
+    if let Some(ip) = index_platform
+        && (ip.arch.name != config.arch.name || ip.os != config.os)
+    {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: Code::MislabeledPlatform,
+            path: None,
+            layer: None,
+            message: format!("the index lists this image as {ip}, but its config says {config}"),
+            fix: None,
+            predicted_error: None,
+        });
+    }
+    let declared = index_platform.unwrap_or(config);
+    // What the content is: the entrypoint's binary if known, else the most common arch of
+    // the executables.
+    let content: Option<(String, Arch)> = entry.cloned().or_else(|| {
+        let mut counts: BTreeMap<Arch, (usize, String)> = BTreeMap::new();
+        for (_, a) in &idx.image.fs.artifacts {
+            if matches!(a.kind, Kind::Elf | Kind::GoBinary)
+                && a.container.is_none()
+                && let Some(arch) = &a.arch
+            {
+                let e = counts.entry(arch.clone()).or_insert((0, a.path.clone()));
+                e.0 += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .max_by_key(|(_, (n, _))| *n)
+            .map(|(arch, (_, path))| (path, arch))
+    });
+    let Some((path, arch)) = content else {
+        return;
+    };
+    if same_cpu(&declared.arch, &arch) {
+        return;
+    }
+    let runs = runs_on(target, &arch);
+    findings.push(Finding {
+        severity: Severity::Warning,
+        code: Code::MislabeledPlatform,
+        path: Some(path.clone()),
+        layer: idx.layer_of(&path),
+        message: format!(
+            "the image is labelled {declared} but its binaries are {arch} ({path}){}",
+            if runs {
+                format!(
+                    "; it runs on {} only because the runtime ignores the label",
+                    target.platform
+                )
+            } else {
+                String::new()
+            }
+        ),
+        fix: Some(format!(
+            "rebuild with `docker buildx build --platform {}` so label and content agree",
+            Platform::new("linux", arch.clone())
+        )),
+        predicted_error: None,
+    });
+}

@@ -1,0 +1,147 @@
+//! Deploy targets: the built-in profiles from `assets/targets.toml`, or a raw platform.
+
+use serde::{Deserialize, Serialize};
+
+use crate::oci::Platform;
+
+/// Which runtime pulls and starts the image: decides the wording of predicted errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runtime {
+    Apprunner,
+    Ecs,
+    Lambda,
+    /// containerd / Docker / Kubernetes nodes.
+    Containerd,
+}
+
+/// A place an image is deployed to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    /// The profile name (`apprunner`) or, for a raw platform, the platform as given.
+    pub name: String,
+    pub title: String,
+    pub platform: Platform,
+    /// Whether the service accepts an image index (Lambda does not).
+    pub accepts_index: bool,
+    pub runtime: Runtime,
+    /// Where the facts of this profile are written.
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct File {
+    target: Vec<Profile>,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    name: String,
+    title: String,
+    platform: String,
+    accepts_index: bool,
+    runtime: Runtime,
+    source: String,
+}
+
+const BUILTIN: &str = include_str!("../../assets/targets.toml");
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TargetError {
+    #[error(
+        "unknown target {0:?}: use a profile ({1}) or a platform such as linux/arm64 or linux/arm/v7; `archlens targets` lists them"
+    )]
+    Unknown(String, String),
+}
+
+/// The built-in profiles, in file order.
+pub fn builtin() -> Vec<Target> {
+    // The file is compiled in and covered by tests, so a parse failure cannot reach users.
+    let file: File = match toml::from_str(BUILTIN) {
+        Ok(f) => f,
+        Err(_) => return Vec::new(),
+    };
+    file.target
+        .into_iter()
+        .filter_map(|p| {
+            Some(Target {
+                platform: p.platform.parse().ok()?,
+                name: p.name,
+                title: p.title,
+                accepts_index: p.accepts_index,
+                runtime: p.runtime,
+                source: p.source,
+            })
+        })
+        .collect()
+}
+
+/// A target by profile name, or a raw `os/arch[/variant]` platform.
+pub fn lookup(name: &str) -> Result<Target, TargetError> {
+    let all = builtin();
+    if let Some(t) = all.iter().find(|t| t.name.eq_ignore_ascii_case(name)) {
+        return Ok(t.clone());
+    }
+    match name.parse::<Platform>() {
+        Ok(platform) => Ok(Target {
+            name: name.to_string(),
+            title: format!("any {platform} host (containerd, Docker, Kubernetes)"),
+            platform,
+            accepts_index: true,
+            runtime: Runtime::Containerd,
+            source: "OCI image index platform matching as implemented by containerd".into(),
+        }),
+        Err(_) => Err(TargetError::Unknown(
+            name.chars().take(64).collect(),
+            all.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_hold_the_platform_facts() {
+        let all = builtin();
+        let names: Vec<_> = all.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "apprunner",
+                "fargate",
+                "fargate-arm64",
+                "lambda",
+                "lambda-arm64",
+                "graviton"
+            ]
+        );
+        // The headline fact: App Runner is linux/amd64 only.
+        let ar = lookup("apprunner").unwrap();
+        assert_eq!(ar.platform.to_string(), "linux/amd64");
+        assert!(ar.source.contains("apprunner-roadmap#98"));
+        assert!(!lookup("lambda").unwrap().accepts_index);
+        assert!(!lookup("lambda-arm64").unwrap().accepts_index);
+        assert_eq!(
+            lookup("graviton").unwrap().platform.to_string(),
+            "linux/arm64"
+        );
+        assert!(all.iter().all(|t| !t.source.is_empty()));
+    }
+
+    #[test]
+    fn raw_platforms_are_targets_and_junk_is_explained() {
+        let t = lookup("linux/arm/v7").unwrap();
+        assert_eq!(t.platform.to_string(), "linux/arm/v7");
+        assert!(t.accepts_index);
+        let err = lookup("raspberry").unwrap_err().to_string();
+        assert!(
+            err.contains("apprunner") && err.contains("linux/arm64"),
+            "{err}"
+        );
+    }
+}
