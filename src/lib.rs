@@ -14,3 +14,4 @@ pub mod scan;
 pub mod source;
 pub mod text;
 pub mod verdict;
+pub mod ui;

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use archlens::analyze::{self, Progress};
 use archlens::report::{self, Colors, Inspection};
+use archlens::ui::Launch;
 use archlens::{check, source, verdict};
 
 #[derive(Parser)]
@@ -20,7 +21,13 @@ use archlens::{check, source, verdict};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// AWS profile for the ECR browser (no subcommand).
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// AWS region for the ECR browser (no subcommand).
+    #[arg(long, global = true)]
+    region: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -52,6 +59,24 @@ enum Command {
     Targets {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Explore the bundled demo images in the terminal UI (start here).
+    Demo {
+        /// Deploy target: a profile or os/arch (default apprunner).
+        #[arg(long, short = 't')]
+        target: Option<String>,
+    },
+    /// Explore one image or index in the terminal UI (oci:DIR:REF, archives, registries).
+    Open {
+        image: String,
+        #[arg(long, short = 't')]
+        target: Option<String>,
+    },
+    /// Browse a registry's repositories in the terminal UI.
+    Browse {
+        registry: String,
+        #[arg(long, short = 't')]
+        target: Option<String>,
     },
 }
 
@@ -85,7 +110,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return ui(Launch::Ecr {
+            profile: cli.profile,
+            region: cli.region,
+        }, None);
+    };
+    match command {
+        Command::Demo { target } => ui(Launch::Layout { dir: archlens::ui::demo_dir() }, target),
+        Command::Open { image, target } => ui(Launch::Open { reference: image }, target),
+        Command::Browse { registry, target } => ui(Launch::Browse { registry }, target),
         Command::Targets { format } => {
             let all = verdict::target::builtin();
             match format {
@@ -217,6 +251,11 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
     }
+}
+
+fn ui(launch: Launch, target: Option<String>) -> Result<u8> {
+    archlens::ui::run(archlens::ui::Options { launch, target })?;
+    Ok(0)
 }
 
 fn emit(s: &str) -> Result<()> {

@@ -1,0 +1,321 @@
+//! The terminal explorer: browse repositories and images, see which will run on the target,
+//! and drill into layers and files. The only module that uses ratatui and crossterm.
+//!
+//! `run` owns the loop: drain every pending event, update the state, draw once. All I/O runs
+//! in [`tasks`]; state and its changes are in [`app`], drawing in [`view`].
+
+pub mod app;
+pub mod browse;
+pub mod explain;
+pub mod keymap;
+pub mod tasks;
+pub mod terminal;
+pub mod tree;
+pub mod view;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+
+use app::{Action, App, Effect, Mouse, Origin};
+use browse::Catalog;
+use keymap::{KeyCode, KeyPress};
+
+/// What the UI opens first.
+#[derive(Debug, Clone)]
+pub enum Launch {
+    /// The bundled demo layout (or any OCI layout directory), as a repository of tags.
+    Layout { dir: PathBuf },
+    /// One image or index, straight to its screen.
+    Open { reference: String },
+    /// A registry's repositories.
+    Browse { registry: String },
+    /// Amazon ECR of the current AWS profile and region.
+    Ecr {
+        profile: Option<String>,
+        region: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub launch: Launch,
+    /// A profile name or an os/arch platform; default apprunner.
+    pub target: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("the terminal UI needs a terminal: {0}. For scripts use `archlens check IMAGE`")]
+    Terminal(std::io::Error),
+    #[error(transparent)]
+    Target(#[from] crate::verdict::target::TargetError),
+}
+
+/// The default target when none is given: the platform this tool was written for.
+pub const DEFAULT_TARGET: &str = "apprunner";
+
+/// Where the bundled demo layout is: `$ARCHLENS_DEMO`, next to the binary's checkout, or the
+/// source tree it was built from.
+pub fn demo_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("ARCHLENS_DEMO") {
+        return PathBuf::from(d);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        // target/{debug,release}/archlens -> the checkout's assets/demo
+        for up in exe.ancestors().skip(1).take(4) {
+            let d = up.join("assets").join("demo");
+            if d.join("index.json").is_file() {
+                return d;
+            }
+        }
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("demo")
+}
+
+/// The catalog and breadcrumb for a launch.
+pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
+    match launch {
+        Launch::Layout { dir } => (
+            Arc::new(browse::LayoutCatalog::new(dir)),
+            Origin {
+                source: format!("oci:{}", dir.display()),
+                ..Origin::default()
+            },
+        ),
+        Launch::Open { reference } => (
+            Arc::new(browse::SingleCatalog::new(reference)),
+            Origin {
+                source: reference.clone(),
+                ..Origin::default()
+            },
+        ),
+        Launch::Browse { registry } => (
+            // Seam: the registry listing (src/listing.rs) becomes a Catalog here.
+            Arc::new(browse::Unavailable {
+                what: registry.clone(),
+                why: format!(
+                    "browsing {registry} is not available in this build yet. Open one image instead: archlens open {registry}/REPO:TAG, or try the demo: archlens demo"
+                ),
+            }),
+            Origin {
+                source: registry.clone(),
+                ..Origin::default()
+            },
+        ),
+        Launch::Ecr { profile, region } => {
+            let profile_name = profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok())
+                .unwrap_or_else(|| "default".into());
+            let region_name = region
+                .clone()
+                .or_else(|| std::env::var("AWS_REGION").ok())
+                .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
+            (
+                Arc::new(browse::Unavailable {
+                    what: "Amazon ECR".into(),
+                    why: ecr_help(&profile_name, region_name.as_deref()),
+                }),
+                Origin {
+                    source: "ECR".into(),
+                    profile: Some(profile_name),
+                    region: region_name,
+                },
+            )
+        }
+    }
+}
+
+/// What to tell people when ECR cannot be listed.
+fn ecr_help(profile: &str, region: Option<&str>) -> String {
+    let has_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+    let has_files = dirs::home_dir()
+        .is_some_and(|h| h.join(".aws/credentials").is_file() || h.join(".aws/config").is_file());
+    let creds = if has_env || has_files {
+        format!("AWS profile {profile:?} is configured, but listing Amazon ECR is not available in this build yet.")
+    } else {
+        format!("No AWS credentials found (profile {profile:?}: no AWS_ACCESS_KEY_ID, no ~/.aws/credentials or ~/.aws/config).")
+    };
+    let region = region.map_or_else(
+        || " No region is set either: pass --region or set AWS_REGION.".to_string(),
+        |r| format!(" Region: {r}."),
+    );
+    format!(
+        "{creds}{region} Configure access with `aws configure` (or `aws sso login --profile NAME`), then run `archlens --profile NAME --region REGION`. Meanwhile: `archlens demo` opens the bundled demo images, `archlens open oci:DIR:TAG` opens a local image."
+    )
+}
+
+/// Builds the app for a launch without a terminal (the tests use this too).
+pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<(App, Arc<dyn Catalog>, Vec<Effect>), UiError> {
+    let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
+    let (catalog, origin) = catalog_for(&opts.launch);
+    let mut app = App::new(origin, settings.keymap, settings.theme, target);
+    if let Some(p) = settings.problem {
+        app.status = Some((app::Level::Error, format!("config: {p}")));
+    }
+    let fx = match &opts.launch {
+        Launch::Open { reference } => app.open_image(browse::SingleCatalog::new(reference).row()),
+        _ => app.open_repositories(),
+    };
+    Ok((app, catalog, fx))
+}
+
+enum Msg {
+    Term(Event),
+    Done(tasks::Completion),
+}
+
+/// Runs the UI until the user quits. The terminal is restored however this returns.
+pub fn run(opts: Options) -> Result<(), UiError> {
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let settings = keymap::load(keymap::config_path().as_deref(), color);
+    let (mut app, catalog, first) = new_app(&opts, settings)?;
+    let mut guard = terminal::setup().map_err(UiError::Terminal)?;
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let pool = tasks::Pool::start(catalog, 3, tx.clone(), Msg::Done);
+    let stop = Arc::new(AtomicBool::new(false));
+    let input = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match event::poll(Duration::from_millis(50)) {
+                    Ok(true) => match event::read() {
+                        Ok(ev) => {
+                            if tx.send(Msg::Term(ev)).is_err() {
+                                break;
+                            }
+                        }
+                        Err(_) => break,
+                    },
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+    if let Ok(size) = guard.terminal.size() {
+        app.update(Action::Resize(size.width, size.height));
+    }
+    let mut quit = apply(&pool, first);
+    let mut dirty = true;
+    while !quit {
+        if dirty {
+            guard
+                .terminal
+                .draw(|f| view::draw(f, &app))
+                .map_err(UiError::Terminal)?;
+            dirty = false;
+        }
+        let wait = if app.busy() { Duration::from_millis(100) } else { Duration::from_secs(1) };
+        let first = match rx.recv_timeout(wait) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // Drain everything pending, then draw once.
+        let mut msgs: Vec<Msg> = first.into_iter().collect();
+        msgs.extend(rx.try_iter());
+        for m in msgs {
+            let action = match m {
+                Msg::Done(c) => Some(Action::Done(c)),
+                Msg::Term(ev) => translate(ev),
+            };
+            if let Some(a) = action {
+                quit |= apply(&pool, app.update(a));
+                dirty = true;
+            }
+        }
+        if app.busy() {
+            app.update(Action::Tick);
+            dirty = true;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    drop(pool);
+    drop(guard);
+    let _ = input.join();
+    Ok(())
+}
+
+/// Runs effects; true when the app asked to quit.
+fn apply(pool: &tasks::Pool, fx: Vec<Effect>) -> bool {
+    let mut quit = false;
+    for e in fx {
+        match e {
+            Effect::Submit(r) => pool.submit(r),
+            Effect::Copy(text) => {
+                if let Err(e) = terminal::osc52(&text) {
+                    log(&format!("clipboard: {e}"));
+                }
+            }
+            Effect::Quit => quit = true,
+        }
+    }
+    quit
+}
+
+/// Crossterm events to app actions.
+pub fn translate(ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            use ratatui::crossterm::event::KeyCode as C;
+            let code = match k.code {
+                C::Char(c) => KeyCode::Char(c),
+                C::Up => KeyCode::Up,
+                C::Down => KeyCode::Down,
+                C::Left => KeyCode::Left,
+                C::Right => KeyCode::Right,
+                C::PageUp => KeyCode::PageUp,
+                C::PageDown => KeyCode::PageDown,
+                C::Home => KeyCode::Home,
+                C::End => KeyCode::End,
+                C::Enter => KeyCode::Enter,
+                C::Esc => KeyCode::Esc,
+                C::Backspace => KeyCode::Backspace,
+                C::Tab => KeyCode::Tab,
+                C::BackTab => KeyCode::BackTab,
+                C::F(n) => KeyCode::F(n),
+                _ => return None,
+            };
+            Some(Action::Key(KeyPress {
+                code,
+                ctrl: k.modifiers.contains(KeyModifiers::CONTROL),
+                alt: k.modifiers.contains(KeyModifiers::ALT),
+            }))
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Action::Mouse(Mouse::ScrollUp)),
+            MouseEventKind::ScrollDown => Some(Action::Mouse(Mouse::ScrollDown)),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Mouse(Mouse::Click { x: m.column, y: m.row })),
+            _ => None,
+        },
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Appends a line to the UI log in the cache directory; never to the screen.
+pub fn log(msg: &str) {
+    let Some(dir) = dirs::cache_dir().map(|d| d.join("archlens")) else {
+        return;
+    };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("ui.log"))
+    {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let _ = writeln!(f, "{secs} {}", crate::text::sanitize(msg));
+    }
+}

@@ -1,0 +1,139 @@
+//! The frame around every screen: the breadcrumb header (source, profile, region, target)
+//! and the footer (input line, status or key hints).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::text::sanitize;
+use crate::ui::app::{App, InputKind, Level, Load, ScreenKind};
+use crate::ui::browse::short_platform;
+use crate::ui::keymap::Bind;
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+pub fn header(f: &mut Frame, app: &App, area: Rect) {
+    let th = &app.theme;
+    let mut crumbs = vec![sanitize(&app.origin.source)];
+    for s in &app.stack {
+        match &s.kind {
+            ScreenKind::Repos { .. } => {}
+            ScreenKind::Images { repo, .. } => crumbs.push(sanitize(repo)),
+            ScreenKind::Index { row, .. } => crumbs.push(sanitize(&row.label())),
+            ScreenKind::Image(i) => {
+                if !matches!(crumbs.last(), Some(l) if *l == sanitize(&i.row.label())) {
+                    crumbs.push(sanitize(&i.row.label()));
+                }
+                crumbs.push(
+                    i.platform
+                        .as_ref()
+                        .map_or_else(|| i.digest.short(), short_platform),
+                );
+            }
+            ScreenKind::Verdict { .. } => crumbs.push("verdict".into()),
+        }
+    }
+    let mut spans = vec![
+        Span::styled(" archlens ", th.header),
+        Span::raw(crumbs.join(" › ")),
+    ];
+    if let Some(p) = &app.origin.profile {
+        spans.push(Span::styled(format!("  profile:{}", sanitize(p)), th.muted));
+    }
+    if let Some(r) = &app.origin.region {
+        spans.push(Span::styled(format!("  region:{}", sanitize(r)), th.muted));
+    }
+    spans.push(Span::raw("  target:"));
+    spans.push(Span::styled(
+        format!("{} ({})", app.target.name, app.target.platform),
+        th.accent,
+    ));
+    if app.busy() {
+        spans.push(Span::raw(format!(
+            " {}",
+            SPINNER[(app.tick % SPINNER.len() as u64) as usize]
+        )));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn footer(f: &mut Frame, app: &App, area: Rect) {
+    let th = &app.theme;
+    let line = if let Some(input) = &app.input {
+        let prompt = match input.kind {
+            InputKind::Filter => "/",
+            InputKind::Command => ":",
+        };
+        Line::from(vec![
+            Span::styled(prompt, th.accent),
+            Span::raw(sanitize(&input.text)),
+            Span::styled("█", th.muted),
+            Span::styled(
+                match input.kind {
+                    InputKind::Filter => "   Enter keep  Esc clear",
+                    InputKind::Command => "   repos | target NAME | verdict | explain | help | quit",
+                },
+                th.muted,
+            ),
+        ])
+    } else if let Some((level, msg)) = &app.status {
+        let style = match level {
+            Level::Info => th.muted,
+            Level::Error => th.fail,
+        };
+        Line::from(Span::styled(sanitize(msg), style))
+    } else {
+        hints(app)
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn hints(app: &App) -> Line<'static> {
+    let th = &app.theme;
+    let k = |b: Bind| {
+        app.keymap
+            .keys(b)
+            .first()
+            .map_or_else(|| "?".to_string(), |k| k.to_string())
+    };
+    let mut items: Vec<(String, &str)> = Vec::new();
+    match app.screen().map(|s| &s.kind) {
+        Some(ScreenKind::Repos { .. }) | Some(ScreenKind::Images { .. }) => {
+            items.push((k(Bind::Enter), "open"));
+            items.push((k(Bind::Filter), "filter"));
+        }
+        Some(ScreenKind::Index { info, .. }) => {
+            if matches!(info, Load::Ready(_)) {
+                items.push((k(Bind::Enter), "open"));
+            }
+        }
+        Some(ScreenKind::Image(_)) => {
+            items.push((k(Bind::NextPane), "pane"));
+            items.push((k(Bind::ToggleView), "layer/all"));
+            items.push((k(Bind::OnlyMismatches), "mismatches"));
+            items.push((k(Bind::Sort), "sort"));
+        }
+        Some(ScreenKind::Verdict { .. }) => {
+            items.push((k(Bind::Enter), "go to file"));
+            items.push((k(Bind::Copy), "copy fix"));
+        }
+        None => {}
+    }
+    if app.stack.len() > 1 {
+        items.push((k(Bind::Back), "back"));
+    }
+    if !matches!(app.screen().map(|s| &s.kind), Some(ScreenKind::Repos { .. }) | Some(ScreenKind::Verdict { .. })) {
+        items.push((k(Bind::Verdict), "verdict"));
+    }
+    items.push((k(Bind::Targets), "target"));
+    items.push((k(Bind::Explain), "explain"));
+    items.push((k(Bind::Help), "help"));
+    items.push((k(Bind::Quit), "quit"));
+    let mut spans = Vec::new();
+    for (key, what) in items {
+        spans.push(Span::styled(format!(" {key}"), th.accent));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    Line::from(spans)
+}

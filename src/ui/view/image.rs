@@ -1,0 +1,427 @@
+//! The image screen, dive-like: the verdict line on top, layers and file details on the left,
+//! the file tree on the right with artefacts marked against the target.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
+
+use super::{Areas, scroll_offset};
+use crate::detect::{Artifact, Details};
+use crate::oci::Platform;
+use crate::scan::Change;
+use crate::text::{human_size, sanitize};
+use crate::ui::app::{App, ImageScreen, Load, Pane};
+use crate::ui::browse::short_platform;
+use crate::ui::tree::{Class, Filter, NodeKind, SortBy, View};
+use crate::verdict::{self, TargetResult, Verdict};
+
+fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    let style = if focused { app.theme.accent } else { Style::default() };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, if focused { app.theme.accent } else { app.theme.bold }))
+}
+
+/// This image's files against the active target.
+pub fn image_verdict(app: &App, s: &ImageScreen) -> Option<TargetResult> {
+    let img = s.image.ready()?;
+    let platforms: Vec<String> = s
+        .info
+        .root
+        .images()
+        .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
+        .collect();
+    let index_platform = if s.info.root.is_index { s.platform.as_ref() } else { None };
+    let findings = verdict::evaluate_image(&s.row.reference, &app.target, index_platform, &platforms, img);
+    let chosen = verdict::Chosen {
+        digest: s.digest.clone(),
+        platform: s.platform.clone(),
+    };
+    Some(TargetResult::from_findings(&app.target, Some(chosen), findings))
+}
+
+pub fn draw(f: &mut Frame, app: &App, a: &Areas, s: &ImageScreen) {
+    summary(f, app, a.summary, s);
+    layers(f, app, a.layers, s);
+    files(f, app, a.files, s);
+    details(f, app, a.details, s);
+}
+
+fn summary(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
+    let th = &app.theme;
+    match &s.image {
+        Load::Loading(_) => {
+            let (ratio, label) = match app.progress_of(&s.digest) {
+                Some(p) => {
+                    let total = p.bytes_total.load(Ordering::Relaxed);
+                    let read = p.bytes_read.load(Ordering::Relaxed);
+                    let ratio = if total == 0 { 0.0 } else { (read as f64 / total as f64).min(1.0) };
+                    (
+                        ratio,
+                        format!(
+                            "reading layers {}/{}  {} of {}  (Esc cancels)",
+                            p.layers_done.load(Ordering::Relaxed),
+                            p.layers_total.load(Ordering::Relaxed),
+                            human_size(read),
+                            human_size(total)
+                        ),
+                    )
+                }
+                None => (0.0, "waiting for a worker…".to_string()),
+            };
+            f.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(th.accent), area);
+        }
+        Load::Failed(e) => {
+            f.render_widget(
+                Paragraph::new(format!("could not read this image: {}. Press r to retry.", sanitize(e)))
+                    .style(th.fail)
+                    .wrap(Wrap { trim: true }),
+                area,
+            );
+        }
+        Load::Ready(_) => {
+            let Some(r) = image_verdict(app, s) else { return };
+            let (sym, word, style) = match r.verdict {
+                Verdict::Pass => ("✓", "PASS", th.pass),
+                Verdict::Warn => ("!", "WARN", th.warn),
+                Verdict::Fail => ("✗", "FAIL", th.fail),
+            };
+            let mut first = vec![
+                Span::styled(format!("{sym} {word} "), style),
+                Span::raw(format!("on {} ({}) ", app.target.name, app.target.platform)),
+            ];
+            if let Some(e) = &r.predicted_error {
+                first.push(Span::styled(format!("⇒ {}", sanitize(e)), style));
+            }
+            let second = match r.findings.iter().find(|f| f.severity >= verdict::Severity::Warning) {
+                Some(fi) => Line::from(vec![
+                    Span::styled(fi.path.as_deref().map_or_else(String::new, |p| format!("{} ", sanitize(p))), th.bold),
+                    Span::raw(sanitize(&fi.message)),
+                ]),
+                None => Line::from(Span::styled(
+                    "the files that start match the target; v shows every target, e explains",
+                    th.muted,
+                )),
+            };
+            f.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
+        }
+    }
+}
+
+fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
+    let th = &app.theme;
+    let b = pane_block(app, " Layers ".into(), s.pane == Pane::Layers);
+    let Load::Ready(img) = &s.image else {
+        f.render_widget(Paragraph::new("…").style(th.muted).block(b), area);
+        return;
+    };
+    let height = area.height.saturating_sub(2) as usize;
+    let offset = scroll_offset(s.layer, height);
+    let target = &app.target.platform;
+    let lines: Vec<Line> = img
+        .layers
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, l)| {
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for a in &l.scan.artifacts {
+                if let Some(arch) = &a.arch {
+                    *counts.entry(short_platform(&Platform::linux(arch.clone()))).or_default() += 1;
+                }
+            }
+            let mut spans = vec![Span::raw(format!("{i:>2} {:>7} ", human_size(l.size)))];
+            for (arch, n) in counts {
+                let ok = target
+                    .rank(&Platform::new(&target.os, crate::oci::Arch::new(&arch, None)))
+                    .is_some();
+                let style = if ok { th.matches } else { th.mismatch };
+                spans.push(Span::styled(format!("{}{arch}×{n} ", if ok { "✓" } else { "✗" }), style));
+            }
+            let created = l.created_by.as_deref().unwrap_or("(no history)");
+            let created = created
+                .trim_start_matches("/bin/sh -c ")
+                .trim_start_matches("#(nop) ");
+            spans.push(Span::styled(sanitize(created), th.muted));
+            let line = Line::from(spans);
+            if i == s.layer { line.style(th.selection) } else { line }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
+    let th = &app.theme;
+    let view = match s.view {
+        View::Merged => "all layers".to_string(),
+        View::Layer => format!("layer {} only", s.layer),
+    };
+    let mut title = format!(" Files: {view}");
+    if let Some(t) = &s.tree {
+        if t.sort() == SortBy::Size {
+            title.push_str(", by size");
+        }
+        match t.filter() {
+            Filter::All => {}
+            Filter::OnlyNative => title.push_str(", only native"),
+            Filter::OnlyMismatches => title.push_str(", only mismatches"),
+        }
+        if !t.text_filter().is_empty() {
+            title.push_str(&format!(", /{}", sanitize(t.text_filter())));
+        }
+    }
+    title.push(' ');
+    let arch = short_platform(&app.target.platform);
+    let legend = Line::from(vec![
+        Span::styled(format!(" ✓ runs on {arch} "), th.matches),
+        Span::styled(" ✗ does not ", th.mismatch),
+        Span::styled(" ○ any arch ", th.independent),
+        Span::styled(" A/M/D added/modified/deleted ", th.muted),
+    ]);
+    let b = pane_block(app, title, s.pane == Pane::Files).title_bottom(legend);
+    let Some(tree) = &s.tree else {
+        let msg = match &s.image {
+            Load::Failed(_) => "no files: the image could not be read",
+            _ => "reading layers…",
+        };
+        f.render_widget(Paragraph::new(msg).style(th.muted).block(b), area);
+        return;
+    };
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let height = area.height.saturating_sub(2) as usize;
+    if tree.visible_len() == 0 {
+        let msg = match tree.filter() {
+            Filter::OnlyMismatches => format!("no file in this view is built for another CPU than {arch}"),
+            Filter::OnlyNative => "no native artefact in this view".to_string(),
+            Filter::All if tree.is_empty() => "this layer has no files".to_string(),
+            Filter::All => "nothing matches the filter (Esc on / clears it)".to_string(),
+        };
+        f.render_widget(Paragraph::new(msg).style(th.muted).block(b), area);
+        return;
+    }
+    let offset = scroll_offset(tree.selected(), height);
+    let lines: Vec<Line> = tree
+        .rows(offset, height)
+        .enumerate()
+        .map(|(i, row)| {
+            let n = row.node;
+            let (mark, mstyle) = match n.change {
+                Some(Change::Added) => ("A", th.added),
+                Some(Change::Modified) => ("M", th.modified),
+                Some(Change::Deleted) => ("D", th.deleted),
+                None => (" ", Style::default()),
+            };
+            let indent = "  ".repeat(n.depth.saturating_sub(1) as usize);
+            let icon = if n.is_dir() {
+                if row.expanded { "▾ " } else { "▸ " }
+            } else {
+                "  "
+            };
+            let mut name = sanitize(&n.name);
+            match &n.kind {
+                NodeKind::Symlink(t) => name.push_str(&format!(" → {}", sanitize(t))),
+                NodeKind::Hardlink(t) => name.push_str(&format!(" ⇒ {}", sanitize(t))),
+                _ => {}
+            }
+            let (tag, tstyle) = match tree.class(row.id) {
+                Some(Class::Match) => (format!("✓{}", mark_arch(&n.mark)), th.matches),
+                Some(Class::Mismatch) => (format!("✗{}", mark_arch(&n.mark)), th.mismatch),
+                Some(Class::Independent) => ("○".to_string(), th.independent),
+                None if n.is_dir() && tree.mismatches_below(row.id) > 0 => {
+                    (format!("✗{} inside", tree.mismatches_below(row.id)), th.mismatch)
+                }
+                None => (String::new(), Style::default()),
+            };
+            let size = if n.change == Some(Change::Deleted) { String::new() } else { human_size(n.size) };
+            let left = format!("{indent}{icon}{name}");
+            let right = format!(" {tag} {size:>7}");
+            let pad = inner_w.saturating_sub(2 + left.chars().count() + right.chars().count());
+            let left: String = if 2 + left.chars().count() + right.chars().count() > inner_w {
+                left.chars().take(inner_w.saturating_sub(3 + right.chars().count())).collect::<String>() + "…"
+            } else {
+                left
+            };
+            let name_style = match tree.class(row.id) {
+                Some(Class::Mismatch) => th.mismatch,
+                _ if n.is_dir() => th.bold,
+                _ => Style::default(),
+            };
+            let line = Line::from(vec![
+                Span::styled(format!("{mark} "), mstyle),
+                Span::styled(left, name_style),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(format!(" {tag}"), tstyle),
+                Span::raw(format!(" {size:>7}")),
+            ]);
+            if offset + i == tree.selected() && s.pane == Pane::Files {
+                line.style(th.selection)
+            } else if offset + i == tree.selected() {
+                line.style(th.bold)
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+fn mark_arch(m: &crate::ui::tree::ArchMark) -> String {
+    match m {
+        crate::ui::tree::ArchMark::Arch(a) => short_platform(&Platform::linux(a.clone())),
+        crate::ui::tree::ArchMark::Foreign(cpu) => format!("{} (not Linux)", sanitize(cpu)),
+        _ => String::new(),
+    }
+}
+
+fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
+    let th = &app.theme;
+    let b = pane_block(app, " Details ".into(), s.pane == Pane::Details);
+    let (Load::Ready(img), Some(tree)) = (&s.image, &s.tree) else {
+        f.render_widget(Paragraph::new("").block(b), area);
+        return;
+    };
+    let Some(id) = tree.selected_id() else {
+        f.render_widget(Paragraph::new("").block(b), area);
+        return;
+    };
+    let path = tree.path_of(id);
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(sanitize(&path), th.bold))];
+    if let Some(n) = tree.node(id) {
+        let kind = match &n.kind {
+            NodeKind::Dir => format!("directory, {} below, {} native", human_size(n.size), tree.native_below(id)),
+            NodeKind::File => format!("file, {}", human_size(n.size)),
+            NodeKind::Symlink(t) => format!("symlink to {}", sanitize(t)),
+            NodeKind::Hardlink(t) => format!("hard link to {}", sanitize(t)),
+            NodeKind::Other => if n.change == Some(Change::Deleted) { "deleted".to_string() } else { "special file".to_string() },
+        };
+        lines.push(Line::from(kind));
+        if let Some(node) = img.fs.get(&path) {
+            let hist: Vec<String> = node
+                .history
+                .iter()
+                .map(|(l, c)| format!("{} in layer {l}", match c { Change::Added => "added", Change::Modified => "modified", Change::Deleted => "deleted" }))
+                .collect();
+            lines.push(Line::from(Span::styled(hist.join(", "), th.muted)));
+        }
+    }
+    let arts: Vec<&Artifact> = img
+        .fs
+        .artifacts
+        .iter()
+        .map(|(_, a)| a)
+        .filter(|a| a.path == path || a.container.as_deref() == Some(path.as_str()))
+        .collect();
+    for a in arts {
+        lines.push(Line::from(""));
+        lines.extend(artifact_lines(app, a));
+    }
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.detail_scroll, 0)).block(b),
+        area,
+    );
+}
+
+fn artifact_lines(app: &App, a: &Artifact) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let mut out = Vec::new();
+    let arch = a.arch.as_ref().map_or_else(|| "any arch".to_string(), |x| x.to_string());
+    let class = crate::ui::tree::class_of(&crate::ui::tree::mark_of(a), Some(&app.target.platform));
+    let (sym, style) = match class {
+        Some(Class::Match) => ("✓", th.matches),
+        Some(Class::Mismatch) => ("✗", th.mismatch),
+        _ => ("○", th.independent),
+    };
+    let inner = if a.container.is_some() { format!(" {}", sanitize(&a.path)) } else { String::new() };
+    out.push(Line::from(vec![
+        Span::styled(format!("{sym} {:?} {arch}", a.kind), style),
+        Span::raw(inner),
+    ]));
+    let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("  {k}: "), th.muted), Span::raw(sanitize(&v))]);
+    if let Some(l) = &a.libc {
+        out.push(kv("libc", format!("{l:?}").to_lowercase()));
+    }
+    if let Some(i) = &a.interpreter {
+        out.push(kv("interpreter", i.clone()));
+    }
+    let elf = |out: &mut Vec<Line<'static>>, e: &crate::detect::ElfInfo| {
+        out.push(kv(
+            "ELF",
+            format!(
+                "{}-bit {} {:?}, machine {}{}",
+                e.class,
+                if e.big_endian { "BE" } else { "LE" },
+                e.elf_type,
+                e.machine,
+                if e.is_static { ", static" } else { "" }
+            ),
+        ));
+        if let Some(g) = &e.min_glibc {
+            out.push(kv("min glibc", g.clone()));
+        }
+        if !e.needed.is_empty() {
+            out.push(kv("needs", e.needed.join(" ")));
+        }
+    };
+    match &a.details {
+        Details::Elf(e) => elf(&mut out, e),
+        Details::Go { elf: e, go } => {
+            if let Some(e) = e {
+                elf(&mut out, e);
+            }
+            out.push(kv(
+                "Go",
+                format!(
+                    "{} GOOS={} GOARCH={}{}{}",
+                    go.go_version.as_deref().unwrap_or("?"),
+                    go.goos.as_deref().unwrap_or("?"),
+                    go.goarch.as_deref().unwrap_or("?"),
+                    go.goarch_level.as_deref().map_or_else(String::new, |l| format!(" ({l})")),
+                    go.cgo.map_or_else(String::new, |c| format!(" CGO_ENABLED={}", u8::from(c)))
+                ),
+            ));
+            if let Some(m) = &go.module {
+                out.push(kv("module", m.clone()));
+            }
+        }
+        Details::MachO(x) | Details::Pe(x) => out.push(kv("binary", format!("{} (never runs on Linux)", x.description))),
+        Details::Wheel(w) => {
+            out.push(kv(
+                "wheel",
+                format!("{} {}", w.name.as_deref().unwrap_or("?"), w.version.as_deref().unwrap_or("")),
+            ));
+            for t in &w.tags {
+                out.push(kv("tag", t.clone()));
+            }
+        }
+        Details::NodePackage(n) => {
+            out.push(kv("package", format!("{} {}", n.name.as_deref().unwrap_or("?"), n.version.as_deref().unwrap_or(""))));
+            out.push(kv("os/cpu/libc", format!("{:?} {:?} {:?}", n.os, n.cpu, n.libc)));
+        }
+        Details::Jar(j) => {
+            out.push(kv("jar", format!("{} entries", j.entries)));
+            for l in j.native_libraries.iter().take(20) {
+                out.push(kv("native", l.clone()));
+            }
+            for n in j.nested_jars.iter().take(20) {
+                out.push(kv("nested", n.clone()));
+            }
+            if let Some(w) = &j.not_inspected {
+                out.push(kv("not inspected", w.clone()));
+            }
+        }
+        Details::PackageDb(p) => {
+            out.push(kv("packages", format!("{} ({})", p.packages, p.manager)));
+            let archs: Vec<String> = p.architectures.iter().map(|(a, n)| format!("{a}:{n}")).collect();
+            out.push(kv("architectures", archs.join(" ")));
+        }
+        Details::Script(sc) => out.push(kv("shebang", format!("{} {}", sc.interpreter, sc.args.join(" ")))),
+    }
+    out
+}

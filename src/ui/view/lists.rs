@@ -1,0 +1,276 @@
+//! The list screens: repositories, tags/images (platform chips and a verdict badge per row)
+//! and the entries of an image index (attestations under their subject).
+
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::scroll_offset;
+use crate::text::{human_size, sanitize};
+use crate::ui::app::{self, App, Badge, IndexRow, Load};
+use crate::ui::browse::{ImageRow, RepoRow, RootInfo};
+use crate::verdict::{Selection, Verdict};
+
+/// The block of a list, with the filter in its title when one is set.
+fn block<'a>(app: &App, title: String, filter: &str) -> Block<'a> {
+    let mut t = vec![Span::styled(format!(" {title} "), app.theme.bold)];
+    if !filter.is_empty() {
+        t.push(Span::styled(format!("/{} ", sanitize(filter)), app.theme.accent));
+    }
+    Block::default().borders(Borders::ALL).title(Line::from(t))
+}
+
+/// Loading and error states share one look.
+fn not_ready<T>(f: &mut Frame, app: &App, area: Rect, load: &Load<T>, what: &str, b: Block) {
+    let text = match load {
+        Load::Loading(_) => format!("loading {what}…"),
+        Load::Failed(e) => format!("could not load {what}: {}\n\nPress r to retry, : then repos to go back, or q to quit.", sanitize(e)),
+        Load::Ready(_) => String::new(),
+    };
+    let style = if matches!(load, Load::Failed(_)) { app.theme.fail } else { app.theme.muted };
+    f.render_widget(
+        Paragraph::new(text).style(style).wrap(Wrap { trim: false }).block(b),
+        area,
+    );
+}
+
+pub fn repos(f: &mut Frame, app: &App, area: Rect, rows: &Load<Vec<RepoRow>>, sel: usize, filter: &str) {
+    let b = block(app, "Repositories".into(), filter);
+    let Load::Ready(list) = rows else {
+        return not_ready(f, app, area, rows, "repositories", b);
+    };
+    let visible = app::repo_rows(rows, filter);
+    let height = area.height.saturating_sub(3) as usize;
+    let offset = scroll_offset(sel, height);
+    let body: Vec<Row> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .filter_map(|(i, &idx)| {
+            let r = list.get(idx)?;
+            let row = Row::new(vec![
+                Cell::from(sanitize(&r.name)),
+                Cell::from(r.images.map_or_else(|| "-".to_string(), |n| n.to_string())),
+                Cell::from(r.last_push.as_deref().map_or_else(|| "-".to_string(), sanitize)),
+            ]);
+            Some(if i == sel { row.style(app.theme.selection) } else { row })
+        })
+        .collect();
+    let t = Table::new(body, [Constraint::Min(20), Constraint::Length(8), Constraint::Length(26)])
+        .header(Row::new(["NAME", "IMAGES", "LAST PUSH"]).style(app.theme.bold))
+        .block(b);
+    f.render_widget(t, area);
+}
+
+/// `✗ FAIL is arm64`: symbol and word first so it reads without colour.
+pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
+    let (sym, word, style) = match b.verdict {
+        Verdict::Pass => ("✓", "PASS", app.theme.pass),
+        Verdict::Warn => ("!", "WARN", app.theme.warn),
+        Verdict::Fail => ("✗", "FAIL", app.theme.fail),
+    };
+    let note = if b.from_manifest { format!(" {} (manifest)", b.note) } else { format!(" {}", b.note) };
+    vec![Span::styled(format!("{sym} {word}"), style), Span::styled(sanitize(&note), app.theme.muted)]
+}
+
+/// `amd64 arm64 +2 attestations`
+pub fn chips(app: &App, info: &RootInfo) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    for p in info.platforms() {
+        out.push(Span::styled(format!("[{}]", sanitize(&p)), app.theme.accent));
+        out.push(Span::raw(" "));
+    }
+    let atts = info.attestation_count();
+    if atts > 0 {
+        out.push(Span::styled(format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" }), app.theme.muted));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn images(
+    f: &mut Frame,
+    app: &App,
+    area: Rect,
+    repo: &str,
+    rows: &Load<Vec<ImageRow>>,
+    roots: &[Load<Arc<RootInfo>>],
+    sel: usize,
+    filter: &str,
+) {
+    let b = block(app, format!("Images in {}", sanitize(repo)), filter).title_bottom(Line::from(Span::styled(
+        " badges from manifests until an image is opened; files may still break it ",
+        app.theme.muted,
+    )));
+    let Load::Ready(list) = rows else {
+        return not_ready(f, app, area, rows, "images", b);
+    };
+    let visible = app::image_rows(rows, filter);
+    let height = area.height.saturating_sub(3) as usize;
+    let offset = scroll_offset(sel, height);
+    let body: Vec<Row> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .filter_map(|(i, &idx)| {
+            let r = list.get(idx)?;
+            let root = roots.get(idx);
+            let (kind, plat, badge, size, digest) = match root {
+                Some(Load::Ready(info)) => (
+                    if info.root.is_index { "index" } else { "image" }.to_string(),
+                    Line::from(chips(app, info)),
+                    Line::from(badge_spans(app, &app::badge(app, r, info, &app.target))),
+                    human_size(r.size.unwrap_or(info.size)),
+                    info.root.digest.short(),
+                ),
+                Some(Load::Failed(e)) => (
+                    "?".into(),
+                    Line::from(Span::styled(sanitize(e), app.theme.fail)),
+                    Line::from(Span::styled("✗ unreadable", app.theme.fail)),
+                    "-".into(),
+                    r.digest.as_ref().map_or_else(|| "-".into(), |d| d.short()),
+                ),
+                _ => (
+                    "…".into(),
+                    Line::from(Span::styled("reading manifests…", app.theme.muted)),
+                    Line::from(Span::styled("…", app.theme.muted)),
+                    r.size.map_or_else(|| "-".into(), human_size),
+                    r.digest.as_ref().map_or_else(|| "-".into(), |d| d.short()),
+                ),
+            };
+            let tags = if r.tags.is_empty() { "<untagged>".to_string() } else { sanitize(&r.tags.join(", ")) };
+            let row = Row::new(vec![
+                Cell::from(tags),
+                Cell::from(digest.trim_start_matches("sha256:").to_string()),
+                Cell::from(kind),
+                Cell::from(plat),
+                Cell::from(badge),
+                Cell::from(size),
+                Cell::from(r.pushed.as_deref().map_or_else(|| "-".to_string(), sanitize)),
+            ]);
+            Some(if i == sel { row.style(app.theme.selection) } else { row })
+        })
+        .collect();
+    let narrow = area.width < 100;
+    let widths = if narrow {
+        vec![
+            Constraint::Length(14),
+            Constraint::Length(0),
+            Constraint::Length(5),
+            Constraint::Min(14),
+            Constraint::Length(26),
+            Constraint::Length(8),
+            Constraint::Length(0),
+        ]
+    } else {
+        vec![
+            Constraint::Length(16),
+            Constraint::Length(12),
+            Constraint::Length(5),
+            Constraint::Min(20),
+            Constraint::Length(34),
+            Constraint::Length(8),
+            Constraint::Length(10),
+        ]
+    };
+    let header = Row::new(vec![
+        "TAG".to_string(),
+        "DIGEST".into(),
+        "KIND".into(),
+        "PLATFORMS".into(),
+        format!("ON {}", app.target.name.to_uppercase()),
+        "SIZE".into(),
+        "PUSHED".into(),
+    ])
+    .style(app.theme.bold);
+    f.render_widget(Table::new(body, widths).header(header).block(b), area);
+}
+
+pub fn index(f: &mut Frame, app: &App, area: Rect, row: &ImageRow, info: &Load<Arc<RootInfo>>, sel: usize) {
+    let b = block(app, format!("Index {}", sanitize(&row.label())), "");
+    let Load::Ready(info) = info else {
+        return not_ready(f, app, area, info, "manifests", b);
+    };
+    let rows = app::index_rows(info);
+    let chosen = match crate::verdict::select(&info.root, &app.target) {
+        Selection::Image { entry, .. } => Some(entry.digest.clone()),
+        _ => None,
+    };
+    let full = app::verdict_for(&app.images, &app.failed, &row.reference, info, &app.target);
+    let height = area.height.saturating_sub(3) as usize;
+    let offset = scroll_offset(sel, height);
+    let t = &app.target.platform;
+    let body: Vec<Row> = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .filter_map(|(i, r)| {
+            let (idx, indent) = match r {
+                IndexRow::Image(i) => (*i, ""),
+                IndexRow::Attestation(i) => (*i, "  └ "),
+                IndexRow::Other(i) => (*i, ""),
+            };
+            let e = info.root.entries.get(idx)?;
+            let (what, verdict) = match r {
+                IndexRow::Image(_) => {
+                    let p = e.platform.as_ref();
+                    let what = p.map_or_else(|| "?".to_string(), |p| p.to_string());
+                    let v: Line = if chosen.as_ref() == Some(&e.digest) {
+                        match (&full, app.images.contains_key(&e.digest)) {
+                            (Some(res), true) => {
+                                let b = Badge { verdict: res.verdict, from_manifest: false, note: "runs this one".into() };
+                                Line::from(badge_spans(app, &b))
+                            }
+                            _ => Line::from(vec![
+                                Span::styled("→ chosen", app.theme.pass),
+                                Span::styled(format!(" for {t}; open it to check files"), app.theme.muted),
+                            ]),
+                        }
+                    } else {
+                        match p.and_then(|p| t.rank(p)) {
+                            Some(_) => Line::from(Span::styled("runs here, not chosen", app.theme.muted)),
+                            None => Line::from(Span::styled(format!("✗ cannot run on {}", t.arch), app.theme.muted)),
+                        }
+                    };
+                    (what, v)
+                }
+                IndexRow::Attestation(_) => (
+                    "attestation".to_string(),
+                    Line::from(Span::styled(
+                        e.subject.as_deref().map_or_else(|| "no subject".to_string(), |s| format!("of {}", short(s))),
+                        app.theme.muted,
+                    )),
+                ),
+                IndexRow::Other(_) => ("other artefact".to_string(), Line::from(Span::styled("not runnable", app.theme.muted))),
+            };
+            let row = Row::new(vec![
+                Cell::from(format!("{indent}{}", sanitize(&what))),
+                Cell::from(e.digest.short()),
+                Cell::from(human_size(e.size)),
+                Cell::from(verdict),
+            ]);
+            Some(if i == sel { row.style(app.theme.selection) } else { row.style(Style::default()) })
+        })
+        .collect();
+    let header = Row::new(vec!["PLATFORM".to_string(), "DIGEST".into(), "MANIFEST".into(), format!("ON {}", app.target.name.to_uppercase())])
+        .style(app.theme.bold);
+    let table = Table::new(
+        body,
+        [Constraint::Length(20), Constraint::Length(20), Constraint::Length(9), Constraint::Min(20)],
+    )
+    .header(header)
+    .block(b);
+    f.render_widget(table, area);
+}
+
+fn short(digest: &str) -> String {
+    let d = sanitize(digest);
+    d.chars().take(19).collect()
+}

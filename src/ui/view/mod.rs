@@ -1,0 +1,120 @@
+//! Drawing: every screen is a pure function of [`App`] state onto a ratatui frame; no I/O,
+//! no state changes, so tests render any state into a `TestBackend` and snapshot it.
+//!
+//! [`layout`] is shared with the mouse handling, so a click lands on the row it hit.
+
+mod chrome;
+mod image;
+mod lists;
+mod overlay;
+mod verdict;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::{App, ScreenKind};
+
+/// The areas of the current screen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    pub header: Rect,
+    pub footer: Rect,
+    /// The list of list screens.
+    pub main: Rect,
+    /// Image screen: verdict summary line(s).
+    pub summary: Rect,
+    /// Image screen: layers; verdict screen: targets.
+    pub layers: Rect,
+    /// Image screen: file tree; verdict screen: findings.
+    pub files: Rect,
+    /// Image screen: details of the selected file.
+    pub details: Rect,
+}
+
+/// Splits the terminal for the current screen.
+pub fn layout(app: &App) -> Areas {
+    layout_in(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+fn layout_in(app: &App, area: Rect) -> Areas {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let mut a = Areas {
+        header,
+        footer,
+        main: body,
+        ..Areas::default()
+    };
+    match app.screen().map(|s| &s.kind) {
+        Some(ScreenKind::Image(_)) => {
+            let [summary, rest] =
+                Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(body);
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                    .areas(rest);
+            let [layers, details] =
+                Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(left);
+            a.summary = summary;
+            a.layers = layers;
+            a.details = details;
+            a.files = right;
+        }
+        Some(ScreenKind::Verdict { .. }) => {
+            let left_w = (body.width / 3).clamp(24, 40);
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(left_w), Constraint::Min(10)]).areas(body);
+            a.layers = left;
+            a.files = right;
+        }
+        _ => {}
+    }
+    a
+}
+
+/// The first row shown so that `sel` stays visible in `height` rows.
+pub fn scroll_offset(sel: usize, height: usize) -> usize {
+    if height == 0 || sel < height {
+        0
+    } else {
+        sel + 1 - height
+    }
+}
+
+/// Draws the whole UI.
+pub fn draw(f: &mut Frame, app: &App) {
+    let areas = layout_in(app, f.area());
+    chrome::header(f, app, areas.header);
+    match app.screen().map(|s| &s.kind) {
+        Some(ScreenKind::Repos { rows, sel, filter }) => {
+            lists::repos(f, app, areas.main, rows, *sel, filter)
+        }
+        Some(ScreenKind::Images {
+            repo,
+            rows,
+            roots,
+            sel,
+            filter,
+        }) => lists::images(f, app, areas.main, repo, rows, roots, *sel, filter),
+        Some(ScreenKind::Index { row, info, sel }) => {
+            lists::index(f, app, areas.main, row, info, *sel)
+        }
+        Some(ScreenKind::Image(s)) => image::draw(f, app, &areas, s),
+        Some(ScreenKind::Verdict {
+            row,
+            info,
+            sel_target,
+            sel_finding,
+            pane,
+        }) => verdict::draw(f, app, &areas, row, info, *sel_target, *sel_finding, *pane),
+        None => {}
+    }
+    chrome::footer(f, app, areas.footer);
+    if let Some(o) = &app.overlay {
+        overlay::draw(f, app, o);
+    }
+}
