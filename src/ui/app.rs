@@ -1403,3 +1403,374 @@ pub fn badge(app: &App, row: &ImageRow, info: &RootInfo, target: &Target) -> Bad
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    //! Small hand-made images for the model tests (the screen tests use the real demo).
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::analyze::{Config, Layer, Root};
+    use crate::detect::{Artifact, Details, ElfInfo, ElfType, Kind, Libc};
+    use crate::oci::{Arch, media};
+    use crate::scan::{self, Change, LayerScan, MergedFs, Node};
+    use crate::ui::keymap::{self, Keymap};
+
+    pub fn digest(s: &str) -> Digest {
+        Digest::sha256_of(s.as_bytes())
+    }
+
+    pub fn elf(path: &str, arch: Arch) -> Artifact {
+        Artifact {
+            path: path.into(),
+            container: None,
+            kind: Kind::Elf,
+            arch: Some(arch.clone()),
+            libc: Some(Libc::Glibc),
+            interpreter: None,
+            details: Details::Elf(ElfInfo {
+                class: 64,
+                big_endian: false,
+                machine: if arch.name == "arm64" { 183 } else { 62 },
+                elf_type: ElfType::Executable,
+                is_static: true,
+                interpreter: None,
+                needed: vec![],
+                soname: None,
+                min_glibc: None,
+            }),
+        }
+    }
+
+    /// An image whose entrypoint `/app/server` is built for `arch`.
+    pub fn image(name: &str, arch: Arch) -> Image {
+        let layer = digest(&format!("{name}-layer"));
+        let art = elf("/app/server", arch.clone());
+        let file = |p: &str, kind: scan::EntryKind, size| scan::Entry {
+            path: p.into(),
+            kind,
+            size,
+            mode: 0o755,
+        };
+        let entries = vec![
+            file("/app", scan::EntryKind::Dir, 0),
+            file("/app/server", scan::EntryKind::File, 2_000_000),
+            file("/etc/os-release", scan::EntryKind::File, 300),
+        ];
+        let mut nodes = BTreeMap::new();
+        for e in &entries {
+            nodes.insert(
+                e.path.clone(),
+                Node {
+                    entry: e.clone(),
+                    layer: 0,
+                    history: vec![(0, Change::Added)],
+                },
+            );
+        }
+        let scan = LayerScan {
+            entries,
+            artifacts: vec![art.clone()],
+            ..LayerScan::default()
+        };
+        Image {
+            digest: digest(name),
+            media_type: media::OCI_MANIFEST.into(),
+            config_digest: digest(&format!("{name}-config")),
+            config: Config {
+                entrypoint: Some(vec!["/app/server".into()]),
+                cmd: None,
+                env: vec![],
+                workdir: None,
+                user: None,
+                platform: Platform::linux(arch),
+                layer_history: vec!["COPY server /app/server".into()],
+            },
+            layers: vec![Layer {
+                digest: layer.clone(),
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                size: 900_000,
+                created_by: Some("COPY server /app/server".into()),
+                scan: Arc::new(scan),
+            }],
+            fs: MergedFs {
+                layers: vec![layer],
+                nodes,
+                deleted: BTreeMap::new(),
+                artifacts: vec![(0, art)],
+            },
+        }
+    }
+
+    pub fn single(name: &str, arch: Arch) -> RootInfo {
+        RootInfo {
+            root: Root {
+                digest: digest(name),
+                media_type: media::OCI_MANIFEST.into(),
+                is_index: false,
+                entries: vec![Entry {
+                    digest: digest(name),
+                    media_type: media::OCI_MANIFEST.into(),
+                    platform: None,
+                    kind: EntryKind::Image,
+                    subject: None,
+                    size: 500,
+                }],
+            },
+            config_platform: Some(Platform::linux(arch)),
+            size: 900_000,
+        }
+    }
+
+    /// An index of amd64 and arm64 images plus an attestation of the amd64 one.
+    pub fn index(name: &str) -> RootInfo {
+        let e = |n: &str, arch: Option<Arch>, kind, subject: Option<String>| Entry {
+            digest: digest(n),
+            media_type: media::OCI_MANIFEST.into(),
+            platform: arch.map(Platform::linux),
+            kind,
+            subject,
+            size: 600,
+        };
+        RootInfo {
+            root: Root {
+                digest: digest(name),
+                media_type: media::OCI_INDEX.into(),
+                is_index: true,
+                entries: vec![
+                    e(&format!("{name}-amd64"), Some(Arch::amd64()), EntryKind::Image, None),
+                    e(&format!("{name}-arm64"), Some(Arch::arm64()), EntryKind::Image, None),
+                    e(
+                        &format!("{name}-att"),
+                        Some(Arch::new("unknown", None)),
+                        EntryKind::Attestation,
+                        Some(digest(&format!("{name}-amd64")).to_string()),
+                    ),
+                ],
+            },
+            config_platform: None,
+            size: 1_800_000,
+        }
+    }
+
+    pub fn row(tag: &str) -> ImageRow {
+        ImageRow {
+            tags: vec![tag.into()],
+            reference: format!("oci:demo:{tag}"),
+            digest: Some(digest(tag)),
+            pushed: None,
+            size: None,
+        }
+    }
+
+    /// Answers a request as a worker would, from the fixtures above.
+    pub fn answer(req: &Request) -> Completion {
+        let result = match &req.job {
+            Job::Repositories => Ok(Output::Repositories(vec![RepoRow {
+                name: "demo".into(),
+                images: Some(2),
+                last_push: None,
+            }])),
+            Job::Images { .. } => Ok(Output::Images(vec![row("mac-arm64"), row("good")])),
+            Job::Root { row } if row.tags[0] == "good" => Ok(Output::Root(Arc::new(index("good")))),
+            Job::Root { row } => Ok(Output::Root(Arc::new(single(&row.tags[0], Arch::arm64())))),
+            Job::Analyze { digest: d, .. } => {
+                let (name, arch) = [
+                    ("mac-arm64", Arch::arm64()),
+                    ("good-amd64", Arch::amd64()),
+                    ("good-arm64", Arch::arm64()),
+                ]
+                .into_iter()
+                .find(|(n, _)| &digest(n) == d)
+                .unwrap_or(("unknown", Arch::amd64()));
+                Ok(Output::Image(Arc::new(image(name, arch))))
+            }
+        };
+        Completion { id: req.id, result }
+    }
+
+    pub fn app() -> App {
+        let s = keymap::load(None, false);
+        let _ = Keymap::default_map();
+        App::new(
+            Origin {
+                source: "oci:demo".into(),
+                ..Origin::default()
+            },
+            s.keymap,
+            s.theme,
+            crate::verdict::target::lookup("apprunner").unwrap(),
+        )
+    }
+
+    /// Runs every requested job at once and feeds the answers back, until quiet.
+    pub fn pump(app: &mut App, mut fx: Vec<Effect>) {
+        while !fx.is_empty() {
+            let mut next = Vec::new();
+            for e in fx {
+                if let Effect::Submit(r) = e {
+                    next.extend(app.update(Action::Done(answer(&r))));
+                }
+            }
+            fx = next;
+        }
+    }
+
+    pub fn key(app: &mut App, k: &str) {
+        let fx = app.update(Action::Key(KeyPress::parse(k).unwrap()));
+        pump(app, fx);
+    }
+
+    pub fn keys(app: &mut App, ks: &[&str]) {
+        for k in ks {
+            key(app, k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::*;
+    use super::*;
+
+    fn kind(app: &App) -> &ScreenKind {
+        &app.screen().unwrap().kind
+    }
+
+    #[test]
+    fn navigation_stack_enter_and_back() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        assert!(matches!(kind(&app), ScreenKind::Repos { rows: Load::Ready(r), .. } if r.len() == 1));
+        key(&mut app, "Enter");
+        let ScreenKind::Images { roots, .. } = kind(&app) else { panic!("not images") };
+        assert_eq!(roots.len(), 2);
+        assert!(roots.iter().all(|r| r.ready().is_some()));
+        key(&mut app, "Enter"); // mac-arm64: a single image goes straight to its files
+        let ScreenKind::Image(s) = kind(&app) else { panic!("not image") };
+        assert!(s.tree.is_some());
+        key(&mut app, "Esc");
+        key(&mut app, "j");
+        key(&mut app, "Enter"); // good: an index
+        assert!(matches!(kind(&app), ScreenKind::Index { .. }));
+        assert_eq!(app.stack.len(), 3);
+        key(&mut app, "Backspace");
+        key(&mut app, "Esc");
+        assert!(matches!(kind(&app), ScreenKind::Repos { .. }));
+        key(&mut app, "Esc"); // the first screen stays
+        assert_eq!(app.stack.len(), 1);
+    }
+
+    #[test]
+    fn badges_come_from_manifests_then_files_and_follow_the_target() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        let (row, info) = app.current_root().unwrap();
+        let b = badge(&app, &row, &info, &app.target);
+        assert_eq!((b.verdict, b.from_manifest, b.note.as_str()), (Verdict::Fail, true, "is arm64"));
+        // `:target graviton` switches every badge.
+        keys(&mut app, &[":", "t", "a", "r", "g", "e", "t", " ", "g", "r", "a", "v", "i", "t", "o", "n", "Enter"]);
+        assert_eq!(app.target.name, "graviton");
+        let b = badge(&app, &row, &info, &app.target);
+        assert_eq!(b.verdict, Verdict::Pass);
+        // Opening the image reads its files: the badge now comes from them.
+        key(&mut app, "Enter");
+        key(&mut app, "Esc");
+        let b = badge(&app, &row, &info, &app.target);
+        assert_eq!((b.verdict, b.from_manifest), (Verdict::Pass, false));
+        // The picker: `t`, down to fargate (second), Enter.
+        keys(&mut app, &["t", "g", "j", "Enter"]);
+        assert_eq!(app.target.name, "fargate");
+        let b = badge(&app, &row, &info, &app.target);
+        assert_eq!((b.verdict, b.from_manifest), (Verdict::Fail, false));
+    }
+
+    #[test]
+    fn results_for_a_screen_left_are_dropped_and_its_work_cancelled() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        // Open the image but do not answer the analysis yet.
+        let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+        let req = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
+                _ => None,
+            })
+            .expect("an analysis request");
+        assert!(app.busy());
+        key(&mut app, "Esc");
+        assert!(req.cancel.load(Ordering::Relaxed), "leaving the screen cancels its work");
+        let depth = app.stack.len();
+        app.update(Action::Done(answer(&req)));
+        assert!(app.images.is_empty(), "a late result is dropped");
+        assert_eq!(app.stack.len(), depth);
+        assert!(!app.busy());
+    }
+
+    #[test]
+    fn verdict_finding_jumps_to_the_file_in_the_tree() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        keys(&mut app, &["Enter", "v"]);
+        let ScreenKind::Verdict { row, info, sel_target, .. } = kind(&app) else { panic!("not verdict") };
+        assert_eq!(app.targets[*sel_target].name, "apprunner");
+        let r = verdict_for(&app.images, &app.failed, &row.reference, info, &app.targets[*sel_target]).unwrap();
+        assert_eq!(r.verdict, Verdict::Fail);
+        let first = r.findings.first().unwrap();
+        assert_eq!(first.path.as_deref(), Some("/app/server"));
+        keys(&mut app, &["Tab", "Enter"]);
+        let ScreenKind::Image(s) = kind(&app) else { panic!("not image") };
+        let t = s.tree.as_ref().unwrap();
+        assert_eq!(t.path_of(t.selected_id().unwrap()), "/app/server");
+        assert_eq!(s.pane, Pane::Files);
+    }
+
+    #[test]
+    fn index_lists_attestations_under_their_subject() {
+        let info = index("good");
+        let rows = index_rows(&info);
+        assert_eq!(rows, [IndexRow::Image(0), IndexRow::Attestation(2), IndexRow::Image(1)]);
+    }
+
+    #[test]
+    fn filter_as_you_type_and_unknown_commands_are_explained() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        keys(&mut app, &["/", "g", "o"]);
+        let ScreenKind::Images { rows, filter, .. } = kind(&app) else { panic!() };
+        assert_eq!(image_rows(rows, filter).len(), 1);
+        key(&mut app, "Esc");
+        let ScreenKind::Images { rows, filter, .. } = kind(&app) else { panic!() };
+        assert_eq!(image_rows(rows, filter).len(), 2);
+        keys(&mut app, &[":", "f", "l", "y", "Enter"]);
+        let (level, msg) = app.status.clone().unwrap();
+        assert_eq!(level, Level::Error);
+        assert!(msg.contains(":target graviton"), "{msg}");
+        keys(&mut app, &[":", "t", " ", "s", "3", "9", "0", "Enter"]);
+        assert!(app.status.as_ref().unwrap().1.contains("unknown target"));
+        keys(&mut app, &[":", "t", " ", "l", "i", "n", "u", "x", "/", "s", "3", "9", "0", "x", "Enter"]);
+        assert_eq!(app.target.platform.to_string(), "linux/s390x");
+        assert!(app.targets.iter().any(|t| t.name == "linux/s390x"));
+    }
+
+    #[test]
+    fn quit_from_anywhere() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "?");
+        assert!(app.overlay.is_some());
+        let fx = app.update(Action::Key(KeyPress::parse("q").unwrap()));
+        assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
+    }
+}
