@@ -1774,3 +1774,49 @@ mod tests {
         assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
     }
 }
+
+#[cfg(test)]
+mod eyeball {
+    use super::fixture::*;
+    use ratatui::{Terminal, backend::TestBackend};
+
+    fn show(app: &super::App, w: u16, h: u16) {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| crate::ui::view::draw(f, app)).unwrap();
+        let buf = t.backend().buffer();
+        let mut s = String::new();
+        for y in 0..h { for x in 0..w { s.push_str(buf[(x, y)].symbol()); } s.push('\n'); }
+        println!("{s}");
+    }
+
+    #[test]
+    fn eyeball() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        show(&app, 120, 12);
+        key(&mut app, "Enter");
+        show(&app, 120, 12);
+        show(&app, 80, 12);
+        key(&mut app, "Enter");
+        show(&app, 120, 24);
+        key(&mut app, "l");
+        key(&mut app, "j");
+        show(&app, 80, 24);
+        key(&mut app, "v");
+        show(&app, 120, 24);
+        key(&mut app, "e");
+        show(&app, 100, 30);
+        key(&mut app, "Esc");
+        key(&mut app, "Esc");
+        key(&mut app, "Esc");
+        key(&mut app, "j");
+        key(&mut app, "Enter");
+        show(&app, 120, 12);
+        key(&mut app, "?");
+        show(&app, 80, 24);
+        key(&mut app, "Esc");
+        key(&mut app, "t");
+        show(&app, 80, 24);
+    }
+}
