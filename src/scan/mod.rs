@@ -5,12 +5,44 @@
 //! is a [`LayerScan`]; [`MergedFs`] stacks those in order, applying whiteouts, so that
 //! every path knows which layer added, changed or deleted it.
 
+mod layer;
+mod merged;
+pub mod path;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::detect::Artifact;
 use crate::oci::Digest;
+
+pub use layer::scan_layer;
+pub use merged::{Children, LayerChange, ResolveError, SYMLINK_HOP_LIMIT};
+
+/// A layer that could not be scanned. Each variant names the layer and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// Reading the blob itself failed (I/O, or its digest or size did not verify).
+    #[error("cannot read layer {layer}: {detail}")]
+    Source { layer: Digest, detail: String },
+    #[error(
+        "layer {layer} ({format}) is corrupt after {entries} entries: {detail}. The blob is damaged or is not a filesystem layer; pull or build the image again"
+    )]
+    Corrupt {
+        layer: Digest,
+        format: &'static str,
+        entries: usize,
+        detail: String,
+    },
+    #[error(
+        "layer {layer} ({format}) is truncated before its first complete entry: {detail}. Pull or build the image again"
+    )]
+    Truncated {
+        layer: Digest,
+        format: &'static str,
+        detail: String,
+    },
+}
 
 /// What a tar entry is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,4 +116,7 @@ pub struct MergedFs {
     /// Artefacts of live files only (an artefact whose file was deleted or overwritten later
     /// is dropped), with the index of the layer that holds it.
     pub artifacts: Vec<(usize, Artifact)>,
+    /// Per layer, what it changed relative to the layers below, in path order: the
+    /// "this layer" view of the UI. Added field (not in the first skeleton).
+    pub changes: Vec<Vec<LayerChange>>,
 }
