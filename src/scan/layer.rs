@@ -30,14 +30,16 @@ struct TapState {
     error: Option<String>,
 }
 
+/// Shares the blob, so that after a decode failure the rest of it can still be read
+/// through the verifier: a digest mismatch explains a "corrupt" stream better.
 struct SourceTap<R> {
-    inner: R,
+    inner: Rc<RefCell<R>>,
     state: Rc<RefCell<TapState>>,
 }
 
 impl<R: Read> Read for SourceTap<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|e| {
+        self.inner.borrow_mut().read(buf).inspect_err(|e| {
             let mut s = self.state.borrow_mut();
             if s.error.is_none() {
                 s.error = Some(e.to_string());
@@ -102,10 +104,11 @@ fn compression_name(c: Compression) -> &'static str {
 /// warning; corruption, or a cut before the first entry, is an error.
 pub fn scan_layer(blob: impl Read, media_type: &str, layer: &Digest) -> Result<LayerScan, ScanError> {
     let tap_state = Rc::new(RefCell::new(TapState::default()));
+    let blob = Rc::new(RefCell::new(blob));
     let mut raw = BufReader::with_capacity(
         RAW_BUFFER,
         SourceTap {
-            inner: blob,
+            inner: Rc::clone(&blob),
             state: Rc::clone(&tap_state),
         },
     );
@@ -172,6 +175,15 @@ pub fn scan_layer(blob: impl Read, media_type: &str, layer: &Digest) -> Result<L
     let Err(e) = outcome else {
         return Ok(scan);
     };
+    if tap_state.borrow().error.is_none() {
+        // Finish reading the blob so a verifying source can say whether the bytes are
+        // the published ones; its verdict (if any) is recorded by the tap.
+        let mut rest = SourceTap {
+            inner: Rc::clone(&blob),
+            state: Rc::clone(&tap_state),
+        };
+        let _ = io::copy(&mut rest, &mut io::sink());
+    }
     if tap_state.borrow().error.is_some() {
         return Err(source_failed(e));
     }
