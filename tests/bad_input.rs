@@ -19,7 +19,10 @@ fn image() -> Image {
 
 fn open_err(reference: &str) -> SourceError {
     match source::open(reference) {
-        Ok(src) => panic!("{reference}: opened {} although it is broken", src.describe()),
+        Ok(src) => panic!(
+            "{reference}: opened {} although it is broken",
+            src.describe()
+        ),
         Err(e) => e,
     }
 }
@@ -42,7 +45,10 @@ fn digest_mismatch_names_the_digest() {
         let stream = src.blob(layer, bytes.len() as u64).unwrap();
         let err = scan_layer(stream, support::OCI_LAYER_GZIP, layer).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with(&format!("cannot read layer {layer}")), "{msg}");
+        assert!(
+            msg.starts_with(&format!("cannot read layer {layer}")),
+            "{msg}"
+        );
         assert!(msg.contains("does not match its digest"), "{msg}");
     }
 
@@ -64,7 +70,10 @@ fn absurd_sizes_in_descriptors_are_refused() {
     let src = source::open(&format!("oci:{}:t", dir.display())).unwrap();
     let layer = &w[0].layers[0];
     let err = src.blob(layer, 1 << 60).err().unwrap().to_string();
-    assert!(err.contains(&layer.to_string()) && err.contains("1152921504606846976"), "{err}");
+    assert!(
+        err.contains(&layer.to_string()) && err.contains("1152921504606846976"),
+        "{err}"
+    );
 
     // index.json claiming a 1 EiB manifest.
     write_index(
@@ -77,7 +86,10 @@ fn absurd_sizes_in_descriptors_are_refused() {
         }]),
     );
     let msg = open_err(&format!("oci:{}:t", dir.display())).to_string();
-    assert!(msg.contains("more than the") && msg.contains(&w[0].manifest.to_string()), "{msg}");
+    assert!(
+        msg.contains("more than the") && msg.contains(&w[0].manifest.to_string()),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -104,8 +116,9 @@ fn path_traversal_in_docker_manifest_json_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let config = support::config_json("amd64", &[]);
     for evil in ["../../etc/passwd", "/etc/passwd"] {
-        let manifest = serde_json::json!([{"Config": "c.json", "RepoTags": ["a:1"], "Layers": [evil]}])
-            .to_string();
+        let manifest =
+            serde_json::json!([{"Config": "c.json", "RepoTags": ["a:1"], "Layers": [evil]}])
+                .to_string();
         let path = tmp.path().join("evil.tar");
         std::fs::write(
             &path,
@@ -143,7 +156,10 @@ fn schema1_manifests_are_refused_with_advice() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("schema 1") && err.contains(&d.to_string()), "{err}");
+    assert!(
+        err.contains("schema 1") && err.contains(&d.to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -152,7 +168,10 @@ fn broken_layouts_and_archives_say_what_is_missing() {
     let dir = tmp.path().join("empty");
     std::fs::create_dir(&dir).unwrap();
     let msg = open_err(&format!("oci:{}", dir.display())).to_string();
-    assert!(msg.contains("not an OCI image layout") && msg.contains("oci-layout"), "{msg}");
+    assert!(
+        msg.contains("not an OCI image layout") && msg.contains("oci-layout"),
+        "{msg}"
+    );
 
     let dir = tmp.path().join("garbage");
     write_layout(&dir, &[("t", &image())]);
@@ -166,7 +185,10 @@ fn broken_layouts_and_archives_say_what_is_missing() {
     let not_tar = tmp.path().join("not.tar");
     std::fs::write(&not_tar, vec![0x42u8; 3000]).unwrap();
     let msg = open_err(&format!("oci-archive:{}", not_tar.display())).to_string();
-    assert!(msg.contains("not.tar") && msg.contains("not a readable tar archive"), "{msg}");
+    assert!(
+        msg.contains("not.tar") && msg.contains("not a readable tar archive"),
+        "{msg}"
+    );
 
     let no_manifest = tmp.path().join("plain.tar");
     std::fs::write(&no_manifest, tar_of(&[("hello", b"x")])).unwrap();
@@ -194,5 +216,7 @@ fn hostile_tar_names_never_leave_the_root() {
     let scan = scan_layer(&tar[..], support::OCI_LAYER_TAR, &d).unwrap();
     let paths: Vec<&str> = scan.entries.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["/tmp/pwned", "/abs/path"]);
-    assert!(scan.warnings[0].contains(&d.to_string()) && scan.warnings[0].contains("climbs above /"));
+    assert!(
+        scan.warnings[0].contains(&d.to_string()) && scan.warnings[0].contains("climbs above /")
+    );
 }

@@ -124,10 +124,17 @@ fn truncated_gzip_at_the_end_gives_a_partial_scan_with_a_warning() {
     let cut = &blob[..blob.len() * 3 / 4];
     let d = digest("cut");
     let scan = scan_layer(cut, OCI_LAYER_GZIP, &d).unwrap();
-    assert!(!scan.entries.is_empty() && scan.entries.len() < 50, "{}", scan.entries.len());
+    assert!(
+        !scan.entries.is_empty() && scan.entries.len() < 50,
+        "{}",
+        scan.entries.len()
+    );
     let w = scan.warnings.join("\n");
     assert!(
-        w.contains(&format!("layer {d} is truncated after {} entries", scan.entries.len())),
+        w.contains(&format!(
+            "layer {d} is truncated after {} entries",
+            scan.entries.len()
+        )),
         "{w}"
     );
 }
@@ -155,15 +162,31 @@ fn truncated_zstd_and_plain_tar_are_partial_too() {
     let d = digest("cut");
     let z = zstd(&tar);
     let scan = scan_layer(&z[..z.len() * 9 / 10], OCI_LAYER_ZSTD, &d).unwrap();
-    assert!(scan.warnings.iter().any(|w| w.contains("is truncated after")), "{:?}", scan.warnings);
+    assert!(
+        scan.warnings
+            .iter()
+            .any(|w| w.contains("is truncated after")),
+        "{:?}",
+        scan.warnings
+    );
     // Cut inside a file's data.
     let scan = scan_layer(&tar[..tar.len() / 2 + 100], OCI_LAYER_TAR, &d).unwrap();
-    assert!(scan.warnings.iter().any(|w| w.contains("is truncated after")), "{:?}", scan.warnings);
+    assert!(
+        scan.warnings
+            .iter()
+            .any(|w| w.contains("is truncated after")),
+        "{:?}",
+        scan.warnings
+    );
     assert!(scan.entries.len() < 50);
     // Cut inside a header.
     let scan = scan_layer(&tar[..512 + 3072 + 100], OCI_LAYER_TAR, &d).unwrap();
     assert_eq!(scan.entries.len(), 1);
-    assert!(scan.warnings.iter().any(|w| w.contains("is truncated after 1 entries")));
+    assert!(
+        scan.warnings
+            .iter()
+            .any(|w| w.contains("is truncated after 1 entries"))
+    );
 }
 
 #[test]
@@ -180,7 +203,9 @@ fn corrupt_gzip_in_the_middle_is_an_error_naming_the_layer() {
     let mut layer = Layer::new();
     for i in 0..50 {
         // Varied content, so the deflate stream has real Huffman blocks to damage.
-        let data: Vec<u8> = (0..3000u32).map(|j| (j * 31 + i * 7) as u8 ^ (j >> 3) as u8).collect();
+        let data: Vec<u8> = (0..3000u32)
+            .map(|j| (j * 31 + i * 7) as u8 ^ (j >> 3) as u8)
+            .collect();
         layer = layer.file(&format!("data/f{i}"), &data);
     }
     let mut blob = gzip(&layer.tar());
@@ -192,7 +217,10 @@ fn corrupt_gzip_in_the_middle_is_an_error_naming_the_layer() {
     let err = scan_layer(&blob[..], OCI_LAYER_GZIP, &d).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, ScanError::Corrupt { .. }), "{err:?}");
-    assert!(msg.contains(&format!("layer {d} (gzip) is corrupt")), "{msg}");
+    assert!(
+        msg.contains(&format!("layer {d} (gzip) is corrupt")),
+        "{msg}"
+    );
     assert!(msg.contains("pull or build the image again"), "{msg}");
 }
 
@@ -204,7 +232,10 @@ fn broken_tar_is_an_error() {
     tar[second - 512 + 150] ^= 0x11;
     let d = digest("badtar");
     let err = scan_layer(&tar[..], OCI_LAYER_TAR, &d).unwrap_err();
-    assert!(matches!(err, ScanError::Corrupt { entries: 2, .. }), "{err:?}");
+    assert!(
+        matches!(err, ScanError::Corrupt { entries: 2, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("cksum for usr/bin/app"), "{err}");
     // Not a tar at all.
     let err = scan_layer(&b"hello, this is not a tar file"[..], OCI_LAYER_TAR, &d).unwrap_err();
@@ -386,7 +417,12 @@ fn files_and_dirs_replace_each_other() {
     assert_eq!(fs.deleted.get("/srv/data/a"), Some(&1));
     assert_eq!(fs.get("/srv/conf").unwrap().entry.kind, EntryKind::Dir);
     assert!(fs.get("/srv/conf/inner").is_some());
-    let names: Vec<&str> = fs.list_dir("/srv").unwrap().iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = fs
+        .list_dir("/srv")
+        .unwrap()
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     assert_eq!(names, ["conf", "data"]);
 }
 
@@ -417,7 +453,11 @@ fn artefacts_only_of_live_files_from_the_layer_that_wrote_them() {
     );
     s1.artifacts = vec![script("/bin/b")];
     let fs = merge(&[(d0, s0), (d1, s1)]);
-    let kept: Vec<(usize, &str)> = fs.artifacts.iter().map(|(l, a)| (*l, a.path.as_str())).collect();
+    let kept: Vec<(usize, &str)> = fs
+        .artifacts
+        .iter()
+        .map(|(l, a)| (*l, a.path.as_str()))
+        .collect();
     assert_eq!(
         kept,
         [(0, "/bin/c"), (0, "/app/app.jar!/lib/x.so"), (1, "/bin/b")]
@@ -459,7 +499,12 @@ fn symlinks_resolve_across_layers() {
     // A hard link leads to its target.
     assert_eq!(fs.resolve("/bin/bb2").unwrap().0, "/bin/busybox");
     // A directory through a symlink can be listed.
-    let names: Vec<&str> = fs.list_dir("/lib").unwrap().iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = fs
+        .list_dir("/lib")
+        .unwrap()
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     assert_eq!(names, ["ld-musl-x86_64.so.1"]);
     assert_eq!(
         fs.resolve("/bin/missing"),
@@ -484,7 +529,11 @@ fn symlink_loops_stop_after_40_hops() {
     chain = chain.file("c41", b"end");
     let fs = merge(&[scanned(chain.tar(), "loop")]);
     let err = fs.resolve("/a").unwrap_err();
-    assert!(err.to_string().contains("too many levels of symbolic links"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("too many levels of symbolic links"),
+        "{err}"
+    );
     assert_eq!(fs.resolve("/c1").unwrap().0, "/c41");
     assert!(matches!(fs.resolve("/c0"), Err(ResolveError::Loop { .. })));
 }
@@ -505,5 +554,9 @@ fn children_skip_subtrees_and_keep_name_order() {
     assert_eq!(root, ["a", "a-b", "a.c", "b"]);
     let a: Vec<&str> = fs.children("/a").map(|(n, _)| n).collect();
     assert_eq!(a, ["x", "y"]);
-    assert_eq!(fs.get("/a/y/deep").unwrap().entry.kind, EntryKind::Dir, "parents are implied");
+    assert_eq!(
+        fs.get("/a/y/deep").unwrap().entry.kind,
+        EntryKind::Dir,
+        "parents are implied"
+    );
 }

@@ -44,7 +44,7 @@ fn scan_image(src: &dyn ImageSource) -> Vec<Vec<Entry>> {
     for l in m.layers() {
         let digest: Digest = l.digest().to_string().parse().unwrap();
         let blob = src.blob(&digest, l.size()).unwrap();
-        let scan = scan_layer(blob, &l.media_type().to_string(), &digest).unwrap();
+        let scan = scan_layer(blob, l.media_type().as_ref(), &digest).unwrap();
         out.push(scan.entries);
     }
     out
@@ -89,7 +89,10 @@ fn several_names_need_a_ref_and_unnamed_platforms_form_an_index() {
     let dir = tmp.path().join("multi");
     write_layout(
         &dir,
-        &[("v1", &two_layer_image("amd64")), ("v2", &two_layer_image("arm64"))],
+        &[
+            ("v1", &two_layer_image("amd64")),
+            ("v2", &two_layer_image("arm64")),
+        ],
     );
     let err = source::open(&format!("oci:{}", dir.display()))
         .err()
@@ -101,18 +104,25 @@ fn several_names_need_a_ref_and_unnamed_platforms_form_an_index() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("no image named \"v3\"") && err.contains("v1, v2"), "{err}");
+    assert!(
+        err.contains("no image named \"v3\"") && err.contains("v1, v2"),
+        "{err}"
+    );
 
     // Same name on both entries (one per platform): a virtual index of the two.
     let dir2 = tmp.path().join("platforms");
     write_layout(
         &dir2,
-        &[("app", &two_layer_image("amd64")), ("app", &two_layer_image("arm64"))],
+        &[
+            ("app", &two_layer_image("amd64")),
+            ("app", &two_layer_image("arm64")),
+        ],
     );
     let src = source::open(&format!("oci:{}:app", dir2.display())).unwrap();
     let root = src.root().unwrap();
     assert_eq!(root.digest, Digest::sha256_of(&root.bytes));
-    let Document::Index(index) = parse_document(&root.bytes, root.media_type.as_deref(), "root").unwrap()
+    let Document::Index(index) =
+        parse_document(&root.bytes, root.media_type.as_deref(), "root").unwrap()
     else {
         panic!("expected an index")
     };
@@ -149,7 +159,11 @@ fn oci_archive_round_trip_gives_the_same_layers() {
     let archive = p(tmp.path(), "image.tar");
     skopeo_copy(&oci, &format!("oci-archive:{archive}:v1"));
     let from_dir = scan_image(source::open(&oci).unwrap().as_ref());
-    let from_tar = scan_image(source::open(&format!("oci-archive:{archive}:v1")).unwrap().as_ref());
+    let from_tar = scan_image(
+        source::open(&format!("oci-archive:{archive}:v1"))
+            .unwrap()
+            .as_ref(),
+    );
     assert_eq!(from_dir, from_tar);
     let alone = source::open(&format!("oci-archive:{archive}")).unwrap();
     assert_eq!(scan_image(alone.as_ref()), from_dir);
@@ -160,7 +174,10 @@ fn docker_archive_round_trip_gives_the_same_layers() {
     let tmp = tempfile::tempdir().unwrap();
     let oci = docker_compatible_layout(tmp.path());
     let archive = p(tmp.path(), "docker.tar");
-    skopeo_copy(&oci, &format!("docker-archive:{archive}:example.com/app:v1"));
+    skopeo_copy(
+        &oci,
+        &format!("docker-archive:{archive}:example.com/app:v1"),
+    );
     let from_dir = scan_image(source::open(&oci).unwrap().as_ref());
     for reference in [
         format!("docker-archive:{archive}"),
@@ -174,7 +191,10 @@ fn docker_archive_round_trip_gives_the_same_layers() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("no image tagged other:v9") && err.contains("example.com/app:v1"), "{err}");
+    assert!(
+        err.contains("no image tagged other:v9") && err.contains("example.com/app:v1"),
+        "{err}"
+    );
 }
 
 /// `docker save` layouts skopeo does not write: classic `<id>/layer.tar` (before Docker
@@ -188,7 +208,10 @@ fn docker_save_layouts_classic_and_docker25() {
     // docker save stores layers uncompressed.
     let tar0 = decompress_gzip(&image.layers[0].bytes);
     let tar1 = zstd::stream::decode_all(&image.layers[1].bytes[..]).unwrap();
-    let config = support::config_json("amd64", &[Digest::sha256_of(&tar0), Digest::sha256_of(&tar1)]);
+    let config = support::config_json(
+        "amd64",
+        &[Digest::sha256_of(&tar0), Digest::sha256_of(&tar1)],
+    );
     let cfg = Digest::sha256_of(&config);
 
     let classic_manifest = serde_json::json!([{
@@ -205,7 +228,11 @@ fn docker_save_layouts_classic_and_docker25() {
     ]);
     let classic_path = tmp.path().join("classic.tar");
     std::fs::write(&classic_path, classic).unwrap();
-    let src = source::open(&format!("docker-archive:{}:app:old", classic_path.display())).unwrap();
+    let src = source::open(&format!(
+        "docker-archive:{}:app:old",
+        classic_path.display()
+    ))
+    .unwrap();
     assert_eq!(scan_image(src.as_ref()), expected);
 
     let b0 = format!("blobs/sha256/{}", Digest::sha256_of(&tar0).hex());
@@ -228,7 +255,10 @@ fn docker_save_layouts_classic_and_docker25() {
     // The synthesised manifest names the files' real digests.
     let root = src.root().unwrap();
     let text = String::from_utf8(root.bytes.clone()).unwrap();
-    assert!(text.contains(&Digest::sha256_of(&tar1).to_string()), "{text}");
+    assert!(
+        text.contains(&Digest::sha256_of(&tar1).to_string()),
+        "{text}"
+    );
     assert!(text.contains(&cfg.to_string()), "{text}");
 }
 
@@ -253,10 +283,15 @@ fn docker_archive_with_several_images_lists_the_choices() {
         tar_of(&[("c.json", &config), ("manifest.json", manifest.as_bytes())]),
     )
     .unwrap();
-    let err = source::open(&format!("docker-archive:{}", path.display())).err().unwrap();
+    let err = source::open(&format!("docker-archive:{}", path.display()))
+        .err()
+        .unwrap();
     assert!(matches!(err, SourceError::Reference(_)));
     let msg = err.to_string();
-    assert!(msg.contains("holds 2 images") && msg.contains("a:1, b:2"), "{msg}");
+    assert!(
+        msg.contains("holds 2 images") && msg.contains("a:1, b:2"),
+        "{msg}"
+    );
     assert!(source::open(&format!("docker-archive:{}:b:2", path.display())).is_ok());
 }
 
@@ -266,14 +301,16 @@ fn merged_view_of_a_layout_image() {
     let oci = layout_for_conversion(tmp.path());
     let src = source::open(&oci).unwrap();
     let root = src.root().unwrap();
-    let Document::Image(m) = parse_document(&root.bytes, root.media_type.as_deref(), "root").unwrap()
+    let Document::Image(m) =
+        parse_document(&root.bytes, root.media_type.as_deref(), "root").unwrap()
     else {
         panic!("expected an image")
     };
     let mut scans = Vec::new();
     for l in m.layers() {
         let d: Digest = l.digest().to_string().parse().unwrap();
-        let scan = scan_layer(src.blob(&d, l.size()).unwrap(), &l.media_type().to_string(), &d).unwrap();
+        let scan =
+            scan_layer(src.blob(&d, l.size()).unwrap(), l.media_type().as_ref(), &d).unwrap();
         scans.push((d, scan));
     }
     let refs: Vec<_> = scans.iter().map(|(d, s)| (d.clone(), s)).collect();
@@ -286,7 +323,12 @@ fn merged_view_of_a_layout_image() {
 
 #[test]
 fn registry_references_are_left_to_the_registry_source() {
-    let err = source::open("public.ecr.aws/docker/library/alpine:3.20").err().unwrap();
+    let err = source::open("public.ecr.aws/docker/library/alpine:3.20")
+        .err()
+        .unwrap();
     assert!(matches!(err, SourceError::Reference(_)));
-    assert!(err.to_string().contains("registry references are handled by the registry source"));
+    assert!(
+        err.to_string()
+            .contains("registry references are handled by the registry source")
+    );
 }

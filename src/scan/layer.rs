@@ -102,7 +102,11 @@ fn compression_name(c: Compression) -> &'static str {
 /// The whole blob is read to its end, so a verifying reader underneath sees EOF and
 /// checks the digest. A blob cut short after some entries gives a partial scan with a
 /// warning; corruption, or a cut before the first entry, is an error.
-pub fn scan_layer(blob: impl Read, media_type: &str, layer: &Digest) -> Result<LayerScan, ScanError> {
+pub fn scan_layer(
+    blob: impl Read,
+    media_type: &str,
+    layer: &Digest,
+) -> Result<LayerScan, ScanError> {
     let tap_state = Rc::new(RefCell::new(TapState::default()));
     let blob = Rc::new(RefCell::new(blob));
     let mut raw = BufReader::with_capacity(
@@ -114,7 +118,11 @@ pub fn scan_layer(blob: impl Read, media_type: &str, layer: &Digest) -> Result<L
     );
     let source_failed = |e: io::Error| ScanError::Source {
         layer: layer.clone(),
-        detail: tap_state.borrow().error.clone().unwrap_or_else(|| e.to_string()),
+        detail: tap_state
+            .borrow()
+            .error
+            .clone()
+            .unwrap_or_else(|| e.to_string()),
     };
 
     let mut magic = [0u8; 4];
@@ -142,14 +150,13 @@ pub fn scan_layer(blob: impl Read, media_type: &str, layer: &Digest) -> Result<L
         // Multi-member: some tools write a layer as several concatenated gzip members.
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(head)),
         Compression::Zstd => {
-            let d = zstd::stream::read::Decoder::with_buffer(head).map_err(|e| {
-                ScanError::Corrupt {
+            let d =
+                zstd::stream::read::Decoder::with_buffer(head).map_err(|e| ScanError::Corrupt {
                     layer: layer.clone(),
                     format,
                     entries: 0,
                     detail: format!("cannot start the zstd decoder: {e}"),
-                }
-            })?;
+                })?;
             Box::new(d)
         }
         _ => Box::new(head),
@@ -298,7 +305,9 @@ fn record<R: Read>(
             EntryKind::File
         }
         tar::EntryType::Directory => EntryKind::Dir,
-        tar::EntryType::Symlink => EntryKind::Symlink(String::from_utf8_lossy(&link()).into_owned()),
+        tar::EntryType::Symlink => {
+            EntryKind::Symlink(String::from_utf8_lossy(&link()).into_owned())
+        }
         tar::EntryType::Link => {
             let target = normalise(&link());
             if target.clamped {
@@ -312,7 +321,11 @@ fn record<R: Read>(
         _ => EntryKind::Other,
     };
     let mode = entry.header().mode().unwrap_or(0);
-    let size = if kind == EntryKind::File { entry.size() } else { 0 };
+    let size = if kind == EntryKind::File {
+        entry.size()
+    } else {
+        0
+    };
     if kind == EntryKind::File {
         let mut reader = EntryReader {
             inner: entry,

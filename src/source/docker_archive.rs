@@ -185,7 +185,10 @@ fn pick<'a>(
 /// Digest, size and media type of a layer file. Docker 25+ stores layers content-addressed
 /// (`blobs/sha256/<hex>`): the name is the digest, and reading verifies it anyway. Other
 /// names say nothing trustworthy, so the file is hashed (streamed, not buffered).
-fn describe_layer(store: &TarStore, name: &str) -> Result<(Digest, u64, &'static str), SourceError> {
+fn describe_layer(
+    store: &TarStore,
+    name: &str,
+) -> Result<(Digest, u64, &'static str), SourceError> {
     let io = |source| SourceError::Io {
         what: store.label(name),
         source,

@@ -91,7 +91,11 @@ fn blob_name(digest: &Digest) -> String {
 
 impl<S: Store> OciLayout<S> {
     /// Opens a layout held by any store. `label` names the source in messages.
-    pub(crate) fn open(store: S, label: String, reference: Option<&str>) -> Result<Self, SourceError> {
+    pub(crate) fn open(
+        store: S,
+        label: String,
+        reference: Option<&str>,
+    ) -> Result<Self, SourceError> {
         let marker = read_metadata(&store, "oci-layout").map_err(|e| match e {
             SourceError::NotFound(_) => SourceError::Invalid(format!(
                 "{label}: not an OCI image layout: {} is missing. Create a layout with `skopeo copy <image> oci:DIR:TAG`",
@@ -100,9 +104,16 @@ impl<S: Store> OciLayout<S> {
             e => e,
         })?;
         let marker: serde_json::Value = serde_json::from_slice(&marker).map_err(|e| {
-            SourceError::Invalid(format!("{} is not valid JSON: {e}", store.label("oci-layout")))
+            SourceError::Invalid(format!(
+                "{} is not valid JSON: {e}",
+                store.label("oci-layout")
+            ))
         })?;
-        if marker.get("imageLayoutVersion").and_then(|v| v.as_str()).is_none() {
+        if marker
+            .get("imageLayoutVersion")
+            .and_then(|v| v.as_str())
+            .is_none()
+        {
             return Err(SourceError::Invalid(format!(
                 "{} has no imageLayoutVersion: not an OCI image layout",
                 store.label("oci-layout")
@@ -186,7 +197,7 @@ impl<S: Store> OciLayout<S> {
         // Several entries share the name (one per platform): a virtual index of them.
         let manifests: Vec<serde_json::Value> = chosen
             .iter()
-            .map(|d| serde_json::to_value(d))
+            .map(serde_json::to_value)
             .collect::<Result<_, _>>()
             .map_err(|e| SourceError::Invalid(format!("{index_label}: {e}")))?;
         let virtual_index = serde_json::json!({
@@ -244,7 +255,11 @@ impl<S: Store> ImageSource for OciLayout<S> {
         })
     }
 
-    fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn std::io::Read + Send>, SourceError> {
+    fn blob(
+        &self,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Box<dyn std::io::Read + Send>, SourceError> {
         let name = blob_name(digest);
         let (reader, len) = self.store.open(&name)?;
         if len != size {

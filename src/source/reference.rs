@@ -64,7 +64,13 @@ impl Reference {
             nonempty("archive path", &file.to_string_lossy())?;
             return Ok(Reference::DockerArchive { file, image });
         }
-        for other in ["dir:", "containers-storage:", "docker-daemon:", "sif:", "tarball:"] {
+        for other in [
+            "dir:",
+            "containers-storage:",
+            "docker-daemon:",
+            "sif:",
+            "tarball:",
+        ] {
             if text.starts_with(other) {
                 return Err(SourceError::Reference(format!(
                     "{text:?}: the {} transport is not supported; copy the image first, e.g. `skopeo copy {text} oci:./image:latest`",
@@ -146,7 +152,9 @@ mod tests {
         assert!(Reference::parse("oci:").is_err());
         assert!(Reference::parse("containers-storage:x").is_err());
         assert_eq!(
-            Reference::parse("docker-archive:a.tar:x:y").unwrap().to_string(),
+            Reference::parse("docker-archive:a.tar:x:y")
+                .unwrap()
+                .to_string(),
             "docker-archive:a.tar:x:y"
         );
     }

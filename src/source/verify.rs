@@ -110,7 +110,9 @@ impl<R: Read> Read for VerifyingReader<R> {
         // Ask for at most one byte beyond the declared size, so an endless stream is
         // caught after `size + 1` bytes instead of being read forever.
         let allowed = self.size.saturating_sub(self.count).saturating_add(1);
-        let want = buf.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(allowed).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             self.finish()?;

@@ -60,7 +60,9 @@ impl Layer {
 
     pub fn file_mode(mut self, path: &str, data: &[u8], mode: u32) -> Self {
         let mut h = header(tar::EntryType::Regular, data.len() as u64, mode);
-        self.tar.append_data(&mut h, path, data).expect("append file");
+        self.tar
+            .append_data(&mut h, path, data)
+            .expect("append file");
         self
     }
 
