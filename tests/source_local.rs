@@ -332,3 +332,57 @@ fn registry_references_are_left_to_the_registry_source() {
             .contains("registry references are handled by the registry source")
     );
 }
+
+/// A layout made entirely by a real tool: umoci (rootless) writes the layers, including
+/// the `.wh.` whiteout for a file deleted between two repacks.
+#[test]
+fn umoci_layout_with_a_real_whiteout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = p(tmp.path(), "lay");
+    let image = format!("{layout}:t");
+    let bundle = p(tmp.path(), "bundle");
+    support::run_tool("umoci", "umoci", &["init", "--layout", &layout]);
+    support::run_tool("umoci", "umoci", &["new", "--image", &image]);
+    support::run_tool(
+        "umoci",
+        "umoci",
+        &["unpack", "--rootless", "--image", &image, &bundle],
+    );
+    let rootfs = tmp.path().join("bundle/rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::write(rootfs.join("etc/a"), b"a\n").unwrap();
+    std::fs::write(rootfs.join("etc/b"), b"b\n").unwrap();
+    std::os::unix::fs::symlink("b", rootfs.join("etc/link")).unwrap();
+    support::run_tool(
+        "umoci",
+        "umoci",
+        &["repack", "--refresh-bundle", "--image", &image, &bundle],
+    );
+    std::fs::remove_file(rootfs.join("etc/a")).unwrap();
+    support::run_tool("umoci", "umoci", &["repack", "--image", &image, &bundle]);
+
+    let src = source::open(&format!("oci:{image}")).unwrap();
+    let root = src.root().unwrap();
+    let Document::Image(m) =
+        parse_document(&root.bytes, root.media_type.as_deref(), "root").unwrap()
+    else {
+        panic!("expected an image")
+    };
+    let mut scans = Vec::new();
+    for l in m.layers() {
+        let d: Digest = l.digest().to_string().parse().unwrap();
+        let scan =
+            scan_layer(src.blob(&d, l.size()).unwrap(), l.media_type().as_ref(), &d).unwrap();
+        assert!(scan.warnings.is_empty(), "{:?}", scan.warnings);
+        scans.push((d, scan));
+    }
+    assert_eq!(scans.len(), 2);
+    assert_eq!(scans[1].1.whiteouts, ["/etc/a"]);
+    let refs: Vec<_> = scans.iter().map(|(d, s)| (d.clone(), s)).collect();
+    let fs = MergedFs::build(&refs);
+    assert!(fs.get("/etc/a").is_none());
+    assert_eq!(fs.deleted.get("/etc/a"), Some(&1));
+    let (real, node) = fs.resolve("/etc/link").unwrap();
+    assert_eq!(real, "/etc/b");
+    assert_eq!(node.entry.size, 2);
+}
