@@ -31,7 +31,9 @@ pub enum Reference {
 impl Reference {
     /// Parses a reference. Transport prefixes follow containers-transports(5): the path
     /// ends at the first `:` after the prefix (paths containing `:` are not expressible,
-    /// as with skopeo). A bare path to a directory holding `oci-layout` is read as `oci:`.
+    /// as with skopeo). A bare path to a directory holding `oci-layout` is read as `oci:`;
+    /// a bare path to a tar holding `oci-layout` as `oci-archive:`, else one holding
+    /// `manifest.json` as `docker-archive:` (only the tar headers are read to tell).
     pub fn parse(text: &str) -> Result<Reference, SourceError> {
         let nonempty = |what: &str, s: &str| -> Result<(), SourceError> {
             if s.is_empty() {
@@ -87,6 +89,24 @@ impl Reference {
                 dir: path.to_path_buf(),
                 reference: None,
             });
+        }
+        // A bare tar file: an OCI layout inside wins over manifest.json, since Docker 25+
+        // archives hold both and the layout keeps the original manifests and digests.
+        if path.is_file()
+            && let Ok(store) = super::archive::TarStore::index(path)
+        {
+            if store.contains("oci-layout") {
+                return Ok(Reference::OciArchive {
+                    file: path.to_path_buf(),
+                    reference: None,
+                });
+            }
+            if store.contains("manifest.json") {
+                return Ok(Reference::DockerArchive {
+                    file: path.to_path_buf(),
+                    image: None,
+                });
+            }
         }
         if text.is_empty() {
             return Err(SourceError::Reference(
