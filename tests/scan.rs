@@ -179,6 +179,17 @@ fn truncated_zstd_and_plain_tar_are_partial_too() {
         scan.warnings
     );
     assert!(scan.entries.len() < 50);
+    // Cut exactly after an entry: only the missing end-of-archive marker tells.
+    let first_two = 2 * (512 + 3072);
+    let scan = scan_layer(&tar[..first_two], OCI_LAYER_TAR, &d).unwrap();
+    assert_eq!(scan.entries.len(), 2);
+    assert!(
+        scan.warnings
+            .iter()
+            .any(|w| w.contains("truncated after 2 entries") && w.contains("end-of-archive")),
+        "{:?}",
+        scan.warnings
+    );
     // Cut inside a header.
     let scan = scan_layer(&tar[..512 + 3072 + 100], OCI_LAYER_TAR, &d).unwrap();
     assert_eq!(scan.entries.len(), 1);

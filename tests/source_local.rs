@@ -169,7 +169,11 @@ fn oci_archive_round_trip_gives_the_same_layers() {
     assert_eq!(scan_image(alone.as_ref()), from_dir);
     // A bare path to the tar is recognised by its oci-layout entry.
     let bare = source::open(&archive).unwrap();
-    assert!(bare.describe().starts_with("oci-archive:"), "{}", bare.describe());
+    assert!(
+        bare.describe().starts_with("oci-archive:"),
+        "{}",
+        bare.describe()
+    );
     assert_eq!(scan_image(bare.as_ref()), from_dir);
 }
 
@@ -192,7 +196,11 @@ fn docker_archive_round_trip_gives_the_same_layers() {
         assert_eq!(scan_image(src.as_ref()), from_dir, "{reference}");
     }
     let bare = source::open(&archive).unwrap();
-    assert!(bare.describe().starts_with("docker-archive:"), "{}", bare.describe());
+    assert!(
+        bare.describe().starts_with("docker-archive:"),
+        "{}",
+        bare.describe()
+    );
     let err = source::open(&format!("docker-archive:{archive}:other:v9"))
         .err()
         .unwrap()

@@ -171,7 +171,8 @@ pub fn scan_layer(
     );
     let mut archive = tar::Archive::new(counted);
     let mut entries = 0usize;
-    let walked = walk(&mut archive, &mut scan, layer, &mut entries);
+    let mut last_end = 0u64;
+    let walked = walk(&mut archive, &mut scan, layer, &mut entries, &mut last_end);
     // The tar's end-of-archive marker is not the blob's end: read the rest (padding,
     // further gzip members) so the digest check underneath runs.
     let outcome = walked.and_then(|()| {
@@ -180,6 +181,14 @@ pub fn scan_layer(
     });
     scan.uncompressed_size = *count.borrow();
     let Err(e) = outcome else {
+        // Every tar writer in use (Go's archive/tar, GNU tar, the tar crate) ends with
+        // zero blocks; a stream that stops exactly after an entry was cut on a block
+        // boundary, which no decoder notices.
+        if entries > 0 && scan.uncompressed_size == last_end {
+            scan.warnings.push(format!(
+                "layer {layer} is truncated after {entries} entries: the tar has no end-of-archive marker; files after that point may be missing"
+            ));
+        }
         return Ok(scan);
     };
     if tap_state.borrow().error.is_none() {
@@ -244,9 +253,15 @@ fn walk<R: Read>(
     scan: &mut LayerScan,
     layer: &Digest,
     count: &mut usize,
+    last_end: &mut u64,
 ) -> io::Result<()> {
     for entry in archive.entries()? {
         let mut entry = entry?;
+        let data = entry.header().entry_size().unwrap_or(0);
+        // Data is padded to whole 512-byte blocks.
+        *last_end = entry
+            .raw_file_position()
+            .saturating_add(data.div_ceil(512).saturating_mul(512));
         record(&mut entry, scan, layer)?;
         *count += 1;
     }
