@@ -507,8 +507,13 @@ fn symlinks_resolve_across_layers() {
     assert_eq!(real, "/usr/lib/ld-musl-x86_64.so.1");
     let (real, _) = fs.resolve("/lib/ld-musl-x86_64.so.1").unwrap();
     assert_eq!(real, "/usr/lib/ld-musl-x86_64.so.1");
-    // A hard link leads to its target.
+    // A hard link leads to its target; with the target's path deleted, to itself.
     assert_eq!(fs.resolve("/bin/bb2").unwrap().0, "/bin/busybox");
+    let mut with_delete = layers.clone();
+    with_delete.push(scanned(Layer::new().whiteout("bin/busybox").tar(), "2"));
+    let fs2 = merge(&with_delete);
+    assert_eq!(fs2.resolve("/bin/bb2").unwrap().0, "/bin/bb2");
+    assert!(fs2.resolve("/bin/sh").is_err());
     // A directory through a symlink can be listed.
     let names: Vec<&str> = fs
         .list_dir("/lib")

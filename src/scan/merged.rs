@@ -255,7 +255,8 @@ impl MergedFs {
 
     /// Resolves `path` the way the kernel would inside the container: every symlink on the
     /// way (parents and the last component, relative or absolute, written by any layer)
-    /// is followed, `..` stops at `/`, and a hard link at the end leads to its target.
+    /// is followed, `..` stops at `/`, and a hard link at the end leads to its target
+    /// (or is itself the answer when the target's path was deleted later).
     /// Returns the real path and its node.
     pub fn resolve(&self, path: &str) -> Result<(String, &Node), ResolveError> {
         let err_path = path.to_string();
@@ -285,6 +286,18 @@ impl MergedFs {
                     continue;
                 }
                 EntryKind::Symlink(t) => t.as_str(),
+                // A hard link shares its target's inode: if a later layer deleted the
+                // target's path, the link still has the content, so it is the answer.
+                EntryKind::Hardlink(t) if !self.nodes.contains_key(t.as_str()) => {
+                    if more {
+                        return Err(ResolveError::NotADirectory {
+                            path: err_path,
+                            at: candidate,
+                        });
+                    }
+                    cur = candidate;
+                    continue;
+                }
                 EntryKind::Hardlink(t) => t.as_str(),
                 EntryKind::File | EntryKind::Other => {
                     if more {
