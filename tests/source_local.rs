@@ -234,12 +234,17 @@ fn docker_save_layouts_classic_and_docker25() {
         "Layers": ["aaaa/layer.tar", "bbbb/layer.tar"],
     }])
     .to_string();
-    let classic = tar_of(&[
-        (&format!("{}.json", cfg.hex()), &config),
-        ("aaaa/layer.tar", &tar0),
-        ("bbbb/layer.tar", &tar1),
-        ("manifest.json", classic_manifest.as_bytes()),
-    ]);
+    // The second layer is stored once and linked, as docker save and skopeo do.
+    let shared = format!("{}.tar", Digest::sha256_of(&tar1).hex());
+    let classic = support::tar_with_links(
+        &[
+            (&format!("{}.json", cfg.hex()), &config),
+            ("aaaa/layer.tar", &tar0),
+            (&shared, &tar1),
+            ("manifest.json", classic_manifest.as_bytes()),
+        ],
+        &[("bbbb/layer.tar", &format!("../{shared}"))],
+    );
     let classic_path = tmp.path().join("classic.tar");
     std::fs::write(&classic_path, classic).unwrap();
     let src = source::open(&format!(
@@ -399,4 +404,41 @@ fn umoci_layout_with_a_real_whiteout() {
     let (real, node) = fs.resolve("/etc/link").unwrap();
     assert_eq!(real, "/etc/b");
     assert_eq!(node.entry.size, 2);
+}
+
+/// Layers of one image are read in parallel: two streams from one oci-archive must not
+/// disturb each other (each has its own file handle and offset).
+#[test]
+fn blob_streams_from_one_archive_are_independent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let oci = layout_for_conversion(tmp.path());
+    let archive = p(tmp.path(), "image.tar");
+    skopeo_copy(&oci, &format!("oci-archive:{archive}:v1"));
+    let src = source::open(&format!("oci-archive:{archive}:v1")).unwrap();
+    let root = src.root().unwrap();
+    let Document::Image(m) =
+        parse_document(&root.bytes, root.media_type.as_deref(), "root").unwrap()
+    else {
+        panic!("expected an image")
+    };
+    let descs: Vec<(Digest, u64)> = m
+        .layers()
+        .iter()
+        .map(|l| (l.digest().to_string().parse().unwrap(), l.size()))
+        .collect();
+    let mut a = src.blob(&descs[0].0, descs[0].1).unwrap();
+    let mut b = src.blob(&descs[1].0, descs[1].1).unwrap();
+    let (mut va, mut vb) = (Vec::new(), Vec::new());
+    let mut buf = [0u8; 7];
+    loop {
+        let na = std::io::Read::read(&mut a, &mut buf).unwrap();
+        va.extend_from_slice(&buf[..na]);
+        let nb = std::io::Read::read(&mut b, &mut buf).unwrap();
+        vb.extend_from_slice(&buf[..nb]);
+        if na == 0 && nb == 0 {
+            break;
+        }
+    }
+    assert_eq!(Digest::sha256_of(&va), descs[0].0);
+    assert_eq!(Digest::sha256_of(&vb), descs[1].0);
 }

@@ -274,10 +274,20 @@ pub fn write_index(dir: &Path, manifests: serde_json::Value) {
 
 /// Builds a tar archive from `(name, bytes)` pairs, for hand-made docker-archives.
 pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    tar_with_links(files, &[])
+}
+
+/// Like [`tar_of`], plus `(name, target)` symlinks after the files (as `docker save` and
+/// skopeo link `<id>/layer.tar` to a shared layer file).
+pub fn tar_with_links(files: &[(&str, &[u8])], links: &[(&str, &str)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in files {
         let mut h = header(tar::EntryType::Regular, data.len() as u64, 0o644);
         b.append_data(&mut h, name, *data).expect("append");
+    }
+    for (name, target) in links {
+        let mut h = header(tar::EntryType::Symlink, 0, 0o777);
+        b.append_link(&mut h, name, target).expect("append link");
     }
     b.into_inner().expect("finish tar")
 }
