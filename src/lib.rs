@@ -5,7 +5,10 @@
 //! image -> layer scans ([`scan`], classifying files with [`detect`]) -> merged
 //! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
 
+pub mod cache;
+pub mod config;
 pub mod detect;
+pub mod listing;
 pub mod oci;
 pub mod scan;
 pub mod source;

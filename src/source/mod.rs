@@ -4,6 +4,10 @@
 //! Every manifest and blob a source hands out is checked against its digest and size;
 //! a mismatch is an error that names the digest.
 
+pub mod dockerref;
+pub mod ecr;
+pub mod registry;
+
 use std::io::Read;
 
 use crate::oci::Digest;
