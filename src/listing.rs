@@ -97,7 +97,14 @@ pub fn parse_target(text: &str) -> Result<ListTarget, SourceError> {
         .strip_prefix("docker://")
         .unwrap_or(text)
         .trim_end_matches('/');
-    let looks_host = !s.contains('/') && (s.contains('.') || s.contains(':') || s == "localhost");
+    // `python:3` is a repository and tag; `127.0.0.1:5000` and `ghcr.io` are hosts.
+    let (host_part, port) = match s.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (s, None),
+    };
+    let looks_host = !s.contains('/')
+        && (host_part.contains('.') || host_part == "localhost")
+        && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
     if looks_host {
         let probe = RegistryRef::parse(&format!("{s}/x"))
             .map_err(|e| SourceError::Reference(e.to_string()))?;
