@@ -14,17 +14,19 @@ use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use aws_sdk_ecr::types::ImageIdentifier;
 use base64::Engine as _;
-use support_registry::{Blob, Moto, Registry, demo, push_demo};
+use support_registry::{Blob, Fault, Moto, Proxy, Registry, demo, push_demo};
 
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
 #[test]
 fn ecr_listing_token_and_pull_through_a_remapped_host() {
     let moto = Moto::start();
+    // The SDK reaches moto through a proxy that can inject AWS error answers.
+    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test, so no other thread reads the environment
     // while it is changed; the SDK reads it afterwards.
     unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL_ECR", &moto.endpoint);
+        std::env::set_var("AWS_ENDPOINT_URL_ECR", format!("http://{}", api.addr));
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         std::env::remove_var("AWS_SESSION_TOKEN");
@@ -62,6 +64,7 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     let (user, password) = decoded.split_once(':').expect("user:password");
     assert_eq!(user, "AWS");
     let reg = Registry::start(Some(("AWS", password)));
+    let v2 = Proxy::start(&reg.addr);
     let d = demo();
     push_demo(&d, &reg.addr, "team/app", reg.creds.as_ref());
 
@@ -155,7 +158,7 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     opts.config = Config {
         registries: vec![RegistryEntry {
             prefix: HOST.into(),
-            location: Some(reg.addr.clone()),
+            location: Some(v2.addr.clone()),
             insecure: true,
         }],
         ..Config::default()
@@ -221,4 +224,52 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
         .to_string();
     assert!(e.contains("nope") && e.contains("us-east-1"), "{e}");
     assert!(!e.contains(password), "credential in error: {e}");
+
+    // IAM denials name the action.
+    let denied = |action: &str| {
+        Fault::Respond(
+            400,
+            vec![
+                ("Content-Type".into(), "application/x-amz-json-1.1".into()),
+                ("x-amzn-ErrorType".into(), "AccessDeniedException".into()),
+            ],
+            format!(
+                r#"{{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: {action}"}}"#
+            ),
+        )
+    };
+    api.add("/", denied("ecr:DescribeImages"), Some(1));
+    let e = listing::list(&format!("{HOST}/team/app"), &opts)
+        .expect_err("denied listed")
+        .to_string();
+    assert!(
+        e.contains("ECR denied ecr:DescribeImages on team/app"),
+        "{e}"
+    );
+    assert!(e.contains("AmazonEC2ContainerRegistryReadOnly"), "{e}");
+    v2.add("/manifests/", Fault::Status(403, None), Some(1));
+    let e = open_registry(&format!("{HOST}/team/app:zstd"), &opts)
+        .expect("open")
+        .root()
+        .expect_err("403 accepted")
+        .to_string();
+    assert!(e.contains("ECR refused ecr:BatchGetImage"), "{e}");
+
+    // ThrottlingException is retried by the SDK and the listing still succeeds.
+    let throttled = Fault::Respond(
+        400,
+        vec![
+            ("Content-Type".into(), "application/x-amz-json-1.1".into()),
+            ("x-amzn-ErrorType".into(), "ThrottlingException".into()),
+        ],
+        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into(),
+    );
+    api.add("/", throttled, Some(2));
+    let l = listing::list(HOST, &opts).expect("list after throttling");
+    assert_eq!(l.repositories.len(), 2);
+
+    // Nothing was ever written through the registry API.
+    for s in v2.seen() {
+        assert_eq!(s.method, "GET", "{} {}", s.method, s.path);
+    }
 }

@@ -470,6 +470,8 @@ pub enum Fault {
     Redirect(String),
     /// Rewrite a query text (`n=1000` -> `n=1`) before forwarding.
     Rewrite(String, String),
+    /// Answer with exactly this status, headers and body.
+    Respond(u16, Vec<(String, String)>, String),
     /// Demand `Authorization: Bearer <token>`, handing it out at `/token` for Basic `user:pass`.
     Bearer { token: String, basic: String },
 }
@@ -629,6 +631,13 @@ fn handle(
         path: path.clone(),
         authorization: auth.clone(),
     });
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut request_body = vec![0u8; length];
+    reader.read_exact(&mut request_body)?;
     let faults = take_faults(rules, &path);
     let mut cut = None;
     let mut corrupt = false;
@@ -647,6 +656,11 @@ fn handle(
                 );
             }
             Fault::Delay(d) => std::thread::sleep(*d),
+            Fault::Respond(code, h, body) => {
+                let h: Vec<(&str, String)> =
+                    h.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                return respond(&mut conn, *code, &h, body.as_bytes());
+            }
             Fault::Redirect(loc) => {
                 return respond(&mut conn, 307, &[("Location", format!("{loc}{path}"))], b"");
             }
@@ -695,6 +709,7 @@ fn handle(
     }
     req.push_str("\r\n");
     up.write_all(req.as_bytes())?;
+    up.write_all(&request_body)?;
     let mut raw = Vec::new();
     up.read_to_end(&mut raw)?;
     let split = raw
