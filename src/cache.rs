@@ -79,6 +79,18 @@ impl Cache {
         })
     }
 
+    /// The cache the configuration asks for: `None` with `--no-cache` (`disabled`) or
+    /// `enabled = false`.
+    pub fn from_config(
+        c: &crate::config::CacheConfig,
+        disabled: bool,
+    ) -> Result<Option<Cache>, CacheError> {
+        if disabled || !c.enabled {
+            return Ok(None);
+        }
+        Cache::open(c.dir.as_deref(), c.max_size_mib.saturating_mul(1 << 20)).map(Some)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

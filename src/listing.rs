@@ -126,13 +126,16 @@ pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError
             images: Vec::new(),
             notes: Vec::new(),
         }),
-        ListTarget::Repository(r) => Ok(Listing {
-            images: list_images(&r, opts)?,
-            registry: r.registry.clone(),
-            repository: Some(r.repository.clone()),
-            repositories: Vec::new(),
-            notes: Vec::new(),
-        }),
+        ListTarget::Repository(r) => {
+            let (images, notes) = list_images_noted(&r, opts)?;
+            Ok(Listing {
+                images,
+                registry: r.registry.clone(),
+                repository: Some(r.repository.clone()),
+                repositories: Vec::new(),
+                notes,
+            })
+        }
     }
 }
 
@@ -179,6 +182,14 @@ pub fn list_images(
     repo: &RegistryRef,
     opts: &RegistryOptions,
 ) -> Result<Vec<ImageInfo>, SourceError> {
+    list_images_noted(repo, opts).map(|(images, _)| images)
+}
+
+/// [`list_images`] plus notes for people (tags left out...).
+pub fn list_images_noted(
+    repo: &RegistryRef,
+    opts: &RegistryOptions,
+) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
     let endpoint = opts.config.endpoint(repo);
     let client = Arc::new(Client::new(
         &repo.registry,
@@ -187,19 +198,22 @@ pub fn list_images(
         opts,
     )?);
     let cache = opts.cache.clone();
-    let raws = if let Some(h) = ecr::parse_ecr_host(&repo.registry) {
+    let (raws, notes) = if let Some(h) = ecr::parse_ecr_host(&repo.registry) {
         let aws = opts.aws.clone();
         let name = repo.repository.clone();
-        run(async move { ecr_raw_images(&aws, &h, &name).await })??
+        (
+            run(async move { ecr_raw_images(&aws, &h, &name).await })??,
+            Vec::new(),
+        )
     } else {
         let c = client.clone();
         let r = endpoint.repository.clone();
-        run(async move { registry_raw_images(&c, &r).await })??
+        run(async move { registry_raw_images(c, r).await })??
     };
     let repository = endpoint.repository.clone();
     let c = client.clone();
     let images = run(async move { group(raws, &c, &repository, cache.as_deref()).await })?;
-    Ok(images)
+    Ok((images, notes))
 }
 
 /// One manifest as found, before grouping.
@@ -251,26 +265,62 @@ async fn ecr_raw_images(
         .collect())
 }
 
-async fn registry_raw_images(client: &Client, repository: &str) -> Result<Vec<Raw>, RegistryError> {
-    let tags = client.list_tags(repository).await?;
-    let mut by_digest: BTreeMap<String, Raw> = BTreeMap::new();
-    for tag in tags {
-        let f = match client.fetch_manifest(repository, &tag).await {
-            Ok(f) => f,
-            // A tag deleted between the list and the fetch.
-            Err(RegistryError::NotFound { .. }) => continue,
-            Err(e) => return Err(e),
-        };
-        let key = f.digest.to_string();
-        let entry = by_digest.entry(key.clone()).or_insert_with(|| Raw {
-            digest: key,
-            media_type: f.media_type.clone(),
-            manifest: Some(f.bytes.clone()),
-            ..Raw::default()
-        });
-        entry.tags.push(tag);
+/// Tags whose manifests a non-ECR listing fetches: each is a request, and Docker Hub counts
+/// manifest GETs against its pull limits.
+pub const MAX_TAGS_INSPECTED: usize = 200;
+/// Manifest requests in flight while listing.
+const LIST_PARALLEL: usize = 8;
+
+async fn registry_raw_images(
+    client: Arc<Client>,
+    repository: String,
+) -> Result<(Vec<Raw>, Vec<String>), RegistryError> {
+    let mut tags = client.list_tags(&repository).await?;
+    let mut notes = Vec::new();
+    if tags.len() > MAX_TAGS_INSPECTED {
+        notes.push(format!(
+            "{} tags; only the first {MAX_TAGS_INSPECTED} were inspected. Name a tag to look at another: archlens inspect {}:TAG",
+            tags.len(),
+            repository
+        ));
+        tags.truncate(MAX_TAGS_INSPECTED);
     }
-    Ok(by_digest.into_values().collect())
+    let mut by_digest: BTreeMap<String, Raw> = BTreeMap::new();
+    for batch in tags.chunks(LIST_PARALLEL) {
+        let mut set = tokio::task::JoinSet::new();
+        for tag in batch {
+            let (c, r, t) = (client.clone(), repository.clone(), tag.clone());
+            set.spawn(async move {
+                let f = c.fetch_manifest(&r, &t).await;
+                (t, f)
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            if let Ok(pair) = joined {
+                results.push(pair);
+            }
+        }
+        // Keep tag order stable whatever order the requests finished in.
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        for (tag, f) in results {
+            let f = match f {
+                Ok(f) => f,
+                // A tag deleted between the list and the fetch.
+                Err(RegistryError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let key = f.digest.to_string();
+            let entry = by_digest.entry(key.clone()).or_insert_with(|| Raw {
+                digest: key,
+                media_type: f.media_type.clone(),
+                manifest: Some(f.bytes.clone()),
+                ..Raw::default()
+            });
+            entry.tags.push(tag);
+        }
+    }
+    Ok((by_digest.into_values().collect(), notes))
 }
 
 /// What one manifest says about itself.
