@@ -275,42 +275,67 @@ impl Ecr {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        let profile = self.profile.as_deref().unwrap_or("default");
+        let profile = self
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".into());
         let code = e.code().unwrap_or_default().to_string();
         let detail = e.message().unwrap_or_default().to_string();
         let context = DisplayErrorContext(&e).to_string();
-        let lower = context.to_ascii_lowercase();
-        let msg = if code == "AccessDeniedException" || lower.contains("not authorized") {
-            format!(
-                "ECR denied {action} on {resource} (region {}): {detail}. Grant {action} to the caller (the managed policy AmazonEC2ContainerRegistryReadOnly covers every call archlens makes)",
-                self.region
-            )
-        } else if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
-            format!(
-                "the AWS SSO session for profile {profile} has expired or is missing: run `aws sso login --profile {profile}` and try again"
-            )
-        } else if lower.contains("no credentials")
-            || lower.contains("credentialsnotloaded")
-            || lower.contains("failed to load credentials")
-        {
-            format!(
-                "no AWS credentials for {action}: set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login --profile {profile}`"
-            )
-        } else if code == "RepositoryNotFoundException" {
-            format!(
-                "ECR repository {resource} does not exist in region {}: check the name and region (`archlens ls` lists repositories)",
-                self.region
-            )
-        } else if code == "ThrottlingException" {
-            format!(
-                "ECR throttled {action} on {resource} even after retries: try again in a minute"
-            )
-        } else if !code.is_empty() {
-            format!("ECR {action} on {resource} failed: {code}: {detail}")
-        } else {
-            format!("ECR {action} on {resource} failed: {}", redact(&context))
-        };
-        EcrError(msg)
+        EcrError(explain(
+            action,
+            resource,
+            &self.region,
+            &profile,
+            &code,
+            &detail,
+            &context,
+        ))
+    }
+}
+
+/// The message for a failed call: `code`/`detail` from the service, `context` the whole
+/// error chain (credential-provider failures only show up there).
+fn explain(
+    action: &str,
+    resource: &str,
+    region: &str,
+    profile: &str,
+    code: &str,
+    detail: &str,
+    context: &str,
+) -> String {
+    let lower = context.to_ascii_lowercase();
+    if code == "AccessDeniedException" || lower.contains("not authorized") {
+        format!(
+            "ECR denied {action} on {resource} (region {region}): {detail}. Grant {action} to the caller (the managed policy AmazonEC2ContainerRegistryReadOnly covers every call archlens makes)"
+        )
+    } else if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        format!(
+            "the AWS SSO session for profile {profile} has expired or is missing: run `aws sso login --profile {profile}` and try again"
+        )
+    } else if lower.contains("no credentials")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("failed to load credentials")
+    {
+        format!(
+            "no AWS credentials for {action}: set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login --profile {profile}`"
+        )
+    } else if code == "RepositoryNotFoundException" {
+        format!(
+            "ECR repository {resource} does not exist in region {region}: check the name and region (`archlens ls` lists repositories)"
+        )
+    } else if code == "ThrottlingException" {
+        format!("ECR throttled {action} on {resource} even after retries: try again in a minute")
+    } else if code == "ExpiredTokenException" || code == "UnrecognizedClientException" {
+        format!(
+            "AWS rejected the credentials for {action} ({code}): refresh them (`aws sso login --profile {profile}`, or new keys) and try again"
+        )
+    } else if !code.is_empty() {
+        format!("ECR {action} on {resource} failed: {code}: {detail}")
+    } else {
+        format!("ECR {action} on {resource} failed: {}", redact(context))
     }
 }
 
@@ -336,6 +361,44 @@ fn fmt_time(t: &DateTime) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_action_and_the_fix() {
+        let m = explain(
+            "ecr:BatchGetImage",
+            "team/app",
+            "eu-west-1",
+            "dev",
+            "AccessDeniedException",
+            "User: arn:aws:iam::1:user/x is not authorized",
+            "",
+        );
+        assert!(
+            m.starts_with("ECR denied ecr:BatchGetImage on team/app (region eu-west-1)"),
+            "{m}"
+        );
+        // The text aws-config's SSO token provider gives for an expired session.
+        let m = explain(
+            "ecr:DescribeImages",
+            "team/app",
+            "eu-west-1",
+            "dev",
+            "",
+            "",
+            "dispatch failure: an error occurred while loading credentials: the SSO token has expired and cannot be refreshed",
+        );
+        assert!(m.contains("aws sso login --profile dev"), "{m}");
+        let m = explain(
+            "a",
+            "r",
+            "x",
+            "p",
+            "",
+            "",
+            "failed: X-Amz-Signature=abc token=xyz",
+        );
+        assert!(!m.contains("abc") && !m.contains("xyz"), "{m}");
+    }
 
     #[test]
     fn recognises_ecr_hosts() {
