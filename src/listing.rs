@@ -139,6 +139,39 @@ pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError
     }
 }
 
+/// `archlens ls` with no target: the caller's own ECR registry in the configured region
+/// (`--region`, the config's `aws_region`, or the AWS profile's region).
+pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> {
+    let aws = opts.aws.clone();
+    let (region, repos) = run(async move {
+        let client = Ecr::connect(&aws, None).await?;
+        let repos = client.repositories(None).await?;
+        Ok::<_, ecr::EcrError>((client.region().to_string(), repos))
+    })?
+    .map_err(RegistryError::from)?;
+    // The registry host is only known from a repository URI (it holds the account id).
+    let registry = repos
+        .iter()
+        .find_map(|r| r.uri.as_deref()?.split('/').next().map(str::to_string))
+        .unwrap_or_else(|| format!("ECR ({region})"));
+    let mut repositories: Vec<RepositoryInfo> = repos
+        .into_iter()
+        .map(|r| RepositoryInfo {
+            name: r.name,
+            uri: r.uri,
+            created_at: r.created_at,
+        })
+        .collect();
+    repositories.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Listing {
+        registry,
+        repository: None,
+        repositories,
+        images: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
 /// Repositories of a registry: DescribeRepositories for ECR, `/v2/_catalog` otherwise.
 pub fn list_repositories(
     registry: &str,

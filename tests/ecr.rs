@@ -169,6 +169,11 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     let names: Vec<&str> = l.repositories.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["other", "team/app"]);
 
+    // No target: the caller's own registry in the configured region.
+    let l = listing::list_default_ecr(&opts).expect("default registry");
+    assert_eq!(l.registry, HOST);
+    assert_eq!(l.repositories.len(), 2);
+
     // DescribeImages + BatchGetImage, grouped; the zstd image's platform comes from its
     // config, read over the v2 API with the ECR token.
     let l = listing::list(&format!("{HOST}/team/app"), &opts).expect("list images");
