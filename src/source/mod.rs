@@ -9,6 +9,9 @@ pub mod docker_archive;
 pub mod layout;
 pub mod reference;
 pub mod verify;
+pub mod dockerref;
+pub mod ecr;
+pub mod registry;
 
 use std::io::Read;
 
@@ -71,14 +74,25 @@ pub trait ImageSource: Send + Sync {
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError>;
 }
 
-/// Opens a local image source from a reference string (see [`Reference::parse`]).
+/// Opens an image source from a reference string (see [`Reference::parse`]) with default
+/// registry options.
 pub fn open(reference: &str) -> Result<Box<dyn ImageSource>, SourceError> {
-    open_reference(&Reference::parse(reference)?)
+    open_with(reference, &registry::RegistryOptions::default())
 }
 
-/// Opens a parsed reference. Registry references are answered with an error here; the
-/// registry sources hook in at this match.
-pub fn open_reference(reference: &Reference) -> Result<Box<dyn ImageSource>, SourceError> {
+/// Opens an image source; registry references use `opts` (credentials, config, cache).
+pub fn open_with(
+    reference: &str,
+    opts: &registry::RegistryOptions,
+) -> Result<Box<dyn ImageSource>, SourceError> {
+    open_reference(&Reference::parse(reference)?, opts)
+}
+
+/// Opens a parsed reference.
+pub fn open_reference(
+    reference: &Reference,
+    opts: &registry::RegistryOptions,
+) -> Result<Box<dyn ImageSource>, SourceError> {
     match reference {
         Reference::Oci { dir, reference } => Ok(Box::new(layout::OciLayout::open_dir(
             dir,
@@ -91,9 +105,7 @@ pub fn open_reference(reference: &Reference) -> Result<Box<dyn ImageSource>, Sou
         Reference::DockerArchive { file, image } => Ok(Box::new(
             docker_archive::DockerArchive::open(file, image.as_deref())?,
         )),
-        Reference::Registry(r) => Err(SourceError::Reference(format!(
-            "{r}: registry references are handled by the registry source, not the local ones; for a local image write oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:NAME:TAG]"
-        ))),
+        Reference::Registry(r) => registry::open_registry(r, opts),
     }
 }
 
