@@ -134,7 +134,7 @@ class Layout:
         self.blobs.mkdir(parents=True)
 
     def put_bytes(self, data: bytes, media_type: str) -> Descriptor:
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        digest = hash_bytes(data)
         path = self.blobs / digest.removeprefix("sha256:")
         if not path.exists():
             path.write_bytes(data)
@@ -179,6 +179,10 @@ def hash_file(path: Path) -> str:
         while chunk := f.read(CHUNK):
             h.update(chunk)
     return "sha256:" + h.hexdigest()
+
+
+def hash_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def rfc3339(epoch: int) -> str:
@@ -230,23 +234,26 @@ def marker(name: str, epoch: int) -> tarfile.TarInfo:
 
 
 def write_tar(sink: HashingWriter, tree: Path, spec: dict[str, Any], epoch: int) -> None:
-    markers = []
+    entries: list[tuple[str, Path | None]] = list(tree_entries(tree))
     for path in spec.get("whiteouts", []):
         parent, _, base = path.strip("/").rpartition("/")
-        markers.append(f"{parent}/.wh.{base}" if parent else f".wh.{base}")
+        entries.append((f"{parent}/.wh.{base}" if parent else f".wh.{base}", None))
     for path in spec.get("opaque", []):
-        markers.append(f"{path.strip('/')}/.wh..wh..opq")
+        entries.append((f"{path.strip('/')}/.wh..wh..opq", None))
+    # Sorting by components keeps parents before children and puts markers beside their siblings.
+    entries.sort(key=lambda e: e[0].split("/"))
     # PAX only where a name needs it; tarfile writes plain ustar headers otherwise.
     with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-        for name, path in tree_entries(tree):
+        for name, path in entries:
+            if path is None:
+                tar.addfile(marker(name, epoch))
+                continue
             info = tar_info(name, path, epoch)
             if info.isreg():
                 with path.open("rb") as f:
                     tar.addfile(info, f)
             else:
                 tar.addfile(info)
-        for name in sorted(markers):
-            tar.addfile(marker(name, epoch))
 
 
 def build_layer(layout: Layout, name: str, spec: dict[str, Any], base: Path, epoch: int) -> Layer:
