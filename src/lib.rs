@@ -7,7 +7,10 @@
 
 pub mod analyze;
 pub mod check;
+pub mod cache;
+pub mod config;
 pub mod detect;
+pub mod listing;
 pub mod oci;
 pub mod report;
 pub mod scan;

@@ -5,12 +5,44 @@
 //! is a [`LayerScan`]; [`MergedFs`] stacks those in order, applying whiteouts, so that
 //! every path knows which layer added, changed or deleted it.
 
+mod layer;
+mod merged;
+pub mod path;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::detect::Artifact;
 use crate::oci::Digest;
+
+pub use layer::scan_layer;
+pub use merged::{Children, LayerChange, ResolveError, SYMLINK_HOP_LIMIT};
+
+/// A layer that could not be scanned. Each variant names the layer and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// Reading the blob itself failed (I/O, or its digest or size did not verify).
+    #[error("cannot read layer {layer}: {detail}")]
+    Source { layer: Digest, detail: String },
+    #[error(
+        "layer {layer} ({format}) is corrupt after {entries} entries: {detail}. The blob is damaged or is not a filesystem layer; pull or build the image again"
+    )]
+    Corrupt {
+        layer: Digest,
+        format: &'static str,
+        entries: usize,
+        detail: String,
+    },
+    #[error(
+        "layer {layer} ({format}) is truncated before its first complete entry: {detail}. Pull or build the image again"
+    )]
+    Truncated {
+        layer: Digest,
+        format: &'static str,
+        detail: String,
+    },
+}
 
 /// What a tar entry is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,38 +116,7 @@ pub struct MergedFs {
     /// Artefacts of live files only (an artefact whose file was deleted or overwritten later
     /// is dropped), with the index of the layer that holds it.
     pub artifacts: Vec<(usize, Artifact)>,
-}
-
-// ---- interim stubs, replaced by the scan branch ----
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ScanError(pub String);
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ResolveError(pub String);
-
-pub fn scan_layer(
-    blob: impl std::io::Read,
-    media_type: &str,
-    layer: &Digest,
-) -> Result<LayerScan, ScanError> {
-    let _ = (blob, media_type, layer);
-    Err(ScanError("not yet".into()))
-}
-
-impl MergedFs {
-    pub fn build(layers: &[(Digest, &LayerScan)]) -> MergedFs {
-        let _ = layers;
-        MergedFs::default()
-    }
-    pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
-    }
-    pub fn resolve(&self, path: &str) -> Result<(String, &Node), ResolveError> {
-        self.nodes
-            .get(path)
-            .map(|n| (path.to_string(), n))
-            .ok_or_else(|| ResolveError(path.into()))
-    }
+    /// Per layer, what it changed relative to the layers below, in path order: the
+    /// "this layer" view of the UI. Added field (not in the first skeleton).
+    pub changes: Vec<Vec<LayerChange>>,
 }

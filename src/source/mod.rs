@@ -4,9 +4,24 @@
 //! Every manifest and blob a source hands out is checked against its digest and size;
 //! a mismatch is an error that names the digest.
 
+pub mod archive;
+pub mod docker_archive;
+pub mod layout;
+pub mod reference;
+pub mod verify;
+pub mod dockerref;
+pub mod ecr;
+pub mod registry;
+
 use std::io::Read;
 
 use crate::oci::Digest;
+
+pub use reference::Reference;
+
+/// Manifests, indexes, configs and `index.json`/`manifest.json` are small; anything
+/// larger than this is refused rather than read into memory.
+pub const MANIFEST_CAP: u64 = 8 * 1024 * 1024;
 
 /// A manifest or index as fetched, with the digest of exactly these bytes.
 #[derive(Debug, Clone)]
@@ -59,9 +74,95 @@ pub trait ImageSource: Send + Sync {
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError>;
 }
 
-/// Opens a reference (interim: replaced by the scan branch's transport parser).
+/// Opens an image source from a reference string (see [`Reference::parse`]) with default
+/// registry options.
 pub fn open(reference: &str) -> Result<Box<dyn ImageSource>, SourceError> {
-    Err(SourceError::Reference(format!(
-        "{reference}: no source can open this yet"
-    )))
+    open_with(reference, &registry::RegistryOptions::default())
+}
+
+/// Opens an image source; registry references use `opts` (credentials, config, cache).
+pub fn open_with(
+    reference: &str,
+    opts: &registry::RegistryOptions,
+) -> Result<Box<dyn ImageSource>, SourceError> {
+    open_reference(&Reference::parse(reference)?, opts)
+}
+
+/// Opens a parsed reference.
+pub fn open_reference(
+    reference: &Reference,
+    opts: &registry::RegistryOptions,
+) -> Result<Box<dyn ImageSource>, SourceError> {
+    match reference {
+        Reference::Oci { dir, reference } => Ok(Box::new(layout::OciLayout::open_dir(
+            dir,
+            reference.as_deref(),
+        )?)),
+        Reference::OciArchive { file, reference } => Ok(Box::new(archive::open_oci_archive(
+            file,
+            reference.as_deref(),
+        )?)),
+        Reference::DockerArchive { file, image } => Ok(Box::new(
+            docker_archive::DockerArchive::open(file, image.as_deref())?,
+        )),
+        Reference::Registry(r) => registry::open_registry(r, opts),
+    }
+}
+
+/// Checks a path named inside an image's own metadata (`manifest.json`, a tar entry) and
+/// returns it normalised (`./a//b` -> `a/b`). Absolute paths and `..` are refused: they
+/// would reach outside the layout or archive.
+pub fn safe_relative(name: &str, what: &str) -> Result<String, SourceError> {
+    let mut parts = Vec::new();
+    let refuse = |why: &str| {
+        SourceError::Invalid(format!(
+            "{what}: refusing path {name:?}: {why}. The image metadata is malformed or hostile; rebuild the image"
+        ))
+    };
+    if name.starts_with('/') {
+        return Err(refuse("it is absolute"));
+    }
+    if name.contains('\0') {
+        return Err(refuse("it contains a NUL byte"));
+    }
+    for comp in name.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => return Err(refuse("it climbs out with `..`")),
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return Err(refuse("it is empty"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// Something a layout can be read from: a directory or an indexed tar. Names are
+/// relative and already checked with [`safe_relative`] or built from a digest.
+pub trait Store: Send + Sync {
+    /// Opens one file; returns its bytes as a stream and its length.
+    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError>;
+    /// How to name the file in messages (`dir/index.json`, `img.tar!index.json`).
+    fn label(&self, name: &str) -> String;
+}
+
+/// Reads a small metadata file whole, refusing more than [`MANIFEST_CAP`] bytes.
+pub fn read_metadata(store: &dyn Store, name: &str) -> Result<Vec<u8>, SourceError> {
+    let (reader, len) = store.open(name)?;
+    if len > MANIFEST_CAP {
+        return Err(SourceError::Invalid(format!(
+            "{} is {len} bytes, more than the {MANIFEST_CAP} allowed for image metadata",
+            store.label(name)
+        )));
+    }
+    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    reader
+        .take(MANIFEST_CAP)
+        .read_to_end(&mut out)
+        .map_err(|source| SourceError::Io {
+            what: store.label(name),
+            source,
+        })?;
+    Ok(out)
 }

@@ -206,7 +206,7 @@ pub fn evaluate(
                     runtime_platform_name(&target.platform)
                 ),
                 _ => format!(
-                    "CannotPullContainerError: pull image manifest has been retried 5 time(s): image Manifest does not contain descriptor matching platform '{}'",
+                    "CannotPullContainerError: ... image Manifest does not contain descriptor matching platform '{}'",
                     target.platform
                 ),
             };
@@ -315,5 +315,121 @@ pub fn evaluate(
             }
             TargetResult::from_findings(target, chosen, findings)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::manifest::EntryKind;
+
+    fn entry(n: u8, platform: Option<&str>, kind: EntryKind) -> Entry {
+        Entry {
+            digest: Digest::sha256_of(&[n]),
+            media_type: crate::oci::media::OCI_MANIFEST.into(),
+            platform: platform.map(|p| p.parse().unwrap()),
+            kind,
+            subject: None,
+            size: 100,
+        }
+    }
+
+    fn index(entries: Vec<Entry>) -> Root {
+        Root {
+            digest: Digest::sha256_of(b"index"),
+            media_type: crate::oci::media::OCI_INDEX.into(),
+            is_index: true,
+            entries,
+        }
+    }
+
+    fn t(name: &str) -> Target {
+        target::lookup(name).unwrap()
+    }
+
+    #[test]
+    fn app_runner_picks_the_amd64_entry_and_refuses_an_arm64_only_index() {
+        let both = index(vec![
+            entry(1, Some("linux/arm64"), EntryKind::Image),
+            entry(2, Some("linux/amd64"), EntryKind::Image),
+            entry(3, Some("unknown/unknown"), EntryKind::Attestation),
+        ]);
+        match select(&both, &t("apprunner")) {
+            Selection::Image { entry, fallback } => {
+                assert_eq!(entry.digest, Digest::sha256_of(&[2]));
+                assert!(!fallback);
+            }
+            other => panic!("{other:?}"),
+        }
+        let arm_only = index(vec![entry(1, Some("linux/arm64"), EntryKind::Image)]);
+        assert_eq!(select(&arm_only, &t("apprunner")), Selection::NoMatch);
+        let r = evaluate("example.com/app:1", &arm_only, &t("apprunner"), None, None);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.findings[0].code, Code::NoMatchingPlatform);
+        assert_eq!(
+            r.predicted_error.as_deref(),
+            Some(
+                "CannotPullContainerError: ... image Manifest does not contain descriptor matching platform 'linux/amd64'"
+            )
+        );
+        assert!(
+            r.findings[0]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("--platform linux/amd64,linux/arm64 -t example.com/app:1")
+        );
+    }
+
+    #[test]
+    fn containerd_names_arm64_v8_in_its_error() {
+        let amd_only = index(vec![entry(1, Some("linux/amd64"), EntryKind::Image)]);
+        let r = evaluate("x", &amd_only, &t("graviton"), None, None);
+        assert_eq!(
+            r.predicted_error.as_deref(),
+            Some("no matching manifest for linux/arm64/v8 in the manifest list entries")
+        );
+    }
+
+    #[test]
+    fn lambda_rejects_any_index_even_with_the_right_platform() {
+        let root = index(vec![
+            entry(1, Some("linux/amd64"), EntryKind::Image),
+            entry(2, Some("unknown/unknown"), EntryKind::Attestation),
+        ]);
+        let r = evaluate("acct.dkr.ecr.eu-west-1.amazonaws.com/fn:1", &root, &t("lambda"), None, None);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.findings[0].code, Code::IndexNotSupported);
+        assert!(r.findings[0].message.contains("attestation"));
+        let fix = r.findings[0].fix.as_deref().unwrap();
+        assert!(fix.contains("--platform linux/amd64 --provenance=false --sbom=false"), "{fix}");
+        assert_eq!(r.image.unwrap().digest, Digest::sha256_of(&[1]));
+    }
+
+    #[test]
+    fn arm64_host_falls_back_to_arm_v7_with_a_warning() {
+        let root = index(vec![entry(1, Some("linux/arm/v7"), EntryKind::Image)]);
+        match select(&root, &t("graviton")) {
+            Selection::Image { fallback, .. } => assert!(fallback),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_single_image_is_run_whatever_its_label() {
+        let root = Root {
+            digest: Digest::sha256_of(b"m"),
+            media_type: crate::oci::media::OCI_MANIFEST.into(),
+            is_index: false,
+            entries: vec![entry(1, None, EntryKind::Image)],
+        };
+        assert!(matches!(
+            select(&root, &t("fargate-arm64")),
+            Selection::Image { fallback: false, .. }
+        ));
+        assert!(matches!(
+            select(&root, &t("lambda")),
+            Selection::Image { .. }
+        ));
     }
 }

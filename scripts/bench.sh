@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Benchmark `archlens inspect` on a large local image against plain `gzip -dc` / `zstd -dc` of the same layers.
+# The image (about 750 MB uncompressed, ~30,000 files, thousands of real ELF files) is copied from this machine's
+# /usr/bin, /usr/lib/gcc, /usr/libexec, /usr/lib/python3*, /usr/share/{doc,man}, plus a layer of whiteouts.
+#
+# Usage: scripts/bench.sh [--rebuild] [--no-archlens]
+#   --rebuild      rebuild the image even if target/bench/layout exists
+#   --no-archlens  only build the image and time the decompressors (useful before `inspect` exists)
+# ARCHLENS_BIN=path uses that binary instead of running `cargo build --release` first.
+# Output: target/bench/layout with refs `gzip` and `zstd` (same layers, two compressions), then a table of wall
+# time and peak RSS (GNU time -v). Needs: python3 >= 3.11, zstd, gzip, GNU time (apt-get install time), cargo.
+# The image depends on what this machine has installed: compare runs on the same machine only.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/target/bench
+LAYOUT=$BENCH/layout
+STAGE=$BENCH/stage
+REBUILD=0 ARCHLENS=1
+for arg in "$@"; do
+  case $arg in
+    --rebuild) REBUILD=1 ;;
+    --no-archlens) ARCHLENS=0 ;;
+    *) echo "usage: $0 [--rebuild] [--no-archlens]" >&2; exit 2 ;;
+  esac
+done
+
+fail() { echo "bench.sh: error: $*" >&2; exit 1; }
+[ -x /usr/bin/time ] || fail "GNU time is missing; install it with: apt-get install time"
+command -v zstd >/dev/null || fail "zstd is missing; install it with: apt-get install zstd"
+command -v gzip >/dev/null || fail "gzip is missing; install it with: apt-get install gzip"
+
+# name:source dirs (copied to the same paths in the image)
+LAYERS=(
+  "bin:/usr/bin"
+  "toolchain:/usr/lib/gcc /usr/libexec"
+  "python:/usr/lib/python3 /usr/lib/python3.11"
+  "docs:/usr/share/doc /usr/share/man"
+)
+
+stage_layers() {
+  rm -rf "$STAGE" && mkdir -p "$STAGE"
+  local entry name src
+  for entry in "${LAYERS[@]}"; do
+    name=${entry%%:*}
+    mkdir -p "$STAGE/$name"
+    for src in ${entry#*:}; do
+      [ -d "$src" ] || continue
+      mkdir -p "$STAGE/$name$(dirname "$src")"
+      # Hard links when on the same filesystem: no copy, no extra disk. Sockets/devices are skipped.
+      cp -al "$src" "$STAGE/$name$(dirname "$src")/" 2>/dev/null || cp -a "$src" "$STAGE/$name$(dirname "$src")/"
+    done
+    find "$STAGE/$name" ! -type f ! -type d ! -type l -delete
+  done
+  # A last layer that deletes things, so whiteouts are part of the work.
+  mkdir -p "$STAGE/cleanup/usr/share"
+}
+
+write_spec() {
+  python3 - "$BENCH/spec.json" "${LAYERS[@]}" <<'PY'
+import json, sys
+out, names = sys.argv[1], [e.split(":", 1)[0] for e in sys.argv[2:]] + ["cleanup"]
+layers, images = {}, {}
+for comp, level in (("gzip", 6), ("zstd", 3)):
+    for n in names:
+        spec = {"tree": n, "compression": comp, "level": level, "created_by": f"COPY {n} /"}
+        if n == "cleanup":
+            spec |= {"whiteouts": ["/usr/share/doc/bash"], "opaque": ["/usr/share/man/man8"]}
+        layers[f"{n}-{comp}"] = spec
+    images[comp] = {"platform": "linux/amd64", "layers": [f"{n}-{comp}" for n in names],
+                    "config": {"Entrypoint": ["/usr/bin/bash"], "Env": ["PATH=/usr/bin:/bin"]}}
+json.dump({"epoch": 1735689600, "layers": layers, "images": images,
+           "refs": {"gzip": "gzip", "zstd": "zstd"}}, open(out, "w"), indent=1)
+PY
+}
+
+if [ "$REBUILD" = 1 ] || [ ! -f "$LAYOUT/index.json" ]; then
+  echo "bench.sh: staging layers from this machine into $STAGE"
+  stage_layers
+  write_spec
+  echo "bench.sh: building $LAYOUT (gzip -6 and zstd -3 copies; takes a few minutes)"
+  python3 "$ROOT/scripts/ocibuild.py" build "$BENCH/spec.json" --base "$STAGE" --out "$LAYOUT"
+  rm -rf "$STAGE"
+fi
+
+# Layer blob paths of one ref, in order.
+layer_blobs() {
+  python3 - "$LAYOUT" "$1" <<'PY'
+import json, sys
+root, ref = sys.argv[1], sys.argv[2]
+index = json.load(open(f"{root}/index.json"))
+desc = next(m for m in index["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == ref)
+manifest = json.load(open(f"{root}/blobs/sha256/{desc['digest'][7:]}"))
+for layer in manifest["layers"]:
+    print(f"{root}/blobs/sha256/{layer['digest'][7:]}")
+PY
+}
+largest() { ls -S "$@" | head -1; }
+
+# Runs a command under GNU time; prints "wall_seconds max_rss_kb".
+measure() {
+  local log=$BENCH/time.log
+  /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$BENCH/stderr.log" || {
+    echo "bench.sh: command failed: $* (stderr in $BENCH/stderr.log)" >&2; tail -5 "$BENCH/stderr.log" >&2; return 1; }
+  python3 - "$log" <<'PY'
+import sys
+wall = rss = 0.0
+for line in open(sys.argv[1]):
+    key, _, value = line.strip().rpartition(": ")
+    if key.startswith("Elapsed (wall clock) time"):
+        parts = [float(p) for p in value.split(":")]
+        wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    elif key == "Maximum resident set size (kbytes)":
+        rss = float(value)
+print(f"{wall:.2f} {rss:.0f}")
+PY
+}
+
+mapfile -t GZ < <(layer_blobs gzip)
+mapfile -t ZS < <(layer_blobs zstd)
+# Also warms the page cache, so the timings below compare decompression and not disk reads.
+UNCOMPRESSED=$(gzip -dc "${GZ[@]}" | wc -c)
+cat "${ZS[@]}" >/dev/null
+echo "bench.sh: image: ${#GZ[@]} layers, $((UNCOMPRESSED / 1048576)) MiB uncompressed;" \
+  "gzip $(du -cm "${GZ[@]}" | tail -1 | cut -f1) MiB, zstd $(du -cm "${ZS[@]}" | tail -1 | cut -f1) MiB"
+
+declare -A RESULT
+RESULT[gzip_largest]=$(measure gzip -dc "$(largest "${GZ[@]}")")
+RESULT[gzip_all]=$(measure gzip -dc "${GZ[@]}")
+RESULT[zstd_largest]=$(measure zstd -dc "$(largest "${ZS[@]}")")
+RESULT[zstd_all]=$(measure zstd -dc "${ZS[@]}")
+
+if [ "$ARCHLENS" = 1 ]; then
+  if [ -n "${ARCHLENS_BIN:-}" ]; then
+    BIN=$ARCHLENS_BIN
+  else
+    echo "bench.sh: cargo build --release"
+    (cd "$ROOT" && cargo build --release --quiet) || fail "cargo build --release failed"
+    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/archlens
+  fi
+  [ -x "$BIN" ] || fail "$BIN was not built"
+  RESULT[archlens_gzip]=$(measure "$BIN" inspect "oci:$LAYOUT:gzip" --format json) || fail "archlens inspect failed on the gzip image"
+  RESULT[archlens_zstd]=$(measure "$BIN" inspect "oci:$LAYOUT:zstd" --format json) || fail "archlens inspect failed on the zstd image"
+fi
+
+row() { # LABEL KEY [BASELINE_KEY]
+  local wall rss ratio=""
+  read -r wall rss <<<"${RESULT[$2]:-- -}"
+  [ "$wall" = "-" ] && return
+  if [ -n "${3:-}" ]; then
+    ratio=$(python3 -c "import sys; a,b=map(float,sys.argv[1:]); print(f'{a/b:.2f}x' if b else '-')" "$wall" "${RESULT[$3]%% *}")
+  fi
+  printf '%-36s %9s s %9s MiB %10s\n' "$1" "$wall" "$((rss / 1024))" "$ratio"
+}
+echo
+printf '%-36s %11s %13s %10s\n' "what" "wall" "peak RSS" "vs all"
+row "gzip -dc largest layer (1 core)" gzip_largest
+row "gzip -dc all layers (1 core)" gzip_all
+row "archlens inspect, gzip image" archlens_gzip gzip_all
+row "zstd -dc largest layer (1 core)" zstd_largest
+row "zstd -dc all layers (1 core)" zstd_all
+row "archlens inspect, zstd image" archlens_zstd zstd_all

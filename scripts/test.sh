@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every archlens test. Installs or locates what the tests need first:
+#   - Debian packages: docker-registry (a real registry), skopeo and umoci (real OCI clients),
+#     zstd, tmux, apache2-utils (htpasswd), cross compilers for fixture recipes;
+#   - moto (ECR's API) in a virtualenv under target/;
+#   - third-party test images under target/fixtures/ (Debian packages, PyPI wheels, npm addons).
+# Then runs `cargo test` over the whole crate. Extra arguments go to cargo test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for pair in docker-registry:docker-registry skopeo:skopeo umoci:umoci zstd:zstd tmux:tmux \
+    htpasswd:apache2-utils aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu \
+    arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf; do
+    cmd=${pair%%:*}; pkg=${pair#*:}
+    command -v "$cmd" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "test.sh: installing ${need_pkgs[*]} with apt-get" >&2
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+        echo "test.sh: need root (or sudo) to run: apt-get install ${need_pkgs[*]}" >&2
+        exit 1
+    fi
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+if [ -x scripts/services.sh ]; then
+    scripts/services.sh
+fi
+if [ -x scripts/fixtures/images.sh ]; then
+    scripts/fixtures/images.sh
+fi
+
+# Tests find the tools through these variables; they fail (never skip) when one is missing.
+export ARCHLENS_TEST_TOOLS_READY=1
+cargo test --all-targets "$@"

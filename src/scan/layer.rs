@@ -1,0 +1,379 @@
+//! Reading one layer blob front to back: sniff the compression, walk the tar once, offer
+//! each regular file to the classifiers, and read the blob to its very end.
+
+use std::cell::RefCell;
+use std::io::{self, BufReader, Cursor, Read};
+use std::rc::Rc;
+
+use crate::detect;
+use crate::oci::Digest;
+use crate::oci::media::{Compression, layer_compression};
+
+use super::path::{file_name, join, normalise, parent};
+use super::{Entry, EntryKind, LayerScan, ScanError};
+
+/// Compressed bytes are read in large chunks: fewer syscalls, and the decoders work on
+/// big slices.
+const RAW_BUFFER: usize = 256 * 1024;
+/// Tar headers are 512 bytes; a buffer in front of the decoder turns those many small
+/// reads into few large decode calls.
+const TAR_BUFFER: usize = 128 * 1024;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// RFC 8878 section 3.1.1: the zstd frame magic 0xFD2FB528, little-endian.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// What failed underneath the decoder (the source: a file, a network stream, the digest
+/// check). Such failures are never "truncation": the blob itself is not what was published.
+#[derive(Default)]
+struct TapState {
+    error: Option<String>,
+}
+
+/// Shares the blob, so that after a decode failure the rest of it can still be read
+/// through the verifier: a digest mismatch explains a "corrupt" stream better.
+struct SourceTap<R> {
+    inner: Rc<RefCell<R>>,
+    state: Rc<RefCell<TapState>>,
+}
+
+impl<R: Read> Read for SourceTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.borrow_mut().read(buf).inspect_err(|e| {
+            let mut s = self.state.borrow_mut();
+            if s.error.is_none() {
+                s.error = Some(e.to_string());
+            }
+        })
+    }
+}
+
+/// Counts decompressed bytes (the layer's uncompressed size).
+struct Counter<R> {
+    inner: R,
+    count: Rc<RefCell<u64>>,
+}
+
+impl<R: Read> Read for Counter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        *self.count.borrow_mut() += n as u64;
+        Ok(n)
+    }
+}
+
+/// Counts what one tar entry yielded and remembers a stream error that passed through,
+/// so a read failure inside a classifier is not mistaken for a classifier bug.
+struct EntryReader<'a, R> {
+    inner: &'a mut R,
+    read: u64,
+    error: Option<(io::ErrorKind, String)>,
+}
+
+impl<R: Read> Read for EntryReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.read += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                if self.error.is_none() {
+                    self.error = Some((e.kind(), e.to_string()));
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+fn compression_name(c: Compression) -> &'static str {
+    match c {
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
+        Compression::None => "uncompressed tar",
+        Compression::Unknown => "unknown",
+    }
+}
+
+/// Scans one layer blob. `media_type` is the descriptor's; the magic bytes decide when the
+/// two disagree (noted as a warning). `layer` names the blob in warnings and errors.
+///
+/// The whole blob is read to its end, so a verifying reader underneath sees EOF and
+/// checks the digest. A blob cut short after some entries gives a partial scan with a
+/// warning; corruption, or a cut before the first entry, is an error.
+pub fn scan_layer(
+    blob: impl Read,
+    media_type: &str,
+    layer: &Digest,
+) -> Result<LayerScan, ScanError> {
+    let tap_state = Rc::new(RefCell::new(TapState::default()));
+    let blob = Rc::new(RefCell::new(blob));
+    let mut raw = BufReader::with_capacity(
+        RAW_BUFFER,
+        SourceTap {
+            inner: Rc::clone(&blob),
+            state: Rc::clone(&tap_state),
+        },
+    );
+    let source_failed = |e: io::Error| ScanError::Source {
+        layer: layer.clone(),
+        detail: tap_state
+            .borrow()
+            .error
+            .clone()
+            .unwrap_or_else(|| e.to_string()),
+    };
+
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut raw, &mut magic).map_err(source_failed)?;
+    let sniffed = if magic[..got].starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if magic[..got] == ZSTD_MAGIC {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let mut scan = LayerScan::default();
+    let declared = layer_compression(media_type);
+    if declared != Compression::Unknown && declared != sniffed {
+        scan.warnings.push(format!(
+            "layer {layer}: media type {media_type} says {} but the bytes are {}; read as {}",
+            compression_name(declared),
+            compression_name(sniffed),
+            compression_name(sniffed)
+        ));
+    }
+    let format = compression_name(sniffed);
+    let head = Cursor::new(magic[..got].to_vec()).chain(raw);
+    let decoded: Box<dyn Read + '_> = match sniffed {
+        // Multi-member: some tools write a layer as several concatenated gzip members.
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(head)),
+        Compression::Zstd => {
+            let d =
+                zstd::stream::read::Decoder::with_buffer(head).map_err(|e| ScanError::Corrupt {
+                    layer: layer.clone(),
+                    format,
+                    entries: 0,
+                    detail: format!("cannot start the zstd decoder: {e}"),
+                })?;
+            Box::new(d)
+        }
+        _ => Box::new(head),
+    };
+    let count = Rc::new(RefCell::new(0u64));
+    let counted = BufReader::with_capacity(
+        TAR_BUFFER,
+        Counter {
+            inner: decoded,
+            count: Rc::clone(&count),
+        },
+    );
+    let mut archive = tar::Archive::new(counted);
+    let mut entries = 0usize;
+    let mut last_end = 0u64;
+    let walked = walk(&mut archive, &mut scan, layer, &mut entries, &mut last_end);
+    // The tar's end-of-archive marker is not the blob's end: read the rest (padding,
+    // further gzip members) so the digest check underneath runs.
+    let outcome = walked.and_then(|()| {
+        let mut rest = archive.into_inner();
+        io::copy(&mut rest, &mut io::sink()).map(|_| ())
+    });
+    scan.uncompressed_size = *count.borrow();
+    let Err(e) = outcome else {
+        // Every tar writer in use (Go's archive/tar, GNU tar, the tar crate) ends with
+        // zero blocks; a stream that stops exactly after an entry was cut on a block
+        // boundary, which no decoder notices.
+        if entries > 0 && scan.uncompressed_size == last_end {
+            scan.warnings.push(format!(
+                "layer {layer} is truncated after {entries} entries: the tar has no end-of-archive marker; files after that point may be missing"
+            ));
+        }
+        return Ok(scan);
+    };
+    if tap_state.borrow().error.is_none() {
+        // Finish reading the blob so a verifying source can say whether the bytes are
+        // the published ones; its verdict (if any) is recorded by the tap.
+        let mut rest = SourceTap {
+            inner: Rc::clone(&blob),
+            state: Rc::clone(&tap_state),
+        };
+        let _ = io::copy(&mut rest, &mut io::sink());
+    }
+    if tap_state.borrow().error.is_some() {
+        return Err(source_failed(e));
+    }
+    if is_truncation(&e) && entries > 0 {
+        scan.warnings.push(format!(
+            "layer {layer} is truncated after {entries} entries: {e}; the files after that point are missing from this scan"
+        ));
+        return Ok(scan);
+    }
+    if is_truncation(&e) {
+        return Err(ScanError::Truncated {
+            layer: layer.clone(),
+            format,
+            detail: e.to_string(),
+        });
+    }
+    Err(ScanError::Corrupt {
+        layer: layer.clone(),
+        format,
+        entries,
+        detail: e.to_string(),
+    })
+}
+
+/// Whether a failure means "the stream stopped early" rather than "the bytes are wrong".
+/// The `tar` crate reports a short final block or a short skip with these messages
+/// (tar 0.4 `archive.rs`) and kind `Other`, so the text is all there is to go on.
+fn is_truncation(e: &io::Error) -> bool {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        return true;
+    }
+    let msg = e.to_string();
+    msg.contains("failed to read entire block") || msg.contains("unexpected EOF during skip")
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn walk<R: Read>(
+    archive: &mut tar::Archive<R>,
+    scan: &mut LayerScan,
+    layer: &Digest,
+    count: &mut usize,
+    last_end: &mut u64,
+) -> io::Result<()> {
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let data = entry.header().entry_size().unwrap_or(0);
+        // Data is padded to whole 512-byte blocks.
+        *last_end = entry
+            .raw_file_position()
+            .saturating_add(data.div_ceil(512).saturating_mul(512));
+        record(&mut entry, scan, layer)?;
+        *count += 1;
+    }
+    Ok(())
+}
+
+fn record<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    scan: &mut LayerScan,
+    layer: &Digest,
+) -> io::Result<()> {
+    let etype = entry.header().entry_type();
+    if etype.is_pax_global_extensions()
+        || etype.is_pax_local_extensions()
+        || etype.is_gnu_longname()
+        || etype.is_gnu_longlink()
+    {
+        return Ok(());
+    }
+    let raw = entry.path_bytes().into_owned();
+    let norm = normalise(&raw);
+    if norm.clamped {
+        scan.warnings.push(format!(
+            "layer {layer}: entry {:?} climbs above /; treated as {}",
+            String::from_utf8_lossy(&raw),
+            norm.path
+        ));
+    }
+    let path = norm.path;
+    let name = file_name(&path);
+    if let Some(target) = name.strip_prefix(".wh.") {
+        // OCI image spec, layer.md "Whiteouts": `.wh..wh..opq` makes the directory
+        // opaque, `.wh.NAME` deletes NAME from the layers below.
+        if target == ".wh..opq" {
+            scan.opaque_dirs.push(parent(&path).to_string());
+        } else if target.is_empty() || target == "." || target == ".." {
+            scan.warnings.push(format!(
+                "layer {layer}: ignoring a malformed whiteout {path:?}"
+            ));
+        } else {
+            scan.whiteouts.push(join(parent(&path), target));
+        }
+        return Ok(());
+    }
+    if path == "/" {
+        return Ok(());
+    }
+    let link = || {
+        entry
+            .link_name_bytes()
+            .map(|b| b.into_owned())
+            .unwrap_or_default()
+    };
+    let kind = match etype {
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+            EntryKind::File
+        }
+        tar::EntryType::Directory => EntryKind::Dir,
+        tar::EntryType::Symlink => {
+            EntryKind::Symlink(String::from_utf8_lossy(&link()).into_owned())
+        }
+        tar::EntryType::Link => {
+            let target = normalise(&link());
+            if target.clamped {
+                scan.warnings.push(format!(
+                    "layer {layer}: hard link {path} points above /; treated as {}",
+                    target.path
+                ));
+            }
+            EntryKind::Hardlink(target.path)
+        }
+        _ => EntryKind::Other,
+    };
+    let mode = entry.header().mode().unwrap_or(0);
+    let size = if kind == EntryKind::File {
+        entry.size()
+    } else {
+        0
+    };
+    if kind == EntryKind::File {
+        let mut reader = EntryReader {
+            inner: entry,
+            read: 0,
+            error: None,
+        };
+        let found = {
+            let mut limited = (&mut reader).take(size);
+            detect::classify(&path, size, &mut limited)
+        };
+        if let Some((error_kind, msg)) = reader.error.take() {
+            return Err(io::Error::new(error_kind, msg));
+        }
+        match found {
+            Ok(artifacts) => scan.artifacts.extend(artifacts),
+            Err(e) => scan
+                .warnings
+                .push(format!("layer {layer}: could not classify {path}: {e}")),
+        }
+        // Whatever the classifier left unread still has to pass through, in order.
+        io::copy(&mut reader, &mut io::sink())?;
+        if reader.read < size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{path} ends after {} of its {size} bytes", reader.read),
+            ));
+        }
+    }
+    scan.entries.push(Entry {
+        path,
+        kind,
+        size,
+        mode,
+    });
+    Ok(())
+}

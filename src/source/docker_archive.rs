@@ -1,0 +1,281 @@
+//! `docker save` tarballs (`docker-archive:FILE[:NAME:TAG]`): the classic layout
+//! (`<id>/layer.tar`), skopeo's (`<hex>.tar`) and Docker 25+'s (`blobs/sha256/<hex>`).
+//!
+//! The archive has no manifest of its own, so one is synthesised: a Docker schema 2
+//! manifest whose config digest is the sha256 of the config file and whose layer digests
+//! are the sha256 of each layer file, so every later read still verifies.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::archive::TarStore;
+use super::verify::VerifyingReader;
+use super::{Fetched, ImageSource, SourceError, Store, read_metadata, safe_relative};
+use crate::oci::{Digest, media};
+
+/// Docker's own media types for a schema 2 manifest's layers.
+const LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+const LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+/// Docker schema 2 has no zstd layer type; the OCI one is what Docker itself writes.
+const LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+
+/// One image of `manifest.json`.
+#[derive(Debug, Deserialize)]
+struct SavedImage {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers")]
+    layers: Vec<String>,
+}
+
+/// A docker-archive as an [`ImageSource`].
+pub struct DockerArchive {
+    store: TarStore,
+    label: String,
+    manifest: Fetched,
+    /// Digest -> (file in the archive, size).
+    blobs: HashMap<Digest, (String, u64)>,
+}
+
+/// `docker.io/library/x:1` and `x:1` name the same image; a missing tag means `latest`.
+fn canonical(name: &str) -> String {
+    let name = name
+        .strip_prefix("docker.io/library/")
+        .or_else(|| name.strip_prefix("docker.io/"))
+        .unwrap_or(name);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.contains(':') || last.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}:latest")
+    }
+}
+
+impl DockerArchive {
+    /// Indexes the archive, picks the image (`NAME:TAG`, `@N`, or the only one) and
+    /// synthesises its manifest (hashing layer files whose name is not their digest).
+    pub fn open(file: &Path, image: Option<&str>) -> Result<DockerArchive, SourceError> {
+        let store = TarStore::index(file)?;
+        let label = match image {
+            Some(i) => format!("docker-archive:{}:{i}", file.display()),
+            None => format!("docker-archive:{}", file.display()),
+        };
+        let what = store.label("manifest.json");
+        let bytes = read_metadata(&store, "manifest.json").map_err(|e| match e {
+            SourceError::NotFound(_) => SourceError::Invalid(format!(
+                "{label}: {what} is missing: not a docker-archive (docker save) tarball"
+            )),
+            e => e,
+        })?;
+        let images: Vec<SavedImage> = serde_json::from_slice(&bytes).map_err(|e| {
+            SourceError::Invalid(format!(
+                "{what} is not a docker save manifest (a list of Config/RepoTags/Layers): {e}"
+            ))
+        })?;
+        let chosen = pick(&images, image, &label)?;
+        let mut blobs = HashMap::new();
+
+        let config_name = safe_relative(&chosen.config, &what)?;
+        let config_bytes = read_metadata(&store, &config_name)?;
+        let config_digest = Digest::sha256_of(&config_bytes);
+        blobs.insert(
+            config_digest.clone(),
+            (config_name, config_bytes.len() as u64),
+        );
+
+        let mut layers = Vec::new();
+        for layer in &chosen.layers {
+            let name = safe_relative(layer, &what)?;
+            let (digest, size, media_type) = describe_layer(&store, &name)?;
+            layers.push(serde_json::json!({
+                "mediaType": media_type,
+                "size": size,
+                "digest": digest.to_string(),
+            }));
+            blobs.insert(digest, (name, size));
+        }
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": media::DOCKER_MANIFEST,
+            "config": {
+                "mediaType": media::DOCKER_CONFIG,
+                "size": config_bytes.len(),
+                "digest": config_digest.to_string(),
+            },
+            "layers": layers,
+        });
+        let bytes = serde_json::to_vec(&manifest)
+            .map_err(|e| SourceError::Invalid(format!("{label}: {e}")))?;
+        Ok(DockerArchive {
+            store,
+            label,
+            manifest: Fetched {
+                digest: Digest::sha256_of(&bytes),
+                media_type: Some(media::DOCKER_MANIFEST.to_string()),
+                bytes,
+            },
+            blobs,
+        })
+    }
+}
+
+fn pick<'a>(
+    images: &'a [SavedImage],
+    wanted: Option<&str>,
+    label: &str,
+) -> Result<&'a SavedImage, SourceError> {
+    let tags = |i: &SavedImage| i.repo_tags.clone().unwrap_or_default();
+    let choices = || {
+        images
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let t = tags(i);
+                if t.is_empty() {
+                    format!("@{n}")
+                } else {
+                    t.join(" / ")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        None => match images {
+            [] => Err(SourceError::NotFound(format!(
+                "{label}: manifest.json lists no images"
+            ))),
+            [one] => Ok(one),
+            _ => Err(SourceError::Reference(format!(
+                "{label} holds {} images; name one as docker-archive:FILE:NAME:TAG (or :@N). Choices: {}",
+                images.len(),
+                choices()
+            ))),
+        },
+        Some(w) => {
+            if let Some(n) = w.strip_prefix('@')
+                && let Ok(n) = n.parse::<usize>()
+            {
+                return images.get(n).ok_or_else(|| {
+                    SourceError::NotFound(format!(
+                        "{label}: there is no image @{n}; choices: {}",
+                        choices()
+                    ))
+                });
+            }
+            let want = canonical(w);
+            images
+                .iter()
+                .find(|i| tags(i).iter().any(|t| canonical(t) == want))
+                .ok_or_else(|| {
+                    SourceError::NotFound(format!(
+                        "{label}: no image tagged {w}; choices: {}",
+                        choices()
+                    ))
+                })
+        }
+    }
+}
+
+/// Digest, size and media type of a layer file. Docker 25+ stores layers content-addressed
+/// (`blobs/sha256/<hex>`): the name is the digest, and reading verifies it anyway. Other
+/// names say nothing trustworthy, so the file is hashed (streamed, not buffered).
+fn describe_layer(
+    store: &TarStore,
+    name: &str,
+) -> Result<(Digest, u64, &'static str), SourceError> {
+    let io = |source| SourceError::Io {
+        what: store.label(name),
+        source,
+    };
+    let (mut reader, size) = store.open(name)?;
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < magic.len() {
+        let n = reader.read(&mut magic[got..]).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let media_type = if magic[..got].starts_with(&[0x1f, 0x8b]) {
+        LAYER_GZIP
+    } else if magic[..got] == [0x28, 0xb5, 0x2f, 0xfd] {
+        LAYER_ZSTD
+    } else {
+        LAYER_TAR
+    };
+    if let Some(hex) = name.strip_prefix("blobs/sha256/")
+        && let Ok(d) = format!("sha256:{hex}").parse::<Digest>()
+    {
+        return Ok((d, size, media_type));
+    }
+    let mut hasher = Digest::sha256_of(&[]).hasher();
+    hasher.update(&magic[..got]);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let digest = format!("sha256:{}", hasher.finish_hex())
+        .parse()
+        .map_err(|e| SourceError::Invalid(format!("{}: {e}", store.label(name))))?;
+    Ok((digest, size, media_type))
+}
+
+impl ImageSource for DockerArchive {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+
+    fn root(&self) -> Result<Fetched, SourceError> {
+        Ok(self.manifest.clone())
+    }
+
+    fn manifest(&self, digest: &Digest, _media_type: Option<&str>) -> Result<Fetched, SourceError> {
+        if *digest == self.manifest.digest {
+            return Ok(self.manifest.clone());
+        }
+        Err(SourceError::NotFound(format!(
+            "{}: no manifest {digest} (a docker-archive holds one synthesised manifest per image)",
+            self.label
+        )))
+    }
+
+    fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError> {
+        let Some((name, actual)) = self.blobs.get(digest) else {
+            return Err(SourceError::NotFound(format!(
+                "{}: no blob {digest} in this image",
+                self.label
+            )));
+        };
+        if *actual != size {
+            return Err(SourceError::Invalid(format!(
+                "blob {digest}: the descriptor says {size} bytes but {} holds {actual}",
+                self.store.label(name)
+            )));
+        }
+        let (reader, _) = self.store.open(name)?;
+        Ok(Box::new(VerifyingReader::new(reader, digest.clone(), size)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn names_compare_like_docker() {
+        assert_eq!(canonical("docker.io/library/app:1"), "app:1");
+        assert_eq!(canonical("app"), "app:latest");
+        assert_eq!(canonical("localhost:5000/app"), "localhost:5000/app:latest");
+    }
+}

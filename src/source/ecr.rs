@@ -1,0 +1,427 @@
+//! Amazon ECR through the AWS SDK: the registry token for the v2 API and the listing calls
+//! (DescribeRepositories, DescribeImages, BatchGetImage). The only module that imports the SDK.
+//!
+//! Credentials come from `aws-config`'s default chain (environment, profiles, SSO, web
+//! identity, container and instance roles); `AWS_ENDPOINT_URL_ECR` points it elsewhere.
+
+use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ecr::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_ecr::types::ImageIdentifier;
+
+use crate::oci::media;
+
+/// An ECR registry host, `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcrHost {
+    pub account: String,
+    pub region: String,
+}
+
+/// Recognises an ECR registry host (port ignored).
+pub fn parse_ecr_host(host: &str) -> Option<EcrHost> {
+    let host = host.split(':').next()?.to_ascii_lowercase();
+    let rest = host
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| host.strip_suffix(".amazonaws.com.cn"))?;
+    let mut parts = rest.split('.');
+    let account = parts.next()?;
+    let dkr = parts.next()?;
+    let ecr = parts.next()?;
+    let region = parts.next()?;
+    let ok = parts.next().is_none()
+        && account.len() == 12
+        && account.bytes().all(|c| c.is_ascii_digit())
+        && dkr == "dkr"
+        && (ecr == "ecr" || ecr == "ecr-fips")
+        && !region.is_empty()
+        && region
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    ok.then(|| EcrHost {
+        account: account.to_string(),
+        region: region.to_string(),
+    })
+}
+
+/// What to pass to `aws-config`.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// An ECR call failed; the message names the IAM action and what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct EcrError(pub String);
+
+/// An ECR API client for one region.
+#[derive(Clone, Debug)]
+pub struct Ecr {
+    client: aws_sdk_ecr::Client,
+    profile: Option<String>,
+    region: String,
+}
+
+/// One image as DescribeImages reports it.
+#[derive(Debug, Clone)]
+pub struct EcrImage {
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub size: Option<u64>,
+    pub pushed_at: Option<String>,
+    pub last_pulled_at: Option<String>,
+    pub manifest_media_type: Option<String>,
+    pub artifact_media_type: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// One repository as DescribeRepositories reports it.
+#[derive(Debug, Clone)]
+pub struct EcrRepository {
+    pub name: String,
+    pub uri: Option<String>,
+    pub created_at: Option<String>,
+}
+
+impl Ecr {
+    /// Loads AWS configuration. `region` (from the host name, else `--region`/config) wins
+    /// over the profile's region.
+    pub async fn connect(opts: &AwsOptions, region: Option<&str>) -> Result<Ecr, EcrError> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(
+            // Throttling and 5xx are retried by the SDK with backoff and jitter, bounded here.
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(5)
+                .with_max_backoff(std::time::Duration::from_secs(10)),
+        );
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = region.or(opts.region.as_deref()) {
+            loader = loader.region(aws_config::Region::new(r.to_string()));
+        }
+        let conf = loader.load().await;
+        let region = conf.region().map(|r| r.to_string()).ok_or_else(|| {
+            EcrError(
+                "no AWS region: pass --region, set AWS_REGION, or set aws_region in the archlens config"
+                    .into(),
+            )
+        })?;
+        Ok(Ecr {
+            client: aws_sdk_ecr::Client::new(&conf),
+            profile: opts.profile.clone(),
+            region,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// GetAuthorizationToken, decoded into the user and password for `Authorization: Basic`.
+    pub async fn basic_credentials(&self, account: &str) -> Result<(String, String), EcrError> {
+        #[allow(deprecated)] // registryIds is deprecated but still picks the account's token
+        let out = self
+            .client
+            .get_authorization_token()
+            .registry_ids(account)
+            .send()
+            .await
+            .map_err(|e| self.error("ecr:GetAuthorizationToken", account, e))?;
+        let token = out
+            .authorization_data()
+            .iter()
+            .find_map(|d| d.authorization_token())
+            .ok_or_else(|| {
+                EcrError(format!(
+                    "ECR GetAuthorizationToken for account {account} returned no token"
+                ))
+            })?;
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(token.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                EcrError("ECR authorization token is not base64 of user:password".into())
+            })?;
+        let (user, pass) = decoded
+            .split_once(':')
+            .ok_or_else(|| EcrError("ECR authorization token is not user:password".into()))?;
+        Ok((user.to_string(), pass.to_string()))
+    }
+
+    /// DescribeRepositories, all pages.
+    pub async fn repositories(
+        &self,
+        account: Option<&str>,
+    ) -> Result<Vec<EcrRepository>, EcrError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        let what = account.unwrap_or("the default registry");
+        loop {
+            let page = self
+                .client
+                .describe_repositories()
+                .set_registry_id(account.map(str::to_string))
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error("ecr:DescribeRepositories", what, e))?;
+            for r in page.repositories() {
+                if let Some(name) = r.repository_name() {
+                    out.push(EcrRepository {
+                        name: name.to_string(),
+                        uri: r.repository_uri().map(str::to_string),
+                        created_at: r.created_at().and_then(fmt_time),
+                    });
+                }
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// DescribeImages, all pages.
+    pub async fn images(
+        &self,
+        account: Option<&str>,
+        repository: &str,
+    ) -> Result<Vec<EcrImage>, EcrError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .describe_images()
+                .set_registry_id(account.map(str::to_string))
+                .repository_name(repository)
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error("ecr:DescribeImages", repository, e))?;
+            for d in page.image_details() {
+                let Some(digest) = d.image_digest() else {
+                    continue;
+                };
+                out.push(EcrImage {
+                    digest: digest.to_string(),
+                    tags: d.image_tags().to_vec(),
+                    size: d.image_size_in_bytes().and_then(|s| u64::try_from(s).ok()),
+                    pushed_at: d.image_pushed_at().and_then(fmt_time),
+                    last_pulled_at: d.last_recorded_pull_time().and_then(fmt_time),
+                    manifest_media_type: d.image_manifest_media_type().map(str::to_string),
+                    artifact_media_type: d.artifact_media_type().map(str::to_string),
+                    subject: d.subject_manifest_digest().map(str::to_string),
+                });
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// BatchGetImage in batches of 100 (the API's limit), accepting all manifest types so
+    /// ECR returns each manifest as pushed. Returns (digest, media type, manifest bytes);
+    /// digests ECR could not return are skipped.
+    pub async fn manifests(
+        &self,
+        account: Option<&str>,
+        repository: &str,
+        digests: &[String],
+    ) -> Result<Vec<(String, Option<String>, Vec<u8>)>, EcrError> {
+        let mut out = Vec::new();
+        for batch in digests.chunks(100) {
+            let ids = batch
+                .iter()
+                .map(|d| ImageIdentifier::builder().image_digest(d).build())
+                .collect();
+            let res = self
+                .client
+                .batch_get_image()
+                .set_registry_id(account.map(str::to_string))
+                .repository_name(repository)
+                .set_image_ids(Some(ids))
+                .set_accepted_media_types(Some(
+                    media::ALL_MANIFESTS.iter().map(|m| m.to_string()).collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| self.error("ecr:BatchGetImage", repository, e))?;
+            for img in res.images() {
+                let digest = img.image_id().and_then(|i| i.image_digest());
+                if let (Some(d), Some(m)) = (digest, img.image_manifest()) {
+                    out.push((
+                        d.to_string(),
+                        img.image_manifest_media_type().map(str::to_string),
+                        m.as_bytes().to_vec(),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// An SDK error as a message naming the IAM action, the resource and what to do.
+    fn error<E, R>(&self, action: &str, resource: &str, e: SdkError<E, R>) -> EcrError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let profile = self
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".into());
+        let code = e.code().unwrap_or_default().to_string();
+        let detail = e.message().unwrap_or_default().to_string();
+        let context = DisplayErrorContext(&e).to_string();
+        EcrError(explain(
+            action,
+            resource,
+            &self.region,
+            &profile,
+            &code,
+            &detail,
+            &context,
+        ))
+    }
+}
+
+/// The message for a failed call: `code`/`detail` from the service, `context` the whole
+/// error chain (credential-provider failures only show up there).
+fn explain(
+    action: &str,
+    resource: &str,
+    region: &str,
+    profile: &str,
+    code: &str,
+    detail: &str,
+    context: &str,
+) -> String {
+    let lower = context.to_ascii_lowercase();
+    if code == "AccessDeniedException" || lower.contains("not authorized") {
+        format!(
+            "ECR denied {action} on {resource} (region {region}): {detail}. Grant {action} to the caller (the managed policy AmazonEC2ContainerRegistryReadOnly covers every call archlens makes)"
+        )
+    } else if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        format!(
+            "the AWS SSO session for profile {profile} has expired or is missing: run `aws sso login --profile {profile}` and try again"
+        )
+    } else if lower.contains("no credentials")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("failed to load credentials")
+    {
+        format!(
+            "no AWS credentials for {action}: set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login --profile {profile}`"
+        )
+    } else if code == "RepositoryNotFoundException" {
+        format!(
+            "ECR repository {resource} does not exist in region {region}: check the name and region (`archlens ls` lists repositories)"
+        )
+    } else if code == "ThrottlingException" {
+        format!("ECR throttled {action} on {resource} even after retries: try again in a minute")
+    } else if code == "ExpiredTokenException" || code == "UnrecognizedClientException" {
+        format!(
+            "AWS rejected the credentials for {action} ({code}): refresh them (`aws sso login --profile {profile}`, or new keys) and try again"
+        )
+    } else if !code.is_empty() {
+        format!("ECR {action} on {resource} failed: {code}: {detail}")
+    } else {
+        format!("ECR {action} on {resource} failed: {}", redact(context))
+    }
+}
+
+/// Drops anything that looks like a credential from SDK error text before it is shown.
+fn redact(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| {
+            let lw = w.to_ascii_lowercase();
+            if lw.contains("signature=") || lw.contains("credential=") || lw.contains("token=") {
+                "[redacted]"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn fmt_time(t: &DateTime) -> Option<String> {
+    t.fmt(DateTimeFormat::DateTime).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_action_and_the_fix() {
+        let m = explain(
+            "ecr:BatchGetImage",
+            "team/app",
+            "eu-west-1",
+            "dev",
+            "AccessDeniedException",
+            "User: arn:aws:iam::1:user/x is not authorized",
+            "",
+        );
+        assert!(
+            m.starts_with("ECR denied ecr:BatchGetImage on team/app (region eu-west-1)"),
+            "{m}"
+        );
+        // The text aws-config's SSO token provider gives for an expired session.
+        let m = explain(
+            "ecr:DescribeImages",
+            "team/app",
+            "eu-west-1",
+            "dev",
+            "",
+            "",
+            "dispatch failure: an error occurred while loading credentials: the SSO token has expired and cannot be refreshed",
+        );
+        assert!(m.contains("aws sso login --profile dev"), "{m}");
+        let m = explain(
+            "a",
+            "r",
+            "x",
+            "p",
+            "",
+            "",
+            "failed: X-Amz-Signature=abc token=xyz",
+        );
+        assert!(!m.contains("abc") && !m.contains("xyz"), "{m}");
+    }
+
+    #[test]
+    fn recognises_ecr_hosts() {
+        assert_eq!(
+            parse_ecr_host("123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+            Some(EcrHost {
+                account: "123456789012".into(),
+                region: "eu-west-1".into()
+            })
+        );
+        assert_eq!(
+            parse_ecr_host("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com:443")
+                .map(|h| h.region),
+            Some("us-gov-west-1".into())
+        );
+        assert!(parse_ecr_host("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn").is_some());
+        for no in [
+            "ghcr.io",
+            "12345.dkr.ecr.eu-west-1.amazonaws.com",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example",
+            "public.ecr.aws",
+        ] {
+            assert!(parse_ecr_host(no).is_none(), "{no}");
+        }
+    }
+}

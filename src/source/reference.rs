@@ -1,0 +1,181 @@
+//! Image references in the containers-transports syntax (`oci:DIR[:REF]`,
+//! `oci-archive:FILE[:REF]`, `docker-archive:FILE[:NAME:TAG]`), parsed once into a [`Reference`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::SourceError;
+
+/// Where an image is, as the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// An OCI image layout directory; `reference` matches `org.opencontainers.image.ref.name`.
+    Oci {
+        dir: PathBuf,
+        reference: Option<String>,
+    },
+    /// A tar of an OCI image layout.
+    OciArchive {
+        file: PathBuf,
+        reference: Option<String>,
+    },
+    /// A `docker save` tarball; `image` is `NAME:TAG` or `@N` (the N-th image, from 0).
+    DockerArchive {
+        file: PathBuf,
+        image: Option<String>,
+    },
+    /// Anything else (`host/repo:tag`, `docker://...`): for the registry sources.
+    Registry(String),
+}
+
+impl Reference {
+    /// Parses a reference. Transport prefixes follow containers-transports(5): the path
+    /// ends at the first `:` after the prefix (paths containing `:` are not expressible,
+    /// as with skopeo). A bare path to a directory holding `oci-layout` is read as `oci:`;
+    /// a bare path to a tar holding `oci-layout` as `oci-archive:`, else one holding
+    /// `manifest.json` as `docker-archive:` (only the tar headers are read to tell).
+    pub fn parse(text: &str) -> Result<Reference, SourceError> {
+        let nonempty = |what: &str, s: &str| -> Result<(), SourceError> {
+            if s.is_empty() {
+                Err(SourceError::Reference(format!(
+                    "{text:?}: the {what} is empty; write e.g. oci:./image-dir:latest"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        let split = |rest: &str| -> (PathBuf, Option<String>) {
+            match rest.split_once(':') {
+                Some((p, r)) if !r.is_empty() => (PathBuf::from(p), Some(r.to_string())),
+                Some((p, _)) => (PathBuf::from(p), None),
+                None => (PathBuf::from(rest), None),
+            }
+        };
+        if let Some(rest) = text.strip_prefix("oci:") {
+            let (dir, reference) = split(rest);
+            nonempty("directory", &dir.to_string_lossy())?;
+            return Ok(Reference::Oci { dir, reference });
+        }
+        if let Some(rest) = text.strip_prefix("oci-archive:") {
+            let (file, reference) = split(rest);
+            nonempty("archive path", &file.to_string_lossy())?;
+            return Ok(Reference::OciArchive { file, reference });
+        }
+        if let Some(rest) = text.strip_prefix("docker-archive:") {
+            let (file, image) = split(rest);
+            nonempty("archive path", &file.to_string_lossy())?;
+            return Ok(Reference::DockerArchive { file, image });
+        }
+        for other in [
+            "dir:",
+            "containers-storage:",
+            "docker-daemon:",
+            "sif:",
+            "tarball:",
+        ] {
+            if text.starts_with(other) {
+                return Err(SourceError::Reference(format!(
+                    "{text:?}: the {} transport is not supported; copy the image first, e.g. `skopeo copy {text} oci:./image:latest`",
+                    other.trim_end_matches(':')
+                )));
+            }
+        }
+        if let Some(rest) = text.strip_prefix("docker://") {
+            return Ok(Reference::Registry(rest.to_string()));
+        }
+        let path = Path::new(text);
+        if path.is_dir() && path.join("oci-layout").is_file() {
+            return Ok(Reference::Oci {
+                dir: path.to_path_buf(),
+                reference: None,
+            });
+        }
+        // A bare tar file: an OCI layout inside wins over manifest.json, since Docker 25+
+        // archives hold both and the layout keeps the original manifests and digests.
+        if path.is_file()
+            && let Ok(store) = super::archive::TarStore::index(path)
+        {
+            if store.contains("oci-layout") {
+                return Ok(Reference::OciArchive {
+                    file: path.to_path_buf(),
+                    reference: None,
+                });
+            }
+            if store.contains("manifest.json") {
+                return Ok(Reference::DockerArchive {
+                    file: path.to_path_buf(),
+                    image: None,
+                });
+            }
+        }
+        if text.is_empty() {
+            return Err(SourceError::Reference(
+                "empty image reference; write e.g. oci:./image-dir:latest or docker-archive:image.tar"
+                    .to_string(),
+            ));
+        }
+        Ok(Reference::Registry(text.to_string()))
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (prefix, path, extra) = match self {
+            Reference::Oci { dir, reference } => ("oci", dir, reference),
+            Reference::OciArchive { file, reference } => ("oci-archive", file, reference),
+            Reference::DockerArchive { file, image } => ("docker-archive", file, image),
+            Reference::Registry(r) => return f.write_str(r),
+        };
+        write!(f, "{prefix}:{}", path.display())?;
+        if let Some(e) = extra {
+            write!(f, ":{e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transports() {
+        assert_eq!(
+            Reference::parse("oci:/tmp/x:latest").unwrap(),
+            Reference::Oci {
+                dir: "/tmp/x".into(),
+                reference: Some("latest".into())
+            }
+        );
+        assert_eq!(
+            Reference::parse("oci-archive:img.tar").unwrap(),
+            Reference::OciArchive {
+                file: "img.tar".into(),
+                reference: None
+            }
+        );
+        assert_eq!(
+            Reference::parse("docker-archive:a.tar:localhost:5000/app:v1").unwrap(),
+            Reference::DockerArchive {
+                file: "a.tar".into(),
+                image: Some("localhost:5000/app:v1".into())
+            }
+        );
+        assert_eq!(
+            Reference::parse("public.ecr.aws/x/y:1").unwrap(),
+            Reference::Registry("public.ecr.aws/x/y:1".into())
+        );
+        assert_eq!(
+            Reference::parse("docker://alpine").unwrap(),
+            Reference::Registry("alpine".into())
+        );
+        assert!(Reference::parse("oci:").is_err());
+        assert!(Reference::parse("containers-storage:x").is_err());
+        assert_eq!(
+            Reference::parse("docker-archive:a.tar:x:y")
+                .unwrap()
+                .to_string(),
+            "docker-archive:a.tar:x:y"
+        );
+    }
+}
