@@ -437,7 +437,7 @@ impl App {
 
     /// Hands a finished (or failed) analysis to the screens that wait for it.
     fn image_arrived(&mut self, digest: &Digest, _fx: &mut [Effect]) {
-        let target = self.target.platform.clone();
+        let target = self.target.clone();
         let ready = self.images.get(digest).cloned();
         let failed = self.failed.get(digest).cloned();
         for s in &mut self.stack {
@@ -447,13 +447,7 @@ impl App {
                 match (&ready, &failed) {
                     (Some(i), _) => {
                         img.image = Load::Ready(Arc::clone(i));
-                        let mut tree = Tree::of_image(i, img.view, img.layer);
-                        tree.set_target(Some(target.clone()));
-                        if let Some(p) = img.reveal.take() {
-                            tree.reveal(&p);
-                            img.pane = Pane::Files;
-                        }
-                        img.tree = Some(tree);
+                        first_tree(img, &target);
                     }
                     (None, Some(e)) => img.image = Load::Failed(e.clone()),
                     _ => {}
@@ -547,11 +541,8 @@ impl App {
             detail_scroll: 0,
             reveal: None,
         };
-        if let Load::Ready(img) = &screen.image {
-            screen.layer = img.layers.len().saturating_sub(1);
-            let mut t = Tree::of_image(img, screen.view, screen.layer);
-            t.set_target(Some(self.target.platform.clone()));
-            screen.tree = Some(t);
+        if matches!(screen.image, Load::Ready(_)) {
+            first_tree(&mut screen, &self.target);
         }
         let pos = pos.min(self.stack.len());
         self.stack.insert(pos, Screen { id, kind: ScreenKind::Image(Box::new(screen)) });
@@ -1243,6 +1234,44 @@ fn image_key(s: &mut ImageScreen, bind: Bind, page: usize, target: &Target) {
             },
         },
     }
+}
+
+/// The tree of a freshly read image: the top layer selected, and the file behind the first
+/// finding (or a requested path) revealed, so the cause is on screen at once.
+fn first_tree(s: &mut ImageScreen, target: &Target) {
+    let Load::Ready(img) = &s.image else { return };
+    s.layer = img.layers.len().saturating_sub(1);
+    let mut tree = Tree::of_image(img, s.view, s.layer);
+    tree.set_target(Some(target.platform.clone()));
+    let culprit = s.reveal.take().or_else(|| {
+        image_verdict(target, s)?
+            .findings
+            .iter()
+            .filter(|f| f.severity >= verdict::Severity::Warning)
+            .find_map(|f| f.path.as_deref().map(|p| p.split('!').next().unwrap_or(p).to_string()))
+    });
+    if let Some(p) = culprit {
+        tree.reveal(&p);
+    }
+    s.tree = Some(tree);
+}
+
+/// This image's files against a target (the entry itself, whatever the index would pick).
+pub fn image_verdict(target: &Target, s: &ImageScreen) -> Option<TargetResult> {
+    let img = s.image.ready()?;
+    let platforms: Vec<String> = s
+        .info
+        .root
+        .images()
+        .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
+        .collect();
+    let index_platform = if s.info.root.is_index { s.platform.as_ref() } else { None };
+    let findings = verdict::evaluate_image(&s.row.reference, target, index_platform, &platforms, img);
+    let chosen = verdict::Chosen {
+        digest: s.digest.clone(),
+        platform: s.platform.clone(),
+    };
+    Some(TargetResult::from_findings(target, Some(chosen), findings))
 }
 
 /// Rebuilds the tree for the selected view and layer, keeping sort, filters and selection.

@@ -84,7 +84,7 @@ pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
         Launch::Layout { dir } => (
             Arc::new(browse::LayoutCatalog::new(dir)),
             Origin {
-                source: format!("oci:{}", dir.display()),
+                source: format!("oci:{}", relative(dir).display()),
                 ..Origin::default()
             },
         ),
@@ -96,13 +96,10 @@ pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
             },
         ),
         Launch::Browse { registry } => (
-            // Seam: the registry listing (src/listing.rs) becomes a Catalog here.
-            Arc::new(browse::Unavailable {
-                what: registry.clone(),
-                why: format!(
-                    "browsing {registry} is not available in this build yet. Open one image instead: archlens open {registry}/REPO:TAG, or try the demo: archlens demo"
-                ),
-            }),
+            Arc::new(browse::RegistryCatalog::new(
+                Some(registry),
+                registry_options(None, None),
+            )),
             Origin {
                 source: registry.clone(),
                 ..Origin::default()
@@ -117,11 +114,19 @@ pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
                 .clone()
                 .or_else(|| std::env::var("AWS_REGION").ok())
                 .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
-            (
+            let catalog: Arc<dyn Catalog> = if has_aws_credentials() {
+                Arc::new(browse::RegistryCatalog::new(
+                    None,
+                    registry_options(profile.clone(), region.clone()),
+                ))
+            } else {
                 Arc::new(browse::Unavailable {
                     what: "Amazon ECR".into(),
                     why: ecr_help(&profile_name, region_name.as_deref()),
-                }),
+                })
+            };
+            (
+                catalog,
                 Origin {
                     source: "ECR".into(),
                     profile: Some(profile_name),
@@ -132,16 +137,47 @@ pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
     }
 }
 
+/// Registry options from the user's config file, with the AWS profile and region given.
+fn registry_options(
+    profile: Option<String>,
+    region: Option<String>,
+) -> crate::source::registry::RegistryOptions {
+    let config = crate::config::Config::load(None).unwrap_or_default();
+    let cache = crate::cache::Cache::from_config(&config.cache, false)
+        .ok()
+        .flatten()
+        .map(Arc::new);
+    crate::source::registry::RegistryOptions {
+        config,
+        aws: crate::source::ecr::AwsOptions { profile, region },
+        cache,
+        ..Default::default()
+    }
+}
+
+/// Whether any AWS credentials could be configured (environment, files, container or SSO);
+/// a cheap check so people without AWS see how to start instead of an SDK error.
+fn has_aws_credentials() -> bool {
+    ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+        || dirs::home_dir().is_some_and(|h| h.join(".aws/credentials").is_file() || h.join(".aws/config").is_file())
+}
+
+/// `dir` relative to the working directory when it is below it (shorter breadcrumbs).
+fn relative(dir: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| dir.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
 /// What to tell people when ECR cannot be listed.
 fn ecr_help(profile: &str, region: Option<&str>) -> String {
-    let has_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
-    let has_files = dirs::home_dir()
-        .is_some_and(|h| h.join(".aws/credentials").is_file() || h.join(".aws/config").is_file());
-    let creds = if has_env || has_files {
-        format!("AWS profile {profile:?} is configured, but listing Amazon ECR is not available in this build yet.")
-    } else {
-        format!("No AWS credentials found (profile {profile:?}: no AWS_ACCESS_KEY_ID, no ~/.aws/credentials or ~/.aws/config).")
-    };
+    let creds = format!(
+        "No AWS credentials found for Amazon ECR (profile {profile:?}: no AWS_ACCESS_KEY_ID, no ~/.aws/credentials or ~/.aws/config)."
+    );
     let region = region.map_or_else(
         || " No region is set either: pass --region or set AWS_REGION.".to_string(),
         |r| format!(" Region: {r}."),

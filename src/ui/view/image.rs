@@ -30,20 +30,7 @@ fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
 
 /// This image's files against the active target.
 pub fn image_verdict(app: &App, s: &ImageScreen) -> Option<TargetResult> {
-    let img = s.image.ready()?;
-    let platforms: Vec<String> = s
-        .info
-        .root
-        .images()
-        .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
-        .collect();
-    let index_platform = if s.info.root.is_index { s.platform.as_ref() } else { None };
-    let findings = verdict::evaluate_image(&s.row.reference, &app.target, index_platform, &platforms, img);
-    let chosen = verdict::Chosen {
-        digest: s.digest.clone(),
-        platform: s.platform.clone(),
-    };
-    Some(TargetResult::from_findings(&app.target, Some(chosen), findings))
+    crate::ui::app::image_verdict(&app.target, s)
 }
 
 pub fn draw(f: &mut Frame, app: &App, a: &Areas, s: &ImageScreen) {

@@ -82,7 +82,7 @@ pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
 pub fn chips(app: &App, info: &RootInfo) -> Vec<Span<'static>> {
     let mut out = Vec::new();
     for p in info.platforms() {
-        out.push(Span::styled(format!("[{}]", sanitize(&p)), app.theme.accent));
+        out.push(Span::styled(sanitize(&p), app.theme.accent));
         out.push(Span::raw(" "));
     }
     let atts = info.attestation_count();
@@ -170,11 +170,11 @@ pub fn images(
         ]
     } else {
         vec![
-            Constraint::Length(16),
+            Constraint::Length(14),
             Constraint::Length(12),
             Constraint::Length(5),
-            Constraint::Min(20),
-            Constraint::Length(34),
+            Constraint::Min(28),
+            Constraint::Length(30),
             Constraint::Length(8),
             Constraint::Length(10),
         ]
