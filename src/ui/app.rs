@@ -291,7 +291,13 @@ impl App {
         id
     }
 
-    fn request<T>(&mut self, owner: u64, job: Job, purpose: Purpose, fx: &mut Vec<Effect>) -> Load<T> {
+    fn request<T>(
+        &mut self,
+        owner: u64,
+        job: Job,
+        purpose: Purpose,
+        fx: &mut Vec<Effect>,
+    ) -> Load<T> {
         let id = self.new_id();
         let cancel = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(Progress::default());
@@ -314,7 +320,14 @@ impl App {
     }
 
     /// Asks for the analysis of one image for screen `owner`, sharing a running one.
-    fn want_image(&mut self, owner: u64, row: &ImageRow, digest: &Digest, media_type: &str, fx: &mut Vec<Effect>) -> Load<Arc<Image>> {
+    fn want_image(
+        &mut self,
+        owner: u64,
+        row: &ImageRow,
+        digest: &Digest,
+        media_type: &str,
+        fx: &mut Vec<Effect>,
+    ) -> Load<Arc<Image>> {
         if let Some(img) = self.images.get(digest) {
             return Load::Ready(Arc::clone(img));
         }
@@ -352,7 +365,13 @@ impl App {
                 self.image_arrived(&d, fx);
             }
             (Purpose::Analyze(d), Err(e)) => {
-                self.status = Some((Level::Error, format!("image {} could not be read: {e}. Press r to retry", d.short())));
+                self.status = Some((
+                    Level::Error,
+                    format!(
+                        "image {} could not be read: {e}. Press r to retry",
+                        d.short()
+                    ),
+                ));
                 self.failed.insert(d.clone(), e);
                 self.image_arrived(&d, fx);
             }
@@ -422,7 +441,10 @@ impl App {
     /// Starts one manifest-only job per image row, for the platform chips and badges.
     fn fetch_roots(&mut self, owner: u64, fx: &mut Vec<Effect>) {
         let rows: Vec<ImageRow> = match self.stack.iter().find(|s| s.id == owner).map(|s| &s.kind) {
-            Some(ScreenKind::Images { rows: Load::Ready(v), .. }) => v.clone(),
+            Some(ScreenKind::Images {
+                rows: Load::Ready(v),
+                ..
+            }) => v.clone(),
             _ => return,
         };
         let loads: Vec<_> = rows
@@ -430,7 +452,12 @@ impl App {
             .enumerate()
             .map(|(i, row)| self.request(owner, Job::Root { row }, Purpose::Root(i), fx))
             .collect();
-        if let Some(ScreenKind::Images { roots, .. }) = self.stack.iter_mut().find(|s| s.id == owner).map(|s| &mut s.kind) {
+        if let Some(ScreenKind::Images { roots, .. }) = self
+            .stack
+            .iter_mut()
+            .find(|s| s.id == owner)
+            .map(|s| &mut s.kind)
+        {
             *roots = loads;
         }
     }
@@ -509,7 +536,9 @@ impl App {
                     sel: 0,
                 });
                 let load = self.request(id, Job::Root { row }, Purpose::Root(0), fx);
-                if let Some(ScreenKind::Index { info, .. }) = self.stack.last_mut().map(|s| &mut s.kind) {
+                if let Some(ScreenKind::Index { info, .. }) =
+                    self.stack.last_mut().map(|s| &mut s.kind)
+                {
                     *info = load;
                 }
             }
@@ -545,11 +574,21 @@ impl App {
             first_tree(&mut screen, &self.target);
         }
         let pos = pos.min(self.stack.len());
-        self.stack.insert(pos, Screen { id, kind: ScreenKind::Image(Box::new(screen)) });
+        self.stack.insert(
+            pos,
+            Screen {
+                id,
+                kind: ScreenKind::Image(Box::new(screen)),
+            },
+        );
     }
 
     fn push_verdict(&mut self, row: ImageRow, info: Arc<RootInfo>, fx: &mut Vec<Effect>) {
-        let sel_target = self.targets.iter().position(|t| t.name == self.target.name).unwrap_or(0);
+        let sel_target = self
+            .targets
+            .iter()
+            .position(|t| t.name == self.target.name)
+            .unwrap_or(0);
         let id = self.push(ScreenKind::Verdict {
             row: row.clone(),
             info: Arc::clone(&info),
@@ -561,7 +600,13 @@ impl App {
     }
 
     /// Requests every image some target would run.
-    fn want_verdict_images(&mut self, owner: u64, row: &ImageRow, info: &RootInfo, fx: &mut Vec<Effect>) {
+    fn want_verdict_images(
+        &mut self,
+        owner: u64,
+        row: &ImageRow,
+        info: &RootInfo,
+        fx: &mut Vec<Effect>,
+    ) {
         let mut wanted: Vec<(Digest, String)> = Vec::new();
         for t in &self.targets {
             if let Selection::Image { entry, .. } = verdict::select(&info.root, t)
@@ -581,7 +626,11 @@ impl App {
             self.targets.push(t.clone());
         }
         self.target = t;
-        let pos = self.targets.iter().position(|x| x.name == self.target.name).unwrap_or(0);
+        let pos = self
+            .targets
+            .iter()
+            .position(|x| x.name == self.target.name)
+            .unwrap_or(0);
         let platform = self.target.platform.clone();
         let mut verdicts = Vec::new();
         for s in &mut self.stack {
@@ -591,7 +640,13 @@ impl App {
                         tree.set_target(Some(platform.clone()));
                     }
                 }
-                ScreenKind::Verdict { sel_target, sel_finding, row, info, .. } => {
+                ScreenKind::Verdict {
+                    sel_target,
+                    sel_finding,
+                    row,
+                    info,
+                    ..
+                } => {
                     *sel_target = pos;
                     *sel_finding = 0;
                     verdicts.push((s.id, row.clone(), Arc::clone(info)));
@@ -602,13 +657,18 @@ impl App {
         for (id, row, info) in verdicts {
             self.want_verdict_images(id, &row, &info, fx);
         }
-        self.status = Some((Level::Info, format!("target: {} ({})", self.target.name, self.target.platform)));
+        self.status = Some((
+            Level::Info,
+            format!("target: {} ({})", self.target.name, self.target.platform),
+        ));
     }
 
     // ---- keys ----
 
     fn page(&self) -> usize {
-        (self.size.1 as usize).saturating_sub(8).max(1).min(DEFAULT_PAGE * 10)
+        (self.size.1 as usize)
+            .saturating_sub(8)
+            .clamp(1, DEFAULT_PAGE * 10)
     }
 
     fn key(&mut self, k: KeyPress, fx: &mut Vec<Effect>) {
@@ -629,7 +689,11 @@ impl App {
             Bind::Quit => self.quit = true,
             Bind::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Bind::Targets => {
-                let sel = self.targets.iter().position(|t| t.name == self.target.name).unwrap_or(0);
+                let sel = self
+                    .targets
+                    .iter()
+                    .position(|t| t.name == self.target.name)
+                    .unwrap_or(0);
                 self.overlay = Some(Overlay::Targets { sel });
             }
             Bind::Command => {
@@ -650,22 +714,34 @@ impl App {
                 if self.current_root().is_some() {
                     self.overlay = Some(Overlay::Explain { scroll: 0 });
                 } else {
-                    self.status = Some((Level::Info, "select an image first: Explain talks about one image".into()));
+                    self.status = Some((
+                        Level::Info,
+                        "select an image first: Explain talks about one image".into(),
+                    ));
                 }
             }
             Bind::Verdict => {
                 if let Some((row, info)) = self.current_root() {
-                    if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Verdict { .. })) {
+                    if matches!(
+                        self.screen().map(|s| &s.kind),
+                        Some(ScreenKind::Verdict { .. })
+                    ) {
                         return;
                     }
                     self.push_verdict(row, info, fx);
                 } else {
-                    self.status = Some((Level::Info, "wait for the manifests to load, or select an image".into()));
+                    self.status = Some((
+                        Level::Info,
+                        "wait for the manifests to load, or select an image".into(),
+                    ));
                 }
             }
             Bind::Copy => {
                 if let Some(text) = self.copy_text() {
-                    self.status = Some((Level::Info, format!("copied {} (OSC 52)", crate::text::sanitize(&text))));
+                    self.status = Some((
+                        Level::Info,
+                        format!("copied {} (OSC 52)", crate::text::sanitize(&text)),
+                    ));
                     fx.push(Effect::Copy(text));
                 }
             }
@@ -710,14 +786,15 @@ impl App {
     }
 
     fn overlay_key(&mut self, bind: Option<Bind>, fx: &mut Vec<Effect>) {
-        let Some(overlay) = &mut self.overlay else { return };
+        let Some(overlay) = &mut self.overlay else {
+            return;
+        };
         let n = self.targets.len();
         match (overlay, bind) {
             (_, Some(Bind::Quit)) => self.quit = true,
             (_, Some(Bind::Back)) => self.overlay = None,
-            (Overlay::Help { .. }, Some(Bind::Help)) | (Overlay::Explain { .. }, Some(Bind::Explain)) => {
-                self.overlay = None
-            }
+            (Overlay::Help { .. }, Some(Bind::Help))
+            | (Overlay::Explain { .. }, Some(Bind::Explain)) => self.overlay = None,
             (Overlay::Help { scroll } | Overlay::Explain { scroll }, Some(b)) => match b {
                 Bind::Down => *scroll = scroll.saturating_add(1),
                 Bind::Up => *scroll = scroll.saturating_sub(1),
@@ -747,7 +824,9 @@ impl App {
     }
 
     fn command(&mut self, cmd: &str, fx: &mut Vec<Effect>) {
-        let (word, arg) = cmd.split_once(' ').map_or((cmd, ""), |(w, a)| (w, a.trim()));
+        let (word, arg) = cmd
+            .split_once(' ')
+            .map_or((cmd, ""), |(w, a)| (w, a.trim()));
         match word {
             "" => {}
             "q" | "quit" | "q!" => self.quit = true,
@@ -757,7 +836,11 @@ impl App {
                 }
             }
             "target" | "t" if arg.is_empty() => {
-                let sel = self.targets.iter().position(|t| t.name == self.target.name).unwrap_or(0);
+                let sel = self
+                    .targets
+                    .iter()
+                    .position(|t| t.name == self.target.name)
+                    .unwrap_or(0);
                 self.overlay = Some(Overlay::Targets { sel });
             }
             "target" | "t" => match verdict::target::lookup(arg) {
@@ -799,13 +882,22 @@ impl App {
             ScreenKind::Image(s) => {
                 self.images.remove(&s.digest);
                 self.failed.remove(&s.digest);
-                let entry = s.info.root.entries.iter().find(|e| e.digest == s.digest).cloned();
+                let entry = s
+                    .info
+                    .root
+                    .entries
+                    .iter()
+                    .find(|e| e.digest == s.digest)
+                    .cloned();
                 match entry {
                     Some(e) => {
                         let pos = self.stack.len();
                         self.push_image_at(pos, s.row, s.info, &e, s.platform, fx)
                     }
-                    None => self.stack.push(Screen { id: top.id, kind: ScreenKind::Image(s) }),
+                    None => self.stack.push(Screen {
+                        id: top.id,
+                        kind: ScreenKind::Image(s),
+                    }),
                 }
             }
             ScreenKind::Verdict { row, info, .. } => {
@@ -834,21 +926,27 @@ impl App {
 
     fn screen_key(&mut self, bind: Bind, fx: &mut Vec<Effect>) {
         let page = self.page();
-        let Some(screen) = self.stack.last_mut() else { return };
+        let Some(screen) = self.stack.last_mut() else {
+            return;
+        };
         match &mut screen.kind {
             ScreenKind::Repos { rows, sel, filter } => {
                 let visible = repo_rows(rows, filter);
-                if let Some(b) = move_sel(sel, visible.len(), bind, page) {
-                    if b == Bind::Enter
-                        && let (Some(&i), Load::Ready(list)) = (visible.get(*sel), &*rows)
-                        && let Some(r) = list.get(i)
-                    {
-                        let name = r.name.clone();
-                        self.push_images(name, fx);
-                    }
+                if move_sel(sel, visible.len(), bind, page) == Some(Bind::Enter)
+                    && let (Some(&i), Load::Ready(list)) = (visible.get(*sel), &*rows)
+                    && let Some(r) = list.get(i)
+                {
+                    let name = r.name.clone();
+                    self.push_images(name, fx);
                 }
             }
-            ScreenKind::Images { rows, roots, sel, filter, .. } => {
+            ScreenKind::Images {
+                rows,
+                roots,
+                sel,
+                filter,
+                ..
+            } => {
                 let visible = image_rows(rows, filter);
                 if move_sel(sel, visible.len(), bind, page) == Some(Bind::Enter)
                     && let (Some(&i), Load::Ready(list)) = (visible.get(*sel), &*rows)
@@ -875,18 +973,32 @@ impl App {
                             self.status = Some((Level::Info, "an attestation (provenance or SBOM) describes the image above it; it is not a platform and never runs".into()));
                         }
                         Some(IndexRow::Other(_)) => {
-                            self.status = Some((Level::Info, "an artefact stored in the index that is not a runnable image".into()));
+                            self.status = Some((
+                                Level::Info,
+                                "an artefact stored in the index that is not a runnable image"
+                                    .into(),
+                            ));
                         }
                         None => {}
                     }
                 }
             }
             ScreenKind::Image(s) => image_key(s, bind, page, &self.target),
-            ScreenKind::Verdict { row, info, sel_target, sel_finding, pane } => {
+            ScreenKind::Verdict {
+                row,
+                info,
+                sel_target,
+                sel_finding,
+                pane,
+            } => {
                 let n_targets = self.targets.len();
                 match (bind, *pane) {
                     (Bind::NextPane | Bind::PrevPane, _) => {
-                        *pane = if *pane == VerdictPane::Targets { VerdictPane::Findings } else { VerdictPane::Targets }
+                        *pane = if *pane == VerdictPane::Targets {
+                            VerdictPane::Findings
+                        } else {
+                            VerdictPane::Targets
+                        }
                     }
                     (Bind::Right | Bind::Enter, VerdictPane::Targets) => {
                         *pane = VerdictPane::Findings;
@@ -901,14 +1013,17 @@ impl App {
                         }
                     }
                     (Bind::Enter, VerdictPane::Findings) => {
-                        let (row, info, st, sf) = (row.clone(), Arc::clone(info), *sel_target, *sel_finding);
+                        let (row, info, st, sf) =
+                            (row.clone(), Arc::clone(info), *sel_target, *sel_finding);
                         self.jump_to_finding(row, info, st, sf, fx);
                     }
                     (_, VerdictPane::Findings) => {
                         let n = self
                             .targets
                             .get(*sel_target)
-                            .and_then(|t| verdict_for(&self.images, &self.failed, &row.reference, info, t))
+                            .and_then(|t| {
+                                verdict_for(&self.images, &self.failed, &row.reference, info, t)
+                            })
                             .map_or(0, |r| r.findings.len());
                         move_sel(sel_finding, n, bind, page);
                     }
@@ -918,27 +1033,59 @@ impl App {
     }
 
     /// Enter on a finding: the image screen of the chosen image, with the file selected.
-    fn jump_to_finding(&mut self, row: ImageRow, info: Arc<RootInfo>, st: usize, sf: usize, fx: &mut Vec<Effect>) {
-        let Some(t) = self.targets.get(st).cloned() else { return };
-        let Some(result) = verdict_for(&self.images, &self.failed, &row.reference, &info, &t) else {
+    fn jump_to_finding(
+        &mut self,
+        row: ImageRow,
+        info: Arc<RootInfo>,
+        st: usize,
+        sf: usize,
+        fx: &mut Vec<Effect>,
+    ) {
+        let Some(t) = self.targets.get(st).cloned() else {
             return;
         };
-        let Some(f) = result.findings.get(sf) else { return };
+        let Some(result) = verdict_for(&self.images, &self.failed, &row.reference, &info, &t)
+        else {
+            return;
+        };
+        let Some(f) = result.findings.get(sf) else {
+            return;
+        };
         let Some(path) = f.path.clone() else {
-            self.status = Some((Level::Info, "this finding is about the manifests, not a file".into()));
+            self.status = Some((
+                Level::Info,
+                "this finding is about the manifests, not a file".into(),
+            ));
             return;
         };
-        let Some(digest) = result.image.as_ref().map(|c| c.digest.clone()) else { return };
+        let Some(digest) = result.image.as_ref().map(|c| c.digest.clone()) else {
+            return;
+        };
         // Inside an archive the file in the tree is the archive itself.
         let file = path.split('!').next().unwrap_or(&path).to_string();
         // Prefer an image screen of this digest already on the stack.
-        if let Some(pos) = self.stack.iter().rposition(|s| matches!(&s.kind, ScreenKind::Image(i) if i.digest == digest)) {
+        if let Some(pos) = self
+            .stack
+            .iter()
+            .rposition(|s| matches!(&s.kind, ScreenKind::Image(i) if i.digest == digest))
+        {
             while self.stack.len() > pos + 1 {
                 self.pop();
             }
         } else {
-            let Some(entry) = info.root.entries.iter().find(|e| e.digest == digest).cloned() else { return };
-            let platform = entry.platform.clone().or_else(|| info.config_platform.clone());
+            let Some(entry) = info
+                .root
+                .entries
+                .iter()
+                .find(|e| e.digest == digest)
+                .cloned()
+            else {
+                return;
+            };
+            let platform = entry
+                .platform
+                .clone()
+                .or_else(|| info.config_platform.clone());
             let pos = self.stack.len();
             self.push_image_at(pos, row, info, &entry, platform, fx);
         }
@@ -989,15 +1136,22 @@ impl App {
     /// A click selects the row under the pointer (and the pane it is in).
     fn click(&mut self, x: u16, y: u16) {
         let areas = super::view::layout(self);
-        let Some(screen) = self.stack.last_mut() else { return };
-        let hit = |r: ratatui::layout::Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        let Some(screen) = self.stack.last_mut() else {
+            return;
+        };
+        let hit = |r: ratatui::layout::Rect| {
+            x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
+        };
         let row_in = |r: ratatui::layout::Rect, header: u16| -> Option<usize> {
             let top = r.y + 1 + header;
             (hit(r) && y >= top && y < r.y + r.height.saturating_sub(1)).then(|| (y - top) as usize)
         };
         let pick = |sel: &mut usize, r: ratatui::layout::Rect, header: u16, len: usize| {
             if let Some(i) = row_in(r, header) {
-                let offset = super::view::scroll_offset(*sel, (r.height.saturating_sub(2 + header)) as usize);
+                let offset = super::view::scroll_offset(
+                    *sel,
+                    (r.height.saturating_sub(2 + header)) as usize,
+                );
                 let idx = offset + i;
                 if idx < len {
                     *sel = idx;
@@ -1009,11 +1163,17 @@ impl App {
                 let n = repo_rows(rows, filter).len();
                 pick(sel, areas.main, 1, n);
             }
-            ScreenKind::Images { rows, sel, filter, .. } => {
+            ScreenKind::Images {
+                rows, sel, filter, ..
+            } => {
                 let n = image_rows(rows, filter).len();
                 pick(sel, areas.main, 1, n);
             }
-            ScreenKind::Index { info: Load::Ready(info), sel, .. } => {
+            ScreenKind::Index {
+                info: Load::Ready(info),
+                sel,
+                ..
+            } => {
                 let n = index_rows(info).len();
                 pick(sel, areas.main, 1, n);
             }
@@ -1039,7 +1199,12 @@ impl App {
                     s.pane = Pane::Details;
                 }
             }
-            ScreenKind::Verdict { sel_target, pane, sel_finding, .. } => {
+            ScreenKind::Verdict {
+                sel_target,
+                pane,
+                sel_finding,
+                ..
+            } => {
                 if hit(areas.layers) {
                     *pane = VerdictPane::Targets;
                     let before = *sel_target;
@@ -1059,14 +1224,18 @@ impl App {
 
     fn current_filter(&self) -> Option<String> {
         match &self.screen()?.kind {
-            ScreenKind::Repos { filter, .. } | ScreenKind::Images { filter, .. } => Some(filter.clone()),
+            ScreenKind::Repos { filter, .. } | ScreenKind::Images { filter, .. } => {
+                Some(filter.clone())
+            }
             ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.text_filter().to_string()),
             _ => None,
         }
     }
 
     fn set_filter(&mut self, text: String) {
-        let Some(screen) = self.stack.last_mut() else { return };
+        let Some(screen) = self.stack.last_mut() else {
+            return;
+        };
         match &mut screen.kind {
             ScreenKind::Repos { filter, sel, .. } | ScreenKind::Images { filter, sel, .. } => {
                 *filter = text;
@@ -1085,14 +1254,24 @@ impl App {
     /// The image row and manifests the current screen is about.
     pub fn current_root(&self) -> Option<(ImageRow, Arc<RootInfo>)> {
         match &self.screen()?.kind {
-            ScreenKind::Images { rows, roots, sel, filter, .. } => {
+            ScreenKind::Images {
+                rows,
+                roots,
+                sel,
+                filter,
+                ..
+            } => {
                 let visible = image_rows(rows, filter);
                 let i = *visible.get(*sel)?;
                 let row = rows.ready()?.get(i)?.clone();
                 let info = roots.get(i)?.ready()?.clone();
                 Some((row, info))
             }
-            ScreenKind::Index { row, info: Load::Ready(info), .. } => Some((row.clone(), Arc::clone(info))),
+            ScreenKind::Index {
+                row,
+                info: Load::Ready(info),
+                ..
+            } => Some((row.clone(), Arc::clone(info))),
             ScreenKind::Image(s) => Some((s.row.clone(), Arc::clone(&s.info))),
             ScreenKind::Verdict { row, info, .. } => Some((row.clone(), Arc::clone(info))),
             _ => None,
@@ -1105,11 +1284,17 @@ impl App {
                 let i = *repo_rows(rows, filter).get(*sel)?;
                 Some(rows.ready()?.get(i)?.name.clone())
             }
-            ScreenKind::Images { rows, sel, filter, .. } => {
+            ScreenKind::Images {
+                rows, sel, filter, ..
+            } => {
                 let i = *image_rows(rows, filter).get(*sel)?;
                 Some(rows.ready()?.get(i)?.reference.clone())
             }
-            ScreenKind::Index { info: Load::Ready(info), sel, .. } => {
+            ScreenKind::Index {
+                info: Load::Ready(info),
+                sel,
+                ..
+            } => {
                 let rows = index_rows(info);
                 let i = match rows.get(*sel)? {
                     IndexRow::Image(i) | IndexRow::Attestation(i) | IndexRow::Other(i) => *i,
@@ -1120,7 +1305,13 @@ impl App {
                 (Pane::Files, Some(t)) => t.selected_id().map(|id| t.path_of(id)),
                 _ => Some(s.digest.to_string()),
             },
-            ScreenKind::Verdict { row, info, sel_target, sel_finding, pane } => {
+            ScreenKind::Verdict {
+                row,
+                info,
+                sel_target,
+                sel_finding,
+                pane,
+            } => {
                 let t = self.targets.get(*sel_target)?;
                 let r = verdict_for(&self.images, &self.failed, &row.reference, info, t)?;
                 match pane {
@@ -1172,18 +1363,34 @@ fn image_key(s: &mut ImageScreen, bind: Bind, page: usize, target: &Target) {
             }
         }
         Bind::ToggleView => {
-            s.view = if s.view == View::Merged { View::Layer } else { View::Merged };
+            s.view = if s.view == View::Merged {
+                View::Layer
+            } else {
+                View::Merged
+            };
             rebuild_tree(s, target);
         }
         Bind::Sort => {
             if let Some(t) = &mut s.tree {
-                t.set_sort(if t.sort() == SortBy::Name { SortBy::Size } else { SortBy::Name });
+                t.set_sort(if t.sort() == SortBy::Name {
+                    SortBy::Size
+                } else {
+                    SortBy::Name
+                });
             }
         }
         Bind::OnlyNative | Bind::OnlyMismatches => {
             if let Some(t) = &mut s.tree {
-                let want = if bind == Bind::OnlyNative { Filter::OnlyNative } else { Filter::OnlyMismatches };
-                t.set_filter(if t.filter() == want { Filter::All } else { want });
+                let want = if bind == Bind::OnlyNative {
+                    Filter::OnlyNative
+                } else {
+                    Filter::OnlyMismatches
+                };
+                t.set_filter(if t.filter() == want {
+                    Filter::All
+                } else {
+                    want
+                });
                 s.pane = Pane::Files;
             }
         }
@@ -1248,7 +1455,11 @@ fn first_tree(s: &mut ImageScreen, target: &Target) {
             .findings
             .iter()
             .filter(|f| f.severity >= verdict::Severity::Warning)
-            .find_map(|f| f.path.as_deref().map(|p| p.split('!').next().unwrap_or(p).to_string()))
+            .find_map(|f| {
+                f.path
+                    .as_deref()
+                    .map(|p| p.split('!').next().unwrap_or(p).to_string())
+            })
     });
     if let Some(p) = culprit {
         tree.reveal(&p);
@@ -1265,8 +1476,13 @@ pub fn image_verdict(target: &Target, s: &ImageScreen) -> Option<TargetResult> {
         .images()
         .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
         .collect();
-    let index_platform = if s.info.root.is_index { s.platform.as_ref() } else { None };
-    let findings = verdict::evaluate_image(&s.row.reference, target, index_platform, &platforms, img);
+    let index_platform = if s.info.root.is_index {
+        s.platform.as_ref()
+    } else {
+        None
+    };
+    let findings =
+        verdict::evaluate_image(&s.row.reference, target, index_platform, &platforms, img);
     let chosen = verdict::Chosen {
         digest: s.digest.clone(),
         platform: s.platform.clone(),
@@ -1312,7 +1528,9 @@ pub fn image_rows(rows: &Load<Vec<ImageRow>>, filter: &str) -> Vec<usize> {
             .filter(|(_, r)| {
                 f.is_empty()
                     || r.tags.iter().any(|t| t.to_lowercase().contains(&f))
-                    || r.digest.as_ref().is_some_and(|d| d.to_string().contains(&f))
+                    || r.digest
+                        .as_ref()
+                        .is_some_and(|d| d.to_string().contains(&f))
             })
             .map(|(i, _)| i)
             .collect()
@@ -1348,7 +1566,11 @@ pub fn index_rows(info: &RootInfo) -> Vec<IndexRow> {
     }
     for (i, e) in entries.iter().enumerate() {
         if !placed[i] {
-            out.push(if e.kind == EntryKind::Attestation { IndexRow::Attestation(i) } else { IndexRow::Other(i) });
+            out.push(if e.kind == EntryKind::Attestation {
+                IndexRow::Attestation(i)
+            } else {
+                IndexRow::Other(i)
+            });
         }
     }
     out
@@ -1366,7 +1588,13 @@ pub fn verdict_for(
     match verdict::select(&info.root, target) {
         Selection::Image { entry, .. } => {
             if let Some(img) = images.get(&entry.digest) {
-                Some(verdict::evaluate(reference, &info.root, target, Some(img), None))
+                Some(verdict::evaluate(
+                    reference,
+                    &info.root,
+                    target,
+                    Some(img),
+                    None,
+                ))
             } else {
                 failed
                     .get(&entry.digest)
@@ -1402,7 +1630,8 @@ pub fn badge(app: &App, row: &ImageRow, info: &RootInfo, target: &Target) -> Bad
         },
         Selection::Image { entry, fallback } => {
             if app.images.contains_key(&entry.digest) || app.failed.contains_key(&entry.digest) {
-                if let Some(r) = verdict_for(&app.images, &app.failed, &row.reference, info, target) {
+                let full = verdict_for(&app.images, &app.failed, &row.reference, info, target);
+                if let Some(r) = full {
                     let note = r
                         .findings
                         .iter()
@@ -1421,7 +1650,10 @@ pub fn badge(app: &App, row: &ImageRow, info: &RootInfo, target: &Target) -> Bad
                 Some(_) => (Verdict::Warn, "fallback".to_string()),
                 None => (
                     Verdict::Fail,
-                    format!("is {}", declared.map_or_else(|| "?".to_string(), |p| p.arch.to_string())),
+                    format!(
+                        "is {}",
+                        declared.map_or_else(|| "?".to_string(), |p| p.arch.to_string())
+                    ),
                 ),
             };
             Badge {
@@ -1528,6 +1760,7 @@ pub(crate) mod fixture {
                 nodes,
                 deleted: BTreeMap::new(),
                 artifacts: vec![(0, art)],
+                changes: vec![vec![]],
             },
         }
     }
@@ -1568,8 +1801,18 @@ pub(crate) mod fixture {
                 media_type: media::OCI_INDEX.into(),
                 is_index: true,
                 entries: vec![
-                    e(&format!("{name}-amd64"), Some(Arch::amd64()), EntryKind::Image, None),
-                    e(&format!("{name}-arm64"), Some(Arch::arm64()), EntryKind::Image, None),
+                    e(
+                        &format!("{name}-amd64"),
+                        Some(Arch::amd64()),
+                        EntryKind::Image,
+                        None,
+                    ),
+                    e(
+                        &format!("{name}-arm64"),
+                        Some(Arch::arm64()),
+                        EntryKind::Image,
+                        None,
+                    ),
                     e(
                         &format!("{name}-att"),
                         Some(Arch::new("unknown", None)),
@@ -1672,13 +1915,19 @@ mod tests {
         let mut app = app();
         let fx = app.open_repositories();
         pump(&mut app, fx);
-        assert!(matches!(kind(&app), ScreenKind::Repos { rows: Load::Ready(r), .. } if r.len() == 1));
+        assert!(
+            matches!(kind(&app), ScreenKind::Repos { rows: Load::Ready(r), .. } if r.len() == 1)
+        );
         key(&mut app, "Enter");
-        let ScreenKind::Images { roots, .. } = kind(&app) else { panic!("not images") };
+        let ScreenKind::Images { roots, .. } = kind(&app) else {
+            panic!("not images")
+        };
         assert_eq!(roots.len(), 2);
         assert!(roots.iter().all(|r| r.ready().is_some()));
         key(&mut app, "Enter"); // mac-arm64: a single image goes straight to its files
-        let ScreenKind::Image(s) = kind(&app) else { panic!("not image") };
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!("not image")
+        };
         assert!(s.tree.is_some());
         key(&mut app, "Esc");
         key(&mut app, "j");
@@ -1700,9 +1949,18 @@ mod tests {
         key(&mut app, "Enter");
         let (row, info) = app.current_root().unwrap();
         let b = badge(&app, &row, &info, &app.target);
-        assert_eq!((b.verdict, b.from_manifest, b.note.as_str()), (Verdict::Fail, true, "is arm64"));
+        assert_eq!(
+            (b.verdict, b.from_manifest, b.note.as_str()),
+            (Verdict::Fail, true, "is arm64")
+        );
         // `:target graviton` switches every badge.
-        keys(&mut app, &[":", "t", "a", "r", "g", "e", "t", " ", "g", "r", "a", "v", "i", "t", "o", "n", "Enter"]);
+        keys(
+            &mut app,
+            &[
+                ":", "t", "a", "r", "g", "e", "t", " ", "g", "r", "a", "v", "i", "t", "o", "n",
+                "Enter",
+            ],
+        );
         assert_eq!(app.target.name, "graviton");
         let b = badge(&app, &row, &info, &app.target);
         assert_eq!(b.verdict, Verdict::Pass);
@@ -1735,7 +1993,10 @@ mod tests {
             .expect("an analysis request");
         assert!(app.busy());
         key(&mut app, "Esc");
-        assert!(req.cancel.load(Ordering::Relaxed), "leaving the screen cancels its work");
+        assert!(
+            req.cancel.load(Ordering::Relaxed),
+            "leaving the screen cancels its work"
+        );
         let depth = app.stack.len();
         app.update(Action::Done(answer(&req)));
         assert!(app.images.is_empty(), "a late result is dropped");
@@ -1749,14 +2010,31 @@ mod tests {
         let fx = app.open_repositories();
         pump(&mut app, fx);
         keys(&mut app, &["Enter", "v"]);
-        let ScreenKind::Verdict { row, info, sel_target, .. } = kind(&app) else { panic!("not verdict") };
+        let ScreenKind::Verdict {
+            row,
+            info,
+            sel_target,
+            ..
+        } = kind(&app)
+        else {
+            panic!("not verdict")
+        };
         assert_eq!(app.targets[*sel_target].name, "apprunner");
-        let r = verdict_for(&app.images, &app.failed, &row.reference, info, &app.targets[*sel_target]).unwrap();
+        let r = verdict_for(
+            &app.images,
+            &app.failed,
+            &row.reference,
+            info,
+            &app.targets[*sel_target],
+        )
+        .unwrap();
         assert_eq!(r.verdict, Verdict::Fail);
         let first = r.findings.first().unwrap();
         assert_eq!(first.path.as_deref(), Some("/app/server"));
         keys(&mut app, &["Tab", "Enter"]);
-        let ScreenKind::Image(s) = kind(&app) else { panic!("not image") };
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!("not image")
+        };
         let t = s.tree.as_ref().unwrap();
         assert_eq!(t.path_of(t.selected_id().unwrap()), "/app/server");
         assert_eq!(s.pane, Pane::Files);
@@ -1766,7 +2044,14 @@ mod tests {
     fn index_lists_attestations_under_their_subject() {
         let info = index("good");
         let rows = index_rows(&info);
-        assert_eq!(rows, [IndexRow::Image(0), IndexRow::Attestation(2), IndexRow::Image(1)]);
+        assert_eq!(
+            rows,
+            [
+                IndexRow::Image(0),
+                IndexRow::Attestation(2),
+                IndexRow::Image(1)
+            ]
+        );
     }
 
     #[test]
@@ -1776,10 +2061,14 @@ mod tests {
         pump(&mut app, fx);
         key(&mut app, "Enter");
         keys(&mut app, &["/", "g", "o"]);
-        let ScreenKind::Images { rows, filter, .. } = kind(&app) else { panic!() };
+        let ScreenKind::Images { rows, filter, .. } = kind(&app) else {
+            panic!()
+        };
         assert_eq!(image_rows(rows, filter).len(), 1);
         key(&mut app, "Esc");
-        let ScreenKind::Images { rows, filter, .. } = kind(&app) else { panic!() };
+        let ScreenKind::Images { rows, filter, .. } = kind(&app) else {
+            panic!()
+        };
         assert_eq!(image_rows(rows, filter).len(), 2);
         keys(&mut app, &[":", "f", "l", "y", "Enter"]);
         let (level, msg) = app.status.clone().unwrap();
@@ -1787,7 +2076,12 @@ mod tests {
         assert!(msg.contains(":target graviton"), "{msg}");
         keys(&mut app, &[":", "t", " ", "s", "3", "9", "0", "Enter"]);
         assert!(app.status.as_ref().unwrap().1.contains("unknown target"));
-        keys(&mut app, &[":", "t", " ", "l", "i", "n", "u", "x", "/", "s", "3", "9", "0", "x", "Enter"]);
+        keys(
+            &mut app,
+            &[
+                ":", "t", " ", "l", "i", "n", "u", "x", "/", "s", "3", "9", "0", "x", "Enter",
+            ],
+        );
         assert_eq!(app.target.platform.to_string(), "linux/s390x");
         assert!(app.targets.iter().any(|t| t.name == "linux/s390x"));
     }
@@ -1814,7 +2108,12 @@ mod eyeball {
         t.draw(|f| crate::ui::view::draw(f, app)).unwrap();
         let buf = t.backend().buffer();
         let mut s = String::new();
-        for y in 0..h { for x in 0..w { s.push_str(buf[(x, y)].symbol()); } s.push('\n'); }
+        for y in 0..h {
+            for x in 0..w {
+                s.push_str(buf[(x, y)].symbol());
+            }
+            s.push('\n');
+        }
         println!("{s}");
     }
 

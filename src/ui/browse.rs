@@ -60,7 +60,7 @@ impl RootInfo {
                 .map(|e| {
                     e.platform
                         .as_ref()
-                        .map_or_else(|| "?".to_string(), |p| short_platform(p))
+                        .map_or_else(|| "?".to_string(), short_platform)
                 })
                 .collect()
         } else {
@@ -143,11 +143,14 @@ impl Catalog for LayoutCatalog {
             format!("{what}: {e}; is {} an OCI image layout? (`skopeo copy` writes one with oci:DIR:TAG)", self.dir.display())
         })?;
         if meta.len() > INDEX_CAP {
-            return Err(format!("{what} is {} bytes, too large for an index", meta.len()));
+            return Err(format!(
+                "{what} is {} bytes, too large for an index",
+                meta.len()
+            ));
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("{what}: {e}"))?;
-        let Document::Index(index) = manifest::parse_document(&bytes, None, &what)
-            .map_err(|e| e.to_string())?
+        let Document::Index(index) =
+            manifest::parse_document(&bytes, None, &what).map_err(|e| e.to_string())?
         else {
             return Err(format!("{what} is an image manifest, not an index"));
         };
@@ -260,7 +263,9 @@ pub fn load_root_info(src: &dyn ImageSource) -> Result<RootInfo, String> {
             .manifest(&e.digest, Some(&e.media_type))
             .map_err(|err| err.to_string())?;
         let what = e.digest.to_string();
-        if let Ok(Document::Image(m)) = manifest::parse_document(&m.bytes, Some(&e.media_type), &what) {
+        if let Ok(Document::Image(m)) =
+            manifest::parse_document(&m.bytes, Some(&e.media_type), &what)
+        {
             size += m.config().size() + m.layers().iter().map(|l| l.size()).sum::<u64>();
             if !root.is_index {
                 config_platform = read_config_platform(src, &m);
@@ -302,7 +307,10 @@ pub struct RegistryCatalog {
 }
 
 impl RegistryCatalog {
-    pub fn new(registry: Option<&str>, opts: crate::source::registry::RegistryOptions) -> RegistryCatalog {
+    pub fn new(
+        registry: Option<&str>,
+        opts: crate::source::registry::RegistryOptions,
+    ) -> RegistryCatalog {
         RegistryCatalog {
             registry: std::sync::Mutex::new(registry.map(str::to_string)),
             ecr_default: registry.is_none(),
@@ -333,9 +341,11 @@ impl Catalog for RegistryCatalog {
 
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
         let repos = match self.host() {
-            Some(h) => crate::listing::list_repositories(&h, &self.opts).map_err(|e| self.advise(e.to_string()))?,
+            Some(h) => crate::listing::list_repositories(&h, &self.opts)
+                .map_err(|e| self.advise(e.to_string()))?,
             None => {
-                let l = crate::listing::list_default_ecr(&self.opts).map_err(|e| self.advise(e.to_string()))?;
+                let l = crate::listing::list_default_ecr(&self.opts)
+                    .map_err(|e| self.advise(e.to_string()))?;
                 if let Ok(mut g) = self.registry.lock() {
                     *g = Some(l.registry.clone());
                 }
@@ -353,10 +363,13 @@ impl Catalog for RegistryCatalog {
     }
 
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String> {
-        let host = self.host().ok_or("the registry is not known yet: list its repositories first")?;
+        let host = self
+            .host()
+            .ok_or("the registry is not known yet: list its repositories first")?;
         let name = format!("{host}/{repository}");
         let r = crate::source::dockerref::RegistryRef::parse(&name).map_err(|e| e.to_string())?;
-        let images = crate::listing::list_images(&r, &self.opts).map_err(|e| self.advise(e.to_string()))?;
+        let images =
+            crate::listing::list_images(&r, &self.opts).map_err(|e| self.advise(e.to_string()))?;
         Ok(images
             .into_iter()
             .map(|i| ImageRow {

@@ -39,7 +39,11 @@ pub fn explain(
             "`{label}` is an index (manifest list) of {} image{}: {}{}.",
             platforms.len(),
             if platforms.len() == 1 { "" } else { "s" },
-            if platforms.is_empty() { "none with a platform".to_string() } else { platforms.join(", ") },
+            if platforms.is_empty() {
+                "none with a platform".to_string()
+            } else {
+                platforms.join(", ")
+            },
             if atts > 0 {
                 format!(
                     ", plus {atts} attestation{} (provenance/SBOM records BuildKit adds by default; they describe an image and never run)",
@@ -84,7 +88,10 @@ pub fn explain(
         Selection::Image { entry, fallback } => format!(
             "{} runs {t}. From an index the runtime takes the entry for its own platform: here {} ({}){}.",
             target.title,
-            entry.platform.as_ref().map_or_else(|| "?".to_string(), ToString::to_string),
+            entry
+                .platform
+                .as_ref()
+                .map_or_else(|| "?".to_string(), ToString::to_string),
             entry.digest.short(),
             if fallback {
                 ", a fallback that runs only where the host CPU supports it"
@@ -95,7 +102,11 @@ pub fn explain(
         Selection::NoMatch => format!(
             "{} runs {t}. The index offers {} but no {t} entry, so the pull fails before anything starts.",
             target.title,
-            if platforms.is_empty() { "nothing".to_string() } else { platforms.join(", ") }
+            if platforms.is_empty() {
+                "nothing".to_string()
+            } else {
+                platforms.join(", ")
+            }
         ),
         Selection::IndexRejected { .. } => format!(
             "{} wants one single-platform image and refuses an index outright{}.",
@@ -138,10 +149,16 @@ pub fn explain(
     let mut build = "Builds follow the CPU of the machine that runs them unless told otherwise: `docker build` on an Apple-silicon Mac makes arm64 images, on most CI runners amd64.".to_string();
     if let Some(arch) = &content {
         build.push_str(&format!(" Most native files in this image are {arch}"));
-        if t.rank(&Platform::new(&t.os, crate::oci::Arch::new(arch, None))).is_none() {
+        if t.rank(&Platform::new(&t.os, crate::oci::Arch::new(arch, None)))
+            .is_none()
+        {
             build.push_str(&format!(
                 ", so it was most likely built on {} machine, not for {t}.",
-                if arch.starts_with("arm64") { "an arm64 (e.g. Apple-silicon)" } else { "another" }
+                if arch.starts_with("arm64") {
+                    "an arm64 (e.g. Apple-silicon)"
+                } else {
+                    "another"
+                }
             ));
         } else {
             build.push('.');
@@ -162,7 +179,9 @@ fn dominant_arch(image: &Image) -> Option<String> {
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for (_, a) in &image.fs.artifacts {
         if let Some(arch) = &a.arch {
-            *count.entry(short_platform(&Platform::linux(arch.clone()))).or_default() += 1;
+            *count
+                .entry(short_platform(&Platform::linux(arch.clone())))
+                .or_default() += 1;
         }
     }
     count.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a)

@@ -399,14 +399,18 @@ impl Theme {
         let mut bad = Vec::new();
         for (k, v) in map {
             let Ok(color) = v.parse::<Color>() else {
-                bad.push(format!("{k}: {v:?} is not a colour (use a name like red or #rrggbb)"));
+                bad.push(format!(
+                    "{k}: {v:?} is not a colour (use a name like red or #rrggbb)"
+                ));
                 continue;
             };
             let fg = Style::default().fg(color);
             match k.as_str() {
                 "accent" => t.accent = fg.add_modifier(Modifier::BOLD),
                 "header" => t.header = fg.add_modifier(Modifier::BOLD),
-                "selection_bg" => t.selection = Style::default().bg(color).add_modifier(Modifier::BOLD),
+                "selection_bg" => {
+                    t.selection = Style::default().bg(color).add_modifier(Modifier::BOLD)
+                }
                 "match" => t.matches = fg,
                 "mismatch" => t.mismatch = fg.add_modifier(Modifier::BOLD),
                 "independent" => t.independent = fg,
@@ -420,7 +424,11 @@ impl Theme {
                 other => bad.push(format!("unknown colour name {other:?} under [theme]")),
             }
         }
-        if bad.is_empty() { Ok(t) } else { Err(bad.join("; ")) }
+        if bad.is_empty() {
+            Ok(t)
+        } else {
+            Err(bad.join("; "))
+        }
     }
 }
 
@@ -461,7 +469,10 @@ pub fn load(user_file: Option<&Path>, color: bool) -> Settings {
             Err(e) => {
                 problem = Some(ConfigError {
                     file: file.clone(),
-                    detail: format!("not valid TOML ({}); using the default keys and colours", e.message()),
+                    detail: format!(
+                        "not valid TOML ({}); using the default keys and colours",
+                        e.message()
+                    ),
                 });
             }
         }
@@ -471,7 +482,9 @@ pub fn load(user_file: Option<&Path>, color: bool) -> Settings {
             Ok(t) => t,
             Err(detail) => {
                 problem.get_or_insert(ConfigError {
-                    file: user_file.map(|p| p.display().to_string()).unwrap_or_default(),
+                    file: user_file
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
                     detail,
                 });
                 Theme::from_map(&BTreeMap::new()).unwrap_or_else(|_| Theme::plain())
@@ -499,7 +512,10 @@ mod tests {
         }
         assert_eq!(k.lookup(KeyPress::parse("j").unwrap()), Some(Bind::Down));
         assert_eq!(k.lookup(KeyPress::parse("G").unwrap()), Some(Bind::Bottom));
-        assert_eq!(k.lookup(KeyPress::parse("ctrl-c").unwrap()), Some(Bind::Quit));
+        assert_eq!(
+            k.lookup(KeyPress::parse("ctrl-c").unwrap()),
+            Some(Bind::Quit)
+        );
         assert_eq!(k.lookup(KeyPress::plain(KeyCode::Esc)), Some(Bind::Back));
     }
 
@@ -507,14 +523,27 @@ mod tests {
     fn user_file_overrides_keys_and_help_follows() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "[keys]\nquit = [\"x\"]\ndown = [\"q\"]\n[theme]\nfail = \"magenta\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[keys]\nquit = [\"x\"]\ndown = [\"q\"]\n[theme]\nfail = \"magenta\"\n",
+        )
+        .unwrap();
         let s = load(Some(&path), true);
         assert!(s.problem.is_none(), "{:?}", s.problem);
-        assert_eq!(s.keymap.lookup(KeyPress::parse("x").unwrap()), Some(Bind::Quit));
-        assert_eq!(s.keymap.lookup(KeyPress::parse("q").unwrap()), Some(Bind::Down));
+        assert_eq!(
+            s.keymap.lookup(KeyPress::parse("x").unwrap()),
+            Some(Bind::Quit)
+        );
+        assert_eq!(
+            s.keymap.lookup(KeyPress::parse("q").unwrap()),
+            Some(Bind::Down)
+        );
         assert_eq!(s.theme.fail.fg, Some(Color::Magenta));
         let help = s.keymap.help_lines();
-        assert!(help.iter().any(|(k, what)| k == "x" && *what == "quit"), "{help:?}");
+        assert!(
+            help.iter().any(|(k, what)| k == "x" && *what == "quit"),
+            "{help:?}"
+        );
     }
 
     #[test]
@@ -526,7 +555,10 @@ mod tests {
         let p = s.problem.unwrap().to_string();
         assert!(p.contains("unknown action \"fly\""), "{p}");
         assert!(p.contains("cannot read key \"ctrl-\""), "{p}");
-        assert_eq!(s.keymap.lookup(KeyPress::parse("q").unwrap()), Some(Bind::Quit));
+        assert_eq!(
+            s.keymap.lookup(KeyPress::parse("q").unwrap()),
+            Some(Bind::Quit)
+        );
         std::fs::write(&path, "[keys\n").unwrap();
         let p = load(Some(&path), false).problem.unwrap().to_string();
         assert!(p.contains("not valid TOML"), "{p}");

@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, Event, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::{
+    self, Event, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
 
 use app::{Action, App, Effect, Mouse, Origin};
 use browse::Catalog;
@@ -75,7 +77,9 @@ pub fn demo_dir() -> PathBuf {
             }
         }
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("demo")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join("demo")
 }
 
 /// The catalog and breadcrumb for a launch.
@@ -158,10 +162,20 @@ fn registry_options(
 /// Whether any AWS credentials could be configured (environment, files, container or SSO);
 /// a cheap check so people without AWS see how to start instead of an SDK error.
 fn has_aws_credentials() -> bool {
-    ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
-        || dirs::home_dir().is_some_and(|h| h.join(".aws/credentials").is_file() || h.join(".aws/config").is_file())
+    [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_ENDPOINT_URL_ECR",
+        "AWS_ENDPOINT_URL",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some())
+        || dirs::home_dir().is_some_and(|h| {
+            h.join(".aws/credentials").is_file() || h.join(".aws/config").is_file()
+        })
 }
 
 /// `dir` relative to the working directory when it is below it (shorter breadcrumbs).
@@ -187,8 +201,11 @@ fn ecr_help(profile: &str, region: Option<&str>) -> String {
     )
 }
 
+/// A new app, the catalog its jobs read from, and the jobs that load its first screen.
+pub type Started = (App, Arc<dyn Catalog>, Vec<Effect>);
+
 /// Builds the app for a launch without a terminal (the tests use this too).
-pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<(App, Arc<dyn Catalog>, Vec<Effect>), UiError> {
+pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, UiError> {
     let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
     let (catalog, origin) = catalog_for(&opts.launch);
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
@@ -248,7 +265,11 @@ pub fn run(opts: Options) -> Result<(), UiError> {
                 .map_err(UiError::Terminal)?;
             dirty = false;
         }
-        let wait = if app.busy() { Duration::from_millis(100) } else { Duration::from_secs(1) };
+        let wait = if app.busy() {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_secs(1)
+        };
         let first = match rx.recv_timeout(wait) {
             Ok(m) => Some(m),
             Err(RecvTimeoutError::Timeout) => None,
@@ -328,7 +349,10 @@ pub fn translate(ev: Event) -> Option<Action> {
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollUp => Some(Action::Mouse(Mouse::ScrollUp)),
             MouseEventKind::ScrollDown => Some(Action::Mouse(Mouse::ScrollDown)),
-            MouseEventKind::Down(MouseButton::Left) => Some(Action::Mouse(Mouse::Click { x: m.column, y: m.row })),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Mouse(Mouse::Click {
+                x: m.column,
+                y: m.row,
+            })),
             _ => None,
         },
         Event::Resize(w, h) => Some(Action::Resize(w, h)),

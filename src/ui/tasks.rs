@@ -19,9 +19,17 @@ use crate::source::{Fetched, ImageSource, SourceError};
 #[derive(Debug, Clone)]
 pub enum Job {
     Repositories,
-    Images { repository: String },
-    Root { row: ImageRow },
-    Analyze { row: ImageRow, digest: Digest, media_type: String },
+    Images {
+        repository: String,
+    },
+    Root {
+        row: ImageRow,
+    },
+    Analyze {
+        row: ImageRow,
+        digest: Digest,
+        media_type: String,
+    },
 }
 
 /// What came back.
@@ -160,7 +168,9 @@ impl Cancellable {
 
     fn check(&self) -> Result<(), SourceError> {
         if self.cancel.load(Ordering::Relaxed) {
-            Err(SourceError::Invalid("cancelled: the screen was left".into()))
+            Err(SourceError::Invalid(
+                "cancelled: the screen was left".into(),
+            ))
         } else {
             Ok(())
         }

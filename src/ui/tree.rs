@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::analyze::Image;
 use crate::detect::{Artifact, Kind};
 use crate::oci::{Arch, Platform};
-use crate::scan::{Change, EntryKind, MergedFs};
+use crate::scan::{Change, EntryKind, LayerChange, MergedFs};
 
 /// Which files the tree shows: the whole image, or one layer's own tar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,17 +227,18 @@ impl Tree {
         t
     }
 
-    /// The tree of an analysed image: merged, or one layer's own entries. Markers show what
+    /// The tree of an analysed image: merged, or what one layer changed. Markers show what
     /// `layer` changed.
     pub fn of_image(image: &Image, view: View, layer: usize) -> Tree {
         match view {
             View::Merged => Tree::merged(&image.fs, layer),
-            View::Layer => match image.layers.get(layer) {
-                Some(l) => Tree::layer(&image.fs, layer, &l.scan.entries, &l.scan.whiteouts, {
-                    &l.scan.artifacts
-                }),
-                None => Tree::merged(&image.fs, layer),
-            },
+            View::Layer => {
+                let arts = image
+                    .layers
+                    .get(layer)
+                    .map_or(&[][..], |l| &l.scan.artifacts[..]);
+                Tree::layer(image.fs.layer_changes(layer), layer, arts)
+            }
         }
     }
 
@@ -248,11 +249,7 @@ impl Tree {
             path,
             kind: kind_of(&n.entry.kind),
             size: n.entry.size,
-            change: n
-                .history
-                .iter()
-                .find(|(l, _)| *l == layer)
-                .map(|(_, c)| *c),
+            change: n.history.iter().find(|(l, _)| *l == layer).map(|(_, c)| *c),
             layer: n.layer,
         });
         let gone = fs
@@ -269,39 +266,20 @@ impl Tree {
         Tree::build(live.chain(gone), &marks)
     }
 
-    /// One layer's tar: its entries (added, or modified when an earlier layer had the path)
-    /// and its whiteouts.
-    pub fn layer(
-        fs: &MergedFs,
-        layer: usize,
-        entries: &[crate::scan::Entry],
-        whiteouts: &[String],
-        artifacts: &[Artifact],
-    ) -> Tree {
+    /// What one layer changed relative to the layers below: added, modified, deleted.
+    pub fn layer(changes: &[LayerChange], layer: usize, artifacts: &[Artifact]) -> Tree {
         let marks = marks_of(artifacts.iter());
-        let items = entries.iter().map(|e| {
-            let change = fs
-                .nodes
-                .get(&e.path)
-                .and_then(|n| n.history.iter().find(|(l, _)| *l == layer))
-                .map(|(_, c)| *c)
-                .unwrap_or(Change::Added);
-            Item {
-                path: &e.path,
-                kind: kind_of(&e.kind),
-                size: e.size,
-                change: Some(change),
-                layer,
-            }
-        });
-        let gone = whiteouts.iter().map(|p| Item {
-            path: p,
-            kind: NodeKind::Other,
-            size: 0,
-            change: Some(Change::Deleted),
+        let items = changes.iter().map(|c| Item {
+            path: &c.path,
+            kind: c
+                .entry
+                .as_ref()
+                .map_or(NodeKind::Other, |e| kind_of(&e.kind)),
+            size: c.entry.as_ref().map_or(0, |e| e.size),
+            change: Some(c.change),
             layer,
         });
-        Tree::build(items.chain(gone), &marks)
+        Tree::build(items, &marks)
     }
 
     pub fn len(&self) -> usize {
@@ -394,7 +372,9 @@ impl Tree {
             n.mismatch_below = 0;
         }
         for i in (1..self.nodes.len()).rev() {
-            let own = u32::from(class_of(&self.nodes[i].mark, self.target.as_ref()) == Some(Class::Mismatch));
+            let own = u32::from(
+                class_of(&self.nodes[i].mark, self.target.as_ref()) == Some(Class::Mismatch),
+            );
             self.nodes[i].mismatch_below += own;
             let below = self.nodes[i].mismatch_below;
             let p = self.nodes[i].parent as usize;
@@ -458,7 +438,11 @@ impl Tree {
             return;
         }
         if self.filtering() || self.expanded[id as usize] {
-            if self.visible.get(self.selected + 1).is_some_and(|&c| self.nodes[c as usize].parent == id) {
+            if self
+                .visible
+                .get(self.selected + 1)
+                .is_some_and(|&c| self.nodes[c as usize].parent == id)
+            {
                 self.selected += 1;
             }
         } else {
@@ -538,7 +522,11 @@ impl Tree {
     fn sort_children(&mut self) {
         let sort = self.sort;
         // Take the child lists out so the comparison can read other nodes.
-        let mut lists: Vec<Vec<u32>> = self.nodes.iter_mut().map(|n| std::mem::take(&mut n.children)).collect();
+        let mut lists: Vec<Vec<u32>> = self
+            .nodes
+            .iter_mut()
+            .map(|n| std::mem::take(&mut n.children))
+            .collect();
         for list in &mut lists {
             list.sort_by(|&a, &b| {
                 let (na, nb) = (&self.nodes[a as usize], &self.nodes[b as usize]);
@@ -559,7 +547,12 @@ impl Tree {
         let keep = self.keep_mask();
         let filtering = self.filtering();
         let mut visible = Vec::new();
-        let mut stack: Vec<u32> = self.nodes[ROOT as usize].children.iter().rev().copied().collect();
+        let mut stack: Vec<u32> = self.nodes[ROOT as usize]
+            .children
+            .iter()
+            .rev()
+            .copied()
+            .collect();
         while let Some(id) = stack.pop() {
             if let Some(k) = &keep
                 && !k[id as usize]
@@ -595,7 +588,9 @@ impl Tree {
                 }
             };
             let by_text = self.text.is_empty() || n.name.to_lowercase().contains(&self.text);
-            if (by_kind && by_text && !n.is_dir()) || (n.is_dir() && by_text && self.filter == Filter::All) {
+            if (by_kind && by_text && !n.is_dir())
+                || (n.is_dir() && by_text && self.filter == Filter::All)
+            {
                 keep[i] = true;
             }
             if keep[i] {
@@ -757,7 +752,10 @@ mod tests {
         t.set_filter(Filter::OnlyMismatches);
         assert_eq!(names(&t), ["app", "  server"]);
         t.set_filter(Filter::OnlyNative);
-        assert_eq!(names(&t), ["app", "  run.sh", "  server", "usr", "  bin", "    env"]);
+        assert_eq!(
+            names(&t),
+            ["app", "  run.sh", "  server", "usr", "  bin", "    env"]
+        );
         t.set_filter(Filter::All);
         t.set_text_filter("HOST");
         assert_eq!(names(&t), ["etc", "  hostname"]);

@@ -16,13 +16,19 @@ const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 pub fn header(f: &mut Frame, app: &App, area: Rect) {
     let th = &app.theme;
     let mut crumbs = vec![sanitize(&app.origin.source)];
+    // `archlens open IMAGE` starts at the image: its name is already the source.
+    let listed = app
+        .stack
+        .iter()
+        .any(|s| matches!(s.kind, ScreenKind::Images { .. }));
     for s in &app.stack {
         match &s.kind {
             ScreenKind::Repos { .. } => {}
             ScreenKind::Images { repo, .. } => crumbs.push(sanitize(repo)),
-            ScreenKind::Index { row, .. } => crumbs.push(sanitize(&row.label())),
+            ScreenKind::Index { row, .. } if listed => crumbs.push(sanitize(&row.label())),
+            ScreenKind::Index { .. } => {}
             ScreenKind::Image(i) => {
-                if !matches!(crumbs.last(), Some(l) if *l == sanitize(&i.row.label())) {
+                if listed && !matches!(crumbs.last(), Some(l) if *l == sanitize(&i.row.label())) {
                     crumbs.push(sanitize(&i.row.label()));
                 }
                 crumbs.push(
@@ -72,7 +78,9 @@ pub fn footer(f: &mut Frame, app: &App, area: Rect) {
             Span::styled(
                 match input.kind {
                     InputKind::Filter => "   Enter keep  Esc clear",
-                    InputKind::Command => "   repos | target NAME | verdict | explain | help | quit",
+                    InputKind::Command => {
+                        "   repos | target NAME | verdict | explain | help | quit"
+                    }
                 },
                 th.muted,
             ),
@@ -123,7 +131,10 @@ fn hints(app: &App) -> Line<'static> {
     if app.stack.len() > 1 {
         items.push((k(Bind::Back), "back"));
     }
-    if !matches!(app.screen().map(|s| &s.kind), Some(ScreenKind::Repos { .. }) | Some(ScreenKind::Verdict { .. })) {
+    if !matches!(
+        app.screen().map(|s| &s.kind),
+        Some(ScreenKind::Repos { .. }) | Some(ScreenKind::Verdict { .. })
+    ) {
         items.push((k(Bind::Verdict), "verdict"));
     }
     items.push((k(Bind::Targets), "target"));

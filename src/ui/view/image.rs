@@ -21,11 +21,22 @@ use crate::ui::tree::{Class, Filter, NodeKind, SortBy, View};
 use crate::verdict::{self, TargetResult, Verdict};
 
 fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    let style = if focused { app.theme.accent } else { Style::default() };
+    let style = if focused {
+        app.theme.accent
+    } else {
+        Style::default()
+    };
     Block::default()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(Span::styled(title, if focused { app.theme.accent } else { app.theme.bold }))
+        .title(Span::styled(
+            title,
+            if focused {
+                app.theme.accent
+            } else {
+                app.theme.bold
+            },
+        ))
 }
 
 /// This image's files against the active target.
@@ -48,7 +59,11 @@ fn summary(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 Some(p) => {
                     let total = p.bytes_total.load(Ordering::Relaxed);
                     let read = p.bytes_read.load(Ordering::Relaxed);
-                    let ratio = if total == 0 { 0.0 } else { (read as f64 / total as f64).min(1.0) };
+                    let ratio = if total == 0 {
+                        0.0
+                    } else {
+                        (read as f64 / total as f64).min(1.0)
+                    };
                     (
                         ratio,
                         format!(
@@ -62,18 +77,29 @@ fn summary(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 }
                 None => (0.0, "waiting for a worker…".to_string()),
             };
-            f.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(th.accent), area);
+            f.render_widget(
+                Gauge::default()
+                    .ratio(ratio)
+                    .label(label)
+                    .gauge_style(th.accent),
+                area,
+            );
         }
         Load::Failed(e) => {
             f.render_widget(
-                Paragraph::new(format!("could not read this image: {}. Press r to retry.", sanitize(e)))
-                    .style(th.fail)
-                    .wrap(Wrap { trim: true }),
+                Paragraph::new(format!(
+                    "could not read this image: {}. Press r to retry.",
+                    sanitize(e)
+                ))
+                .style(th.fail)
+                .wrap(Wrap { trim: true }),
                 area,
             );
         }
         Load::Ready(_) => {
-            let Some(r) = image_verdict(app, s) else { return };
+            let Some(r) = image_verdict(app, s) else {
+                return;
+            };
             let (sym, word, style) = match r.verdict {
                 Verdict::Pass => ("✓", "PASS", th.pass),
                 Verdict::Warn => ("!", "WARN", th.warn),
@@ -86,9 +112,18 @@ fn summary(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
             if let Some(e) = &r.predicted_error {
                 first.push(Span::styled(format!("⇒ {}", sanitize(e)), style));
             }
-            let second = match r.findings.iter().find(|f| f.severity >= verdict::Severity::Warning) {
+            let second = match r
+                .findings
+                .iter()
+                .find(|f| f.severity >= verdict::Severity::Warning)
+            {
                 Some(fi) => Line::from(vec![
-                    Span::styled(fi.path.as_deref().map_or_else(String::new, |p| format!("{} ", sanitize(p))), th.bold),
+                    Span::styled(
+                        fi.path
+                            .as_deref()
+                            .map_or_else(String::new, |p| format!("{} ", sanitize(p))),
+                        th.bold,
+                    ),
                     Span::raw(sanitize(&fi.message)),
                 ]),
                 None => Line::from(Span::styled(
@@ -121,16 +156,24 @@ fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
             for a in &l.scan.artifacts {
                 if let Some(arch) = &a.arch {
-                    *counts.entry(short_platform(&Platform::linux(arch.clone()))).or_default() += 1;
+                    *counts
+                        .entry(short_platform(&Platform::linux(arch.clone())))
+                        .or_default() += 1;
                 }
             }
             let mut spans = vec![Span::raw(format!("{i:>2} {:>7} ", human_size(l.size)))];
             for (arch, n) in counts {
                 let ok = target
-                    .rank(&Platform::new(&target.os, crate::oci::Arch::new(&arch, None)))
+                    .rank(&Platform::new(
+                        &target.os,
+                        crate::oci::Arch::new(&arch, None),
+                    ))
                     .is_some();
                 let style = if ok { th.matches } else { th.mismatch };
-                spans.push(Span::styled(format!("{}{arch}×{n} ", if ok { "✓" } else { "✗" }), style));
+                spans.push(Span::styled(
+                    format!("{}{arch}×{n} ", if ok { "✓" } else { "✗" }),
+                    style,
+                ));
             }
             let created = l.created_by.as_deref().unwrap_or("(no history)");
             let created = created
@@ -138,7 +181,11 @@ fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 .trim_start_matches("#(nop) ");
             spans.push(Span::styled(sanitize(created), th.muted));
             let line = Line::from(spans);
-            if i == s.layer { line.style(th.selection) } else { line }
+            if i == s.layer {
+                line.style(th.selection)
+            } else {
+                line
+            }
         })
         .collect();
     f.render_widget(Paragraph::new(lines).block(b), area);
@@ -185,7 +232,9 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let height = area.height.saturating_sub(2) as usize;
     if tree.visible_len() == 0 {
         let msg = match tree.filter() {
-            Filter::OnlyMismatches => format!("no file in this view is built for another CPU than {arch}"),
+            Filter::OnlyMismatches => {
+                format!("no file in this view is built for another CPU than {arch}")
+            }
             Filter::OnlyNative => "no native artefact in this view".to_string(),
             Filter::All if tree.is_empty() => "this layer has no files".to_string(),
             Filter::All => "nothing matches the filter (Esc on / clears it)".to_string(),
@@ -221,17 +270,25 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 Some(Class::Match) => (format!("✓{}", mark_arch(&n.mark)), th.matches),
                 Some(Class::Mismatch) => (format!("✗{}", mark_arch(&n.mark)), th.mismatch),
                 Some(Class::Independent) => ("○".to_string(), th.independent),
-                None if n.is_dir() && tree.mismatches_below(row.id) > 0 => {
-                    (format!("✗{} inside", tree.mismatches_below(row.id)), th.mismatch)
-                }
+                None if n.is_dir() && tree.mismatches_below(row.id) > 0 => (
+                    format!("✗{} inside", tree.mismatches_below(row.id)),
+                    th.mismatch,
+                ),
                 None => (String::new(), Style::default()),
             };
-            let size = if n.change == Some(Change::Deleted) { String::new() } else { human_size(n.size) };
+            let size = if n.change == Some(Change::Deleted) {
+                String::new()
+            } else {
+                human_size(n.size)
+            };
             let left = format!("{indent}{icon}{name}");
             let right = format!(" {tag} {size:>7}");
             let pad = inner_w.saturating_sub(2 + left.chars().count() + right.chars().count());
             let left: String = if 2 + left.chars().count() + right.chars().count() > inner_w {
-                left.chars().take(inner_w.saturating_sub(3 + right.chars().count())).collect::<String>() + "…"
+                left.chars()
+                    .take(inner_w.saturating_sub(3 + right.chars().count()))
+                    .collect::<String>()
+                    + "…"
             } else {
                 left
             };
@@ -282,18 +339,37 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(sanitize(&path), th.bold))];
     if let Some(n) = tree.node(id) {
         let kind = match &n.kind {
-            NodeKind::Dir => format!("directory, {} below, {} native", human_size(n.size), tree.native_below(id)),
+            NodeKind::Dir => format!(
+                "directory, {} below, {} native",
+                human_size(n.size),
+                tree.native_below(id)
+            ),
             NodeKind::File => format!("file, {}", human_size(n.size)),
             NodeKind::Symlink(t) => format!("symlink to {}", sanitize(t)),
             NodeKind::Hardlink(t) => format!("hard link to {}", sanitize(t)),
-            NodeKind::Other => if n.change == Some(Change::Deleted) { "deleted".to_string() } else { "special file".to_string() },
+            NodeKind::Other => {
+                if n.change == Some(Change::Deleted) {
+                    "deleted".to_string()
+                } else {
+                    "special file".to_string()
+                }
+            }
         };
         lines.push(Line::from(kind));
         if let Some(node) = img.fs.get(&path) {
             let hist: Vec<String> = node
                 .history
                 .iter()
-                .map(|(l, c)| format!("{} in layer {l}", match c { Change::Added => "added", Change::Modified => "modified", Change::Deleted => "deleted" }))
+                .map(|(l, c)| {
+                    format!(
+                        "{} in layer {l}",
+                        match c {
+                            Change::Added => "added",
+                            Change::Modified => "modified",
+                            Change::Deleted => "deleted",
+                        }
+                    )
+                })
                 .collect();
             lines.push(Line::from(Span::styled(hist.join(", "), th.muted)));
         }
@@ -310,7 +386,10 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
         lines.extend(artifact_lines(app, a));
     }
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.detail_scroll, 0)).block(b),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((s.detail_scroll, 0))
+            .block(b),
         area,
     );
 }
@@ -318,19 +397,31 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
 fn artifact_lines(app: &App, a: &Artifact) -> Vec<Line<'static>> {
     let th = &app.theme;
     let mut out = Vec::new();
-    let arch = a.arch.as_ref().map_or_else(|| "any arch".to_string(), |x| x.to_string());
+    let arch = a
+        .arch
+        .as_ref()
+        .map_or_else(|| "any arch".to_string(), |x| x.to_string());
     let class = crate::ui::tree::class_of(&crate::ui::tree::mark_of(a), Some(&app.target.platform));
     let (sym, style) = match class {
         Some(Class::Match) => ("✓", th.matches),
         Some(Class::Mismatch) => ("✗", th.mismatch),
         _ => ("○", th.independent),
     };
-    let inner = if a.container.is_some() { format!(" {}", sanitize(&a.path)) } else { String::new() };
+    let inner = if a.container.is_some() {
+        format!(" {}", sanitize(&a.path))
+    } else {
+        String::new()
+    };
     out.push(Line::from(vec![
         Span::styled(format!("{sym} {:?} {arch}", a.kind), style),
         Span::raw(inner),
     ]));
-    let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("  {k}: "), th.muted), Span::raw(sanitize(&v))]);
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("  {k}: "), th.muted),
+            Span::raw(sanitize(&v)),
+        ])
+    };
     if let Some(l) = &a.libc {
         out.push(kv("libc", format!("{l:?}").to_lowercase()));
     }
@@ -369,27 +460,47 @@ fn artifact_lines(app: &App, a: &Artifact) -> Vec<Line<'static>> {
                     go.go_version.as_deref().unwrap_or("?"),
                     go.goos.as_deref().unwrap_or("?"),
                     go.goarch.as_deref().unwrap_or("?"),
-                    go.goarch_level.as_deref().map_or_else(String::new, |l| format!(" ({l})")),
-                    go.cgo.map_or_else(String::new, |c| format!(" CGO_ENABLED={}", u8::from(c)))
+                    go.goarch_level
+                        .as_deref()
+                        .map_or_else(String::new, |l| format!(" ({l})")),
+                    go.cgo
+                        .map_or_else(String::new, |c| format!(" CGO_ENABLED={}", u8::from(c)))
                 ),
             ));
             if let Some(m) = &go.module {
                 out.push(kv("module", m.clone()));
             }
         }
-        Details::MachO(x) | Details::Pe(x) => out.push(kv("binary", format!("{} (never runs on Linux)", x.description))),
+        Details::MachO(x) | Details::Pe(x) => out.push(kv(
+            "binary",
+            format!("{} (never runs on Linux)", x.description),
+        )),
         Details::Wheel(w) => {
             out.push(kv(
                 "wheel",
-                format!("{} {}", w.name.as_deref().unwrap_or("?"), w.version.as_deref().unwrap_or("")),
+                format!(
+                    "{} {}",
+                    w.name.as_deref().unwrap_or("?"),
+                    w.version.as_deref().unwrap_or("")
+                ),
             ));
             for t in &w.tags {
                 out.push(kv("tag", t.clone()));
             }
         }
         Details::NodePackage(n) => {
-            out.push(kv("package", format!("{} {}", n.name.as_deref().unwrap_or("?"), n.version.as_deref().unwrap_or(""))));
-            out.push(kv("os/cpu/libc", format!("{:?} {:?} {:?}", n.os, n.cpu, n.libc)));
+            out.push(kv(
+                "package",
+                format!(
+                    "{} {}",
+                    n.name.as_deref().unwrap_or("?"),
+                    n.version.as_deref().unwrap_or("")
+                ),
+            ));
+            out.push(kv(
+                "os/cpu/libc",
+                format!("{:?} {:?} {:?}", n.os, n.cpu, n.libc),
+            ));
         }
         Details::Jar(j) => {
             out.push(kv("jar", format!("{} entries", j.entries)));
@@ -405,10 +516,17 @@ fn artifact_lines(app: &App, a: &Artifact) -> Vec<Line<'static>> {
         }
         Details::PackageDb(p) => {
             out.push(kv("packages", format!("{} ({})", p.packages, p.manager)));
-            let archs: Vec<String> = p.architectures.iter().map(|(a, n)| format!("{a}:{n}")).collect();
+            let archs: Vec<String> = p
+                .architectures
+                .iter()
+                .map(|(a, n)| format!("{a}:{n}"))
+                .collect();
             out.push(kv("architectures", archs.join(" ")));
         }
-        Details::Script(sc) => out.push(kv("shebang", format!("{} {}", sc.interpreter, sc.args.join(" ")))),
+        Details::Script(sc) => out.push(kv(
+            "shebang",
+            format!("{} {}", sc.interpreter, sc.args.join(" ")),
+        )),
     }
     out
 }

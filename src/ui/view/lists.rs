@@ -19,7 +19,10 @@ use crate::verdict::{Selection, Verdict};
 fn block<'a>(app: &App, title: String, filter: &str) -> Block<'a> {
     let mut t = vec![Span::styled(format!(" {title} "), app.theme.bold)];
     if !filter.is_empty() {
-        t.push(Span::styled(format!("/{} ", sanitize(filter)), app.theme.accent));
+        t.push(Span::styled(
+            format!("/{} ", sanitize(filter)),
+            app.theme.accent,
+        ));
     }
     Block::default().borders(Borders::ALL).title(Line::from(t))
 }
@@ -28,17 +31,34 @@ fn block<'a>(app: &App, title: String, filter: &str) -> Block<'a> {
 fn not_ready<T>(f: &mut Frame, app: &App, area: Rect, load: &Load<T>, what: &str, b: Block) {
     let text = match load {
         Load::Loading(_) => format!("loading {what}…"),
-        Load::Failed(e) => format!("could not load {what}: {}\n\nPress r to retry, : then repos to go back, or q to quit.", sanitize(e)),
+        Load::Failed(e) => format!(
+            "could not load {what}: {}\n\nPress r to retry, : then repos to go back, or q to quit.",
+            sanitize(e)
+        ),
         Load::Ready(_) => String::new(),
     };
-    let style = if matches!(load, Load::Failed(_)) { app.theme.fail } else { app.theme.muted };
+    let style = if matches!(load, Load::Failed(_)) {
+        app.theme.fail
+    } else {
+        app.theme.muted
+    };
     f.render_widget(
-        Paragraph::new(text).style(style).wrap(Wrap { trim: false }).block(b),
+        Paragraph::new(text)
+            .style(style)
+            .wrap(Wrap { trim: false })
+            .block(b),
         area,
     );
 }
 
-pub fn repos(f: &mut Frame, app: &App, area: Rect, rows: &Load<Vec<RepoRow>>, sel: usize, filter: &str) {
+pub fn repos(
+    f: &mut Frame,
+    app: &App,
+    area: Rect,
+    rows: &Load<Vec<RepoRow>>,
+    sel: usize,
+    filter: &str,
+) {
     let b = block(app, "Repositories".into(), filter);
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "repositories", b);
@@ -56,14 +76,29 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, rows: &Load<Vec<RepoRow>>, se
             let row = Row::new(vec![
                 Cell::from(sanitize(&r.name)),
                 Cell::from(r.images.map_or_else(|| "-".to_string(), |n| n.to_string())),
-                Cell::from(r.last_push.as_deref().map_or_else(|| "-".to_string(), sanitize)),
+                Cell::from(
+                    r.last_push
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), sanitize),
+                ),
             ]);
-            Some(if i == sel { row.style(app.theme.selection) } else { row })
+            Some(if i == sel {
+                row.style(app.theme.selection)
+            } else {
+                row
+            })
         })
         .collect();
-    let t = Table::new(body, [Constraint::Min(20), Constraint::Length(8), Constraint::Length(26)])
-        .header(Row::new(["NAME", "IMAGES", "LAST PUSH"]).style(app.theme.bold))
-        .block(b);
+    let t = Table::new(
+        body,
+        [
+            Constraint::Min(20),
+            Constraint::Length(8),
+            Constraint::Length(26),
+        ],
+    )
+    .header(Row::new(["NAME", "IMAGES", "LAST PUSH"]).style(app.theme.bold))
+    .block(b);
     f.render_widget(t, area);
 }
 
@@ -74,8 +109,15 @@ pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
         Verdict::Warn => ("!", "WARN", app.theme.warn),
         Verdict::Fail => ("✗", "FAIL", app.theme.fail),
     };
-    let note = if b.from_manifest { format!(" {} (manifest)", b.note) } else { format!(" {}", b.note) };
-    vec![Span::styled(format!("{sym} {word}"), style), Span::styled(sanitize(&note), app.theme.muted)]
+    let note = if b.from_manifest {
+        format!(" {} (manifest)", b.note)
+    } else {
+        format!(" {}", b.note)
+    };
+    vec![
+        Span::styled(format!("{sym} {word}"), style),
+        Span::styled(sanitize(&note), app.theme.muted),
+    ]
 }
 
 /// `amd64 arm64 +2 attestations`
@@ -87,7 +129,10 @@ pub fn chips(app: &App, info: &RootInfo) -> Vec<Span<'static>> {
     }
     let atts = info.attestation_count();
     if atts > 0 {
-        out.push(Span::styled(format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" }), app.theme.muted));
+        out.push(Span::styled(
+            format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" }),
+            app.theme.muted,
+        ));
     }
     out
 }
@@ -103,10 +148,12 @@ pub fn images(
     sel: usize,
     filter: &str,
 ) {
-    let b = block(app, format!("Images in {}", sanitize(repo)), filter).title_bottom(Line::from(Span::styled(
-        " badges from manifests until an image is opened; files may still break it ",
-        app.theme.muted,
-    )));
+    let b = block(app, format!("Images in {}", sanitize(repo)), filter).title_bottom(Line::from(
+        Span::styled(
+            " badges from manifests until an image is opened; files may still break it ",
+            app.theme.muted,
+        ),
+    ));
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "images", b);
     };
@@ -144,7 +191,11 @@ pub fn images(
                     r.digest.as_ref().map_or_else(|| "-".into(), |d| d.short()),
                 ),
             };
-            let tags = if r.tags.is_empty() { "<untagged>".to_string() } else { sanitize(&r.tags.join(", ")) };
+            let tags = if r.tags.is_empty() {
+                "<untagged>".to_string()
+            } else {
+                sanitize(&r.tags.join(", "))
+            };
             let row = Row::new(vec![
                 Cell::from(tags),
                 Cell::from(digest.trim_start_matches("sha256:").to_string()),
@@ -152,9 +203,17 @@ pub fn images(
                 Cell::from(plat),
                 Cell::from(badge),
                 Cell::from(size),
-                Cell::from(r.pushed.as_deref().map_or_else(|| "-".to_string(), sanitize)),
+                Cell::from(
+                    r.pushed
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), sanitize),
+                ),
             ]);
-            Some(if i == sel { row.style(app.theme.selection) } else { row })
+            Some(if i == sel {
+                row.style(app.theme.selection)
+            } else {
+                row
+            })
         })
         .collect();
     let narrow = area.width < 100;
@@ -192,7 +251,14 @@ pub fn images(
     f.render_widget(Table::new(body, widths).header(header).block(b), area);
 }
 
-pub fn index(f: &mut Frame, app: &App, area: Rect, row: &ImageRow, info: &Load<Arc<RootInfo>>, sel: usize) {
+pub fn index(
+    f: &mut Frame,
+    app: &App,
+    area: Rect,
+    row: &ImageRow,
+    info: &Load<Arc<RootInfo>>,
+    sel: usize,
+) {
     let b = block(app, format!("Index {}", sanitize(&row.label())), "");
     let Load::Ready(info) = info else {
         return not_ready(f, app, area, info, "manifests", b);
@@ -225,18 +291,30 @@ pub fn index(f: &mut Frame, app: &App, area: Rect, row: &ImageRow, info: &Load<A
                     let v: Line = if chosen.as_ref() == Some(&e.digest) {
                         match (&full, app.images.contains_key(&e.digest)) {
                             (Some(res), true) => {
-                                let b = Badge { verdict: res.verdict, from_manifest: false, note: "runs this one".into() };
+                                let b = Badge {
+                                    verdict: res.verdict,
+                                    from_manifest: false,
+                                    note: "runs this one".into(),
+                                };
                                 Line::from(badge_spans(app, &b))
                             }
                             _ => Line::from(vec![
                                 Span::styled("→ chosen", app.theme.pass),
-                                Span::styled(format!(" for {t}; open it to check files"), app.theme.muted),
+                                Span::styled(
+                                    format!(" for {t}; open it to check files"),
+                                    app.theme.muted,
+                                ),
                             ]),
                         }
                     } else {
                         match p.and_then(|p| t.rank(p)) {
-                            Some(_) => Line::from(Span::styled("runs here, not chosen", app.theme.muted)),
-                            None => Line::from(Span::styled(format!("✗ cannot run on {}", t.arch), app.theme.muted)),
+                            Some(_) => {
+                                Line::from(Span::styled("runs here, not chosen", app.theme.muted))
+                            }
+                            None => Line::from(Span::styled(
+                                format!("✗ cannot run on {}", t.arch),
+                                app.theme.muted,
+                            )),
                         }
                     };
                     (what, v)
@@ -244,11 +322,17 @@ pub fn index(f: &mut Frame, app: &App, area: Rect, row: &ImageRow, info: &Load<A
                 IndexRow::Attestation(_) => (
                     "attestation".to_string(),
                     Line::from(Span::styled(
-                        e.subject.as_deref().map_or_else(|| "no subject".to_string(), |s| format!("of {}", short(s))),
+                        e.subject.as_deref().map_or_else(
+                            || "no subject".to_string(),
+                            |s| format!("of {}", short(s)),
+                        ),
                         app.theme.muted,
                     )),
                 ),
-                IndexRow::Other(_) => ("other artefact".to_string(), Line::from(Span::styled("not runnable", app.theme.muted))),
+                IndexRow::Other(_) => (
+                    "other artefact".to_string(),
+                    Line::from(Span::styled("not runnable", app.theme.muted)),
+                ),
             };
             let row = Row::new(vec![
                 Cell::from(format!("{indent}{}", sanitize(&what))),
@@ -256,14 +340,28 @@ pub fn index(f: &mut Frame, app: &App, area: Rect, row: &ImageRow, info: &Load<A
                 Cell::from(human_size(e.size)),
                 Cell::from(verdict),
             ]);
-            Some(if i == sel { row.style(app.theme.selection) } else { row.style(Style::default()) })
+            Some(if i == sel {
+                row.style(app.theme.selection)
+            } else {
+                row.style(Style::default())
+            })
         })
         .collect();
-    let header = Row::new(vec!["PLATFORM".to_string(), "DIGEST".into(), "MANIFEST".into(), format!("ON {}", app.target.name.to_uppercase())])
-        .style(app.theme.bold);
+    let header = Row::new(vec![
+        "PLATFORM".to_string(),
+        "DIGEST".into(),
+        "MANIFEST".into(),
+        format!("ON {}", app.target.name.to_uppercase()),
+    ])
+    .style(app.theme.bold);
     let table = Table::new(
         body,
-        [Constraint::Length(20), Constraint::Length(20), Constraint::Length(9), Constraint::Min(20)],
+        [
+            Constraint::Length(20),
+            Constraint::Length(20),
+            Constraint::Length(9),
+            Constraint::Min(20),
+        ],
     )
     .header(header)
     .block(b);

@@ -26,7 +26,13 @@ pub fn draw(
     pane: VerdictPane,
 ) {
     let th = &app.theme;
-    let focused = |p: VerdictPane| if pane == p { th.accent } else { Style::default() };
+    let focused = |p: VerdictPane| {
+        if pane == p {
+            th.accent
+        } else {
+            Style::default()
+        }
+    };
     let results: Vec<_> = app
         .targets
         .iter()
@@ -55,7 +61,11 @@ pub fn draw(
                 Span::raw(format!("{active}{:<13} ", t.name)),
                 Span::styled(t.platform.to_string(), th.muted),
             ]);
-            if i == sel_target { line.style(th.selection) } else { line }
+            if i == sel_target {
+                line.style(th.selection)
+            } else {
+                line
+            }
         })
         .collect();
     let left = Block::default()
@@ -67,11 +77,18 @@ pub fn draw(
     let right_block = Block::default()
         .borders(Borders::ALL)
         .border_style(focused(VerdictPane::Findings))
-        .title(Span::styled(format!(" Verdict: {} ", sanitize(&row.label())), th.bold));
-    let Some(t) = app.targets.get(sel_target) else { return };
+        .title(Span::styled(
+            format!(" Verdict: {} ", sanitize(&row.label())),
+            th.bold,
+        ));
+    let Some(t) = app.targets.get(sel_target) else {
+        return;
+    };
     let Some(Some(r)) = results.get(sel_target) else {
         f.render_widget(
-            Paragraph::new(format!("reading the image {} would run…", t.name)).style(th.muted).block(right_block),
+            Paragraph::new(format!("reading the image {} would run…", t.name))
+                .style(th.muted)
+                .block(right_block),
             a.files,
         );
         return;
@@ -91,7 +108,9 @@ pub fn draw(
             format!(
                 "runs {}{}",
                 c.digest.short(),
-                c.platform.as_ref().map_or_else(String::new, |p| format!(" labelled {p}"))
+                c.platform
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!(" labelled {p}"))
             ),
             th.muted,
         )));
@@ -99,11 +118,17 @@ pub fn draw(
     if let Some(e) = &r.predicted_error {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("The runtime will print:", th.bold)));
-        lines.push(Line::from(Span::styled(format!("  {}", sanitize(e)), th.fail)));
+        lines.push(Line::from(Span::styled(
+            format!("  {}", sanitize(e)),
+            th.fail,
+        )));
     }
     lines.push(Line::from(""));
     if r.findings.is_empty() {
-        lines.push(Line::from(Span::styled("no findings: the files that start match this target", th.pass)));
+        lines.push(Line::from(Span::styled(
+            "no findings: the files that start match this target",
+            th.pass,
+        )));
     }
     for (i, fi) in r.findings.iter().enumerate() {
         let (sym, st) = match fi.severity {
@@ -117,7 +142,11 @@ pub fn draw(
             head.push(Span::styled(sanitize(p), th.bold));
         }
         let head = Line::from(head);
-        lines.push(if selected { head.style(th.selection) } else { head });
+        lines.push(if selected {
+            head.style(th.selection)
+        } else {
+            head
+        });
         lines.push(Line::from(format!("  {}", sanitize(&fi.message))));
         if let Some(fix) = &fi.fix {
             lines.push(Line::from(vec![
@@ -134,7 +163,12 @@ pub fn draw(
     // Keep the selected finding in view: count the lines before it.
     let mut before = 0u16;
     if pane == VerdictPane::Findings {
-        let head = lines.len() - r.findings.iter().map(|f| 2 + usize::from(f.fix.is_some())).sum::<usize>() - 2;
+        let head = lines.len()
+            - r.findings
+                .iter()
+                .map(|f| 2 + usize::from(f.fix.is_some()))
+                .sum::<usize>()
+            - 2;
         before = (head
             + r.findings
                 .iter()
@@ -145,7 +179,10 @@ pub fn draw(
     let visible = a.files.height.saturating_sub(2);
     let scroll = before.saturating_sub(visible.saturating_sub(4));
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(right_block),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(right_block),
         a.files,
     );
 }

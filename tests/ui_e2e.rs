@@ -1,0 +1,194 @@
+//! End to end: the real `archlens demo` binary in a pseudo-terminal, driven by keys, read back
+//! through a terminal emulator (vt100), as a newcomer would use it.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_archlens"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        // Keep the user's keymap and caches out of the test.
+        let home = tempfile::tempdir().expect("temp home");
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path());
+        cmd.env("XDG_CACHE_HOME", home.path());
+        for v in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_PROFILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_ENDPOINT_URL_ECR",
+            "AWS_ENDPOINT_URL",
+            "NO_COLOR",
+        ] {
+            cmd.env_remove(v);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn archlens");
+        drop(pair.slave);
+        std::mem::forget(home);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZero::new(40).unwrap(),
+            std::num::NonZero::new(120).unwrap(),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        {
+            let screen = Arc::clone(&screen);
+            let raw = Arc::clone(&raw);
+            std::thread::spawn(move || {
+                let _keep_master_open = pair.master;
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    screen.lock().unwrap().process(&buf[..n]);
+                    raw.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+        Session {
+            screen,
+            raw,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until every needle is on screen, or fails showing the screen.
+    fn wait_for(&self, needles: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let t = self.text();
+            if needles.iter().all(|n| t.contains(n)) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                panic!("waited 30 s for {needles:?}; the screen shows:\n{t}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // One key at a time, as people type: lets each frame settle.
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("archlens did not exit; the screen shows:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn newcomer_finds_the_image_that_fails_on_app_runner_and_quits_cleanly() {
+    let mut s = Session::start(&["demo"], &[]);
+    s.wait_for(&["Repositories", "demo", "target:apprunner"]);
+    s.keys("\r");
+    let list = s.wait_for(&["mac-arm64", "ON APPRUNNER", "FAIL"]);
+    assert!(
+        list.lines()
+            .any(|l| l.contains("mac-arm64") && l.contains("FAIL")),
+        "the badge of mac-arm64 says FAIL before any layer is read:\n{list}"
+    );
+    // Down to mac-arm64 (the second ref of the demo layout) and open it.
+    s.keys("j");
+    s.keys("\r");
+    let image = s.wait_for(&["FAIL on apprunner", "exec format error"]);
+    assert!(
+        image.contains("/usr/local/bin/docker-entrypoint.sh") || image.contains("/bin/busybox"),
+        "the offending path is on screen:\n{image}"
+    );
+    // The verdict for every target; the fix is there to copy.
+    s.keys("v");
+    let verdict = s.wait_for(&["The runtime will print", "fix:"]);
+    assert!(verdict.contains("exec format error"), "{verdict}");
+    // Switch the target to graviton (the last profile) with the picker.
+    s.keys("t");
+    s.wait_for(&["Deploy target"]);
+    s.keys("G");
+    s.keys("\r");
+    let switched = s.wait_for(&["target:graviton"]);
+    assert!(
+        switched.contains("PASS"),
+        "mac-arm64 runs on Graviton:\n{switched}"
+    );
+    s.keys("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = s.raw.lock().unwrap().clone();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        raw.contains("\x1b[?1049h"),
+        "the alternate screen was entered"
+    );
+    let left = raw
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(left > raw.rfind("\x1b[?1049h").unwrap());
+    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(
+        !s.screen.lock().unwrap().screen().hide_cursor(),
+        "the cursor is shown again"
+    );
+}
+
+#[test]
+fn no_aws_credentials_says_so_and_points_at_the_demo() {
+    // A fresh HOME has no ~/.aws; the AWS variables of the machine are removed.
+    let mut s = Session::start(&[], &[("AWS_REGION", "eu-west-1")]);
+    let t = s.wait_for(&["No AWS credentials", "archlens demo"]);
+    assert!(t.contains("aws configure"), "{t}");
+    assert!(
+        t.contains("region:eu-west-1"),
+        "the header shows the region:\n{t}"
+    );
+    s.keys("q");
+    assert!(s.wait_exit().success());
+}

@@ -1,0 +1,279 @@
+//! Every screen of the terminal UI rendered into ratatui's TestBackend at fixed sizes and
+//! compared with the accepted snapshots in `tests/snapshots/`. The state comes from the real
+//! demo layout (`assets/demo`), driven only through `App::update`, with the background jobs
+//! run inline so the result does not depend on timing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use archlens::ui::app::{Action, App, Effect, ScreenKind};
+use archlens::ui::browse::Catalog;
+use archlens::ui::keymap::{self, KeyPress};
+use archlens::ui::{Launch, Options, new_app, tasks, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+struct Harness {
+    app: App,
+    catalog: Arc<dyn Catalog>,
+}
+
+fn demo_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    assert!(
+        d.join("index.json").is_file(),
+        "the demo layout is missing at {}; rebuild it with the recipe in assets/demo/README.md",
+        d.display()
+    );
+    d
+}
+
+impl Harness {
+    fn demo() -> Harness {
+        Harness::launch(Launch::Layout { dir: demo_dir() })
+    }
+
+    fn launch(launch: Launch) -> Harness {
+        let opts = Options {
+            launch,
+            target: None,
+        };
+        // No colour: the snapshots hold text; styles are checked by the theme tests.
+        let settings = keymap::load(None, false);
+        let (mut app, catalog, fx) = new_app(&opts, settings).expect("app");
+        // A stable breadcrumb whatever the checkout path is.
+        app.origin.source = app.origin.source.replace(env!("CARGO_MANIFEST_DIR"), ".");
+        let mut h = Harness { app, catalog };
+        h.pump(fx);
+        h
+    }
+
+    /// Runs requested jobs inline, feeding completions back until nothing is pending.
+    fn pump(&mut self, mut fx: Vec<Effect>) {
+        while !fx.is_empty() {
+            let mut next = Vec::new();
+            for e in fx {
+                if let Effect::Submit(req) = e {
+                    let result = tasks::run(self.catalog.as_ref(), &req);
+                    next.extend(
+                        self.app
+                            .update(Action::Done(tasks::Completion { id: req.id, result })),
+                    );
+                }
+            }
+            fx = next;
+        }
+    }
+
+    fn keys(&mut self, keys: &[&str]) {
+        for k in keys {
+            let kp = KeyPress::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
+            let fx = self.app.update(Action::Key(kp));
+            self.pump(fx);
+        }
+    }
+
+    fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            let fx = self
+                .app
+                .update(Action::Key(KeyPress::plain(keymap::KeyCode::Char(c))));
+            self.pump(fx);
+        }
+    }
+
+    fn render(&mut self, w: u16, h: u16) -> String {
+        self.app.update(Action::Resize(w, h));
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+        t.draw(|f| view::draw(f, &self.app)).expect("draw");
+        let buf = t.backend().buffer();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut line = String::new();
+            for x in 0..w {
+                line.push_str(buf[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Selects the image row with this tag on the images screen.
+    fn select_tag(&mut self, tag: &str) {
+        let pos = match &self.app.screen().expect("a screen").kind {
+            ScreenKind::Images {
+                rows: archlens::ui::app::Load::Ready(rows),
+                ..
+            } => rows.iter().position(|r| r.tags.iter().any(|t| t == tag)),
+            _ => None,
+        }
+        .unwrap_or_else(|| panic!("{tag} is not in the demo images list"));
+        self.keys(&["g"]);
+        for _ in 0..pos {
+            self.keys(&["j"]);
+        }
+    }
+}
+
+#[test]
+fn repositories_and_images_with_badges_from_manifests() {
+    let mut h = Harness::demo();
+    let repos = h.render(80, 24);
+    assert!(repos.contains("demo"), "{repos}");
+    insta::assert_snapshot!("repos_80x24", repos);
+    h.keys(&["Enter"]);
+    let wide = h.render(120, 40);
+    // Before any layer is read the single arm64 image already fails App Runner.
+    let mac = wide
+        .lines()
+        .find(|l| l.contains("mac-arm64"))
+        .unwrap_or_default();
+    assert!(mac.contains("FAIL") && mac.contains("arm64"), "{wide}");
+    let good = wide
+        .lines()
+        .find(|l| l.contains("good"))
+        .unwrap_or_default();
+    assert!(good.contains("amd64 arm64 +2 attestations"), "{wide}");
+    assert!(good.contains("PASS"), "{wide}");
+    insta::assert_snapshot!("images_120x40", wide);
+    insta::assert_snapshot!("images_80x24", h.render(80, 24));
+}
+
+#[test]
+fn filter_as_you_type_on_images() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter", "/"]);
+    h.typed("py");
+    let s = h.render(80, 24);
+    assert!(
+        s.contains("python-wheel") && !s.contains("mac-arm64"),
+        "{s}"
+    );
+    insta::assert_snapshot!("images_filtered_80x24", s);
+}
+
+#[test]
+fn index_shows_attestations_under_their_subject() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter"]);
+    h.select_tag("good");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("sha256:")).collect();
+    assert_eq!(rows.len(), 4, "two platforms and two attestations:\n{s}");
+    assert!(
+        rows[0].contains("linux/amd64") && rows[1].contains("attestation"),
+        "{s}"
+    );
+    assert!(
+        rows[2].contains("linux/arm64") && rows[3].contains("attestation"),
+        "{s}"
+    );
+    insta::assert_snapshot!("index_good_120x40", s);
+}
+
+#[test]
+fn failing_image_shows_verdict_culprit_and_details() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter"]);
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    assert!(s.contains("FAIL on apprunner"), "{s}");
+    assert!(s.contains("exec format error"), "{s}");
+    insta::assert_snapshot!("image_mac_arm64_120x40", s);
+    insta::assert_snapshot!("image_mac_arm64_80x24", h.render(80, 24));
+    // Only what App Runner cannot run, then the other way round after a target switch.
+    h.keys(&["m"]);
+    let only = h.render(120, 40);
+    assert!(
+        only.contains("only mismatches") && only.contains("✗arm64"),
+        "{only}"
+    );
+    insta::assert_snapshot!("image_mac_arm64_mismatches_120x40", only);
+    h.keys(&[":"]);
+    h.typed("target graviton");
+    h.keys(&["Enter"]);
+    let grav = h.render(120, 40);
+    assert!(
+        grav.contains("target:graviton") && grav.contains("PASS on graviton"),
+        "{grav}"
+    );
+    insta::assert_snapshot!("image_mac_arm64_graviton_120x40", grav);
+}
+
+#[test]
+fn layer_view_sort_and_tabs() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter"]);
+    h.select_tag("python-wheel");
+    h.keys(&["Enter", "a", "s", "E", "Tab", "Tab"]);
+    let s = h.render(120, 40);
+    assert!(s.contains("only, by size"), "{s}");
+    insta::assert_snapshot!("image_python_layer_by_size_120x40", s);
+}
+
+#[test]
+fn verdict_screen_and_jump_to_the_file() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter"]);
+    h.select_tag("node-addon");
+    h.keys(&["v"]);
+    let s = h.render(120, 40);
+    assert!(s.contains("The runtime will print"), "{s}");
+    assert!(s.contains("fix:"), "{s}");
+    insta::assert_snapshot!("verdict_node_addon_120x40", s);
+    insta::assert_snapshot!("verdict_node_addon_80x24", h.render(80, 24));
+    h.keys(&["Tab", "Enter"]);
+    let s = h.render(120, 40);
+    let ScreenKind::Image(img) = &h.app.screen().unwrap().kind else {
+        panic!("Enter on a finding opens the image screen:\n{s}")
+    };
+    let tree = img.tree.as_ref().expect("tree");
+    let path = tree.path_of(tree.selected_id().expect("a selected file"));
+    assert!(path.ends_with(".node"), "the addon is selected, got {path}");
+    insta::assert_snapshot!("verdict_jump_node_addon_120x40", s);
+}
+
+#[test]
+fn overlays_help_targets_explain() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter"]);
+    h.select_tag("mac-arm64");
+    h.keys(&["?"]);
+    let help = h.render(80, 24);
+    assert!(help.contains("↓/j") && help.contains("move down"), "{help}");
+    assert!(help.contains("Esc/Backspace"), "{help}");
+    insta::assert_snapshot!("help_80x24", help);
+    h.keys(&["Esc", "t"]);
+    insta::assert_snapshot!("targets_80x24", h.render(80, 24));
+    h.keys(&["Esc", "Enter", "e"]);
+    let ex = h.render(120, 40);
+    assert!(ex.contains("single image"), "{ex}");
+    assert!(ex.contains("App Runner runs linux/amd64"), "{ex}");
+    insta::assert_snapshot!("explain_mac_arm64_120x40", ex);
+}
+
+#[test]
+fn open_goes_straight_to_the_image() {
+    let mut h = Harness::launch(Launch::Open {
+        reference: format!("oci:{}:musl-glibc", demo_dir().display()),
+    });
+    let s = h.render(120, 40);
+    assert!(
+        matches!(h.app.screen().unwrap().kind, ScreenKind::Image(_)),
+        "{s}"
+    );
+    assert!(s.contains("no such file or directory"), "{s}");
+}
+
+#[test]
+fn hostile_file_names_are_escaped() {
+    let mut h = Harness::launch(Launch::Open {
+        reference: "oci:/nonexistent/\u{1b}[31mred:x".into(),
+    });
+    let s = h.render(80, 24);
+    assert!(!s.contains('\u{1b}'), "{s}");
+    assert!(s.contains("\\u{1b}[31mred"), "{s}");
+}
