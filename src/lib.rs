@@ -6,8 +6,8 @@
 //! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
 
 pub mod analyze;
-pub mod check;
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod detect;
 pub mod listing;
@@ -16,5 +16,5 @@ pub mod report;
 pub mod scan;
 pub mod source;
 pub mod text;
-pub mod verdict;
 pub mod ui;
+pub mod verdict;
