@@ -160,3 +160,11 @@ row "archlens inspect, gzip image" archlens_gzip gzip_all
 row "zstd -dc largest layer (1 core)" zstd_largest
 row "zstd -dc all layers (1 core)" zstd_all
 row "archlens inspect, zstd image" archlens_zstd zstd_all
+
+# Terminal UI speed (first frame, key to frame on a 200,000-file tree); numbers go to docs/tui.md.
+if [ "$ARCHLENS" = 1 ]; then
+  echo
+  echo "terminal UI (tests/ui_bench.rs, release build):"
+  (cd "$ROOT" && cargo test --release --quiet --test ui_bench -- --ignored --nocapture --test-threads=1 2>&1) \
+    | grep -E '^(first frame|build|open|key to frame|peak memory)' || fail "the UI benchmark failed"
+fi

@@ -120,6 +120,9 @@ pub struct Tree {
     text: String,
     target: Option<Platform>,
     selected: usize,
+    /// The child lists in the other sort order, kept after the first switch so toggling the
+    /// sort on a big tree is a swap, not a sort.
+    other_order: Option<Vec<Vec<u32>>>,
 }
 
 const ROOT: u32 = 0;
@@ -220,6 +223,7 @@ impl Tree {
             text: String::new(),
             target: None,
             selected: 0,
+            other_order: None,
         };
         t.expanded[ROOT as usize] = true;
         t.sort_children();
@@ -388,7 +392,19 @@ impl Tree {
     pub fn set_sort(&mut self, sort: SortBy) {
         if self.sort != sort {
             self.sort = sort;
-            self.sort_children();
+            match self.other_order.take() {
+                Some(mut lists) => {
+                    for (n, list) in self.nodes.iter_mut().zip(lists.iter_mut()) {
+                        std::mem::swap(&mut n.children, list);
+                    }
+                    self.other_order = Some(lists);
+                }
+                None => {
+                    let before: Vec<Vec<u32>> = self.nodes.iter().map(|n| n.children.clone()).collect();
+                    self.sort_children();
+                    self.other_order = Some(before);
+                }
+            }
             self.refresh();
         }
     }
