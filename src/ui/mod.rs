@@ -118,17 +118,20 @@ pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
                 .clone()
                 .or_else(|| std::env::var("AWS_REGION").ok())
                 .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
-            let catalog: Arc<dyn Catalog> = if has_aws_credentials() {
-                Arc::new(browse::RegistryCatalog::new(
-                    None,
-                    registry_options(profile.clone(), region.clone()),
-                ))
-            } else {
-                Arc::new(browse::Unavailable {
-                    what: "Amazon ECR".into(),
-                    why: ecr_help(&profile_name, region_name.as_deref()),
-                })
-            };
+            // An explicit --profile/--region means "try": EC2 instance roles leave no trace
+            // the cheap check can see.
+            let catalog: Arc<dyn Catalog> =
+                if has_aws_credentials() || profile.is_some() || region.is_some() {
+                    Arc::new(browse::RegistryCatalog::new(
+                        None,
+                        registry_options(profile.clone(), region.clone()),
+                    ))
+                } else {
+                    Arc::new(browse::Unavailable {
+                        what: "Amazon ECR".into(),
+                        why: ecr_help(&profile_name, region_name.as_deref()),
+                    })
+                };
             (
                 catalog,
                 Origin {
@@ -197,7 +200,7 @@ fn ecr_help(profile: &str, region: Option<&str>) -> String {
         |r| format!(" Region: {r}."),
     );
     format!(
-        "{creds}{region} Configure access with `aws configure` (or `aws sso login --profile NAME`), then run `archlens --profile NAME --region REGION`. Meanwhile: `archlens demo` opens the bundled demo images, `archlens open oci:DIR:TAG` opens a local image."
+        "{creds}{region} Configure access with `aws configure` (or `aws sso login --profile NAME`), then run `archlens --profile NAME --region REGION` (on EC2 with an instance role, passing --region is enough). Meanwhile: `archlens demo` opens the bundled demo images, `archlens open oci:DIR:TAG` opens a local image."
     )
 }
 

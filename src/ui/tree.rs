@@ -400,7 +400,8 @@ impl Tree {
                     self.other_order = Some(lists);
                 }
                 None => {
-                    let before: Vec<Vec<u32>> = self.nodes.iter().map(|n| n.children.clone()).collect();
+                    let before: Vec<Vec<u32>> =
+                        self.nodes.iter().map(|n| n.children.clone()).collect();
                     self.sort_children();
                     self.other_order = Some(before);
                 }
