@@ -171,12 +171,18 @@ fn key_to_frame_on_a_200k_file_tree() {
             key(&mut app, k);
             frame(&app);
         }
-        println!("key to frame, {label}: {} per key", ms(t0.elapsed() / times));
+        println!(
+            "key to frame, {label}: {} per key",
+            ms(t0.elapsed() / times)
+        );
     }
     if let Ok(status) = std::fs::read_to_string("/proc/self/status")
         && let Some(hwm) = status.lines().find(|l| l.starts_with("VmHWM"))
     {
-        println!("peak memory of the bench process: {}", hwm.trim_start_matches("VmHWM:").trim());
+        println!(
+            "peak memory of the bench process: {}",
+            hwm.trim_start_matches("VmHWM:").trim()
+        );
     }
 }
 
@@ -221,6 +227,10 @@ fn first_frame_of_the_real_binary() {
     }
     samples.sort();
     if let Some(median) = samples.get(samples.len() / 2) {
-        println!("first frame after start (median of {}): {}", samples.len(), ms(*median));
+        println!(
+            "first frame after start (median of {}): {}",
+            samples.len(),
+            ms(*median)
+        );
     }
 }
