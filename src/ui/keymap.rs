@@ -213,8 +213,8 @@ impl Bind {
         match self {
             Bind::Up => "move up",
             Bind::Down => "move down",
-            Bind::Left => "collapse / go to parent / previous target",
-            Bind::Right => "expand / step in / next target",
+            Bind::Left => "collapse / go to parent / left pane",
+            Bind::Right => "expand / step in / right pane",
             Bind::Top => "first row",
             Bind::Bottom => "last row",
             Bind::PageUp => "page up",
