@@ -702,13 +702,17 @@ impl App {
                     text: String::new(),
                 })
             }
-            Bind::Filter => {
-                let text = self.current_filter().unwrap_or_default();
-                self.input = Some(Input {
-                    kind: InputKind::Filter,
-                    text,
-                });
-            }
+            Bind::Filter => match self.current_filter() {
+                Some(text) => {
+                    self.input = Some(Input {
+                        kind: InputKind::Filter,
+                        text,
+                    })
+                }
+                None => {
+                    self.status = Some((Level::Info, "nothing to filter on this screen".into()))
+                }
+            },
             Bind::Back => self.pop(),
             Bind::Explain => {
                 if self.current_root().is_some() {
