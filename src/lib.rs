@@ -6,8 +6,8 @@
 //! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
 
 pub mod analyze;
-pub mod check;
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod detect;
 pub mod listing;
