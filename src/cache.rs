@@ -272,6 +272,16 @@ fn touch(path: &Path) {
     }
 }
 
+impl crate::analyze::LayerCache for Cache {
+    fn get(&self, digest: &Digest) -> Option<LayerScan> {
+        self.get_layer_scan(digest)
+    }
+    fn put(&self, digest: &Digest, scan: &LayerScan) {
+        // A cache that cannot be written only costs speed; the analysis itself stands.
+        let _ = self.put_layer_scan(digest, scan);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,15 +353,5 @@ mod tests {
         assert!(c.size() <= 2500);
         assert!(c.get_blob(&ds[0]).is_none(), "oldest entry kept");
         assert!(c.get_blob(&ds[4]).is_some(), "newest entry dropped");
-    }
-}
-
-impl crate::analyze::LayerCache for Cache {
-    fn get(&self, digest: &Digest) -> Option<LayerScan> {
-        self.get_layer_scan(digest)
-    }
-    fn put(&self, digest: &Digest, scan: &LayerScan) {
-        // A cache that cannot be written only costs speed; the analysis itself stands.
-        let _ = self.put_layer_scan(digest, scan);
     }
 }

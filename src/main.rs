@@ -157,7 +157,10 @@ fn run(cli: Cli) -> Result<u8> {
                 None => archlens::listing::list_default_ecr(&env.opts)?,
             };
             match format {
-                Format::Json => emit(&archlens::listing::render_listing_json(&listing))?,
+                Format::Json => emit(&format!(
+                    "{}\n",
+                    archlens::listing::render_listing_json(&listing)
+                ))?,
                 Format::Text => emit(&archlens::listing::render_listing_text(&listing))?,
             }
             Ok(0)
