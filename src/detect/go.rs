@@ -1,0 +1,241 @@
+//! Go build info: find the `\xff Go buildinf:` header while streaming a binary and read
+//! GOARCH, GOAMD64/GOARM/GOARM64, CGO_ENABLED, the main module and the Go version from it.
+//!
+//! Layout per Go's `debug/buildinfo` (Go 1.18+): a 32-byte header (14-byte magic, pointer
+//! size, flags; flag 2 = strings inline), then two uvarint-length strings: the Go version
+//! and the module info text. Older binaries store pointers instead; we report those as
+//! Go binaries without build info.
+
+use std::io::{self, Read};
+
+use super::GoInfo;
+
+/// The build info header's magic.
+pub const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+
+/// How many bytes after the magic are kept for parsing (version + modinfo).
+const TAIL: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
+
+/// Searches `already` (the part of the file in memory) and then the rest of `reader`
+/// through a sliding window, never holding more than a chunk plus [`TAIL`] bytes. Returns
+/// the bytes starting at the header, or `None` when there is none. `already` must start
+/// at file offset 0 so that the header's 16-byte alignment can be checked.
+pub fn find_build_info(already: &[u8], reader: &mut dyn Read) -> io::Result<Option<Vec<u8>>> {
+    if let Some(i) = find_aligned(already, 0) {
+        let mut out = already[i..].to_vec();
+        out.truncate(TAIL);
+        if out.len() < TAIL {
+            reader.take((TAIL - out.len()) as u64).read_to_end(&mut out)?;
+        }
+        return Ok(Some(out));
+    }
+    // Keep the last MAGIC.len()-1 bytes so a header split across reads is still seen.
+    let keep = MAGIC.len() - 1;
+    let mut window: Vec<u8> = already[already.len().saturating_sub(keep)..].to_vec();
+    let mut window_start = (already.len() - window.len()) as u64;
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = read_some(reader, &mut chunk)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        window.extend_from_slice(&chunk[..n]);
+        if let Some(i) = find_aligned(&window, window_start) {
+            let mut out = window[i..].to_vec();
+            out.truncate(TAIL);
+            if out.len() < TAIL {
+                reader.take((TAIL - out.len()) as u64).read_to_end(&mut out)?;
+            }
+            return Ok(Some(out));
+        }
+        let drop = window.len().saturating_sub(keep);
+        window.drain(..drop);
+        window_start += drop as u64;
+    }
+}
+
+fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+/// The first occurrence of [`MAGIC`] at a 16-aligned file offset (the linker aligns the
+/// section; the same bytes as a string literal, e.g. in the `go` tool itself, need not be).
+fn find_aligned(buf: &[u8], base: u64) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = buf
+        .get(from..)?
+        .windows(MAGIC.len())
+        .position(|w| w == MAGIC)
+    {
+        let at = from + i;
+        if (base + at as u64) % 16 == 0 {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Decodes a build info blob that starts at the magic. Returns `None` when it is not a
+/// header at all; a pre-1.18 (pointer) header gives `has_build_info: false`.
+pub fn parse_build_info(b: &[u8]) -> Option<GoInfo> {
+    if !b.starts_with(MAGIC) || b.len() < 32 {
+        return None;
+    }
+    let ptr_size = b[14];
+    let flags = b[15];
+    if ptr_size != 4 && ptr_size != 8 {
+        return None;
+    }
+    let mut info = GoInfo {
+        go_version: None,
+        module: None,
+        goos: None,
+        goarch: None,
+        goarch_level: None,
+        cgo: None,
+        has_build_info: false,
+    };
+    if flags & 2 == 0 {
+        return Some(info);
+    }
+    let mut rest = &b[32..];
+    let version = varint_bytes(&mut rest)?;
+    let mut modinfo = varint_bytes(&mut rest).unwrap_or_default().to_vec();
+    // The linker wraps modinfo in 16-byte sentinels; Go's reader strips them when the
+    // byte before the trailing one is a newline, and so do we.
+    if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
+        modinfo = modinfo[16..modinfo.len() - 16].to_vec();
+    }
+    info.go_version = Some(String::from_utf8_lossy(version).into_owned()).filter(|v| !v.is_empty());
+    info.has_build_info = true;
+    apply_modinfo(&String::from_utf8_lossy(&modinfo), &mut info);
+    Some(info)
+}
+
+fn varint_bytes<'a>(b: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let mut len = 0u64;
+    let mut shift = 0;
+    loop {
+        let (&c, rest) = b.split_first()?;
+        *b = rest;
+        len |= u64::from(c & 0x7f) << shift;
+        if c & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+    let len = usize::try_from(len).ok()?;
+    // A modinfo longer than what we kept is cut, not dropped: its first lines matter most.
+    let take = len.min(b.len());
+    let (s, rest) = b.split_at(take);
+    *b = rest;
+    Some(s)
+}
+
+/// Reads `path`, `build\tKEY=VALUE` lines of the module info text into `info`.
+pub fn apply_modinfo(modinfo: &str, info: &mut GoInfo) {
+    for line in modinfo.lines() {
+        let mut parts = line.splitn(2, '\t');
+        match (parts.next(), parts.next()) {
+            (Some("path"), Some(p)) => info.module = Some(p.trim().to_string()),
+            (Some("build"), Some(kv)) => {
+                let Some((k, v)) = kv.split_once('=') else {
+                    continue;
+                };
+                let v = v.trim().to_string();
+                match k {
+                    "GOARCH" => info.goarch = Some(v),
+                    "GOOS" => info.goos = Some(v),
+                    "CGO_ENABLED" => info.cgo = Some(v == "1"),
+                    "GOAMD64" | "GOARM" | "GOARM64" | "GO386" | "GOMIPS" | "GOMIPS64"
+                    | "GOPPC64" | "GORISCV64" => info.goarch_level = Some(v),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The OCI variant a Go arch level implies (`GOARM=6` -> `v6`), for `arm` only;
+/// GOAMD64 levels are not OCI variants that runtimes match on.
+pub fn oci_variant(goarch: &str, level: Option<&str>) -> Option<String> {
+    let level = level?;
+    match goarch {
+        // GOARM may carry ",softfloat" since Go 1.22.
+        "arm" => {
+            let n = level.split(',').next()?.trim();
+            matches!(n, "5" | "6" | "7").then(|| format!("v{n}"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_parses_build_info_of_a_real_go_binary_through_a_stream() {
+        let p = format!(
+            "{}/tests/fixtures/detect/go-hello-arm64",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let b = std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        // Only the first 4 KiB "in memory"; the rest comes through the reader.
+        let mut rest = &b[4096..];
+        let blob = find_build_info(&b[..4096], &mut rest).unwrap().expect("header");
+        let info = parse_build_info(&blob).expect("parses");
+        assert!(info.has_build_info);
+        assert_eq!(info.go_version.as_deref(), Some("go1.19.8"));
+        assert_eq!(info.goarch.as_deref(), Some("arm64"));
+        assert_eq!(info.goos.as_deref(), Some("linux"));
+        assert_eq!(info.cgo, Some(false));
+        assert_eq!(info.module.as_deref(), Some("example.com/archlens/gohello"));
+    }
+
+    #[test]
+    fn magic_split_across_reads_is_found_and_unaligned_copies_are_not() {
+        let mut file = vec![0u8; 48];
+        file.extend_from_slice(b"x");
+        file.extend_from_slice(MAGIC); // offset 49: unaligned, a string literal
+        file.resize(64, 0);
+        file.extend_from_slice(MAGIC); // offset 64
+        file.extend_from_slice(&[8, 2]);
+        file.resize(96, 0);
+        file.extend_from_slice(b"\x08go1.22.1\x1fbuild\tGOARCH=arm\nbuild\tGOARM=6\n");
+        // The reader boundary (70) splits the aligned header at 64.
+        let mut rest = &file[70..];
+        let blob = find_build_info(&file[..70], &mut rest).unwrap().unwrap();
+        let info = parse_build_info(&blob).unwrap();
+        assert_eq!(info.go_version.as_deref(), Some("go1.22.1"));
+        assert_eq!(info.goarch.as_deref(), Some("arm"));
+        assert_eq!(info.goarch_level.as_deref(), Some("6"));
+        assert_eq!(oci_variant("arm", Some("6")).as_deref(), Some("v6"));
+        assert_eq!(oci_variant("amd64", Some("v3")), None);
+    }
+
+    #[test]
+    fn pointer_form_and_garbage() {
+        let mut old = MAGIC.to_vec();
+        old.extend_from_slice(&[8, 0]);
+        old.resize(64, 0);
+        assert_eq!(parse_build_info(&old).map(|i| i.has_build_info), Some(false));
+        let mut bad = MAGIC.to_vec();
+        bad.extend_from_slice(&[8, 2]);
+        bad.resize(32, 0);
+        bad.extend_from_slice(&[0xff; 12]);
+        assert_eq!(parse_build_info(&bad), None);
+        assert_eq!(parse_build_info(b"\xff Go"), None);
+    }
+}
