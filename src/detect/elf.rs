@@ -125,15 +125,27 @@ impl<'a> Rd<'a> {
     }
     fn u16(&self, off: u64) -> Option<u16> {
         let s: [u8; 2] = self.bytes(off, 2)?.try_into().ok()?;
-        Some(if self.be { u16::from_be_bytes(s) } else { u16::from_le_bytes(s) })
+        Some(if self.be {
+            u16::from_be_bytes(s)
+        } else {
+            u16::from_le_bytes(s)
+        })
     }
     fn u32(&self, off: u64) -> Option<u32> {
         let s: [u8; 4] = self.bytes(off, 4)?.try_into().ok()?;
-        Some(if self.be { u32::from_be_bytes(s) } else { u32::from_le_bytes(s) })
+        Some(if self.be {
+            u32::from_be_bytes(s)
+        } else {
+            u32::from_le_bytes(s)
+        })
     }
     fn u64(&self, off: u64) -> Option<u64> {
         let s: [u8; 8] = self.bytes(off, 8)?.try_into().ok()?;
-        Some(if self.be { u64::from_be_bytes(s) } else { u64::from_le_bytes(s) })
+        Some(if self.be {
+            u64::from_be_bytes(s)
+        } else {
+            u64::from_le_bytes(s)
+        })
     }
     /// A word of the file's class: 4 bytes for ELF32, 8 for ELF64.
     fn word(&self, off: u64) -> Option<u64> {
@@ -147,7 +159,10 @@ impl<'a> Rd<'a> {
     fn cstr(&self, off: u64, limit: u64) -> Option<String> {
         let off_us = usize::try_from(off).ok()?;
         let rest = self.b.get(off_us..)?;
-        let cap = rest.len().min(MAX_STR).min(usize::try_from(limit).unwrap_or(usize::MAX));
+        let cap = rest
+            .len()
+            .min(MAX_STR)
+            .min(usize::try_from(limit).unwrap_or(usize::MAX));
         let s = &rest[..cap];
         let end = s.iter().position(|&c| c == 0)?;
         Some(String::from_utf8_lossy(&s[..end]).into_owned())
@@ -236,7 +251,9 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
     let mut phdrs = Vec::new();
     if phnum > 0 {
         if usize::from(phentsize) < min_phent {
-            notes.push(format!("program header entry size {phentsize} is too small; ignored"));
+            notes.push(format!(
+                "program header entry size {phentsize} is too small; ignored"
+            ));
         } else {
             let count = usize::from(phnum).min(MAX_PHNUM);
             for i in 0..count {
@@ -272,7 +289,11 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
             }
         }
     }
-    let loads: Vec<Phdr> = phdrs.iter().copied().filter(|p| p.kind == PT_LOAD).collect();
+    let loads: Vec<Phdr> = phdrs
+        .iter()
+        .copied()
+        .filter(|p| p.kind == PT_LOAD)
+        .collect();
     let to_offset = |addr: u64| -> Option<u64> {
         loads.iter().find_map(|p| {
             let end = p.vaddr.checked_add(p.filesz)?;
@@ -300,7 +321,9 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
     let mut dynamic_read = false;
     if let Some(d) = dynamic {
         let ent = if wide { 16 } else { 8 };
-        let count = usize::try_from(d.filesz / ent).unwrap_or(MAX_DYN).min(MAX_DYN);
+        let count = usize::try_from(d.filesz / ent)
+            .unwrap_or(MAX_DYN)
+            .min(MAX_DYN);
         let mut tags = Vec::new();
         for i in 0..count {
             let off = d.offset.saturating_add(i as u64 * ent);
@@ -362,9 +385,7 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
         3 if has_interp => ElfType::Executable,
         // ld marks PIEs DF_1_PIE; without PT_INTERP that is a static-pie. Older linkers
         // do not set it: a static-pie then needs nothing and has no soname.
-        3 if pie_flag
-            || (dynamic_read && soname.is_none() && needed.is_empty() && entry != 0) =>
-        {
+        3 if pie_flag || (dynamic_read && soname.is_none() && needed.is_empty() && entry != 0) => {
             ElfType::StaticPie
         }
         3 => ElfType::SharedObject,
@@ -379,14 +400,14 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
     if machine == EM_ARM {
         match arm_cpu_arch(&r, shoff, shentsize, shnum) {
             Some(v) => arch = Some(Arch::new("arm", Some(v))),
-            None if shoff != 0 && shnum != 0 => {
-                if shoff.saturating_add(u64::from(shnum) * u64::from(shentsize))
-                    > prefix.len() as u64
-                {
-                    notes.push(where_(
-                        "the section headers (.ARM.attributes, which tells armv6 from armv7)",
-                    ));
-                }
+            None if shoff != 0
+                && shnum != 0
+                && shoff.saturating_add(u64::from(shnum) * u64::from(shentsize))
+                    > prefix.len() as u64 =>
+            {
+                notes.push(where_(
+                    "the section headers (.ARM.attributes, which tells armv6 from armv7)",
+                ));
             }
             None => {}
         }
@@ -422,9 +443,9 @@ pub fn libc_of(interpreter: Option<&str>, needed: &[String]) -> Option<Libc> {
         return Some(Libc::Musl);
     }
     if needed.iter().any(|n| n == "libc.so.6")
-        || interp
-            .as_deref()
-            .is_some_and(|i| i.starts_with("ld-linux") || i.starts_with("ld64.so") || i == "ld.so.1")
+        || interp.as_deref().is_some_and(|i| {
+            i.starts_with("ld-linux") || i.starts_with("ld64.so") || i == "ld.so.1"
+        })
     {
         return Some(Libc::Glibc);
     }
@@ -543,7 +564,11 @@ fn arm_cpu_arch(r: &Rd<'_>, shoff: u64, shentsize: u16, shnum: u16) -> Option<&'
 fn tag_cpu_arch(sec: &[u8], be: bool) -> Option<u64> {
     let u32_at = |o: usize| -> Option<u32> {
         let s: [u8; 4] = sec.get(o..o + 4)?.try_into().ok()?;
-        Some(if be { u32::from_be_bytes(s) } else { u32::from_le_bytes(s) })
+        Some(if be {
+            u32::from_be_bytes(s)
+        } else {
+            u32::from_le_bytes(s)
+        })
     };
     if sec.first() != Some(&b'A') {
         return None;
@@ -615,7 +640,10 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let p = format!("{}/tests/fixtures/detect/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/detect/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
     }
 
@@ -637,7 +665,11 @@ mod tests {
             ("hello-s390x", "s390x", "/lib/ld64.so.1"),
         ] {
             let f = facts(file);
-            assert_eq!(f.arch.map(|a| a.to_string()).as_deref(), Some(arch), "{file}");
+            assert_eq!(
+                f.arch.map(|a| a.to_string()).as_deref(),
+                Some(arch),
+                "{file}"
+            );
             assert_eq!(f.info.interpreter.as_deref(), Some(interp), "{file}");
             assert_eq!(f.info.elf_type, ElfType::Executable, "{file}");
             assert!(!f.info.is_static, "{file}");
@@ -706,7 +738,10 @@ mod tests {
         let b = fixture("static-pie-arm64");
         let f = parse(&b[..16384], b.len() as u64).unwrap();
         assert!(
-            f.info.notes.iter().any(|n| n.contains("dynamic section") && n.contains("beyond")),
+            f.info
+                .notes
+                .iter()
+                .any(|n| n.contains("dynamic section") && n.contains("beyond")),
             "{:?}",
             f.info.notes
         );

@@ -104,7 +104,11 @@ fn sniff_macho(b: &[u8]) -> Option<Foreign> {
         }
         0xfeed_face | 0xfeed_facf | 0xcefa_edfe | 0xcffa_edfe => {
             let little = matches!(magic, 0xcefa_edfe | 0xcffa_edfe);
-            let bits = if matches!(magic, 0xfeed_facf | 0xcffa_edfe) { 64 } else { 32 };
+            let bits = if matches!(magic, 0xfeed_facf | 0xcffa_edfe) {
+                64
+            } else {
+                32
+            };
             let rd = |o| if little { le32(b, o) } else { be32(b, o) };
             let (name, arch) = macho_cpu(rd(4)?);
             let filetype = macho_filetype(rd(12)?);
@@ -166,7 +170,10 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let p = format!("{}/tests/fixtures/detect/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/detect/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
     }
 
@@ -174,7 +181,10 @@ mod tests {
     fn universal_macho_lists_both_slices() {
         let f = sniff(&fixture("fsevents.node")).expect("Mach-O");
         assert_eq!(f.format, Format::MachO);
-        assert_eq!(f.info.description, "Mach-O universal binary (x86_64, arm64)");
+        assert_eq!(
+            f.info.description,
+            "Mach-O universal binary (x86_64, arm64)"
+        );
         assert_eq!(f.arch, None);
     }
 

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read};
 
 use super::elf::ELF_PREFIX_CAP;
 use super::{
-    Artifact, DetectError, Details, JAR_BUFFER_CAP, JarInfo, Kind, native_artifact, read_up_to,
+    Artifact, Details, DetectError, JAR_BUFFER_CAP, JarInfo, Kind, native_artifact, read_up_to,
 };
 
 /// Jars inside jars inside jars... deeper than this are listed but not opened.
@@ -149,8 +149,9 @@ fn inspect(
         }
         if nested && depth + 1 > MAX_DEPTH {
             info.nested_jars.push(name.clone());
-            info.warnings
-                .push(format!("{name}: nested deeper than {MAX_DEPTH} jars; not opened"));
+            info.warnings.push(format!(
+                "{name}: nested deeper than {MAX_DEPTH} jars; not opened"
+            ));
             continue;
         }
         // A native library needs only its head; a nested jar is read whole, within budget.
@@ -224,7 +225,10 @@ mod tests {
     use crate::oci::Arch;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let p = format!("{}/tests/fixtures/detect/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/detect/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
     }
 
@@ -250,7 +254,10 @@ mod tests {
         assert_eq!(arm64.kind, Kind::JniLibrary);
         assert_eq!(arm64.arch, Some(Arch::arm64()));
         assert_eq!(arm64.libc, Some(Libc::Glibc));
-        assert_eq!(find("Linux/x86_64/libsqlitejdbc.so").arch, Some(Arch::amd64()));
+        assert_eq!(
+            find("Linux/x86_64/libsqlitejdbc.so").arch,
+            Some(Arch::amd64())
+        );
         assert_eq!(
             find("Linux/arm/libsqlitejdbc.so").arch,
             Some(Arch::new("arm", Some("v7")))

@@ -304,7 +304,13 @@ pub fn classify(
             });
     }
     if let Some(info) = script::parse(&head) {
-        let mut a = artifact(path, Kind::Script, None, None, Details::Script(info.clone()));
+        let mut a = artifact(
+            path,
+            Kind::Script,
+            None,
+            None,
+            Details::Script(info.clone()),
+        );
         a.interpreter = Some(info.interpreter);
         return Ok(vec![a]);
     }
@@ -398,8 +404,10 @@ pub(crate) fn native_artifact(
                 ));
             }
         }
+        // A Go note without a build-info header (stripped of it, or a pre-1.18 layout):
+        // still a Go binary, its arch from the ELF header.
         let go = go.or_else(|| {
-            facts.go_note.then(|| GoInfo {
+            facts.go_note.then_some(GoInfo {
                 go_version: None,
                 module: None,
                 goos: None,

@@ -95,7 +95,12 @@ pub fn parse_package_json(text: &str) -> Option<(NodePackageInfo, Option<Arch>, 
         [one] => arch_of_node_cpu(one),
         _ => None,
     };
-    let l = match libc.iter().filter(|c| !c.starts_with('!')).collect::<Vec<_>>().as_slice() {
+    let l = match libc
+        .iter()
+        .filter(|c| !c.starts_with('!'))
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [one] if one.as_str() == "glibc" => Some(Libc::Glibc),
         [one] if one.as_str() == "musl" => Some(Libc::Musl),
         _ => None,
@@ -140,15 +145,14 @@ mod tests {
     #[test]
     fn prebuild_paths() {
         let (os, arch, libc) =
-            prebuild_claim("/app/node_modules/x/prebuilds/linux-arm64/node.napi.musl.node").unwrap();
+            prebuild_claim("/app/node_modules/x/prebuilds/linux-arm64/node.napi.musl.node")
+                .unwrap();
         assert_eq!(os, "linux");
         assert_eq!(arch, Some(Arch::arm64()));
         assert_eq!(libc, Some(Libc::Musl));
-        let (_, arch, _) =
-            prebuild_claim("/a/prebuilds/linux-arm/node.napi.armv6.node").unwrap();
+        let (_, arch, _) = prebuild_claim("/a/prebuilds/linux-arm/node.napi.armv6.node").unwrap();
         assert_eq!(arch, Some(Arch::new("arm", Some("v6"))));
-        let (os, arch, _) =
-            prebuild_claim("/a/prebuilds/darwin-x64+arm64/node.napi.node").unwrap();
+        let (os, arch, _) = prebuild_claim("/a/prebuilds/darwin-x64+arm64/node.napi.node").unwrap();
         assert_eq!((os.as_str(), arch), ("darwin", None));
         assert_eq!(prebuild_claim("/a/build/Release/x.node"), None);
     }

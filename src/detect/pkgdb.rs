@@ -123,7 +123,10 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        let p = format!("{}/tests/fixtures/detect/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/detect/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
@@ -174,7 +177,10 @@ mod tests {
 
     #[test]
     fn distroless_status_d() {
-        assert_eq!(manager_of("/var/lib/dpkg/status.d/adduser"), Some(Manager::Dpkg));
+        assert_eq!(
+            manager_of("/var/lib/dpkg/status.d/adduser"),
+            Some(Manager::Dpkg)
+        );
         assert_eq!(manager_of("/var/lib/dpkg/status.d/adduser.md5sums"), None);
         let (info, _) = parse(Manager::Dpkg, &fixture("status.d/adduser"));
         assert_eq!(info.packages, 1);

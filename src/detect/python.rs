@@ -145,7 +145,10 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        let p = format!("{}/tests/fixtures/detect/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/detect/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
@@ -176,9 +179,14 @@ mod tests {
     fn pure_and_foreign_tags_name_no_linux_arch() {
         let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(arch_of_tags(&tags(&["py3-none-any"])), (None, None));
-        assert_eq!(arch_of_tags(&tags(&["cp311-cp311-win_amd64"])), (None, None));
         assert_eq!(
-            arch_of_tags(&tags(&["cp311-cp311-manylinux_2_17_x86_64.manylinux_2_17_aarch64"])),
+            arch_of_tags(&tags(&["cp311-cp311-win_amd64"])),
+            (None, None)
+        );
+        assert_eq!(
+            arch_of_tags(&tags(&[
+                "cp311-cp311-manylinux_2_17_x86_64.manylinux_2_17_aarch64"
+            ])),
             (None, Some(Libc::Glibc))
         );
         assert_eq!(
@@ -197,7 +205,9 @@ mod tests {
             Some((Arch::new("arm", Some("v7")), Libc::Glibc))
         );
         assert_eq!(extension_name_claim("/x/_a.abi3.so"), None);
-        assert!(is_extension_path("/usr/lib/python3/dist-packages/_a.abi3.so"));
+        assert!(is_extension_path(
+            "/usr/lib/python3/dist-packages/_a.abi3.so"
+        ));
         assert!(!is_extension_path("/usr/lib/x86_64-linux-gnu/libz.so"));
     }
 }
