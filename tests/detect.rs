@@ -347,3 +347,38 @@ fn artifacts_round_trip_through_json() {
     let back: Artifact = serde_json::from_str(&json).unwrap();
     assert_eq!(back, a);
 }
+
+#[test]
+fn corrupted_binaries_and_jars_never_panic() {
+    // Fixed-seed xorshift so a failure reproduces.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for (path, name) in [
+        ("/app/app.jar", "sqlite-demo.jar"),
+        ("/app/n.node", "fsevents.node"),
+        ("/app/x.pyd", "_speedups.cp311-win_amd64.pyd"),
+        ("/app/x.so", "_speedups.cpython-311-aarch64-linux-musl.so"),
+    ] {
+        let base = fixture(name);
+        for _ in 0..400 {
+            let mut b = base.clone();
+            for _ in 0..(1 + next() % 6) {
+                let r = next();
+                // Jars keep their directory at the end; binaries their headers at the start.
+                let at = if r % 2 == 0 {
+                    b.len() - 1 - (next() as usize % b.len().min(600))
+                } else {
+                    next() as usize % b.len().min(600)
+                };
+                b[at] = (r >> 8) as u8;
+            }
+            let mut r = &b[..];
+            let _ = classify(path, b.len() as u64, &mut r);
+        }
+    }
+}
