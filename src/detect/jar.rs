@@ -6,9 +6,12 @@
 
 use std::io::{Cursor, Read};
 
+use crate::oci::Arch;
+
 use super::elf::ELF_PREFIX_CAP;
 use super::{
-    Artifact, Details, DetectError, JAR_BUFFER_CAP, JarInfo, Kind, native_artifact, read_up_to,
+    Artifact, Details, DetectError, JAR_BUFFER_CAP, JarInfo, Kind, Libc, native_artifact,
+    read_up_to,
 };
 
 /// Jars inside jars inside jars... deeper than this are listed but not opened.
@@ -31,6 +34,41 @@ fn is_native(name: &str) -> bool {
         || base.ends_with(".dylib")
         || base.ends_with(".dll")
         || base.ends_with(".jnilib")
+}
+
+/// What a JNI library's place in the jar claims: sqlite-jdbc's
+/// `org/sqlite/native/Linux-Musl/aarch64/`, netty's `libnetty_..._aarch_64.so`.
+pub fn path_claim(path: &str) -> Option<(Option<Arch>, Option<Libc>)> {
+    let inner = path
+        .rsplit("!/")
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    // These two cross the separators the tokens are split on.
+    let mut arch = if inner.contains("x86_64") || inner.contains("x86-64") {
+        Some(Arch::amd64())
+    } else if inner.contains("aarch_64") {
+        Some(Arch::arm64())
+    } else {
+        None
+    };
+    let tokens: Vec<&str> = inner.split(['/', '_', '-', '.']).collect();
+    if arch.is_none() {
+        arch = tokens.iter().rev().find_map(|t| match *t {
+            "aarch64" | "arm64" => Some(Arch::arm64()),
+            "amd64" | "x64" => Some(Arch::amd64()),
+            "armv7" | "armhf" => Some(Arch::new("arm", Some("v7"))),
+            "armv6" | "armel" => Some(Arch::new("arm", Some("v6"))),
+            "arm" | "arm32" => Some(Arch::new("arm", None)),
+            "x86" | "i386" | "i686" => Some(Arch::new("386", None)),
+            "ppc64le" | "ppc64el" => Some(Arch::new("ppc64le", None)),
+            "s390x" => Some(Arch::new("s390x", None)),
+            "riscv64" => Some(Arch::new("riscv64", None)),
+            _ => None,
+        });
+    }
+    let libc = tokens.contains(&"musl").then_some(Libc::Musl);
+    (arch.is_some() || libc.is_some()).then_some((arch, libc))
 }
 
 struct Budget {
@@ -221,8 +259,6 @@ fn inspect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::Libc;
-    use crate::oci::Arch;
 
     fn fixture(name: &str) -> Vec<u8> {
         let p = format!(
@@ -254,6 +290,11 @@ mod tests {
         assert_eq!(arm64.kind, Kind::JniLibrary);
         assert_eq!(arm64.arch, Some(Arch::arm64()));
         assert_eq!(arm64.libc, Some(Libc::Glibc));
+        let Details::Elf(elf) = &arm64.details else {
+            panic!("ELF details");
+        };
+        assert_eq!(elf.claimed_arch, Some(Arch::arm64()));
+        assert!(elf.notes.is_empty(), "{:?}", elf.notes);
         assert_eq!(
             find("Linux/x86_64/libsqlitejdbc.so").arch,
             Some(Arch::amd64())
@@ -265,6 +306,24 @@ mod tests {
         let mac = find("libsqlitejdbc.dylib");
         assert!(matches!(mac.details, Details::MachO(_)));
         assert_eq!(mac.kind, Kind::JniLibrary);
+    }
+
+    #[test]
+    fn jni_paths_claim_an_arch() {
+        let c = |p: &str| path_claim(p);
+        assert_eq!(
+            c("/a.jar!/org/sqlite/native/Linux-Musl/aarch64/libsqlitejdbc.so"),
+            Some((Some(Arch::arm64()), Some(Libc::Musl)))
+        );
+        assert_eq!(
+            c("/a.jar!/META-INF/native/libnetty_transport_native_epoll_aarch_64.so"),
+            Some((Some(Arch::arm64()), None))
+        );
+        assert_eq!(
+            c("/a.jar!/META-INF/native/libnetty_transport_native_epoll_x86_64.so"),
+            Some((Some(Arch::amd64()), None))
+        );
+        assert_eq!(c("/a.jar!/native/libfoo.so"), None);
     }
 
     #[test]

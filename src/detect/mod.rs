@@ -78,6 +78,17 @@ pub enum Libc {
     Other,
 }
 
+impl Libc {
+    /// The name people know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Libc::Glibc => "glibc",
+            Libc::Musl => "musl",
+            Libc::Other => "another libc (bionic, or a bare libc.so)",
+        }
+    }
+}
+
 /// Kind-specific facts, shown in the details pane and the JSON `details` object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -122,7 +133,8 @@ pub struct ElfInfo {
     /// Highest `GLIBC_x.y` version needed, e.g. `2.34`.
     pub min_glibc: Option<String>,
     /// What the file's name or directory claims (a Python extension's
-    /// `cpython-311-aarch64-linux-gnu` tag, a prebuildify `linux-arm64` dir), when it claims
+    /// `cpython-311-aarch64-linux-gnu` tag, a prebuildify `linux-arm64` dir, a JNI
+    /// library's `native/Linux/aarch64/` place in its jar), when it claims
     /// one; the ELF header outranks it, and a disagreement is also written in `notes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_arch: Option<Arch>,
@@ -380,6 +392,7 @@ pub(crate) fn native_artifact(
             python::extension_name_claim(path).map(|(a, l)| (Some(a), Some(l)))
         }
         Some(Kind::NodeAddon) => node::prebuild_claim(path).map(|(_, a, l)| (a, l)),
+        Some(Kind::JniLibrary) => jar::path_claim(path),
         _ => None,
     };
 
@@ -400,7 +413,9 @@ pub(crate) fn native_artifact(
                 && *c != l
             {
                 info.notes.push(format!(
-                    "the file name says {c:?} but the ELF links against {l:?}"
+                    "the file name says {} but the ELF links against {}",
+                    c.name(),
+                    l.name()
                 ));
             }
         }
