@@ -162,6 +162,13 @@ fn windows_extension_in_a_linux_image() {
         panic!("{:?}", a.details)
     };
     assert!(pe.description.contains("PE32+"), "{}", pe.description);
+    // A macOS build of an extension copied into a Linux image.
+    let a = one(
+        "/usr/local/lib/python3.11/site-packages/_x.cpython-311-darwin.so",
+        &fixture("fsevents.node"),
+    );
+    assert_eq!(a.kind, Kind::PythonExtension);
+    assert!(matches!(a.details, Details::MachO(_)));
     // A Windows executable outside a Python tree is just a PE.
     let a = one("/opt/tool.exe", &fixture("_speedups.cp311-win_amd64.pyd"));
     assert_eq!(a.kind, Kind::Pe);
@@ -346,6 +353,46 @@ fn artifacts_round_trip_through_json() {
     assert!(json.contains("\"kind\":\"go-binary\""), "{json}");
     let back: Artifact = serde_json::from_str(&json).unwrap();
     assert_eq!(back, a);
+}
+
+#[test]
+fn a_stream_that_breaks_after_the_headers_keeps_the_elf_facts() {
+    struct Chain<'a>(&'a [u8]);
+    impl Read for Chain<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("unexpected end of gzip stream"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    // A real ELF padded to 5 MiB: the 4 MiB prefix arrives, then the stream fails
+    // while the rest is searched for Go build info.
+    let mut data = fixture("hello-arm64");
+    data.resize(5 << 20, 0);
+    let mut r = Chain(&data[..(4 << 20) + 1000]);
+    let out = classify("/usr/bin/hello", data.len() as u64, &mut r).expect("header facts kept");
+    assert_eq!(out[0].arch, Some(Arch::arm64()));
+    let Details::Elf(info) = &out[0].details else {
+        panic!()
+    };
+    assert!(
+        info.notes
+            .iter()
+            .any(|n| n.contains("Go build info") && n.contains("gzip")),
+        "{:?}",
+        info.notes
+    );
+
+    // When the prefix itself cannot be read, the error names the file.
+    let mut r = Chain(&data[..65536]);
+    match classify("/usr/bin/hello", data.len() as u64, &mut r) {
+        Err(e) => assert!(e.to_string().contains("/usr/bin/hello"), "{e}"),
+        Ok(v) => panic!("expected the read error to surface: {v:?}"),
+    }
 }
 
 #[test]

@@ -234,6 +234,16 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
         )
     };
     let mut notes = Vec::new();
+    // EI_OSABI: 0 (System V) and 3 (GNU/Linux) are what Linux binaries carry.
+    match prefix[7] {
+        0 | 3 => {}
+        9 => notes.push("ELF OS/ABI is FreeBSD: it will not run on Linux".into()),
+        6 => notes.push("ELF OS/ABI is Solaris: it will not run on Linux".into()),
+        12 => notes.push("ELF OS/ABI is OpenBSD: it will not run on Linux".into()),
+        2 => notes.push("ELF OS/ABI is NetBSD: it will not run on Linux".into()),
+        // ARM's value 97 and others appear on embedded and firmware images.
+        n => notes.push(format!("unusual ELF OS/ABI {n}")),
+    }
     let beyond = prefix.len() as u64 >= file_size;
     let where_ = |what: &str| {
         if beyond {
@@ -681,6 +691,41 @@ mod tests {
         }
         assert!(facts("hello-s390x").info.big_endian);
         assert_eq!(facts("hello-i386").info.class, 32);
+    }
+
+    #[test]
+    fn libc_from_interpreter_or_needed() {
+        let none: Vec<String> = Vec::new();
+        assert_eq!(
+            libc_of(Some("/lib/ld-musl-x86_64.so.1"), &none),
+            Some(Libc::Musl)
+        );
+        assert_eq!(
+            libc_of(Some("/lib/ld-musl-aarch64.so.1"), &none),
+            Some(Libc::Musl)
+        );
+        assert_eq!(
+            libc_of(Some("/lib64/ld-linux-x86-64.so.2"), &none),
+            Some(Libc::Glibc)
+        );
+        assert_eq!(
+            libc_of(Some("/system/bin/linker64"), &none),
+            Some(Libc::Other)
+        );
+        assert_eq!(libc_of(None, &["libc.so".to_string()]), Some(Libc::Other));
+        assert_eq!(libc_of(None, &["libm.so.6".to_string()]), None);
+    }
+
+    #[test]
+    fn freebsd_elf_is_noted() {
+        let mut b = fixture("hello-amd64");
+        b[7] = 9;
+        let f = parse(&b, b.len() as u64).unwrap();
+        assert!(
+            f.info.notes.iter().any(|n| n.contains("FreeBSD")),
+            "{:?}",
+            f.info.notes
+        );
     }
 
     #[test]

@@ -298,14 +298,29 @@ pub fn classify(
     if elf::is_elf(&head) {
         let mut prefix = head;
         read_up_to(reader, &mut prefix, size.min(elf::ELF_PREFIX_CAP as u64)).map_err(io_err)?;
-        let blob = go::find_build_info(&prefix, reader).map_err(io_err)?;
-        let go = blob.as_deref().and_then(go::parse_build_info);
-        return native_artifact(path, None, None, &prefix, size, go)
-            .map(|a| a.into_iter().collect())
-            .map_err(|detail| DetectError::Malformed {
+        // The header facts are already in hand: a stream that breaks while we look for
+        // Go build info costs only that, and the scanner meets the error on its own read.
+        let (go, go_err) = match go::find_build_info(&prefix, reader) {
+            Ok(blob) => (blob.as_deref().and_then(go::parse_build_info), None),
+            Err(e) => (None, Some(e)),
+        };
+        let mut a = native_artifact(path, None, None, &prefix, size, go).map_err(|detail| {
+            DetectError::Malformed {
                 path: path.to_string(),
                 detail,
-            });
+            }
+        })?;
+        if let (Some(e), Some(a)) = (go_err, a.as_mut())
+            && let Details::Elf(info)
+            | Details::Go {
+                elf: Some(info), ..
+            } = &mut a.details
+        {
+            info.notes.push(format!(
+                "reading the rest of the file for Go build info failed: {e}"
+            ));
+        }
+        return Ok(a.into_iter().collect());
     }
     if foreign::sniff(&head).is_some() && !path.ends_with(".class") {
         return native_artifact(path, None, None, &head, size, None)
