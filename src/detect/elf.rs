@@ -44,6 +44,9 @@ pub struct ElfFacts {
     pub libc: Option<Libc>,
     /// A `Go` note (`.note.go.buildid`) sits in the prefix: the Go toolchain linked it.
     pub go_note: bool,
+    /// Byte ranges (offset, length) past what was in memory that would complete the
+    /// facts (the dynamic segment of a big binary); capture them and call [`parse_with`].
+    pub wanted: Vec<(u64, u64)>,
 }
 
 /// Why an ELF could not be parsed at all.
@@ -114,14 +117,27 @@ pub fn machine_name(machine: u16) -> &'static str {
 #[derive(Clone, Copy)]
 struct Rd<'a> {
     b: &'a [u8],
+    /// Pieces of the file past the prefix, captured while streaming: (file offset, bytes).
+    extra: &'a [Extent],
     be: bool,
     wide: bool,
 }
 
 impl<'a> Rd<'a> {
+    /// The file from `off` to the end of whichever piece in memory holds it.
+    fn slice_from(&self, off: u64) -> Option<&'a [u8]> {
+        if let Ok(o) = usize::try_from(off)
+            && o < self.b.len()
+        {
+            return self.b.get(o..);
+        }
+        self.extra.iter().find_map(|(start, data)| {
+            let rel = usize::try_from(off.checked_sub(*start)?).ok()?;
+            (rel < data.len()).then(|| &data[rel..])
+        })
+    }
     fn bytes(&self, off: u64, n: usize) -> Option<&'a [u8]> {
-        let off = usize::try_from(off).ok()?;
-        self.b.get(off..off.checked_add(n)?)
+        self.slice_from(off)?.get(..n)
     }
     fn u16(&self, off: u64) -> Option<u16> {
         let s: [u8; 2] = self.bytes(off, 2)?.try_into().ok()?;
@@ -157,8 +173,7 @@ impl<'a> Rd<'a> {
     }
     /// A NUL-terminated string of at most `limit` bytes (and [`MAX_STR`]).
     fn cstr(&self, off: u64, limit: u64) -> Option<String> {
-        let off_us = usize::try_from(off).ok()?;
-        let rest = self.b.get(off_us..)?;
+        let rest = self.slice_from(off)?;
         let cap = rest
             .len()
             .min(MAX_STR)
@@ -181,6 +196,18 @@ struct Phdr {
 /// saying whether something lay beyond the prefix). Never panics; a header that cannot
 /// be read is an error, anything later that cannot be reached becomes a note.
 pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
+    parse_with(prefix, &[], file_size)
+}
+
+/// A piece of the file beyond the prefix: its file offset and bytes.
+pub type Extent = (u64, Vec<u8>);
+
+/// Most bytes of a dynamic segment worth capturing past the prefix.
+const MAX_DYNAMIC_CAPTURE: u64 = 256 * 1024;
+
+/// Like [`parse`], with pieces of the file past the prefix that a first parse asked for
+/// in [`ElfFacts::wanted`] (the scanner captures them while streaming the rest).
+pub fn parse_with(prefix: &[u8], extra: &[Extent], file_size: u64) -> Result<ElfFacts, ElfError> {
     if !is_elf(prefix) {
         return Err(ElfError::NotElf);
     }
@@ -200,6 +227,7 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
     let wide = class == 64;
     let r = Rd {
         b: prefix,
+        extra,
         be: big_endian,
         wide,
     };
@@ -329,6 +357,13 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
     let mut pie_flag = false;
     let dynamic = phdrs.iter().find(|p| p.kind == PT_DYNAMIC).copied();
     let mut dynamic_read = false;
+    let mut wanted = Vec::new();
+    if let Some(d) = dynamic
+        && r.slice_from(d.offset).is_none()
+        && d.offset < file_size
+    {
+        wanted.push((d.offset, d.filesz.min(MAX_DYNAMIC_CAPTURE)));
+    }
     if let Some(d) = dynamic {
         let ent = if wide { 16 } else { 8 };
         let count = usize::try_from(d.filesz / ent)
@@ -440,6 +475,7 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
         arch,
         libc,
         go_note,
+        wanted,
     })
 }
 
@@ -790,6 +826,22 @@ mod tests {
             "{:?}",
             f.info.notes
         );
+    }
+
+    #[test]
+    fn a_dynamic_segment_beyond_the_prefix_can_be_supplied_as_an_extent() {
+        let b = fixture("hello-arm64");
+        let first = parse(&b[..4096], b.len() as u64).unwrap();
+        assert!(first.info.needed.is_empty());
+        let [(off, len)] = first.wanted[..] else {
+            panic!("{:?}", first.wanted)
+        };
+        let (off_us, len_us) = (off as usize, len as usize);
+        let extent = (off, b[off_us..off_us + len_us].to_vec());
+        let full = parse_with(&b[..4096], &[extent], b.len() as u64).unwrap();
+        assert!(full.wanted.is_empty());
+        assert_eq!(full.info.needed, vec!["libc.so.6", "ld-linux-aarch64.so.1"]);
+        assert_eq!(full.info.min_glibc.as_deref(), Some("2.34"));
     }
 
     #[test]

@@ -17,49 +17,71 @@ pub const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
 const TAIL: usize = 64 * 1024;
 const CHUNK: usize = 256 * 1024;
 
-/// Searches `already` (the part of the file in memory) and then the rest of `reader`
-/// through a sliding window, never holding more than a chunk plus [`TAIL`] bytes. Returns
-/// the bytes starting at the header, or `None` when there is none. `already` must start
-/// at file offset 0 so that the header's 16-byte alignment can be checked.
-pub fn find_build_info(already: &[u8], reader: &mut dyn Read) -> io::Result<Option<Vec<u8>>> {
-    if let Some(i) = find_aligned(already, 0) {
-        let mut out = already[i..].to_vec();
-        out.truncate(TAIL);
-        if out.len() < TAIL {
-            reader
-                .take((TAIL - out.len()) as u64)
-                .read_to_end(&mut out)?;
-        }
-        return Ok(Some(out));
+/// A rolling search for the build info header over a file fed in order from offset 0.
+/// Holds at most the bytes of one `feed` plus 13, and once the header is found, the
+/// [`TAIL`] bytes from it.
+#[derive(Debug, Default)]
+pub struct Finder {
+    window: Vec<u8>,
+    window_start: u64,
+    found: Option<Vec<u8>>,
+}
+
+impl Finder {
+    pub fn new() -> Finder {
+        Finder::default()
     }
-    // Keep the last MAGIC.len()-1 bytes so a header split across reads is still seen.
-    let keep = MAGIC.len() - 1;
-    let mut window: Vec<u8> = already[already.len().saturating_sub(keep)..].to_vec();
-    let mut window_start = (already.len() - window.len()) as u64;
-    let mut chunk = vec![0u8; CHUNK];
-    loop {
-        let n = read_some(reader, &mut chunk)?;
-        if n == 0 {
-            return Ok(None);
+
+    /// Feeds the next bytes of the file.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if let Some(out) = &mut self.found {
+            let need = TAIL.saturating_sub(out.len());
+            out.extend_from_slice(&bytes[..need.min(bytes.len())]);
+            return;
         }
-        window.extend_from_slice(&chunk[..n]);
-        if let Some(i) = find_aligned(&window, window_start) {
-            let mut out = window[i..].to_vec();
+        self.window.extend_from_slice(bytes);
+        if let Some(i) = find_aligned(&self.window, self.window_start) {
+            let mut out = self.window.split_off(i);
             out.truncate(TAIL);
-            if out.len() < TAIL {
-                reader
-                    .take((TAIL - out.len()) as u64)
-                    .read_to_end(&mut out)?;
-            }
-            return Ok(Some(out));
+            self.found = Some(out);
+            self.window = Vec::new();
+            return;
         }
-        let drop = window.len().saturating_sub(keep);
-        window.drain(..drop);
-        window_start += drop as u64;
+        // Keep the last MAGIC.len()-1 bytes so a header split across feeds is still seen.
+        let drop = self.window.len().saturating_sub(MAGIC.len() - 1);
+        self.window.drain(..drop);
+        self.window_start += drop as u64;
+    }
+
+    /// Whether the header and every byte after it that gets parsed have been seen.
+    pub fn complete(&self) -> bool {
+        self.found.as_ref().is_some_and(|f| f.len() >= TAIL)
+    }
+
+    /// The bytes from the header on, if there was one.
+    pub fn finish(self) -> Option<Vec<u8>> {
+        self.found
     }
 }
 
-fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Searches `already` (the part of the file in memory, from offset 0) and then the rest
+/// of `reader` through a [`Finder`]. Returns the bytes starting at the header, or `None`.
+pub fn find_build_info(already: &[u8], reader: &mut dyn Read) -> io::Result<Option<Vec<u8>>> {
+    let mut finder = Finder::new();
+    finder.feed(already);
+    let mut chunk = vec![0u8; CHUNK];
+    while !finder.complete() {
+        let n = read_some(reader, &mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        finder.feed(&chunk[..n]);
+    }
+    Ok(finder.finish())
+}
+
+/// Reads once, retrying on `Interrupted`.
+pub(crate) fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match reader.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -236,6 +236,7 @@ fn inspect(
             Some(path.to_string()),
             Some(Kind::JniLibrary),
             &data,
+            &[],
             size,
             None,
         ) {

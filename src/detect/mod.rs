@@ -298,18 +298,21 @@ pub fn classify(
     if elf::is_elf(&head) {
         let mut prefix = head;
         read_up_to(reader, &mut prefix, size.min(elf::ELF_PREFIX_CAP as u64)).map_err(io_err)?;
-        // The header facts are already in hand: a stream that breaks while we look for
-        // Go build info costs only that, and the scanner meets the error on its own read.
-        let (go, go_err) = match go::find_build_info(&prefix, reader) {
-            Ok(blob) => (blob.as_deref().and_then(go::parse_build_info), None),
-            Err(e) => (None, Some(e)),
+        let malformed = |detail: String| DetectError::Malformed {
+            path: path.to_string(),
+            detail,
         };
-        let mut a = native_artifact(path, None, None, &prefix, size, go).map_err(|detail| {
-            DetectError::Malformed {
-                path: path.to_string(),
-                detail,
-            }
-        })?;
+        let first = elf::parse(&prefix, size).map_err(|e| malformed(e.to_string()))?;
+        // The rest of the file streams by anyway: look for Go build info in it, and keep
+        // the pieces the headers point past the prefix (a big binary's dynamic segment).
+        // A stream that breaks here costs only those; the scanner meets the error itself.
+        let mut finder = go::Finder::new();
+        finder.feed(&prefix);
+        let (extents, go_err) =
+            stream_rest(reader, prefix.len() as u64, &first.wanted, &mut finder);
+        let go = finder.finish().as_deref().and_then(go::parse_build_info);
+        let mut a =
+            native_artifact(path, None, None, &prefix, &extents, size, go).map_err(malformed)?;
         if let (Some(e), Some(a)) = (go_err, a.as_mut())
             && let Details::Elf(info)
             | Details::Go {
@@ -317,13 +320,13 @@ pub fn classify(
             } = &mut a.details
         {
             info.notes.push(format!(
-                "reading the rest of the file for Go build info failed: {e}"
+                "reading the rest of the file (for Go build info) failed: {e}"
             ));
         }
         return Ok(a.into_iter().collect());
     }
     if foreign::sniff(&head).is_some() && !path.ends_with(".class") {
-        return native_artifact(path, None, None, &head, size, None)
+        return native_artifact(path, None, None, &head, &[], size, None)
             .map(|a| a.into_iter().collect())
             .map_err(|detail| DetectError::Malformed {
                 path: path.to_string(),
@@ -371,6 +374,47 @@ pub(crate) fn read_up_to(reader: &mut dyn Read, buf: &mut Vec<u8>, limit: u64) -
     Ok(())
 }
 
+/// Reads the rest of a file from `start`: feeds `finder` and captures the `wanted`
+/// (offset, length) ranges. Stops when both are satisfied or the stream ends; an I/O
+/// error ends it early and is returned beside what was captured.
+fn stream_rest(
+    reader: &mut dyn Read,
+    start: u64,
+    wanted: &[(u64, u64)],
+    finder: &mut go::Finder,
+) -> (Vec<elf::Extent>, Option<io::Error>) {
+    let mut extents: Vec<elf::Extent> = wanted.iter().map(|&(o, _)| (o, Vec::new())).collect();
+    let mut pos = start;
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let captured = extents
+            .iter()
+            .zip(wanted)
+            .all(|((_, d), (_, len))| d.len() as u64 >= *len);
+        if captured && finder.complete() {
+            break;
+        }
+        let n = match go::read_some(reader, &mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => return (extents, Some(e)),
+        };
+        let buf = &chunk[..n];
+        finder.feed(buf);
+        let end = pos + n as u64;
+        for ((off, data), (_, len)) in extents.iter_mut().zip(wanted) {
+            let from = *off + data.len() as u64;
+            let (lo, hi) = (from.max(pos), (*off + len).min(end));
+            // Only contiguous growth: a range that began before `start` stays empty.
+            if lo < hi && lo == from {
+                data.extend_from_slice(&buf[(lo - pos) as usize..(hi - pos) as usize]);
+            }
+        }
+        pos = end;
+    }
+    (extents, None)
+}
+
 fn read_text(reader: &mut dyn Read, cap: u64) -> io::Result<String> {
     let mut buf = Vec::new();
     read_up_to(reader, &mut buf, cap)?;
@@ -386,6 +430,7 @@ pub(crate) fn native_artifact(
     container: Option<String>,
     forced: Option<Kind>,
     prefix: &[u8],
+    extra: &[elf::Extent],
     size: u64,
     go: Option<GoInfo>,
 ) -> Result<Option<Artifact>, String> {
@@ -412,7 +457,7 @@ pub(crate) fn native_artifact(
     };
 
     if elf::is_elf(prefix) {
-        let facts = elf::parse(prefix, size).map_err(|e| e.to_string())?;
+        let facts = elf::parse_with(prefix, extra, size).map_err(|e| e.to_string())?;
         let mut info = facts.info;
         let mut arch = facts.arch;
         if let Some((claim_arch, claim_libc)) = &claim {
@@ -489,4 +534,30 @@ pub(crate) fn native_artifact(
         foreign::Format::Pe => Kind::Pe,
     });
     Ok(Some(artifact(path, kind, f.arch, container, details)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_rest_captures_what_the_prefix_pointed_past() {
+        let p = format!(
+            "{}/tests/fixtures/detect/hello-armhf",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let b = std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        // Pretend the prefix cap were 4 KiB: the dynamic segment then streams by later.
+        let first = elf::parse(&b[..4096], b.len() as u64).unwrap();
+        assert_eq!(first.wanted.len(), 1);
+        let mut finder = go::Finder::new();
+        finder.feed(&b[..4096]);
+        let mut rest = &b[4096..];
+        let (extents, err) = stream_rest(&mut rest, 4096, &first.wanted, &mut finder);
+        assert!(err.is_none());
+        assert!(finder.finish().is_none(), "hello is not a Go binary");
+        let full = elf::parse_with(&b[..4096], &extents, b.len() as u64).unwrap();
+        assert_eq!(full.info.needed, vec!["libc.so.6", "ld-linux-armhf.so.3"]);
+        assert_eq!(full.info.min_glibc.as_deref(), Some("2.34"));
+    }
 }
