@@ -238,6 +238,14 @@ const WHEEL_CAP: u64 = 64 * 1024;
 /// Cost: a 4 KiB peek for ordinary files; ELF files are read to the end (the Go build
 /// info header sits after the code) through a bounded window; jars up to
 /// [`JAR_BUFFER_CAP`] are buffered whole.
+///
+/// ```
+/// use archlens::detect::{Kind, classify};
+/// let script = b"#!/usr/bin/env node\nconsole.log('hi')\n";
+/// let found = classify("/entrypoint.js", script.len() as u64, &mut &script[..]).unwrap();
+/// assert_eq!(found[0].kind, Kind::Script);
+/// assert_eq!(found[0].interpreter.as_deref(), Some("/usr/bin/env"));
+/// ```
 pub fn classify(
     path: &str,
     size: u64,
