@@ -202,6 +202,10 @@ pub fn parse(prefix: &[u8], file_size: u64) -> Result<ElfFacts, ElfError> {
 /// A piece of the file beyond the prefix: its file offset and bytes.
 pub type Extent = (u64, Vec<u8>);
 
+/// How much of the file before an ARM binary's section header table is captured to reach
+/// `.ARM.attributes`.
+const ARM_TAIL_CAPTURE: u64 = 64 * 1024;
+
 /// Most bytes of a dynamic segment worth capturing past the prefix.
 const MAX_DYNAMIC_CAPTURE: u64 = 256 * 1024;
 
@@ -443,16 +447,21 @@ pub fn parse_with(prefix: &[u8], extra: &[Extent], file_size: u64) -> Result<Elf
 
     let mut arch = arch_of_elf_machine(machine, class, big_endian, flags);
     if machine == EM_ARM {
+        let sh_end = shoff.saturating_add(u64::from(shnum) * u64::from(shentsize));
         match arm_cpu_arch(&r, shoff, shentsize, shnum) {
             Some(v) => arch = Some(Arch::new("arm", Some(v))),
-            None if shoff != 0
-                && shnum != 0
-                && shoff.saturating_add(u64::from(shnum) * u64::from(shentsize))
-                    > prefix.len() as u64 =>
-            {
+            None if shoff != 0 && shnum != 0 && r.bytes(shoff, 1).is_none() => {
                 notes.push(where_(
                     "the section headers (.ARM.attributes, which tells armv6 from armv7)",
                 ));
+                // Non-allocated sections such as .ARM.attributes sit just before the
+                // section header table at the end of the file: ask for that tail.
+                let lo = shoff
+                    .saturating_sub(ARM_TAIL_CAPTURE)
+                    .max(prefix.len() as u64);
+                if sh_end <= file_size && sh_end > lo && sh_end - lo <= 2 * ARM_TAIL_CAPTURE {
+                    wanted.push((lo, sh_end - lo));
+                }
             }
             None => {}
         }
@@ -842,6 +851,29 @@ mod tests {
         assert!(full.wanted.is_empty());
         assert_eq!(full.info.needed, vec!["libc.so.6", "ld-linux-aarch64.so.1"]);
         assert_eq!(full.info.min_glibc.as_deref(), Some("2.34"));
+    }
+
+    #[test]
+    fn arm_attributes_at_the_end_of_the_file_can_be_supplied_as_an_extent() {
+        let b = fixture("hello-armel");
+        let first = parse(&b[..4096], b.len() as u64).unwrap();
+        // The soft-float flag alone says v6; Debian armel really is ARMv5TE.
+        assert_eq!(first.arch, Some(Arch::new("arm", Some("v6"))));
+        assert!(
+            first
+                .info
+                .notes
+                .iter()
+                .any(|n| n.contains(".ARM.attributes"))
+        );
+        let extents: Vec<Extent> = first
+            .wanted
+            .iter()
+            .map(|&(o, l)| (o, b[o as usize..(o + l) as usize].to_vec()))
+            .collect();
+        let full = parse_with(&b[..4096], &extents, b.len() as u64).unwrap();
+        assert_eq!(full.arch, Some(Arch::new("arm", Some("v5"))));
+        assert!(full.info.notes.is_empty(), "{:?}", full.info.notes);
     }
 
     #[test]
