@@ -117,15 +117,7 @@ pub fn parse_build_info(b: &[u8]) -> Option<GoInfo> {
     if ptr_size != 4 && ptr_size != 8 {
         return None;
     }
-    let mut info = GoInfo {
-        go_version: None,
-        module: None,
-        goos: None,
-        goarch: None,
-        goarch_level: None,
-        cgo: None,
-        has_build_info: false,
-    };
+    let mut info = GoInfo::default();
     if flags & 2 == 0 {
         return Some(info);
     }

@@ -88,14 +88,11 @@ pub fn classify_jar(
             path,
             None,
             JarInfo {
-                entries: 0,
-                native_libraries: Vec::new(),
-                nested_jars: Vec::new(),
                 not_inspected: Some(format!(
                     "{size} bytes is over the {JAR_BUFFER_CAP}-byte limit for jars; \
                      its native libraries were not looked at"
                 )),
-                warnings: Vec::new(),
+                ..JarInfo::default()
             },
         )]);
     }
@@ -140,13 +137,7 @@ fn inspect(
     depth: usize,
     budget: &mut Budget,
 ) -> Vec<Artifact> {
-    let mut info = JarInfo {
-        entries: 0,
-        native_libraries: Vec::new(),
-        nested_jars: Vec::new(),
-        not_inspected: None,
-        warnings: Vec::new(),
-    };
+    let mut info = JarInfo::default();
     let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(z) => z,
         Err(e) => {
@@ -218,11 +209,8 @@ fn inspect(
                     &inner,
                     Some(path),
                     JarInfo {
-                        entries: 0,
-                        native_libraries: Vec::new(),
-                        nested_jars: Vec::new(),
                         not_inspected: Some(format!("not opened: {why}")),
-                        warnings: Vec::new(),
+                        ..JarInfo::default()
                     },
                 ));
                 continue;

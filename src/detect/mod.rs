@@ -104,7 +104,7 @@ pub enum Details {
     Script(ScriptInfo),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ElfType {
     /// ET_EXEC, or ET_DYN with PT_INTERP (a PIE executable).
@@ -114,10 +114,11 @@ pub enum ElfType {
     SharedObject,
     Relocatable,
     Core,
+    #[default]
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ElfInfo {
     /// 32 or 64.
     pub class: u8,
@@ -143,7 +144,7 @@ pub struct ElfInfo {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoInfo {
     pub go_version: Option<String>,
     /// The main module path, when the build recorded one.
@@ -157,7 +158,7 @@ pub struct GoInfo {
     pub has_build_info: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ForeignBinary {
     /// What it is, for people: `Mach-O 64-bit arm64 executable`, `PE32+ x86-64 DLL`.
     pub description: String,
@@ -165,7 +166,7 @@ pub struct ForeignBinary {
     pub cpu: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct WheelInfo {
     pub name: Option<String>,
     pub version: Option<String>,
@@ -174,7 +175,7 @@ pub struct WheelInfo {
     pub root_is_purelib: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NodePackageInfo {
     pub name: Option<String>,
     pub version: Option<String>,
@@ -183,7 +184,7 @@ pub struct NodePackageInfo {
     pub libc: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct JarInfo {
     pub entries: u64,
     /// Native libraries inside (also reported as separate `JniLibrary` artefacts).
@@ -196,7 +197,7 @@ pub struct JarInfo {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PackageDbInfo {
     /// `dpkg` or `apk`.
     pub manager: String,
@@ -205,7 +206,7 @@ pub struct PackageDbInfo {
     pub architectures: Vec<(String, u64)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ScriptInfo {
     /// The shebang line's interpreter path (`/bin/sh`, `/usr/bin/env`).
     pub interpreter: String,
@@ -489,17 +490,7 @@ pub(crate) fn native_artifact(
         }
         // A Go note without a build-info header (stripped of it, or a pre-1.18 layout):
         // still a Go binary, its arch from the ELF header.
-        let go = go.or_else(|| {
-            facts.go_note.then_some(GoInfo {
-                go_version: None,
-                module: None,
-                goos: None,
-                goarch: None,
-                goarch_level: None,
-                cgo: None,
-                has_build_info: false,
-            })
-        });
+        let go = go.or_else(|| facts.go_note.then(GoInfo::default));
         let (kind, details) = match (name_kind, go) {
             (Some(k), _) => (k, Details::Elf(info.clone())),
             (None, Some(go)) => {
