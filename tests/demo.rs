@@ -20,7 +20,8 @@ fn archlens(args: &[&str]) -> (i32, Value, String) {
 }
 
 fn check(r: &str) -> (i32, Value) {
-    let (code, json, stderr) = archlens(&["check", &format!("oci:assets/demo:{r}"), "--format", "json"]);
+    let (code, json, stderr) =
+        archlens(&["check", &format!("oci:assets/demo:{r}"), "--format", "json"]);
     assert_eq!(json["schema"], "archlens.check/v1", "{stderr}");
     (code, json)
 }
@@ -105,8 +106,14 @@ fn good_multiarch_index_passes_everywhere_but_lambda() {
             .contains("--platform linux/amd64 --provenance=false --sbom=false")
     );
     // App Runner runs the amd64 entry; graviton the arm64 one.
-    assert_eq!(result(&json, "apprunner")["image"]["platform"], "linux/amd64");
-    assert_eq!(result(&json, "graviton")["image"]["platform"], "linux/arm64");
+    assert_eq!(
+        result(&json, "apprunner")["image"]["platform"],
+        "linux/amd64"
+    );
+    assert_eq!(
+        result(&json, "graviton")["image"]["platform"],
+        "linux/arm64"
+    );
 }
 
 #[test]
@@ -166,7 +173,10 @@ fn mislabeled_arm64_entry_holding_amd64_binaries_is_caught() {
     );
     let g = result(&json, "graviton");
     assert_eq!(g["image"]["platform"], "linux/arm64");
-    assert_eq!(g["predicted_error"], "exec /usr/local/bin/server: exec format error");
+    assert_eq!(
+        g["predicted_error"],
+        "exec /usr/local/bin/server: exec format error"
+    );
     let f = finding(g, "entrypoint-arch-mismatch");
     assert_eq!(f["path"], "/usr/local/bin/server");
     let m = finding(g, "mislabeled-platform");
@@ -198,7 +208,13 @@ fn node_modules_installed_on_arm64_break_an_amd64_image() {
     let ar = result(&json, "apprunner");
     assert_eq!(ar["verdict"], "fail");
     let f = finding(ar, "native-module-arch-mismatch");
-    assert!(f["path"].as_str().unwrap().contains("crc32-linux-arm64-gnu"), "{f}");
+    assert!(
+        f["path"]
+            .as_str()
+            .unwrap()
+            .contains("crc32-linux-arm64-gnu"),
+        "{f}"
+    );
     assert!(f["fix"].as_str().unwrap().contains("npm ci"));
 }
 
@@ -207,11 +223,22 @@ fn glibc_binary_in_a_musl_image_has_no_interpreter() {
     let (_, json) = check("musl-glibc");
     let ar = result(&json, "apprunner");
     assert_eq!(ar["verdict"], "fail");
-    assert_eq!(ar["predicted_error"], "exec /app/server: no such file or directory");
+    assert_eq!(
+        ar["predicted_error"],
+        "exec /app/server: no such file or directory"
+    );
     let f = finding(ar, "interpreter-missing");
     assert_eq!(f["path"], "/app/server");
-    assert!(f["message"].as_str().unwrap().contains("/lib64/ld-linux-x86-64.so.2"));
-    assert_eq!(result(&json, "graviton")["predicted_error"], "exec /app/server: exec format error");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("/lib64/ld-linux-x86-64.so.2")
+    );
+    assert_eq!(
+        result(&json, "graviton")["predicted_error"],
+        "exec /app/server: exec format error"
+    );
 }
 
 #[test]
@@ -272,7 +299,10 @@ fn inspect_lists_attestations_as_attestations_and_artifacts_with_arch() {
     assert_eq!(code, 0);
     assert_eq!(json["schema"], "archlens.inspect/v1");
     let manifests = json["manifests"].as_array().unwrap();
-    let att: Vec<_> = manifests.iter().filter(|m| m["kind"] == "attestation").collect();
+    let att: Vec<_> = manifests
+        .iter()
+        .filter(|m| m["kind"] == "attestation")
+        .collect();
     assert_eq!(att.len(), 2);
     for a in &att {
         let subject = a["subject"].as_str().unwrap();
@@ -302,7 +332,13 @@ fn inspect_lists_attestations_as_attestations_and_artifacts_with_arch() {
 #[test]
 fn text_output_names_the_file_and_the_fix() {
     let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
-        .args(["check", "oci:assets/demo:mac-arm64", "--target", "apprunner", "--no-cache"])
+        .args([
+            "check",
+            "oci:assets/demo:mac-arm64",
+            "--target",
+            "apprunner",
+            "--no-cache",
+        ])
         .env("NO_COLOR", "1")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -326,7 +362,10 @@ fn unknown_target_and_missing_image_exit_2_with_advice() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown target") && err.contains("archlens targets"), "{err}");
+    assert!(
+        err.contains("unknown target") && err.contains("archlens targets"),
+        "{err}"
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
         .args(["check", "oci:assets/demo:nope", "--no-cache"])
