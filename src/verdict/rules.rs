@@ -339,7 +339,13 @@ fn follow_exec(
                     } else {
                         single_platform_fix(target, reference)
                     }),
-                    predicted_error: Some(exec_error(target, shown, "exec format error")),
+                    // Same CPU family, newer variant (arm/v7 code on an arm/v6 CPU): the
+                    // kernel loads it, and the first unknown instruction kills it.
+                    predicted_error: Some(if arch.name == target.platform.arch.name {
+                        "the container exits with code 132: SIGILL (Illegal instruction)".to_string()
+                    } else {
+                        exec_error(target, shown, "exec format error")
+                    }),
                 });
                 return Some((real, arch));
             }
