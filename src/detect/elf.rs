@@ -694,13 +694,7 @@ fn attrs_cpu_arch(mut b: &[u8]) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/tests/fixtures/detect/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
-    }
+    use crate::detect::fixture;
 
     fn facts(name: &str) -> ElfFacts {
         let b = fixture(name);

@@ -169,13 +169,7 @@ fn sniff_pe(b: &[u8]) -> Option<Foreign> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/tests/fixtures/detect/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
-    }
+    use crate::detect::fixture;
 
     #[test]
     fn universal_macho_lists_both_slices() {

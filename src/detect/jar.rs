@@ -249,13 +249,7 @@ fn inspect(
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/tests/fixtures/detect/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
-    }
+    use crate::detect::fixture;
 
     #[test]
     fn sqlite_layout_jar_yields_each_native_library() {

@@ -562,3 +562,13 @@ mod tests {
         assert!(full.info.notes.is_empty(), "{:?}", full.info.notes);
     }
 }
+
+/// Reads a file of `tests/fixtures/detect/` (real bytes; recipes in its README).
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/tests/fixtures/detect/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
+}

@@ -342,7 +342,8 @@ fn follow_exec(
                     // Same CPU family, newer variant (arm/v7 code on an arm/v6 CPU): the
                     // kernel loads it, and the first unknown instruction kills it.
                     predicted_error: Some(if arch.name == target.platform.arch.name {
-                        "the container exits with code 132: SIGILL (Illegal instruction)".to_string()
+                        "the container exits with code 132: SIGILL (Illegal instruction)"
+                            .to_string()
                     } else {
                         exec_error(target, shown, "exec format error")
                     }),
