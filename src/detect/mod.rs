@@ -535,6 +535,16 @@ pub(crate) fn native_artifact(
     Ok(Some(artifact(path, kind, f.arch, container, details)))
 }
 
+/// Reads a file of `tests/fixtures/detect/` (real bytes; recipes in its README).
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/tests/fixtures/detect/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -561,14 +571,4 @@ mod tests {
         assert_eq!(full.info.min_glibc.as_deref(), Some("2.34"));
         assert!(full.info.notes.is_empty(), "{:?}", full.info.notes);
     }
-}
-
-/// Reads a file of `tests/fixtures/detect/` (real bytes; recipes in its README).
-#[cfg(test)]
-pub(crate) fn fixture(name: &str) -> Vec<u8> {
-    let p = format!(
-        "{}/tests/fixtures/detect/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/detect.sh"))
 }
