@@ -139,8 +139,8 @@ if [ "$ARCHLENS" = 1 ]; then
     BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/archlens
   fi
   [ -x "$BIN" ] || fail "$BIN was not built"
-  RESULT[archlens_gzip]=$(measure "$BIN" inspect "oci:$LAYOUT:gzip" --format json) || fail "archlens inspect failed on the gzip image"
-  RESULT[archlens_zstd]=$(measure "$BIN" inspect "oci:$LAYOUT:zstd" --format json) || fail "archlens inspect failed on the zstd image"
+  RESULT[archlens_gzip]=$(measure "$BIN" inspect "oci:$LAYOUT:gzip" --format json --no-cache) || fail "archlens inspect failed on the gzip image"
+  RESULT[archlens_zstd]=$(measure "$BIN" inspect "oci:$LAYOUT:zstd" --format json --no-cache) || fail "archlens inspect failed on the zstd image"
 fi
 
 row() { # LABEL KEY [BASELINE_KEY]

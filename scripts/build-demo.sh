@@ -13,7 +13,7 @@ SRC=$ROOT/assets/demo/src
 OUT=$ROOT/assets/demo
 
 # Pinned so the demo's bytes only change when we mean them to; bump here and rebuild.
-WHEEL_SPEC="markupsafe==3.0.3"
+WHEEL_SPEC="ujson==5.10.0"
 NPM_PKGS=("@node-rs/crc32@1.10.8" "@node-rs/crc32-linux-arm64-gnu@1.10.8")
 # -s strips symbols; the build id stays, as in real release builds.
 CFLAGS=(-Os -s)
@@ -84,14 +84,14 @@ install -D -m 755 "$SRC/docker-entrypoint.sh" "$STAGE/entrypoint-sh/usr/local/bi
 
 # Python: an aarch64 manylinux wheel installed (unzipped, dist-info included) into an amd64 image.
 mkdir -p "$CACHE/wheels"
-if ! ls "$CACHE/wheels/"markupsafe-*aarch64*.whl >/dev/null 2>&1; then
+if ! ls "$CACHE/wheels/"ujson-*aarch64*.whl >/dev/null 2>&1; then
   pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --implementation cp \
     --platform manylinux2014_aarch64 -d "$CACHE/wheels" "$WHEEL_SPEC" \
     || { echo "error: pip could not download $WHEEL_SPEC for manylinux aarch64 (PyPI reachable?)" >&2; exit 1; }
 fi
 S=$STAGE/python-app
 install -D -m 644 "$SRC/app.py" "$S/app/app.py"
-python3 -m zipfile -e "$(ls "$CACHE/wheels/"markupsafe-*aarch64*.whl)" "$S/usr/local/lib/python3.11/site-packages/"
+python3 -m zipfile -e "$(ls "$CACHE/wheels/"ujson-*aarch64*.whl)" "$S/usr/local/lib/python3.11/site-packages/"
 # zipfile -e keeps the archive's modes only partly; make them what pip would install.
 find "$S" -type d -exec chmod 755 {} + && find "$S" -type f -exec chmod 644 {} +
 

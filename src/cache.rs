@@ -16,8 +16,14 @@ use crate::oci::Digest;
 use crate::scan::LayerScan;
 
 /// Bumped when the layer-scan format changes, so old entries are simply not found.
-const SCAN_FORMAT: &str = "scan-v1";
-const SCAN_MAGIC: &str = "archlens-cache scan-v1 sha256:";
+/// The archlens version is part of the key too: a newer classifier must not be served
+/// an older one's findings.
+const SCAN_FORMAT: &str = concat!("scan-v1-", env!("CARGO_PKG_VERSION"));
+const SCAN_MAGIC: &str = concat!(
+    "archlens-cache scan-v1-",
+    env!("CARGO_PKG_VERSION"),
+    " sha256:"
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -263,6 +269,16 @@ impl Cache {
 fn touch(path: &Path) {
     if let Ok(f) = fs::File::options().append(true).open(path) {
         let _ = f.set_modified(std::time::SystemTime::now());
+    }
+}
+
+impl crate::analyze::LayerCache for Cache {
+    fn get(&self, digest: &Digest) -> Option<LayerScan> {
+        self.get_layer_scan(digest)
+    }
+    fn put(&self, digest: &Digest, scan: &LayerScan) {
+        // A cache that cannot be written only costs speed; the analysis itself stands.
+        let _ = self.put_layer_scan(digest, scan);
     }
 }
 

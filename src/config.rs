@@ -22,6 +22,12 @@ pub struct Config {
     pub cache: CacheConfig,
     #[serde(default, rename = "registry")]
     pub registries: Vec<RegistryEntry>,
+    /// Key bindings for the terminal UI, read by `ui::keymap` (action = "key" pairs).
+    #[serde(default)]
+    pub keys: toml::Table,
+    /// Colours for the terminal UI, read by `ui::theme`.
+    #[serde(default)]
+    pub theme: toml::Table,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -610,22 +610,6 @@ async fn config_platform(
     Some(manifest::config_platform(&cfg).to_string())
 }
 
-/// A size for people: `12.3 MB`.
-fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
@@ -715,7 +699,9 @@ pub fn render_listing_text(l: &Listing) -> String {
                     } else {
                         platforms.into_iter().collect::<Vec<_>>().join(",")
                     },
-                    i.size.map(human_size).unwrap_or_else(|| "-".into()),
+                    i.size
+                        .map(crate::text::human_size)
+                        .unwrap_or_else(|| "-".into()),
                     i.pushed_at.clone().unwrap_or_else(|| "-".into()),
                     i.last_pulled_at.clone().unwrap_or_else(|| "-".into()),
                     if attached.is_empty() {

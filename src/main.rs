@@ -7,8 +7,11 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use archlens::analyze::{self, Progress};
+use archlens::analyze::{self, LayerCache, Progress};
+use archlens::cache::Cache;
+use archlens::config::Config;
 use archlens::report::{self, Colors, Inspection};
+use archlens::source::registry::RegistryOptions;
 use archlens::ui::Launch;
 use archlens::{check, source, verdict};
 
@@ -20,14 +23,60 @@ use archlens::{check, source, verdict};
     long_about = "Looks inside container images (OCI layouts, archives, registries, Amazon ECR) and says whether each will run on App Runner, Fargate, Lambda, Graviton or any os/arch, which file breaks it, what the runtime will print, and the build command that fixes it."
 )]
 struct Cli {
+    /// No command: browse Amazon ECR of the current AWS profile and region in the terminal UI.
     #[command(subcommand)]
     command: Option<Command>,
-    /// AWS profile for the ECR browser (no subcommand).
+    #[command(flatten)]
+    global: Global,
+}
+
+/// Options every command shares: where credentials and settings come from.
+#[derive(clap::Args)]
+struct Global {
+    /// Configuration file (default: $ARCHLENS_CONFIG, else ~/.config/archlens/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// AWS profile for ECR (default: the config's, else the AWS SDK's default chain).
     #[arg(long, global = true)]
     profile: Option<String>,
-    /// AWS region for the ECR browser (no subcommand).
+    /// AWS region for ECR calls that cannot take it from the registry host name.
     #[arg(long, global = true)]
     region: Option<String>,
+    /// Allow plain HTTP to every registry (loopback registries always get it).
+    #[arg(long, global = true)]
+    insecure: bool,
+    /// Neither read nor write the on-disk cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
+}
+
+/// What the global options resolve to.
+struct Env {
+    opts: RegistryOptions,
+    cache: Option<std::sync::Arc<Cache>>,
+}
+
+impl Global {
+    fn resolve(&self) -> Result<Env> {
+        let config = Config::load(self.config.as_deref())?;
+        let cache = Cache::from_config(&config.cache, self.no_cache)
+            .unwrap_or_else(|e| {
+                // Without a cache archlens is slower, not wrong: say so and go on.
+                eprintln!("archlens: warning: {e}");
+                None
+            })
+            .map(std::sync::Arc::new);
+        let mut opts = RegistryOptions::from_config(config);
+        opts.insecure = self.insecure;
+        if self.profile.is_some() {
+            opts.aws.profile = self.profile.clone();
+        }
+        if self.region.is_some() {
+            opts.aws.region = self.region.clone();
+        }
+        opts.cache = cache.clone();
+        Ok(Env { opts, cache })
+    }
 }
 
 #[derive(Subcommand)]
@@ -54,6 +103,15 @@ enum Command {
         /// Exit 1 on warnings too.
         #[arg(long)]
         strict: bool,
+    },
+    /// List repositories of a registry, or the images of a repository, with their platforms.
+    /// With no argument: the ECR registry of the current AWS account and region.
+    Ls {
+        /// REGISTRY (`123456789012.dkr.ecr.eu-west-1.amazonaws.com`, `localhost:5000`) or
+        /// REGISTRY/REPO.
+        target: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// List the built-in deploy targets and where their facts come from.
     Targets {
@@ -110,16 +168,49 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    let env = cli.global.resolve()?;
+    let cache: Option<&dyn LayerCache> = env.cache.as_deref().map(|c| c as &dyn LayerCache);
+    let ui = |launch, target| -> Result<u8> {
+        archlens::ui::run(archlens::ui::Options {
+            launch,
+            target,
+            registry: Some(env.opts.clone()),
+            cache: env.cache.clone(),
+        })?;
+        Ok(0)
+    };
     let Some(command) = cli.command else {
-        return ui(Launch::Ecr {
-            profile: cli.profile,
-            region: cli.region,
-        }, None);
+        return ui(
+            Launch::Ecr {
+                profile: cli.global.profile.clone(),
+                region: cli.global.region.clone(),
+            },
+            None,
+        );
     };
     match command {
-        Command::Demo { target } => ui(Launch::Layout { dir: archlens::ui::demo_dir() }, target),
+        Command::Demo { target } => ui(
+            Launch::Layout {
+                dir: archlens::ui::demo_dir(),
+            },
+            target,
+        ),
         Command::Open { image, target } => ui(Launch::Open { reference: image }, target),
         Command::Browse { registry, target } => ui(Launch::Browse { registry }, target),
+        Command::Ls { target, format } => {
+            let listing = match &target {
+                Some(t) => archlens::listing::list(t, &env.opts)?,
+                None => archlens::listing::list_default_ecr(&env.opts)?,
+            };
+            match format {
+                Format::Json => emit(&format!(
+                    "{}\n",
+                    archlens::listing::render_listing_json(&listing)
+                ))?,
+                Format::Text => emit(&archlens::listing::render_listing_text(&listing))?,
+            }
+            Ok(0)
+        }
         Command::Targets { format } => {
             let all = verdict::target::builtin();
             match format {
@@ -134,7 +225,16 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             strict,
         } => {
-            let targets = if targets.is_empty() {
+            let targets = if targets.is_empty() && !env.opts.config.defaults.targets.is_empty() {
+                env.opts
+                    .config
+                    .defaults
+                    .targets
+                    .iter()
+                    .map(|t| verdict::target::lookup(t))
+                    .collect::<Result<Vec<_>, _>>()
+                    .context("in the config's [defaults] targets")?
+            } else if targets.is_empty() {
                 verdict::target::builtin()
             } else {
                 targets
@@ -142,11 +242,12 @@ fn run(cli: Cli) -> Result<u8> {
                     .map(|t| verdict::target::lookup(t))
                     .collect::<Result<Vec<_>, _>>()?
             };
-            let src = source::open(&image).with_context(|| format!("cannot open {image}"))?;
+            let src = source::open_with(&image, &env.opts)
+                .with_context(|| format!("cannot open {image}"))?;
             let root = analyze::load_root(src.as_ref())?;
             let progress = Progress::default();
             let run = with_progress(&progress, || {
-                check::check(src.as_ref(), &image, root, &targets, None, &progress)
+                check::check(src.as_ref(), &image, root, &targets, cache, &progress)
             });
             match format {
                 Format::Json => emit(&format!(
@@ -192,7 +293,8 @@ fn run(cli: Cli) -> Result<u8> {
         } => {
             let want: Option<archlens::oci::Platform> =
                 platform.as_deref().map(str::parse).transpose()?;
-            let src = source::open(&image).with_context(|| format!("cannot open {image}"))?;
+            let src = source::open_with(&image, &env.opts)
+                .with_context(|| format!("cannot open {image}"))?;
             let root = analyze::load_root(src.as_ref())?;
             let entries: Vec<_> = root
                 .images()
@@ -221,7 +323,7 @@ fn run(cli: Cli) -> Result<u8> {
                             src.as_ref(),
                             &e.digest,
                             Some(&e.media_type),
-                            None,
+                            cache,
                             &progress,
                         )
                         .map_err(|err| err.to_string())
@@ -251,11 +353,6 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
     }
-}
-
-fn ui(launch: Launch, target: Option<String>) -> Result<u8> {
-    archlens::ui::run(archlens::ui::Options { launch, target })?;
-    Ok(0)
 }
 
 fn emit(s: &str) -> Result<()> {

@@ -23,7 +23,7 @@ fn is_dangerous(c: char) -> bool {
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
-/// Sizes for people: `1.2 MB`, `340 kB`, `12 B` (SI units, as registries show them).
+/// Sizes for people: `1.2 MB`, `340.0 kB`, `12 B` (SI units, as registries show them).
 pub fn human_size(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
     let mut v = n as f64;
@@ -34,10 +34,8 @@ pub fn human_size(n: u64) -> String {
     }
     if u == 0 {
         format!("{n} B")
-    } else if v < 10.0 {
-        format!("{v:.1} {}", UNITS[u])
     } else {
-        format!("{v:.0} {}", UNITS[u])
+        format!("{v:.1} {}", UNITS[u])
     }
 }
 
@@ -56,7 +54,7 @@ mod tests {
     fn sizes() {
         assert_eq!(human_size(12), "12 B");
         assert_eq!(human_size(1234), "1.2 kB");
-        assert_eq!(human_size(340_000), "340 kB");
+        assert_eq!(human_size(340_000), "340.0 kB");
         assert_eq!(human_size(5_400_000_000), "5.4 GB");
     }
 }

@@ -6,12 +6,12 @@
 
 pub mod archive;
 pub mod docker_archive;
-pub mod layout;
-pub mod reference;
-pub mod verify;
 pub mod dockerref;
 pub mod ecr;
+pub mod layout;
+pub mod reference;
 pub mod registry;
+pub mod verify;
 
 use std::io::Read;
 

@@ -1704,6 +1704,7 @@ pub(crate) mod fixture {
                 needed: vec![],
                 soname: None,
                 min_glibc: None,
+                ..ElfInfo::default()
             }),
         }
     }

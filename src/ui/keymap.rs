@@ -254,12 +254,50 @@ pub struct ConfigError {
     pub detail: String,
 }
 
+/// The `[keys]` and `[theme]` tables of a config file (other sections are ignored here).
 #[derive(Deserialize, Default)]
 struct KeysFile {
     #[serde(default)]
-    keys: BTreeMap<String, Vec<String>>,
+    keys: toml::Table,
     #[serde(default)]
-    theme: BTreeMap<String, String>,
+    theme: toml::Table,
+}
+
+/// `action = "k"` or `action = ["k", "Up"]`; anything else is a problem to report.
+fn key_lists(keys: &toml::Table, problems: &mut Vec<String>) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (name, v) in keys {
+        let list = match v {
+            toml::Value::String(k) => vec![k.clone()],
+            toml::Value::Array(a) if a.iter().all(toml::Value::is_str) => a
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect(),
+            _ => {
+                problems.push(format!(
+                    "{name}: write a key or a list of keys, e.g. {name} = [\"x\", \"ctrl-x\"]"
+                ));
+                continue;
+            }
+        };
+        out.insert(name.clone(), list);
+    }
+    out
+}
+
+fn colour_names(theme: &toml::Table, problems: &mut Vec<String>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, v) in theme {
+        match v.as_str() {
+            Some(c) => {
+                out.insert(name.clone(), c.to_string());
+            }
+            None => problems.push(format!(
+                "[theme] {name}: write a colour name or \"#rrggbb\""
+            )),
+        }
+    }
+    out
 }
 
 /// Action by key, and keys by action (for help).
@@ -276,7 +314,7 @@ impl Keymap {
         };
         // The embedded file is covered by tests; a mistake there shows as missing keys.
         if let Ok(f) = toml::from_str::<KeysFile>(DEFAULT_KEYS) {
-            let _ = map.apply(&f.keys, "built-in keymap");
+            let _ = map.apply(&key_lists(&f.keys, &mut Vec::new()), "built-in keymap");
         }
         map
     }
@@ -440,54 +478,60 @@ pub struct Settings {
     pub problem: Option<ConfigError>,
 }
 
-/// `$XDG_CONFIG_HOME/archlens/config.toml`, else `~/.config/archlens/config.toml`.
+/// The config file the CLI reads too: `$ARCHLENS_CONFIG`, else
+/// `$XDG_CONFIG_HOME/archlens/config.toml` (`~/.config/archlens/config.toml`).
 pub fn config_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
+    std::env::var_os(crate::config::CONFIG_ENV)
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| dirs::home_dir().map(|h| h.join(".config")))?;
-    Some(base.join("archlens").join("config.toml"))
+        .or_else(crate::config::Config::default_path)
 }
 
-/// Loads defaults, then the user's file if there is one. `color` false gives the plain theme.
+/// Loads defaults, then the `[keys]` and `[theme]` of the user's file if there is one.
+/// `color` false gives the plain theme.
 pub fn load(user_file: Option<&Path>, color: bool) -> Settings {
-    let mut keymap = Keymap::default_map();
-    let defaults: KeysFile = toml::from_str(DEFAULT_THEME).unwrap_or_default();
-    let mut theme_map = defaults.theme;
-    let mut problem = None;
-    if let Some(path) = user_file
-        && let Ok(text) = std::fs::read_to_string(path)
-    {
-        let file = path.display().to_string();
-        match toml::from_str::<KeysFile>(&text) {
-            Ok(user) => {
-                if let Err(e) = keymap.apply(&user.keys, &file) {
-                    problem = Some(e);
-                }
-                theme_map.extend(user.theme);
-            }
-            Err(e) => {
-                problem = Some(ConfigError {
-                    file: file.clone(),
-                    detail: format!(
-                        "not valid TOML ({}); using the default keys and colours",
-                        e.message()
-                    ),
-                });
-            }
+    let empty = toml::Table::new();
+    let Some(path) = user_file else {
+        return from_tables(&empty, &empty, "", color);
+    };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return from_tables(&empty, &empty, "", color);
+    };
+    let file = path.display().to_string();
+    match toml::from_str::<KeysFile>(&text) {
+        Ok(user) => from_tables(&user.keys, &user.theme, &file, color),
+        Err(e) => {
+            let mut s = from_tables(&empty, &empty, &file, color);
+            s.problem = Some(ConfigError {
+                file,
+                detail: format!(
+                    "not valid TOML ({}); using the default keys and colours",
+                    e.message()
+                ),
+            });
+            s
         }
     }
+}
+
+/// Defaults overridden by the `[keys]` and `[theme]` tables of the config file `file`.
+pub fn from_tables(keys: &toml::Table, theme: &toml::Table, file: &str, color: bool) -> Settings {
+    let mut problems = Vec::new();
+    let mut keymap = Keymap::default_map();
+    let lists = key_lists(keys, &mut problems);
+    if let Err(e) = keymap.apply(&lists, file) {
+        problems.push(e.detail);
+    }
+    let defaults: KeysFile = toml::from_str(DEFAULT_THEME).unwrap_or_default();
+    let default_colours = colour_names(&defaults.theme, &mut Vec::new());
+    let mut colours = default_colours.clone();
+    colours.extend(colour_names(theme, &mut problems));
     let theme = if color {
-        match Theme::from_map(&theme_map) {
+        match Theme::from_map(&colours) {
             Ok(t) => t,
             Err(detail) => {
-                problem.get_or_insert(ConfigError {
-                    file: user_file
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    detail,
-                });
-                Theme::from_map(&BTreeMap::new()).unwrap_or_else(|_| Theme::plain())
+                problems.push(detail);
+                Theme::from_map(&default_colours).unwrap_or_else(|_| Theme::plain())
             }
         }
     } else {
@@ -496,7 +540,10 @@ pub fn load(user_file: Option<&Path>, color: bool) -> Settings {
     Settings {
         keymap,
         theme,
-        problem,
+        problem: (!problems.is_empty()).then(|| ConfigError {
+            file: file.to_string(),
+            detail: problems.join("; "),
+        }),
     }
 }
 

@@ -44,11 +44,16 @@ pub enum Launch {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     pub launch: Launch,
     /// A profile name or an os/arch platform; default apprunner.
     pub target: Option<String>,
+    /// How registries and ECR are reached (from the global options); the user's config
+    /// file with defaults when `None`.
+    pub registry: Option<crate::source::registry::RegistryOptions>,
+    /// Layer scans already made, shared with the CLI.
+    pub cache: Option<Arc<crate::cache::Cache>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +88,10 @@ pub fn demo_dir() -> PathBuf {
 }
 
 /// The catalog and breadcrumb for a launch.
-pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
+pub fn catalog_for(
+    launch: &Launch,
+    given: Option<&crate::source::registry::RegistryOptions>,
+) -> (Arc<dyn Catalog>, Origin) {
     match launch {
         Launch::Layout { dir } => (
             Arc::new(browse::LayoutCatalog::new(dir)),
@@ -102,7 +110,9 @@ pub fn catalog_for(launch: &Launch) -> (Arc<dyn Catalog>, Origin) {
         Launch::Browse { registry } => (
             Arc::new(browse::RegistryCatalog::new(
                 Some(registry),
-                registry_options(None, None),
+                given
+                    .cloned()
+                    .unwrap_or_else(|| registry_options(None, None)),
             )),
             Origin {
                 source: registry.clone(),
@@ -210,7 +220,7 @@ pub type Started = (App, Arc<dyn Catalog>, Vec<Effect>);
 /// Builds the app for a launch without a terminal (the tests use this too).
 pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, UiError> {
     let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
-    let (catalog, origin) = catalog_for(&opts.launch);
+    let (catalog, origin) = catalog_for(&opts.launch, opts.registry.as_ref());
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));
@@ -230,11 +240,19 @@ enum Msg {
 /// Runs the UI until the user quits. The terminal is restored however this returns.
 pub fn run(opts: Options) -> Result<(), UiError> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let settings = keymap::load(keymap::config_path().as_deref(), color);
+    // The CLI already read the config file (honouring --config); use its tables when given.
+    let settings = match &opts.registry {
+        Some(r) => keymap::from_tables(&r.config.keys, &r.config.theme, "config file", color),
+        None => keymap::load(keymap::config_path().as_deref(), color),
+    };
     let (mut app, catalog, first) = new_app(&opts, settings)?;
     let mut guard = terminal::setup().map_err(UiError::Terminal)?;
     let (tx, rx) = mpsc::channel::<Msg>();
-    let pool = tasks::Pool::start(catalog, 3, tx.clone(), Msg::Done);
+    let cache = opts
+        .cache
+        .clone()
+        .map(|c| c as Arc<dyn crate::analyze::LayerCache + Send>);
+    let pool = tasks::Pool::start(catalog, cache, 3, tx.clone(), Msg::Done);
     let stop = Arc::new(AtomicBool::new(false));
     let input = {
         let stop = Arc::clone(&stop);

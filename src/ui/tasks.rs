@@ -11,7 +11,7 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::browse::{self, Catalog, ImageRow, RepoRow, RootInfo};
-use crate::analyze::{self, Image, Progress};
+use crate::analyze::{self, Image, LayerCache, Progress};
 use crate::oci::Digest;
 use crate::source::{Fetched, ImageSource, SourceError};
 
@@ -70,6 +70,7 @@ impl Pool {
     /// Starts `workers` threads that run requests and send completions through `done`.
     pub fn start<M: Send + 'static>(
         catalog: Arc<dyn Catalog>,
+        cache: Option<Arc<dyn LayerCache + Send>>,
         workers: usize,
         done: Sender<M>,
         wrap: fn(Completion) -> M,
@@ -81,13 +82,18 @@ impl Pool {
         for _ in 0..workers.max(1) {
             let q = Arc::clone(&queue);
             let cat = Arc::clone(&catalog);
+            let cache = cache.clone();
             let tx = done.clone();
             std::thread::spawn(move || {
                 while let Some(req) = next(&q) {
                     if req.cancel.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let result = run(cat.as_ref(), &req);
+                    let result = run(
+                        cat.as_ref(),
+                        cache.as_deref().map(|c| c as &dyn LayerCache),
+                        &req,
+                    );
                     if let Err(e) = &result {
                         super::log(&format!("request {} failed: {e}", req.id));
                     }
@@ -133,8 +139,13 @@ fn next(q: &Queue) -> Option<Request> {
     }
 }
 
-/// Runs one job synchronously (the tests call it directly).
-pub fn run(catalog: &dyn Catalog, req: &Request) -> Result<Output, String> {
+/// Runs one job synchronously (the tests call it directly). Layer scans come from `cache`
+/// when it has them.
+pub fn run(
+    catalog: &dyn Catalog,
+    cache: Option<&dyn LayerCache>,
+    req: &Request,
+) -> Result<Output, String> {
     match &req.job {
         Job::Repositories => catalog.repositories().map(Output::Repositories),
         Job::Images { repository } => catalog.images(repository).map(Output::Images),
@@ -148,7 +159,7 @@ pub fn run(catalog: &dyn Catalog, req: &Request) -> Result<Output, String> {
             media_type,
         } => {
             let src = Cancellable::new(catalog.open(row)?, Arc::clone(&req.cancel));
-            analyze::analyze_image(&src, digest, Some(media_type), None, &req.progress)
+            analyze::analyze_image(&src, digest, Some(media_type), cache, &req.progress)
                 .map(|i| Output::Image(Arc::new(i)))
                 .map_err(|e| e.to_string())
         }

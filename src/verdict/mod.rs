@@ -397,12 +397,21 @@ mod tests {
             entry(1, Some("linux/amd64"), EntryKind::Image),
             entry(2, Some("unknown/unknown"), EntryKind::Attestation),
         ]);
-        let r = evaluate("acct.dkr.ecr.eu-west-1.amazonaws.com/fn:1", &root, &t("lambda"), None, None);
+        let r = evaluate(
+            "acct.dkr.ecr.eu-west-1.amazonaws.com/fn:1",
+            &root,
+            &t("lambda"),
+            None,
+            None,
+        );
         assert_eq!(r.verdict, Verdict::Fail);
         assert_eq!(r.findings[0].code, Code::IndexNotSupported);
         assert!(r.findings[0].message.contains("attestation"));
         let fix = r.findings[0].fix.as_deref().unwrap();
-        assert!(fix.contains("--platform linux/amd64 --provenance=false --sbom=false"), "{fix}");
+        assert!(
+            fix.contains("--platform linux/amd64 --provenance=false --sbom=false"),
+            "{fix}"
+        );
         assert_eq!(r.image.unwrap().digest, Digest::sha256_of(&[1]));
     }
 
@@ -425,7 +434,10 @@ mod tests {
         };
         assert!(matches!(
             select(&root, &t("fargate-arm64")),
-            Selection::Image { fallback: false, .. }
+            Selection::Image {
+                fallback: false,
+                ..
+            }
         ));
         assert!(matches!(
             select(&root, &t("lambda")),

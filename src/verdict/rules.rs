@@ -198,6 +198,13 @@ fn follow_exec(
     } else {
         format!("the interpreter of {shown}")
     };
+    // How the file is named in messages: the entrypoint itself, or the interpreter a
+    // script asks for (the runtime's error names the script, so say how they relate).
+    let subject = if depth == 0 {
+        format!("the entrypoint {path}{via}")
+    } else {
+        format!("{shown} is a script whose interpreter {path}{via}")
+    };
     let Some((ai, art)) = idx.primary(&real) else {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -205,7 +212,7 @@ fn follow_exec(
             path: Some(path.to_string()),
             layer,
             message: format!(
-                "{role} {path}{via} is neither a recognised binary nor a script with #!: the kernel may refuse it"
+                "{subject} is neither a recognised binary nor a script with #!: the kernel may refuse it"
             ),
             fix: None,
             predicted_error: Some(exec_error(target, shown, "exec format error")),
@@ -283,7 +290,7 @@ fn follow_exec(
                 code: Code::EntrypointArchMismatch,
                 path: Some(real.clone()),
                 layer,
-                message: format!("{role} {path}{via} is a {os} binary: Linux cannot execute it"),
+                message: format!("{subject} is a {os} binary: Linux cannot execute it"),
                 fix: Some(format!(
                     "build it for Linux inside the image build: {}",
                     multiarch_fix(target, platforms, reference)
@@ -302,13 +309,29 @@ fn follow_exec(
                     ),
                     _ => String::new(),
                 };
+                // ECS can run the image as it is on the other CPU; App Runner cannot.
+                let alt = match (target.runtime, arch.name.as_str()) {
+                    (Runtime::Ecs, "arm64") => {
+                        ". Or run it as it is on Fargate ARM64: set runtimePlatform.cpuArchitecture = ARM64 in the task definition"
+                    }
+                    (Runtime::Ecs, "amd64") => {
+                        ". Or run it as it is on Fargate x86_64: set runtimePlatform.cpuArchitecture = X86_64"
+                    }
+                    (Runtime::Lambda, "arm64") => {
+                        ". Or deploy it as an arm64 function (Architectures = arm64)"
+                    }
+                    (Runtime::Lambda, "amd64") => {
+                        ". Or deploy it as an x86_64 function (Architectures = x86_64)"
+                    }
+                    _ => "",
+                };
                 findings.push(Finding {
                     severity: Severity::Error,
                     code: Code::EntrypointArchMismatch,
                     path: Some(real.clone()),
                     layer,
                     message: format!(
-                        "{role} {path}{via} is built for {arch}; {} runs {}{go_hint}",
+                        "{subject} is built for {arch}; {} runs {}{go_hint}{alt}",
                         target.title, target.platform
                     ),
                     fix: Some(if target.accepts_index {
@@ -316,7 +339,14 @@ fn follow_exec(
                     } else {
                         single_platform_fix(target, reference)
                     }),
-                    predicted_error: Some(exec_error(target, shown, "exec format error")),
+                    // Same CPU family, newer variant (arm/v7 code on an arm/v6 CPU): the
+                    // kernel loads it, and the first unknown instruction kills it.
+                    predicted_error: Some(if arch.name == target.platform.arch.name {
+                        "the container exits with code 132: SIGILL (Illegal instruction)"
+                            .to_string()
+                    } else {
+                        exec_error(target, shown, "exec format error")
+                    }),
                 });
                 return Some((real, arch));
             }
@@ -334,7 +364,7 @@ fn follow_exec(
                     path: Some(real.clone()),
                     layer,
                     message: format!(
-                        "{role} {path}{via} is linked against {libc} and needs the loader {interp}, which is not in the image (the file exists, yet the kernel reports it missing)"
+                        "{subject} is linked against {libc} and needs the loader {interp}, which is not in the image (the file exists, yet the kernel reports it missing)"
                     ),
                     fix: Some(match art.libc {
                         Some(crate::detect::Libc::Glibc) => "use a glibc base image (e.g. debian:bookworm-slim), or build a static or musl binary (Go: CGO_ENABLED=0; Rust: --target x86_64-unknown-linux-musl)".to_string(),
@@ -467,23 +497,13 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
                 Severity::Error,
                 format!("the Python package {key} has extension modules built for {arch}{more}"),
                 python_fix(target),
-                format!(
-                    "ImportError: {}: cannot open shared object file (built for {arch})",
-                    first.path
-                ),
+                python_error(target, first),
             ),
             1 => (
                 Severity::Error,
                 format!("the Node addon {} is built for {arch}{more}", first.path),
                 node_fix(target),
-                if matches!(first.details, Details::MachO(_) | Details::Pe(_)) {
-                    format!("Error: {}: invalid ELF header", first.path)
-                } else {
-                    format!(
-                        "Error: {}: cannot open shared object file (built for {arch})",
-                        first.path
-                    )
-                },
+                format!("Error: {}: {}", first.path, dlopen_error(target, first)),
             ),
             _ => (
                 // netty and others fall back to pure Java when their native library cannot
@@ -516,6 +536,64 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
             fix: Some(fix),
             predicted_error: Some(predicted),
         });
+    }
+}
+
+/// What glibc's dlopen says about a library built for another machine: `invalid ELF header`
+/// for Mach-O and PE, `wrong ELF class` across 32/64 bits, and for the same class but another
+/// CPU it skips the file and reports it missing.
+fn dlopen_error(target: &Target, a: &Artifact) -> String {
+    match &a.details {
+        Details::MachO(_) | Details::Pe(_) => "invalid ELF header".into(),
+        Details::Elf(e) if e.class != target_class(target) => {
+            format!("wrong ELF class: ELFCLASS{}", e.class)
+        }
+        _ => "cannot open shared object file: No such file or directory".into(),
+    }
+}
+
+fn target_class(target: &Target) -> u8 {
+    match target.platform.arch.name.as_str() {
+        "arm" | "386" | "mips" | "mipsle" => 32,
+        _ => 64,
+    }
+}
+
+/// Python only considers extension files whose name carries its own platform tag (or none,
+/// or abi3): a module whose only file is tagged for another CPU is simply not found.
+fn python_error(target: &Target, a: &Artifact) -> String {
+    let file = a.path.rsplit('/').next().unwrap_or(&a.path);
+    let own = match target.platform.arch.name.as_str() {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "arm" => "arm",
+        other => other,
+    };
+    let module = python_module(&a.path);
+    if file.contains(".cpython-")
+        && file.contains("-linux-")
+        && !file.contains(&format!("-{own}-linux-"))
+    {
+        format!("ModuleNotFoundError: No module named '{module}'")
+    } else {
+        format!("ImportError: {}: {}", a.path, dlopen_error(target, a))
+    }
+}
+
+/// `/usr/lib/python3/dist-packages/yaml/_yaml.cpython-311-x86_64-linux-gnu.so` -> `yaml._yaml`.
+fn python_module(path: &str) -> String {
+    let rest = ["/site-packages/", "/dist-packages/", "/lib-dynload/"]
+        .iter()
+        .find_map(|m| path.split_once(m).map(|(_, r)| r))
+        .unwrap_or(path);
+    let rest = rest.trim_start_matches('/');
+    let (dir, file) = rest.rsplit_once('/').unwrap_or(("", rest));
+    let stem = file.split('.').next().unwrap_or(file);
+    if dir.is_empty() {
+        stem.to_string()
+    } else {
+        format!("{}.{stem}", dir.replace('/', "."))
     }
 }
 

@@ -36,6 +36,8 @@ impl Harness {
         let opts = Options {
             launch,
             target: None,
+            registry: None,
+            cache: None,
         };
         // No colour: the snapshots hold text; styles are checked by the theme tests.
         let settings = keymap::load(None, false);
@@ -53,7 +55,7 @@ impl Harness {
             let mut next = Vec::new();
             for e in fx {
                 if let Effect::Submit(req) = e {
-                    let result = tasks::run(self.catalog.as_ref(), &req);
+                    let result = tasks::run(self.catalog.as_ref(), None, &req);
                     next.extend(
                         self.app
                             .update(Action::Done(tasks::Completion { id: req.id, result })),

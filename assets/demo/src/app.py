@@ -1,5 +1,5 @@
-"""The demo Python app: escapes a string with markupsafe, whose C speedups module is the native part."""
+"""The demo Python app: serialises a dict with ujson, a package that is only a C extension module."""
 
-from markupsafe import escape
+import ujson
 
-print(escape("<archlens demo>"))
+print(ujson.dumps({"archlens": "demo"}))

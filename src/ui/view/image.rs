@@ -446,6 +446,12 @@ fn artifact_lines(app: &App, a: &Artifact) -> Vec<Line<'static>> {
         if !e.needed.is_empty() {
             out.push(kv("needs", e.needed.join(" ")));
         }
+        if let Some(c) = &e.claimed_arch {
+            out.push(kv("its path claims", c.to_string()));
+        }
+        for n in &e.notes {
+            out.push(kv("note", n.clone()));
+        }
     };
     match &a.details {
         Details::Elf(e) => elf(&mut out, e),
