@@ -34,6 +34,33 @@ fn repositories_and_images_with_badges_from_manifests() {
 }
 
 #[test]
+fn check_all_reads_every_image_and_badges_follow_the_files() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter", "c"]);
+    let s = h.render(120, 40);
+    // Expected verdicts for App Runner: assets/demo/README.md.
+    for (tag, word) in [
+        ("good", "PASS"),
+        ("mac-arm64", "FAIL"),
+        ("mislabeled", "PASS"),
+        ("python-wheel", "FAIL"),
+        ("node-addon", "FAIL"),
+        ("musl-glibc", "FAIL"),
+        ("lambda-ok", "PASS"),
+    ] {
+        let line = s
+            .lines()
+            .find(|l| l.contains(&format!("│{tag} ")))
+            .unwrap_or_else(|| panic!("{tag} is listed:\n{s}"));
+        assert!(
+            line.contains(word) && !line.contains("(manifest)"),
+            "{tag} should be {word} from its files:\n{s}"
+        );
+    }
+    insta::assert_snapshot!("images_checked_120x40", s);
+}
+
+#[test]
 fn filter_as_you_type_on_images() {
     let mut h = Harness::demo();
     h.keys(&["Enter", "/"]);
@@ -125,7 +152,10 @@ fn verdict_screen_and_jump_to_the_file() {
     };
     let tree = img.tree.as_ref().expect("tree");
     let path = tree.path_of(tree.selected_id().expect("a selected file"));
-    assert!(path.ends_with(".node"), "the addon is selected, got {path}");
+    assert!(
+        path.contains("/node_modules/@node-rs/crc32-linux-arm64-gnu"),
+        "the arm64-only addon package is selected, got {path}"
+    );
     insta::assert_snapshot!("verdict_jump_node_addon_120x40", s);
 }
 

@@ -750,6 +750,7 @@ impl App {
                 }
             }
             Bind::Reload => self.reload(fx),
+            Bind::CheckAll => self.check_all(fx),
             other => self.screen_key(other, fx),
         }
     }
@@ -912,6 +913,40 @@ impl App {
             }
         }
         self.status = Some((Level::Info, "reloading".into()));
+    }
+
+    /// Reads the image each listed row would run on the target, so badges come from files.
+    fn check_all(&mut self, fx: &mut Vec<Effect>) {
+        let Some(Screen {
+            id,
+            kind:
+                ScreenKind::Images {
+                    rows: Load::Ready(rows),
+                    roots,
+                    ..
+                },
+        }) = self.stack.last()
+        else {
+            self.status = Some((Level::Info, "c checks every image of an images list".into()));
+            return;
+        };
+        let owner = *id;
+        let mut wanted = Vec::new();
+        for (row, root) in rows.iter().zip(roots) {
+            if let Load::Ready(info) = root
+                && let Selection::Image { entry, .. } = verdict::select(&info.root, &self.target)
+            {
+                wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
+            }
+        }
+        let n = wanted.len();
+        for (row, d, m) in wanted {
+            let _ = self.want_image(owner, &row, &d, &m, fx);
+        }
+        self.status = Some((
+            Level::Info,
+            format!("reading the files of {n} images for {}", self.target.name),
+        ));
     }
 
     fn push_images(&mut self, repo: String, fx: &mut Vec<Effect>) {
@@ -1609,6 +1644,24 @@ pub fn verdict_for(
     }
 }
 
+/// A few words for a badge (the verdict screen has the full finding).
+fn short_reason(code: verdict::Code) -> &'static str {
+    use verdict::Code as C;
+    match code {
+        C::NoMatchingPlatform => "no such platform",
+        C::IndexNotSupported => "index refused",
+        C::EntrypointArchMismatch => "entrypoint arch",
+        C::EntrypointNotFound => "no entrypoint",
+        C::EntrypointNotExecutable => "not executable",
+        C::InterpreterMissing => "no ELF loader",
+        C::NativeModuleArchMismatch => "native module arch",
+        C::MislabeledPlatform => "mislabeled",
+        C::ForeignBinary => "foreign binary",
+        C::PlatformFallback => "fallback",
+        C::ImageUnreadable => "unreadable",
+    }
+}
+
 /// A list badge: the verdict for a target, from the content when the image was read, else
 /// from the manifests alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1640,7 +1693,10 @@ pub fn badge(app: &App, row: &ImageRow, info: &RootInfo, target: &Target) -> Bad
                         .findings
                         .iter()
                         .find(|f| f.severity >= verdict::Severity::Warning)
-                        .map_or_else(|| "files checked".into(), |f| f.code.as_str().to_string());
+                        .map_or_else(
+                            || "files checked".into(),
+                            |f| short_reason(f.code).to_string(),
+                        );
                     return Badge {
                         verdict: r.verdict,
                         from_manifest: false,

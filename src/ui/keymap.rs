@@ -141,11 +141,12 @@ pub enum Bind {
     OnlyMismatches,
     ExpandAll,
     CollapseAll,
+    CheckAll,
     Quit,
 }
 
 impl Bind {
-    pub const ALL: [Bind; 27] = [
+    pub const ALL: [Bind; 28] = [
         Bind::Up,
         Bind::Down,
         Bind::Left,
@@ -172,6 +173,7 @@ impl Bind {
         Bind::OnlyMismatches,
         Bind::ExpandAll,
         Bind::CollapseAll,
+        Bind::CheckAll,
         Bind::Quit,
     ];
 
@@ -204,6 +206,7 @@ impl Bind {
             Bind::OnlyMismatches => "only_mismatches",
             Bind::ExpandAll => "expand_all",
             Bind::CollapseAll => "collapse_all",
+            Bind::CheckAll => "check_all",
             Bind::Quit => "quit",
         }
     }
@@ -237,6 +240,7 @@ impl Bind {
             Bind::OnlyMismatches => "files: only artefacts the target cannot run",
             Bind::ExpandAll => "files: expand all",
             Bind::CollapseAll => "files: collapse all",
+            Bind::CheckAll => "images: read every image's files (badges from content)",
             Bind::Quit => "quit",
         }
     }

@@ -107,8 +107,13 @@ fn hints(app: &App) -> Line<'static> {
     };
     let mut items: Vec<(String, &str)> = Vec::new();
     match app.screen().map(|s| &s.kind) {
-        Some(ScreenKind::Repos { .. }) | Some(ScreenKind::Images { .. }) => {
+        Some(ScreenKind::Repos { .. }) => {
             items.push((k(Bind::Enter), "open"));
+            items.push((k(Bind::Filter), "filter"));
+        }
+        Some(ScreenKind::Images { .. }) => {
+            items.push((k(Bind::Enter), "open"));
+            items.push((k(Bind::CheckAll), "check all"));
             items.push((k(Bind::Filter), "filter"));
         }
         Some(ScreenKind::Index { info, .. }) => {

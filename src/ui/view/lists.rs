@@ -150,7 +150,7 @@ pub fn images(
 ) {
     let b = block(app, format!("Images in {}", sanitize(repo)), filter).title_bottom(Line::from(
         Span::styled(
-            " badges from manifests until an image is opened; files may still break it ",
+            " badges from manifests until an image is read (Enter, or c for all): files may still break it ",
             app.theme.muted,
         ),
     ));
