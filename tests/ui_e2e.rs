@@ -192,3 +192,37 @@ fn no_aws_credentials_says_so_and_points_at_the_demo() {
     s.keys("q");
     assert!(s.wait_exit().success());
 }
+
+/// Foreground or background colour sequences (SGR 30-49, 90-107, 38;5/38;2 forms).
+fn has_colour(raw: &str) -> bool {
+    raw.split("\x1b[").skip(1).any(|seq| {
+        let Some(end) = seq.find('m') else {
+            return false;
+        };
+        let params = &seq[..end];
+        params.chars().all(|c| c.is_ascii_digit() || c == ';')
+            && params
+                .split(';')
+                .any(|p| matches!(p.parse::<u16>(), Ok(30..=49) | Ok(90..=107)))
+    })
+}
+
+#[test]
+fn no_color_turns_colours_off() {
+    for (no_color, want) in [(false, true), (true, false)] {
+        let env: &[(&str, &str)] = if no_color { &[("NO_COLOR", "1")] } else { &[] };
+        let mut s = Session::start(&["demo"], env);
+        s.wait_for(&["Repositories"]);
+        s.keys("\r");
+        s.wait_for(&["mac-arm64", "FAIL"]);
+        s.keys("q");
+        assert!(s.wait_exit().success());
+        let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+        assert_eq!(
+            has_colour(&raw),
+            want,
+            "NO_COLOR={no_color}: colour sequences present = {}",
+            has_colour(&raw)
+        );
+    }
+}
