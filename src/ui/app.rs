@@ -2156,18 +2156,26 @@ mod tests {
         key(&mut app, "Enter");
         // Header line, block border, table header: the second image row is at y = 4.
         app.update(Action::Mouse(Mouse::Click { x: 10, y: 4 }));
-        let ScreenKind::Images { sel, .. } = kind(&app) else { panic!() };
+        let ScreenKind::Images { sel, .. } = kind(&app) else {
+            panic!()
+        };
         assert_eq!(*sel, 1);
         app.update(Action::Mouse(Mouse::ScrollUp));
-        let ScreenKind::Images { sel, .. } = kind(&app) else { panic!() };
+        let ScreenKind::Images { sel, .. } = kind(&app) else {
+            panic!()
+        };
         assert_eq!(*sel, 0);
         // On the image screen a click in the files pane focuses it.
         key(&mut app, "Enter");
         key(&mut app, "Tab");
-        let ScreenKind::Image(s) = kind(&app) else { panic!() };
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!()
+        };
         assert_eq!(s.pane, Pane::Details);
         app.update(Action::Mouse(Mouse::Click { x: 60, y: 6 }));
-        let ScreenKind::Image(s) = kind(&app) else { panic!() };
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!()
+        };
         assert_eq!(s.pane, Pane::Files);
     }
 

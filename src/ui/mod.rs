@@ -134,7 +134,9 @@ pub fn catalog_for(
                 if has_aws_credentials() || profile.is_some() || region.is_some() {
                     Arc::new(browse::RegistryCatalog::new(
                         None,
-                        registry_options(profile.clone(), region.clone()),
+                        given
+                            .cloned()
+                            .unwrap_or_else(|| registry_options(profile.clone(), region.clone())),
                     ))
                 } else {
                     Arc::new(browse::Unavailable {

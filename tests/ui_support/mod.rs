@@ -33,10 +33,18 @@ impl Harness {
     }
 
     pub fn launch(launch: Launch) -> Harness {
+        Harness::launch_with(launch, None)
+    }
+
+    /// Like `launch`, with the registry options the CLI would pass.
+    pub fn launch_with(
+        launch: Launch,
+        registry: Option<archlens::source::registry::RegistryOptions>,
+    ) -> Harness {
         let opts = Options {
             launch,
             target: None,
-            registry: None,
+            registry,
             cache: None,
         };
         // No colour: the snapshots hold text; styles are checked by the theme tests.

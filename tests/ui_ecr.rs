@@ -1,0 +1,182 @@
+//! The ECR screens for real: moto_server answers the ECR API (token, DescribeRepositories,
+//! DescribeImages, BatchGetImage); the registry host is remapped by a `[[registry]]` entry to
+//! a local docker-registry holding two demo images, whose htpasswd user is `AWS` with the
+//! password from moto's token. One test function: it sets process environment variables.
+
+mod support_registry;
+mod ui_support;
+
+use archlens::config::{Config, RegistryEntry};
+use archlens::source::registry::RegistryOptions;
+use archlens::ui::Launch;
+use archlens::ui::app::ScreenKind;
+use base64::Engine as _;
+use support_registry::{Moto, Registry};
+use ui_support::{Harness, demo_dir};
+
+const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+/// A manifest of the demo layout by digest, with its media type.
+fn manifest(digest: &str) -> (String, String) {
+    let hex = digest.trim_start_matches("sha256:");
+    let bytes = std::fs::read(demo_dir().join("blobs/sha256").join(hex))
+        .unwrap_or_else(|e| panic!("demo blob {digest}: {e}"));
+    let text = String::from_utf8(bytes).expect("manifest is UTF-8");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("manifest JSON");
+    let mt = v["mediaType"]
+        .as_str()
+        .unwrap_or("application/vnd.oci.image.manifest.v1+json")
+        .to_string();
+    (text, mt)
+}
+
+/// The digest the demo layout's index.json gives a ref name.
+fn digest_of(tag: &str) -> String {
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo_dir().join("index.json")).expect("index.json"))
+            .expect("index JSON");
+    index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .and_then(|m| m["digest"].as_str())
+        .unwrap_or_else(|| panic!("{tag} not in the demo layout"))
+        .to_string()
+}
+
+#[test]
+fn ecr_repositories_images_and_a_failing_image() {
+    let moto = Moto::start();
+    // SAFETY: this test binary has a single test; the environment is set before any thread
+    // of the SDK reads it.
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL_ECR", &moto.endpoint);
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::remove_var("AWS_SESSION_TOKEN");
+        std::env::remove_var("AWS_PROFILE");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/archlens-test/config");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/archlens-test/credentials",
+        );
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ecr = rt.block_on(async {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        aws_sdk_ecr::Client::new(&conf)
+    });
+    let token = rt
+        .block_on(ecr.get_authorization_token().send())
+        .expect("moto GetAuthorizationToken");
+    let token = token.authorization_data()[0]
+        .authorization_token()
+        .expect("token")
+        .to_string();
+    let decoded = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .expect("base64"),
+    )
+    .expect("utf8");
+    let (_, password) = decoded.split_once(':').expect("user:password");
+    let reg = Registry::start(Some(("AWS", password)));
+    for tag in ["good", "mac-arm64"] {
+        reg.push(&demo_dir(), tag, &format!("demo/app:{tag}"));
+    }
+
+    // The same manifests in moto, as ECR stores them: tagged tops, untagged children.
+    let good = digest_of("good");
+    let (good_text, good_mt) = manifest(&good);
+    let children: Vec<String> = serde_json::from_str::<serde_json::Value>(&good_text)
+        .expect("index JSON")["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|m| m["digest"].as_str().map(str::to_string))
+        .collect();
+    let mut puts: Vec<(String, Option<&str>)> = children.into_iter().map(|d| (d, None)).collect();
+    puts.push((good, Some("good")));
+    puts.push((digest_of("mac-arm64"), Some("mac-arm64")));
+    rt.block_on(async {
+        ecr.create_repository()
+            .repository_name("demo/app")
+            .send()
+            .await
+            .expect("create demo/app");
+        for (digest, tag) in &puts {
+            let (text, mt) = if *tag == Some("good") {
+                (good_text.clone(), good_mt.clone())
+            } else {
+                manifest(digest)
+            };
+            ecr.put_image()
+                .repository_name("demo/app")
+                .image_manifest(text)
+                .image_manifest_media_type(mt)
+                // moto computes index digests wrongly; ECR's are sha256 of the bytes.
+                .image_digest(digest)
+                .set_image_tag(tag.map(str::to_string))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("put_image {digest}: {e:?}"));
+        }
+    });
+
+    let mut opts = RegistryOptions {
+        docker_config: Some("/nonexistent/archlens-test/config.json".into()),
+        ..RegistryOptions::default()
+    };
+    opts.aws.region = Some("us-east-1".into());
+    opts.config = Config {
+        registries: vec![RegistryEntry {
+            prefix: HOST.into(),
+            location: Some(reg.addr.clone()),
+            insecure: true,
+        }],
+        ..Config::default()
+    };
+    let mut h = Harness::launch_with(
+        Launch::Ecr {
+            profile: None,
+            region: Some("us-east-1".into()),
+        },
+        Some(opts),
+    );
+    let repos = h.render(120, 40);
+    assert!(repos.contains("demo/app"), "{repos}");
+    assert!(
+        repos.contains("ECR") && repos.contains("region:us-east-1"),
+        "{repos}"
+    );
+    h.keys(&["Enter"]);
+    let images = h.render(120, 40);
+    let line = |tag: &str| {
+        images
+            .lines()
+            .find(|l| l.contains(&format!("│{tag} ")))
+            .unwrap_or_else(|| panic!("{tag} is listed:\n{images}"))
+            .to_string()
+    };
+    assert!(line("mac-arm64").contains("FAIL"), "{images}");
+    assert!(
+        line("good").contains("amd64 arm64 +2 attestations") && line("good").contains("PASS"),
+        "{images}"
+    );
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter"]);
+    let image = h.render(120, 40);
+    assert!(
+        matches!(h.app.screen().map(|s| &s.kind), Some(ScreenKind::Image(_))),
+        "{image}"
+    );
+    assert!(
+        image.contains("FAIL on apprunner") && image.contains("exec format error"),
+        "{image}"
+    );
+}
