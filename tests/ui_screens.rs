@@ -94,6 +94,24 @@ fn index_shows_attestations_under_their_subject() {
 }
 
 #[test]
+fn index_entries_get_their_own_verdict_once_read() {
+    let mut h = Harness::demo();
+    h.keys(&["Enter"]);
+    h.select_tag("mislabeled");
+    h.keys(&["Enter", "c", ":"]);
+    h.typed("target graviton");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    // Graviton pulls the arm64 entry, whose files are amd64: it fails.
+    let arm = s
+        .lines()
+        .find(|l| l.starts_with("│linux/arm64"))
+        .unwrap_or_else(|| panic!("no arm64 row:\n{s}"));
+    assert!(arm.contains("FAIL") && arm.contains("runs this one"), "{s}");
+    insta::assert_snapshot!("index_mislabeled_graviton_120x40", s);
+}
+
+#[test]
 fn failing_image_shows_verdict_culprit_and_details() {
     let mut h = Harness::demo();
     h.keys(&["Enter"]);

@@ -917,6 +917,27 @@ impl App {
 
     /// Reads the image each listed row would run on the target, so badges come from files.
     fn check_all(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(Screen {
+            id,
+            kind:
+                ScreenKind::Index {
+                    row,
+                    info: Load::Ready(info),
+                    ..
+                },
+        }) = self.stack.last()
+        {
+            let (owner, row) = (*id, row.clone());
+            let entries: Vec<Entry> = info.root.images().cloned().collect();
+            for e in &entries {
+                let _ = self.want_image(owner, &row, &e.digest, &e.media_type, fx);
+            }
+            self.status = Some((
+                Level::Info,
+                format!("reading the files of {} platform images", entries.len()),
+            ));
+            return;
+        }
         let Some(Screen {
             id,
             kind:
@@ -927,7 +948,10 @@ impl App {
                 },
         }) = self.stack.last()
         else {
-            self.status = Some((Level::Info, "c checks every image of an images list".into()));
+            self.status = Some((
+                Level::Info,
+                "c reads every image of an images list or an index".into(),
+            ));
             return;
         };
         let owner = *id;
@@ -1509,24 +1533,37 @@ fn first_tree(s: &mut ImageScreen, target: &Target) {
 /// This image's files against a target (the entry itself, whatever the index would pick).
 pub fn image_verdict(target: &Target, s: &ImageScreen) -> Option<TargetResult> {
     let img = s.image.ready()?;
-    let platforms: Vec<String> = s
-        .info
+    Some(entry_verdict(
+        target,
+        &s.row.reference,
+        &s.info,
+        &s.digest,
+        s.platform.as_ref(),
+        img,
+    ))
+}
+
+/// One image of a root against a target, whether or not the target would pick it.
+pub fn entry_verdict(
+    target: &Target,
+    reference: &str,
+    info: &RootInfo,
+    digest: &Digest,
+    platform: Option<&Platform>,
+    img: &Image,
+) -> TargetResult {
+    let platforms: Vec<String> = info
         .root
         .images()
         .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
         .collect();
-    let index_platform = if s.info.root.is_index {
-        s.platform.as_ref()
-    } else {
-        None
-    };
-    let findings =
-        verdict::evaluate_image(&s.row.reference, target, index_platform, &platforms, img);
+    let index_platform = if info.root.is_index { platform } else { None };
+    let findings = verdict::evaluate_image(reference, target, index_platform, &platforms, img);
     let chosen = verdict::Chosen {
-        digest: s.digest.clone(),
-        platform: s.platform.clone(),
+        digest: digest.clone(),
+        platform: platform.cloned(),
     };
-    Some(TargetResult::from_findings(target, Some(chosen), findings))
+    TargetResult::from_findings(target, Some(chosen), findings)
 }
 
 /// Rebuilds the tree for the selected view and layer, keeping sort, filters and selection.

@@ -268,7 +268,6 @@ pub fn index(
         Selection::Image { entry, .. } => Some(entry.digest.clone()),
         _ => None,
     };
-    let full = app::verdict_for(&app.images, &app.failed, &row.reference, info, &app.target);
     let height = area.height.saturating_sub(3) as usize;
     let offset = scroll_offset(sel, height);
     let t = &app.target.platform;
@@ -288,34 +287,45 @@ pub fn index(
                 IndexRow::Image(_) => {
                     let p = e.platform.as_ref();
                     let what = p.map_or_else(|| "?".to_string(), |p| p.to_string());
-                    let v: Line = if chosen.as_ref() == Some(&e.digest) {
-                        match (&full, app.images.contains_key(&e.digest)) {
-                            (Some(res), true) => {
-                                let b = Badge {
-                                    verdict: res.verdict,
-                                    from_manifest: false,
-                                    note: "runs this one".into(),
-                                };
-                                Line::from(badge_spans(app, &b))
-                            }
-                            _ => Line::from(vec![
-                                Span::styled("→ chosen", app.theme.pass),
-                                Span::styled(
-                                    format!(" for {t}; open it to check files"),
-                                    app.theme.muted,
-                                ),
-                            ]),
+                    let picked = chosen.as_ref() == Some(&e.digest);
+                    let v: Line = match app.images.get(&e.digest) {
+                        Some(img) => {
+                            let r = app::entry_verdict(
+                                &app.target,
+                                &row.reference,
+                                info,
+                                &e.digest,
+                                p,
+                                img,
+                            );
+                            let note = match (picked, p.and_then(|p| t.rank(p)).is_some()) {
+                                (true, _) => "runs this one".to_string(),
+                                (false, true) => "not chosen".to_string(),
+                                (false, false) => format!("label not {}", t.arch),
+                            };
+                            let b = Badge {
+                                verdict: r.verdict,
+                                from_manifest: false,
+                                note: format!("files; {note}"),
+                            };
+                            Line::from(badge_spans(app, &b))
                         }
-                    } else {
-                        match p.and_then(|p| t.rank(p)) {
+                        None if picked => Line::from(vec![
+                            Span::styled("→ chosen", app.theme.pass),
+                            Span::styled(
+                                format!(" for {t}; Enter reads it, c reads all"),
+                                app.theme.muted,
+                            ),
+                        ]),
+                        None => match p.and_then(|p| t.rank(p)) {
                             Some(_) => {
                                 Line::from(Span::styled("runs here, not chosen", app.theme.muted))
                             }
                             None => Line::from(Span::styled(
-                                format!("✗ cannot run on {}", t.arch),
+                                format!("✗ label says it cannot run on {}", t.arch),
                                 app.theme.muted,
                             )),
-                        }
+                        },
                     };
                     (what, v)
                 }
