@@ -56,11 +56,15 @@ pub fn draw(
                 None => ("…", "    ", th.muted),
             };
             let active = if t.name == app.target.name { "*" } else { " " };
-            let line = Line::from(vec![
+            let mut spans = vec![
                 Span::styled(format!("{sym} {word} "), style),
                 Span::raw(format!("{active}{:<13} ", t.name)),
-                Span::styled(t.platform.to_string(), th.muted),
-            ]);
+            ];
+            // The platform only when it fits: the name matters more on a narrow terminal.
+            if a.layers.width >= 36 {
+                spans.push(Span::styled(t.platform.to_string(), th.muted));
+            }
+            let line = Line::from(spans);
             if i == sel_target {
                 line.style(th.selection)
             } else {
