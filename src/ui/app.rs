@@ -2217,6 +2217,39 @@ mod tests {
     }
 
     #[test]
+    fn copy_gives_the_fix_and_reload_reads_again() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        keys(&mut app, &["Enter", "v", "Tab"]);
+        let fx = app.update(Action::Key(KeyPress::parse("y").unwrap()));
+        let copied = fx.iter().find_map(|e| match e {
+            Effect::Copy(t) => Some(t.clone()),
+            _ => None,
+        });
+        assert!(
+            copied
+                .as_deref()
+                .is_some_and(|t| t.contains("--platform linux/amd64")),
+            "{copied:?}"
+        );
+        keys(&mut app, &["Esc", "Enter"]);
+        assert!(matches!(kind(&app), ScreenKind::Image(_)));
+        let fx = app.update(Action::Key(KeyPress::parse("r").unwrap()));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }))),
+            "r reads the image again"
+        );
+        pump(&mut app, fx);
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!()
+        };
+        assert!(s.tree.is_some());
+        assert_eq!(app.stack.len(), 3);
+    }
+
+    #[test]
     fn quit_from_anywhere() {
         let mut app = app();
         let fx = app.open_repositories();

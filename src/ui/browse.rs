@@ -186,12 +186,15 @@ impl Catalog for LayoutCatalog {
 /// One image named on the command line (`archlens open IMAGE`).
 pub struct SingleCatalog {
     reference: String,
+    opts: crate::source::registry::RegistryOptions,
 }
 
 impl SingleCatalog {
-    pub fn new(reference: &str) -> SingleCatalog {
+    /// `opts` reach registries when the reference names one.
+    pub fn new(reference: &str, opts: crate::source::registry::RegistryOptions) -> SingleCatalog {
         SingleCatalog {
             reference: reference.to_string(),
+            opts,
         }
     }
 
@@ -224,7 +227,7 @@ impl Catalog for SingleCatalog {
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
-        source::open(&image.reference).map_err(|e| e.to_string())
+        source::open_with(&image.reference, &self.opts).map_err(|e| e.to_string())
     }
 }
 

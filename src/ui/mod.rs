@@ -101,7 +101,12 @@ pub fn catalog_for(
             },
         ),
         Launch::Open { reference } => (
-            Arc::new(browse::SingleCatalog::new(reference)),
+            Arc::new(browse::SingleCatalog::new(
+                reference,
+                given
+                    .cloned()
+                    .unwrap_or_else(|| registry_options(None, None)),
+            )),
             Origin {
                 source: reference.clone(),
                 ..Origin::default()
@@ -228,7 +233,13 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
         app.status = Some((app::Level::Error, format!("config: {p}")));
     }
     let fx = match &opts.launch {
-        Launch::Open { reference } => app.open_image(browse::SingleCatalog::new(reference).row()),
+        Launch::Open { reference } => app.open_image(browse::ImageRow {
+            tags: vec![reference.clone()],
+            reference: reference.clone(),
+            digest: None,
+            pushed: None,
+            size: None,
+        }),
         _ => app.open_repositories(),
     };
     Ok((app, catalog, fx))
