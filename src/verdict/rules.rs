@@ -74,6 +74,7 @@ pub fn evaluate_image(
     let mut findings = Vec::new();
     let entry_arch = check_entrypoint(reference, target, platforms, &idx, &mut findings);
     check_modules(target, &idx, &mut findings);
+    check_module_libc(target, &idx, &mut findings);
     check_foreign(
         target,
         &idx,
@@ -594,6 +595,111 @@ fn python_module(path: &str) -> String {
         stem.to_string()
     } else {
         format!("{}.{stem}", dir.replace('/', "."))
+    }
+}
+
+/// Which C libraries the image holds, going by their file names anywhere in the tree
+/// (`libc.so.6` is glibc; `ld-musl-*.so.1` / `libc.musl-*.so.1` are musl).
+fn image_libcs(idx: &Index) -> (bool, bool) {
+    let (mut glibc, mut musl) = (false, false);
+    for path in idx.image.fs.nodes.keys() {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        glibc |= file == "libc.so.6";
+        musl |= (file.starts_with("ld-musl-") || file.starts_with("libc.musl-"))
+            && file.ends_with(".so.1");
+    }
+    (glibc, musl)
+}
+
+/// A module of the right CPU can still fail to load: a musllinux wheel or a `-musl` napi-rs
+/// addon needs musl's libc, which a glibc image lacks, and the reverse.
+fn check_module_libc(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
+    let (has_glibc, has_musl) = image_libcs(idx);
+    let mut seen = std::collections::HashSet::new();
+    for (layer, a) in &idx.image.fs.artifacts {
+        if a.container.is_some() || !matches!(a.kind, Kind::PythonExtension | Kind::NodeAddon) {
+            continue;
+        }
+        if !a.arch.as_ref().is_some_and(|arch| runs_on(target, arch)) {
+            continue;
+        }
+        let (needs, present, other) = match a.libc {
+            Some(crate::detect::Libc::Glibc) => ("glibc", has_glibc, "musl"),
+            Some(crate::detect::Libc::Musl) => ("musl", has_musl, "glibc"),
+            _ => continue,
+        };
+        let group = if a.kind == Kind::PythonExtension {
+            python_group(&a.path)
+        } else {
+            node_group(&a.path)
+        };
+        if present || !seen.insert(group.clone()) {
+            continue;
+        }
+        let what = if a.kind == Kind::PythonExtension {
+            format!("the Python package {group}")
+        } else {
+            format!("the Node addon {}", a.path)
+        };
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: Code::NativeModuleLibcMismatch,
+            path: Some(a.path.clone()),
+            layer: idx.layer(*layer),
+            message: format!(
+                "{what} is built against {needs}, but the image has no {needs} (it looks like a {other} image): it will not load"
+            ),
+            fix: Some(format!(
+                "install the {other} build of the package inside the image build ({})",
+                if a.kind == Kind::PythonExtension { "pip picks musllinux or manylinux wheels by the image's libc" } else { "npm ci in the image picks the -gnu or -musl package" }
+            )),
+            predicted_error: Some(libc_load_error(a, needs)),
+        });
+    }
+}
+
+/// What loading a module built against the other libc prints. Python first filters
+/// extension files by name: a `-linux-gnu.so` is never tried by a musl Python, nor a
+/// `-linux-musl.so` by a glibc one.
+fn libc_load_error(a: &Artifact, needs: &str) -> String {
+    let file = a.path.rsplit('/').next().unwrap_or(&a.path);
+    let arch = a.arch.as_ref().map(|x| x.name.as_str()).unwrap_or("");
+    let musl_arch = match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        other => other,
+    };
+    match (a.kind, needs) {
+        (Kind::PythonExtension, "musl") if file.contains("-linux-musl") => {
+            format!(
+                "ModuleNotFoundError: No module named '{}'",
+                python_module(&a.path)
+            )
+        }
+        (Kind::PythonExtension, "glibc") if file.contains("-linux-gnu") => {
+            format!(
+                "ModuleNotFoundError: No module named '{}'",
+                python_module(&a.path)
+            )
+        }
+        (_, "musl") => format!(
+            "{}libc.musl-{musl_arch}.so.1: cannot open shared object file: No such file or directory",
+            if a.kind == Kind::PythonExtension {
+                "ImportError: "
+            } else {
+                "Error: "
+            }
+        ),
+        _ => format!(
+            "{}Error loading shared library libc.so.6: No such file or directory (needed by {})",
+            if a.kind == Kind::PythonExtension {
+                "ImportError: "
+            } else {
+                "Error: "
+            },
+            a.path
+        ),
     }
 }
 
