@@ -456,7 +456,10 @@ mod tests {
                 size: 1,
                 mode: 0o644,
             }],
-            artifacts: vec![artifact(inner, Some("/app/app.jar")), artifact(&lib, Some(inner))],
+            artifacts: vec![
+                artifact(inner, Some("/app/app.jar")),
+                artifact(&lib, Some(inner)),
+            ],
             ..LayerScan::default()
         };
         let d = Digest::sha256_of(b"layer");
