@@ -239,9 +239,30 @@ fn htpasswd_registry_with_docker_login_gives_the_local_verdicts() {
         "{err}"
     );
 
+    // A wrong password: refused, and neither it nor its base64 form is echoed.
+    let wrong = Home::new();
+    let bad = "wrong-pass-0451";
+    wrong.login(&reg.addr, user, bad);
+    let (code, out, err) = wrong.run(&["check", &format!("{}/demo:good", reg.addr)], false);
+    assert_eq!(code, 2, "{out}\n{err}");
+    let encoded = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{bad}"))
+    };
+    for text in [&out, &err] {
+        assert!(!text.contains(bad) && !text.contains(&encoded), "{text}");
+    }
+
     let home = Home::new();
     home.login(&reg.addr, user, pass);
     assert_same_as_local(&home, &reg.addr);
+    let (code, out, err) = home.run(&["check", &format!("{}/demo:mac-arm64", reg.addr)], false);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("exec format error"), "{out}");
+    assert!(
+        !out.contains(pass) && !err.contains(pass),
+        "the password leaked"
+    );
     let (code, out, err) = home.run(&["ls", &format!("{}/demo", reg.addr)], false);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("mac-arm64"), "{out}");

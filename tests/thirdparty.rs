@@ -9,13 +9,30 @@ use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The images directory, built once per test run when it is missing. A failed build fails
-/// every test with the script's output: these tests never skip.
+/// The stamp images.sh writes: sha256 of the scripts that build the images, so images
+/// built by an older recipe are rebuilt rather than tested.
+fn recipe_hash() -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    for f in [
+        "scripts/fixtures/images.sh",
+        "scripts/ocibuild.py",
+        "scripts/fixtures/apt-download.sh",
+    ] {
+        let p = PathBuf::from(ROOT).join(f);
+        h.update(std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())));
+    }
+    hex::encode(h.finalize())
+}
+
+/// The images directory, built once per test run when it is missing or stale. A failed
+/// build fails every test with the script's output: these tests never skip.
 fn images() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let r = BUILT.get_or_init(|| {
         let dir = PathBuf::from(ROOT).join("target/fixtures/images");
-        if dir.join(".stamp").is_file() {
+        let stamp = std::fs::read_to_string(dir.join(".stamp")).unwrap_or_default();
+        if stamp.trim() == recipe_hash() {
             return Ok(dir);
         }
         let out = Command::new("bash")
