@@ -502,3 +502,42 @@ fn java_jni_netty_aarch64_only_warns_and_sqlite_with_both_arches_is_fine() {
         assert_eq!(so["kind"], "jni-library");
     }
 }
+
+#[test]
+fn debian_multi_normalises_targets_and_names_missing_platforms() {
+    let r = format!("oci:{}:latest", image("debian-multi"));
+    let (code, json) = check(
+        &r,
+        &[
+            "linux/arm64/v8",
+            "linux/arm",
+            "linux/arm/v6",
+            "linux/riscv64",
+        ],
+    );
+    assert_eq!(code, 1);
+    // containerd: arm64/v8 is arm64, a bare arm is arm/v7.
+    assert_eq!(
+        result(&json, "linux/arm64/v8")["image"]["platform"],
+        "linux/arm64"
+    );
+    assert_eq!(result(&json, "linux/arm64/v8")["verdict"], "pass");
+    assert_eq!(
+        result(&json, "linux/arm")["image"]["platform"],
+        "linux/arm/v7"
+    );
+    assert_eq!(result(&json, "linux/arm")["verdict"], "pass");
+    // Debian armhf is ARMv7: an ARMv6 host has no entry to fall back to.
+    for t in ["linux/arm/v6", "linux/riscv64"] {
+        let res = result(&json, t);
+        assert_eq!(res["verdict"], "fail");
+        assert!(res["image"].is_null(), "{res:#}");
+        assert_eq!(
+            res["predicted_error"],
+            format!("no matching manifest for {t} in the manifest list entries")
+        );
+        let f = findings(res, "no-matching-platform");
+        assert_eq!(f.len(), 1, "{res:#}");
+        assert!(s(&f[0]["message"]).contains("linux/s390x"), "{}", f[0]);
+    }
+}
