@@ -138,7 +138,10 @@ fn check_entrypoint(
         findings.push(Finding {
             severity: Severity::Error,
             code: Code::EntrypointNotFound,
-            path: Some(absolute(cfg.workdir.as_deref(), &argv0)),
+            // A bare name is searched on PATH only: there is no one path to blame.
+            path: argv0
+                .contains('/')
+                .then(|| absolute(cfg.workdir.as_deref(), &argv0)),
             layer: None,
             message: format!(
                 "the entrypoint {argv0:?} is not in the image (searched {})",
@@ -461,7 +464,13 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
                 {
                     continue;
                 }
-                (1, node_group(&a.path))
+                match prebuild_os(&a.path) {
+                    // macOS and Windows prebuilds ship beside the Linux ones and are never
+                    // loaded on Linux: not variants, not faults.
+                    Some(os) if !os.starts_with("linux") => continue,
+                    Some(_) => (3, node_group(&a.path)),
+                    None => (1, node_group(&a.path)),
+                }
             }
             Kind::JniLibrary => (2, jni_group(a)),
             _ => continue,
@@ -505,6 +514,21 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
                 format!("the Node addon {} is built for {arch}{more}", first.path),
                 node_fix(target),
                 format!("Error: {}: {}", first.path, dlopen_error(target, first)),
+            ),
+            3 => (
+                // node-gyp-build throws when no prebuild fits, but several packages
+                // (bufferutil, utf-8-validate) catch that and fall back to JavaScript.
+                Severity::Warning,
+                format!(
+                    "{} has no linux-{} prebuild (found {arch}{more}); it fails to load unless the package falls back to JavaScript",
+                    key.split(':').next().unwrap_or(&key),
+                    node_cpu(&target.platform.arch)
+                ),
+                node_fix(target),
+                format!(
+                    "Error: No native build was found for platform=linux arch={}",
+                    node_cpu(&target.platform.arch)
+                ),
             ),
             _ => (
                 // netty and others fall back to pure Java when their native library cannot
@@ -620,6 +644,10 @@ fn check_module_libc(target: &Target, idx: &Index, findings: &mut Vec<Finding>) 
         if a.container.is_some() || !matches!(a.kind, Kind::PythonExtension | Kind::NodeAddon) {
             continue;
         }
+        // Prebuild loaders pick the libc-matching file among several at run time.
+        if prebuild_os(&a.path).is_some() {
+            continue;
+        }
         if !a.arch.as_ref().is_some_and(|arch| runs_on(target, arch)) {
             continue;
         }
@@ -727,6 +755,12 @@ fn python_group(path: &str) -> String {
 }
 
 /// Variants of one addon share the path up to `prebuilds/`, plus the file's stem.
+/// The `<os>-<arch>` directory of a prebuildify addon (`prebuilds/darwin-arm64/x.node`).
+fn prebuild_os(path: &str) -> Option<&str> {
+    let (_, rest) = path.split_once("/prebuilds/")?;
+    rest.split('/').next()
+}
+
 fn node_group(path: &str) -> String {
     if let Some((pkg, rest)) = path.split_once("/prebuilds/") {
         let file = rest.rsplit('/').next().unwrap_or(rest);
