@@ -505,7 +505,10 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
         let (severity, what, fix, predicted) = match order {
             0 => (
                 Severity::Error,
-                format!("the Python package {key} has extension modules built for {arch}{more}"),
+                format!(
+                    "the Python package {key} has extension modules built for {arch}{more}{}",
+                    libc_note(idx, first)
+                ),
                 python_fix(target),
                 python_error(target, first),
             ),
@@ -633,6 +636,16 @@ fn image_libcs(idx: &Index) -> (bool, bool) {
             && file.ends_with(".so.1");
     }
     (glibc, musl)
+}
+
+/// `, and against musl, which this image lacks` when a module's libc is also wrong.
+fn libc_note(idx: &Index, a: &Artifact) -> &'static str {
+    let (glibc, musl) = image_libcs(idx);
+    match a.libc {
+        Some(crate::detect::Libc::Musl) if !musl => ", and against musl, which this image lacks",
+        Some(crate::detect::Libc::Glibc) if !glibc => ", and against glibc, which this image lacks",
+        _ => "",
+    }
 }
 
 /// A module of the right CPU can still fail to load: a musllinux wheel or a `-musl` napi-rs
