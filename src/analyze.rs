@@ -307,13 +307,7 @@ fn read_small_blob(
             "blob {digest} claims {size} bytes; a config is never that large: the manifest is corrupt"
         )));
     }
-    let mut r = src.blob(digest, size)?;
-    let mut buf = Vec::with_capacity(size as usize);
-    std::io::Read::read_to_end(&mut r, &mut buf).map_err(|e| SourceError::Io {
-        what: format!("blob {digest}"),
-        source: e,
-    })?;
-    Ok(buf)
+    Ok(src.small_blob(digest, size)?)
 }
 
 /// Scans layers on a small pool of threads (one per core, at most one per layer).

@@ -610,7 +610,14 @@ async fn config_platform(
     Some(manifest::config_platform(&cfg).to_string())
 }
 
+/// Aligns cells into columns; every cell is sanitised first, since names and tags come
+/// from the registry.
 fn table(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| crate::text::sanitize(c)).collect())
+        .collect();
+    let rows = &rows;
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -642,7 +649,10 @@ pub fn render_listing_text(l: &Listing) -> String {
     let mut out = String::new();
     if l.repository.is_none() {
         if l.repositories.is_empty() {
-            out.push_str(&format!("{}: no repositories\n", l.registry));
+            out.push_str(&format!(
+                "{}: no repositories\n",
+                crate::text::sanitize(&l.registry)
+            ));
         } else {
             let mut rows = vec![vec![
                 "REPOSITORY".to_string(),
@@ -661,7 +671,7 @@ pub fn render_listing_text(l: &Listing) -> String {
     } else {
         let name = format!("{}/{}", l.registry, l.repository.as_deref().unwrap_or(""));
         if l.images.is_empty() {
-            out.push_str(&format!("{name}: no images\n"));
+            out.push_str(&format!("{}: no images\n", crate::text::sanitize(&name)));
         } else {
             let mut rows = vec![vec![
                 "TAGS".to_string(),
@@ -715,7 +725,7 @@ pub fn render_listing_text(l: &Listing) -> String {
         }
     }
     for n in &l.notes {
-        out.push_str(&format!("note: {n}\n"));
+        out.push_str(&format!("note: {}\n", crate::text::sanitize(n)));
     }
     out
 }

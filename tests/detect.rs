@@ -4,7 +4,8 @@
 use std::io::{self, Read};
 
 use archlens::detect::{
-    Artifact, Details, DetectError, ElfType, JAR_BUFFER_CAP, Kind, Libc, classify,
+    Artifact, Details, DetectError, ElfType, JAR_MEMORY_THRESHOLD, JAR_SPOOL_CAP, Kind, Libc,
+    classify,
 };
 use archlens::oci::Arch;
 
@@ -240,7 +241,7 @@ fn a_jar_over_the_cap_is_not_read() {
             Err(io::Error::other("must not be read"))
         }
     }
-    let out = classify("/app/huge.jar", JAR_BUFFER_CAP + 1, &mut Refuse).unwrap();
+    let out = classify("/app/huge.jar", JAR_SPOOL_CAP + 1, &mut Refuse).unwrap();
     let Details::Jar(info) = &out[0].details else {
         panic!()
     };
@@ -249,6 +250,31 @@ fn a_jar_over_the_cap_is_not_read() {
             .as_deref()
             .is_some_and(|s| s.contains("limit"))
     );
+}
+
+#[test]
+fn a_jar_larger_than_memory_allows_is_spooled_and_inspected() {
+    use std::io::Write;
+    // A real zip (written by the zip crate): 9 MB of stored padding, then a real arm64 ELF
+    // in sqlite-jdbc's layout, so the central directory lies past the memory threshold.
+    let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zw.start_file("assets/padding.bin", stored).unwrap();
+    zw.write_all(&vec![7u8; 9 * 1024 * 1024]).unwrap();
+    zw.start_file("org/sqlite/native/Linux/aarch64/libsqlitejdbc.so", stored)
+        .unwrap();
+    zw.write_all(&fixture("libarchlens-arm64.so")).unwrap();
+    let bytes = zw.finish().unwrap().into_inner();
+    assert!(bytes.len() as u64 > JAR_MEMORY_THRESHOLD);
+    let out = classify("/app/big.jar", bytes.len() as u64, &mut &bytes[..]).unwrap();
+    let jni: Vec<_> = out.iter().filter(|a| a.kind == Kind::JniLibrary).collect();
+    assert_eq!(jni.len(), 1, "{out:?}");
+    assert_eq!(
+        jni[0].path,
+        "/app/big.jar!/org/sqlite/native/Linux/aarch64/libsqlitejdbc.so"
+    );
+    assert_eq!(jni[0].arch, Some(Arch::arm64()));
 }
 
 #[test]

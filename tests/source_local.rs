@@ -341,15 +341,20 @@ fn merged_view_of_a_layout_image() {
 }
 
 #[test]
-fn registry_references_are_left_to_the_registry_source() {
-    let err = source::open("public.ecr.aws/docker/library/alpine:3.20")
-        .err()
-        .unwrap();
-    assert!(matches!(err, SourceError::Reference(_)));
-    assert!(
-        err.to_string()
-            .contains("registry references are handled by the registry source")
-    );
+fn registry_references_are_parsed_as_registry_references() {
+    for r in [
+        "public.ecr.aws/docker/library/alpine:3.20",
+        "docker://alpine:3.20",
+        "127.0.0.1:5000/app@sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+    ] {
+        assert!(
+            matches!(
+                source::Reference::parse(r),
+                Ok(source::Reference::Registry(_))
+            ),
+            "{r}"
+        );
+    }
 }
 
 /// A layout made entirely by a real tool: umoci (rootless) writes the layers, including

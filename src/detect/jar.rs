@@ -10,8 +10,8 @@ use crate::oci::Arch;
 
 use super::elf::ELF_PREFIX_CAP;
 use super::{
-    Artifact, Details, DetectError, JAR_BUFFER_CAP, JarInfo, Kind, Libc, native_artifact,
-    read_up_to,
+    Artifact, Details, DetectError, JAR_BUFFER_CAP, JAR_MEMORY_THRESHOLD, JAR_SPOOL_CAP, JarInfo,
+    Kind, Libc, native_artifact, read_up_to,
 };
 
 /// Jars inside jars inside jars... deeper than this are listed but not opened.
@@ -76,36 +76,62 @@ struct Budget {
     entries: u64,
 }
 
-/// Reads a jar from the stream (up to [`JAR_BUFFER_CAP`]) and returns the jar artefact
-/// followed by its JNI libraries and nested jars.
+/// Reads a jar from the stream and returns the jar artefact plus one per native library
+/// inside (recursing into nested jars). Small jars are read into memory; larger ones are
+/// spooled to an unnamed temporary file (removed by the OS when closed), since a zip's
+/// directory sits at its end and a tar stream cannot seek.
 pub fn classify_jar(
     path: &str,
     size: u64,
     reader: &mut dyn Read,
 ) -> Result<Vec<Artifact>, DetectError> {
-    if size > JAR_BUFFER_CAP {
-        return Ok(vec![jar_artifact(
+    let not_inspected = |why: String| {
+        vec![jar_artifact(
             path,
             None,
             JarInfo {
-                not_inspected: Some(format!(
-                    "{size} bytes is over the {JAR_BUFFER_CAP}-byte limit for jars; \
-                     its native libraries were not looked at"
-                )),
+                not_inspected: Some(why),
                 ..JarInfo::default()
             },
-        )]);
+        )]
+    };
+    if size > JAR_SPOOL_CAP {
+        return Ok(not_inspected(format!(
+            "{size} bytes is over the {JAR_SPOOL_CAP}-byte limit for jars; \
+             its native libraries were not looked at"
+        )));
     }
-    let mut buf = Vec::new();
-    read_up_to(reader, &mut buf, size).map_err(|source| DetectError::Io {
+    let io_err = |source| DetectError::Io {
         path: path.to_string(),
         source,
-    })?;
+    };
     let mut budget = Budget {
         bytes: DECOMPRESS_BUDGET,
         entries: ENTRY_BUDGET,
     };
-    Ok(inspect(path, None, &buf, 0, &mut budget))
+    if size <= JAR_MEMORY_THRESHOLD {
+        let mut buf = Vec::new();
+        read_up_to(reader, &mut buf, size).map_err(io_err)?;
+        return Ok(inspect(path, None, Cursor::new(&buf[..]), 0, &mut budget));
+    }
+    let mut file = match tempfile::tempfile() {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(not_inspected(format!(
+                "a {size}-byte jar needs a temporary file, which could not be made ({e}); \
+                 set TMPDIR to a writable directory"
+            )));
+        }
+    };
+    std::io::copy(&mut reader.take(size), &mut file).map_err(io_err)?;
+    std::io::Seek::rewind(&mut file).map_err(io_err)?;
+    Ok(inspect(
+        path,
+        None,
+        std::io::BufReader::new(file),
+        0,
+        &mut budget,
+    ))
 }
 
 /// Inspects a jar held in memory. `path` is how the jar itself is named (for a nested
@@ -115,7 +141,7 @@ pub fn inspect_bytes(path: &str, container: Option<&str>, bytes: &[u8]) -> Vec<A
         bytes: DECOMPRESS_BUDGET,
         entries: ENTRY_BUDGET,
     };
-    inspect(path, container, bytes, 0, &mut budget)
+    inspect(path, container, Cursor::new(bytes), 0, &mut budget)
 }
 
 fn jar_artifact(path: &str, container: Option<&str>, info: JarInfo) -> Artifact {
@@ -130,15 +156,15 @@ fn jar_artifact(path: &str, container: Option<&str>, info: JarInfo) -> Artifact 
     }
 }
 
-fn inspect(
+fn inspect<R: Read + std::io::Seek>(
     path: &str,
     container: Option<&str>,
-    bytes: &[u8],
+    archive: R,
     depth: usize,
     budget: &mut Budget,
 ) -> Vec<Artifact> {
     let mut info = JarInfo::default();
-    let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+    let mut zip = match zip::ZipArchive::new(archive) {
         Ok(z) => z,
         Err(e) => {
             info.not_inspected = Some(format!("not a readable zip archive: {e}"));
@@ -215,7 +241,13 @@ fn inspect(
                 ));
                 continue;
             }
-            children.extend(inspect(&inner, Some(path), &data, depth + 1, budget));
+            children.extend(inspect(
+                &inner,
+                Some(path),
+                Cursor::new(&data[..]),
+                depth + 1,
+                budget,
+            ));
             continue;
         }
         let size = entry.size();

@@ -20,9 +20,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::oci::Arch;
 
-/// Jars (zip files) must be read whole to reach their central directory; larger ones
-/// are reported as not inspected instead of being buffered.
-pub const JAR_BUFFER_CAP: u64 = 64 * 1024 * 1024;
+/// Jars (zip files) must be read whole to reach their central directory. A nested jar is
+/// held in memory up to this size; a larger one is reported as not inspected.
+pub const JAR_BUFFER_CAP: u64 = 32 * 1024 * 1024;
+
+/// A top-level jar larger than this is spooled to an unnamed temporary file instead of
+/// memory, so a 200 MB Spring Boot jar costs disk, not RAM.
+pub const JAR_MEMORY_THRESHOLD: u64 = 8 * 1024 * 1024;
+
+/// Jars larger than this are not inspected at all.
+pub const JAR_SPOOL_CAP: u64 = 4 * 1024 * 1024 * 1024;
 
 /// One native artefact found in an image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -232,10 +232,18 @@ impl MergedFs {
         let mut fs = b.fs;
         for (i, (_, scan)) in layers.iter().enumerate() {
             for a in &scan.artifacts {
-                let file = match &a.container {
+                let mut file = match &a.container {
                     Some(c) => c.as_str(),
                     None => a.path.split('!').next().unwrap_or(&a.path),
                 };
+                // A library in a jar nested in a fat jar names the inner jar as its
+                // container; only the outermost archive is a file in the layer.
+                while !fs.nodes.contains_key(file) {
+                    match file.rsplit_once("!/") {
+                        Some((outer, _)) => file = outer,
+                        None => break,
+                    }
+                }
                 let live = fs
                     .nodes
                     .get(file)
@@ -415,5 +423,55 @@ impl<'a> Iterator for Children<'a> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Artifact, Details, JarInfo, Kind};
+
+    fn artifact(path: &str, container: Option<&str>) -> Artifact {
+        Artifact {
+            path: path.to_string(),
+            container: container.map(str::to_string),
+            kind: Kind::JniLibrary,
+            arch: None,
+            libc: None,
+            interpreter: None,
+            details: Details::Jar(JarInfo::default()),
+        }
+    }
+
+    // Regression: JNI libraries two jars deep (`/app/app.jar!/BOOT-INF/lib/x.jar!/y.so`)
+    // were dropped because their container is not itself a file of the layer.
+    #[test]
+    fn artifacts_nested_two_jars_deep_are_kept_and_die_with_their_file() {
+        let inner = "/app/app.jar!/BOOT-INF/lib/x.jar";
+        let lib = format!("{inner}!/META-INF/native/libx_aarch_64.so");
+        let scan = LayerScan {
+            entries: vec![Entry {
+                path: "/app/app.jar".into(),
+                kind: EntryKind::File,
+                size: 1,
+                mode: 0o644,
+            }],
+            artifacts: vec![
+                artifact(inner, Some("/app/app.jar")),
+                artifact(&lib, Some(inner)),
+            ],
+            ..LayerScan::default()
+        };
+        let d = Digest::sha256_of(b"layer");
+        let fs = MergedFs::build(&[(d.clone(), &scan)]);
+        let paths: Vec<&str> = fs.artifacts.iter().map(|(_, a)| a.path.as_str()).collect();
+        assert_eq!(paths, [inner, lib.as_str()]);
+
+        let gone = LayerScan {
+            whiteouts: vec!["/app/app.jar".into()],
+            ..LayerScan::default()
+        };
+        let fs = MergedFs::build(&[(d.clone(), &scan), (d, &gone)]);
+        assert!(fs.artifacts.is_empty(), "{:?}", fs.artifacts);
     }
 }

@@ -72,6 +72,18 @@ pub trait ImageSource: Send + Sync {
     /// A blob by digest, as a stream that checks digest and size as it is read and fails
     /// at the end if they do not match. `size` is the descriptor's size.
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError>;
+
+    /// A small blob (an image config) read whole; the caller has bounded `size`. Sources
+    /// with a cache override this so a warm run fetches no blob at all.
+    fn small_blob(&self, digest: &Digest, size: u64) -> Result<Vec<u8>, SourceError> {
+        let mut r = self.blob(digest, size)?;
+        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        r.read_to_end(&mut buf).map_err(|e| SourceError::Io {
+            what: format!("blob {digest}"),
+            source: e,
+        })?;
+        Ok(buf)
+    }
 }
 
 /// Opens an image source from a reference string (see [`Reference::parse`]) with default

@@ -1014,6 +1014,26 @@ impl ImageSource for RegistrySource {
             size,
         )?))
     }
+
+    fn small_blob(&self, digest: &Digest, size: u64) -> Result<Vec<u8>, SourceError> {
+        if let Some(c) = &self.cache
+            && let Some(bytes) = c.get_blob(digest)
+        {
+            return Ok(bytes);
+        }
+        let mut buf = Vec::new();
+        self.blob(digest, size)?
+            .read_to_end(&mut buf)
+            .map_err(|e| SourceError::Io {
+                what: format!("blob {digest}"),
+                source: e,
+            })?;
+        // The stream verified digest and size at its end, so only good bytes are kept.
+        if let Some(c) = &self.cache {
+            let _ = c.put_blob(digest, &buf);
+        }
+        Ok(buf)
+    }
 }
 
 // ---- helpers ---------------------------------------------------------------------------

@@ -74,6 +74,7 @@ pub fn evaluate_image(
     let mut findings = Vec::new();
     let entry_arch = check_entrypoint(reference, target, platforms, &idx, &mut findings);
     check_modules(target, &idx, &mut findings);
+    check_module_libc(target, &idx, &mut findings);
     check_foreign(
         target,
         &idx,
@@ -137,7 +138,10 @@ fn check_entrypoint(
         findings.push(Finding {
             severity: Severity::Error,
             code: Code::EntrypointNotFound,
-            path: Some(absolute(cfg.workdir.as_deref(), &argv0)),
+            // A bare name is searched on PATH only: there is no one path to blame.
+            path: argv0
+                .contains('/')
+                .then(|| absolute(cfg.workdir.as_deref(), &argv0)),
             layer: None,
             message: format!(
                 "the entrypoint {argv0:?} is not in the image (searched {})",
@@ -460,7 +464,13 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
                 {
                     continue;
                 }
-                (1, node_group(&a.path))
+                match prebuild_os(&a.path) {
+                    // macOS and Windows prebuilds ship beside the Linux ones and are never
+                    // loaded on Linux: not variants, not faults.
+                    Some(os) if !os.starts_with("linux") => continue,
+                    Some(_) => (3, node_group(&a.path)),
+                    None => (1, node_group(&a.path)),
+                }
             }
             Kind::JniLibrary => (2, jni_group(a)),
             _ => continue,
@@ -495,7 +505,10 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
         let (severity, what, fix, predicted) = match order {
             0 => (
                 Severity::Error,
-                format!("the Python package {key} has extension modules built for {arch}{more}"),
+                format!(
+                    "the Python package {key} has extension modules built for {arch}{more}{}",
+                    libc_note(idx, first)
+                ),
                 python_fix(target),
                 python_error(target, first),
             ),
@@ -504,6 +517,21 @@ fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
                 format!("the Node addon {} is built for {arch}{more}", first.path),
                 node_fix(target),
                 format!("Error: {}: {}", first.path, dlopen_error(target, first)),
+            ),
+            3 => (
+                // node-gyp-build throws when no prebuild fits, but several packages
+                // (bufferutil, utf-8-validate) catch that and fall back to JavaScript.
+                Severity::Warning,
+                format!(
+                    "{} has no linux-{} prebuild (found {arch}{more}); it fails to load unless the package falls back to JavaScript",
+                    key.split(':').next().unwrap_or(&key),
+                    node_cpu(&target.platform.arch)
+                ),
+                node_fix(target),
+                format!(
+                    "Error: No native build was found for platform=linux arch={}",
+                    node_cpu(&target.platform.arch)
+                ),
             ),
             _ => (
                 // netty and others fall back to pure Java when their native library cannot
@@ -597,6 +625,125 @@ fn python_module(path: &str) -> String {
     }
 }
 
+/// Which C libraries the image holds, going by their file names anywhere in the tree
+/// (`libc.so.6` is glibc; `ld-musl-*.so.1` / `libc.musl-*.so.1` are musl).
+fn image_libcs(idx: &Index) -> (bool, bool) {
+    let (mut glibc, mut musl) = (false, false);
+    for path in idx.image.fs.nodes.keys() {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        glibc |= file == "libc.so.6";
+        musl |= (file.starts_with("ld-musl-") || file.starts_with("libc.musl-"))
+            && file.ends_with(".so.1");
+    }
+    (glibc, musl)
+}
+
+/// `, and against musl, which this image lacks` when a module's libc is also wrong.
+fn libc_note(idx: &Index, a: &Artifact) -> &'static str {
+    let (glibc, musl) = image_libcs(idx);
+    match a.libc {
+        Some(crate::detect::Libc::Musl) if !musl => ", and against musl, which this image lacks",
+        Some(crate::detect::Libc::Glibc) if !glibc => ", and against glibc, which this image lacks",
+        _ => "",
+    }
+}
+
+/// A module of the right CPU can still fail to load: a musllinux wheel or a `-musl` napi-rs
+/// addon needs musl's libc, which a glibc image lacks, and the reverse.
+fn check_module_libc(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
+    let (has_glibc, has_musl) = image_libcs(idx);
+    let mut seen = std::collections::HashSet::new();
+    for (layer, a) in &idx.image.fs.artifacts {
+        if a.container.is_some() || !matches!(a.kind, Kind::PythonExtension | Kind::NodeAddon) {
+            continue;
+        }
+        // Prebuild loaders pick the libc-matching file among several at run time.
+        if prebuild_os(&a.path).is_some() {
+            continue;
+        }
+        if !a.arch.as_ref().is_some_and(|arch| runs_on(target, arch)) {
+            continue;
+        }
+        let (needs, present, other) = match a.libc {
+            Some(crate::detect::Libc::Glibc) => ("glibc", has_glibc, "musl"),
+            Some(crate::detect::Libc::Musl) => ("musl", has_musl, "glibc"),
+            _ => continue,
+        };
+        let group = if a.kind == Kind::PythonExtension {
+            python_group(&a.path)
+        } else {
+            node_group(&a.path)
+        };
+        if present || !seen.insert(group.clone()) {
+            continue;
+        }
+        let what = if a.kind == Kind::PythonExtension {
+            format!("the Python package {group}")
+        } else {
+            format!("the Node addon {}", a.path)
+        };
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: Code::NativeModuleLibcMismatch,
+            path: Some(a.path.clone()),
+            layer: idx.layer(*layer),
+            message: format!(
+                "{what} is built against {needs}, but the image has no {needs} (it looks like a {other} image): it will not load"
+            ),
+            fix: Some(format!(
+                "install the {other} build of the package inside the image build ({})",
+                if a.kind == Kind::PythonExtension { "pip picks musllinux or manylinux wheels by the image's libc" } else { "npm ci in the image picks the -gnu or -musl package" }
+            )),
+            predicted_error: Some(libc_load_error(a, needs)),
+        });
+    }
+}
+
+/// What loading a module built against the other libc prints. Python first filters
+/// extension files by name: a `-linux-gnu.so` is never tried by a musl Python, nor a
+/// `-linux-musl.so` by a glibc one.
+fn libc_load_error(a: &Artifact, needs: &str) -> String {
+    let file = a.path.rsplit('/').next().unwrap_or(&a.path);
+    let arch = a.arch.as_ref().map(|x| x.name.as_str()).unwrap_or("");
+    let musl_arch = match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        other => other,
+    };
+    match (a.kind, needs) {
+        (Kind::PythonExtension, "musl") if file.contains("-linux-musl") => {
+            format!(
+                "ModuleNotFoundError: No module named '{}'",
+                python_module(&a.path)
+            )
+        }
+        (Kind::PythonExtension, "glibc") if file.contains("-linux-gnu") => {
+            format!(
+                "ModuleNotFoundError: No module named '{}'",
+                python_module(&a.path)
+            )
+        }
+        (_, "musl") => format!(
+            "{}libc.musl-{musl_arch}.so.1: cannot open shared object file: No such file or directory",
+            if a.kind == Kind::PythonExtension {
+                "ImportError: "
+            } else {
+                "Error: "
+            }
+        ),
+        _ => format!(
+            "{}Error loading shared library libc.so.6: No such file or directory (needed by {})",
+            if a.kind == Kind::PythonExtension {
+                "ImportError: "
+            } else {
+                "Error: "
+            },
+            a.path
+        ),
+    }
+}
+
 fn describe_arch(a: &Artifact) -> String {
     match (&a.details, &a.arch) {
         (Details::MachO(_), Some(arch)) => format!("macOS {arch}"),
@@ -621,6 +768,12 @@ fn python_group(path: &str) -> String {
 }
 
 /// Variants of one addon share the path up to `prebuilds/`, plus the file's stem.
+/// The `<os>-<arch>` directory of a prebuildify addon (`prebuilds/darwin-arm64/x.node`).
+fn prebuild_os(path: &str) -> Option<&str> {
+    let (_, rest) = path.split_once("/prebuilds/")?;
+    rest.split('/').next()
+}
+
 fn node_group(path: &str) -> String {
     if let Some((pkg, rest)) = path.split_once("/prebuilds/") {
         let file = rest.rsplit('/').next().unwrap_or(rest);
