@@ -1696,6 +1696,8 @@ fn short_reason(code: verdict::Code) -> &'static str {
         C::ForeignBinary => "foreign binary",
         C::PlatformFallback => "fallback",
         C::ImageUnreadable => "unreadable",
+        // Codes added later read as their JSON name until they get a short form here.
+        other => other.as_str(),
     }
 }
 
