@@ -1943,6 +1943,7 @@ pub(crate) mod fixture {
                 name: "demo".into(),
                 images: Some(2),
                 last_push: None,
+                created: None,
             }])),
             Job::Images { .. } => Ok(Output::Images(vec![row("mac-arm64"), row("good")])),
             Job::Root { row } if row.tags[0] == "good" => Ok(Output::Root(Arc::new(index("good")))),

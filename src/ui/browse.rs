@@ -17,6 +17,8 @@ pub struct RepoRow {
     pub name: String,
     pub images: Option<usize>,
     pub last_push: Option<String>,
+    /// When the repository was created (ECR says; registries do not).
+    pub created: Option<String>,
 }
 
 /// An image row (one tag, or several tags of one digest).
@@ -133,6 +135,7 @@ impl Catalog for LayoutCatalog {
             name: self.name(),
             images: Some(n),
             last_push: None,
+            created: None,
         }])
     }
 
@@ -219,6 +222,7 @@ impl Catalog for SingleCatalog {
             name: self.reference.clone(),
             images: Some(1),
             last_push: None,
+            created: None,
         }])
     }
 
@@ -360,7 +364,8 @@ impl Catalog for RegistryCatalog {
             .map(|r| RepoRow {
                 name: r.name,
                 images: None,
-                last_push: r.created_at,
+                last_push: None,
+                created: r.created_at,
             })
             .collect())
     }

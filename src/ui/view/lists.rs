@@ -81,6 +81,11 @@ pub fn repos(
                         .as_deref()
                         .map_or_else(|| "-".to_string(), sanitize),
                 ),
+                Cell::from(
+                    r.created
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), sanitize),
+                ),
             ]);
             Some(if i == sel {
                 row.style(app.theme.selection)
@@ -94,10 +99,11 @@ pub fn repos(
         [
             Constraint::Min(20),
             Constraint::Length(8),
-            Constraint::Length(26),
+            Constraint::Length(22),
+            Constraint::Length(22),
         ],
     )
-    .header(Row::new(["NAME", "IMAGES", "LAST PUSH"]).style(app.theme.bold))
+    .header(Row::new(["NAME", "IMAGES", "LAST PUSH", "CREATED"]).style(app.theme.bold))
     .block(b);
     f.render_widget(t, area);
 }
