@@ -193,6 +193,11 @@ pub struct App {
     pub tick: u64,
     pub images: HashMap<Digest, Arc<Image>>,
     pub failed: HashMap<Digest, String>,
+    /// Verdicts of roots per target name, computed once their image is read (the views only
+    /// read them: evaluating a large image on every frame would cost a frame).
+    results: HashMap<(Digest, String), TargetResult>,
+    /// Verdicts of single images (index entries) per target name, whatever the index picks.
+    entry_results: HashMap<(Digest, String), TargetResult>,
     pending: HashMap<u64, Pending>,
     next_id: u64,
     pub quit: bool,
@@ -222,6 +227,8 @@ impl App {
             tick: 0,
             images: HashMap::new(),
             failed: HashMap::new(),
+            results: HashMap::new(),
+            entry_results: HashMap::new(),
             pending: HashMap::new(),
             next_id: 1,
             quit: false,
@@ -277,10 +284,102 @@ impl App {
             Action::Key(k) => self.key(k, &mut fx),
             Action::Mouse(m) => self.mouse(m),
         }
+        self.refresh_results();
         if self.quit {
             fx.push(Effect::Quit);
         }
         fx
+    }
+
+    /// The verdict of a root for a target, once the image it would run has been read.
+    pub fn root_result(&self, info: &RootInfo, target: &Target) -> Option<&TargetResult> {
+        self.results
+            .get(&(info.root.digest.clone(), target.name.clone()))
+    }
+
+    /// The verdict of one read image for a target (an index entry, whether chosen or not).
+    pub fn entry_result(&self, digest: &Digest, target: &Target) -> Option<&TargetResult> {
+        self.entry_results
+            .get(&(digest.clone(), target.name.clone()))
+    }
+
+    /// Computes the verdicts the screens on the stack show and are not cached yet.
+    fn refresh_results(&mut self) {
+        let mut roots: Vec<(ImageRow, Arc<RootInfo>, Vec<Target>)> = Vec::new();
+        let mut entries: Vec<(ImageRow, Arc<RootInfo>, Digest, Option<Platform>)> = Vec::new();
+        let active = vec![self.target.clone()];
+        for s in &self.stack {
+            match &s.kind {
+                ScreenKind::Images {
+                    rows: Load::Ready(rows),
+                    roots: infos,
+                    ..
+                } => {
+                    for (row, info) in rows.iter().zip(infos) {
+                        if let Load::Ready(info) = info {
+                            roots.push((row.clone(), Arc::clone(info), active.clone()));
+                        }
+                    }
+                }
+                ScreenKind::Index {
+                    row,
+                    info: Load::Ready(info),
+                    ..
+                } => {
+                    roots.push((row.clone(), Arc::clone(info), active.clone()));
+                    for e in info.root.images() {
+                        entries.push((
+                            row.clone(),
+                            Arc::clone(info),
+                            e.digest.clone(),
+                            e.platform.clone(),
+                        ));
+                    }
+                }
+                ScreenKind::Image(i) => {
+                    roots.push((i.row.clone(), Arc::clone(&i.info), active.clone()));
+                    entries.push((
+                        i.row.clone(),
+                        Arc::clone(&i.info),
+                        i.digest.clone(),
+                        i.platform.clone(),
+                    ));
+                }
+                ScreenKind::Verdict { row, info, .. } => {
+                    roots.push((row.clone(), Arc::clone(info), self.targets.clone()));
+                }
+                _ => {}
+            }
+        }
+        for (row, info, targets) in roots {
+            for t in targets {
+                let key = (info.root.digest.clone(), t.name.clone());
+                if self.results.contains_key(&key) {
+                    continue;
+                }
+                if let Some(r) = verdict_for(&self.images, &self.failed, &row.reference, &info, &t)
+                {
+                    self.results.insert(key, r);
+                }
+            }
+        }
+        for (row, info, digest, platform) in entries {
+            let key = (digest.clone(), self.target.name.clone());
+            if self.entry_results.contains_key(&key) {
+                continue;
+            }
+            if let Some(img) = self.images.get(&digest) {
+                let r = entry_verdict(
+                    &self.target,
+                    &row.reference,
+                    &info,
+                    &digest,
+                    platform.as_ref(),
+                    img,
+                );
+                self.entry_results.insert(key, r);
+            }
+        }
     }
 
     // ---- requests and completions ----
@@ -876,6 +975,8 @@ impl App {
 
     fn reload(&mut self, fx: &mut Vec<Effect>) {
         let Some(top) = self.stack.pop() else { return };
+        self.results.clear();
+        self.entry_results.clear();
         self.release(top.id);
         match top.kind {
             ScreenKind::Repos { .. } => {
@@ -1711,7 +1812,7 @@ pub struct Badge {
     pub note: String,
 }
 
-pub fn badge(app: &App, row: &ImageRow, info: &RootInfo, target: &Target) -> Badge {
+pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
     let runs = |p: Option<&Platform>| p.and_then(|p| target.platform.rank(p));
     match verdict::select(&info.root, target) {
         Selection::NoMatch => Badge {
@@ -1726,8 +1827,7 @@ pub fn badge(app: &App, row: &ImageRow, info: &RootInfo, target: &Target) -> Bad
         },
         Selection::Image { entry, fallback } => {
             if app.images.contains_key(&entry.digest) || app.failed.contains_key(&entry.digest) {
-                let full = verdict_for(&app.images, &app.failed, &row.reference, info, target);
-                if let Some(r) = full {
+                if let Some(r) = app.root_result(info, target) {
                     let note = r
                         .findings
                         .iter()
@@ -2049,7 +2149,7 @@ mod tests {
         pump(&mut app, fx);
         key(&mut app, "Enter");
         let (row, info) = app.current_root().unwrap();
-        let b = badge(&app, &row, &info, &app.target);
+        let b = badge(&app, &info, &app.target);
         assert_eq!(
             (b.verdict, b.from_manifest, b.note.as_str()),
             (Verdict::Fail, true, "is arm64")
@@ -2063,17 +2163,17 @@ mod tests {
             ],
         );
         assert_eq!(app.target.name, "graviton");
-        let b = badge(&app, &row, &info, &app.target);
+        let b = badge(&app, &info, &app.target);
         assert_eq!(b.verdict, Verdict::Pass);
         // Opening the image reads its files: the badge now comes from them.
         key(&mut app, "Enter");
         key(&mut app, "Esc");
-        let b = badge(&app, &row, &info, &app.target);
+        let b = badge(&app, &info, &app.target);
         assert_eq!((b.verdict, b.from_manifest), (Verdict::Pass, false));
         // The picker: `t`, down to fargate (second), Enter.
         keys(&mut app, &["t", "g", "j", "Enter"]);
         assert_eq!(app.target.name, "fargate");
-        let b = badge(&app, &row, &info, &app.target);
+        let b = badge(&app, &info, &app.target);
         assert_eq!((b.verdict, b.from_manifest), (Verdict::Fail, false));
     }
 

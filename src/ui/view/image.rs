@@ -41,7 +41,7 @@ fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
 
 /// This image's files against the active target.
 pub fn image_verdict(app: &App, s: &ImageScreen) -> Option<TargetResult> {
-    crate::ui::app::image_verdict(&app.target, s)
+    app.entry_result(&s.digest, &app.target).cloned()
 }
 
 pub fn draw(f: &mut Frame, app: &App, a: &Areas, s: &ImageScreen) {

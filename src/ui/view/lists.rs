@@ -178,7 +178,7 @@ pub fn images(
                 Some(Load::Ready(info)) => (
                     if info.root.is_index { "index" } else { "image" }.to_string(),
                     Line::from(chips(app, info)),
-                    Line::from(badge_spans(app, &app::badge(app, r, info, &app.target))),
+                    Line::from(badge_spans(app, &app::badge(app, info, &app.target))),
                     human_size(r.size.unwrap_or(info.size)),
                     info.root.digest.short(),
                 ),
@@ -294,16 +294,8 @@ pub fn index(
                     let p = e.platform.as_ref();
                     let what = p.map_or_else(|| "?".to_string(), |p| p.to_string());
                     let picked = chosen.as_ref() == Some(&e.digest);
-                    let v: Line = match app.images.get(&e.digest) {
-                        Some(img) => {
-                            let r = app::entry_verdict(
-                                &app.target,
-                                &row.reference,
-                                info,
-                                &e.digest,
-                                p,
-                                img,
-                            );
+                    let v: Line = match app.entry_result(&e.digest, &app.target) {
+                        Some(r) => {
                             let note = match (picked, p.and_then(|p| t.rank(p)).is_some()) {
                                 (true, _) => "runs this one".to_string(),
                                 (false, true) => "not chosen".to_string(),

@@ -99,13 +99,7 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
                         }
                         _ => None,
                     };
-                    let full = app::verdict_for(
-                        &app.images,
-                        &app.failed,
-                        &row.reference,
-                        &info,
-                        &app.target,
-                    );
+                    let full = app.root_result(&info, &app.target).cloned();
                     // Before the files are read only manifest-level verdicts are final.
                     let full = full.filter(|_| {
                         img.is_some()

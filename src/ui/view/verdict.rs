@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Areas, scroll_offset};
 use crate::text::sanitize;
-use crate::ui::app::{self, App, VerdictPane};
+use crate::ui::app::{App, VerdictPane};
 use crate::ui::browse::{ImageRow, RootInfo};
 use crate::verdict::{Severity, Verdict};
 
@@ -36,7 +36,7 @@ pub fn draw(
     let results: Vec<_> = app
         .targets
         .iter()
-        .map(|t| app::verdict_for(&app.images, &app.failed, &row.reference, info, t))
+        .map(|t| app.root_result(info, t).cloned())
         .collect();
 
     let height = a.layers.height.saturating_sub(2) as usize;
