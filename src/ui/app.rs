@@ -1826,22 +1826,21 @@ pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
             note: "index refused".into(),
         },
         Selection::Image { entry, fallback } => {
-            if app.images.contains_key(&entry.digest) || app.failed.contains_key(&entry.digest) {
-                if let Some(r) = app.root_result(info, target) {
-                    let note = r
-                        .findings
-                        .iter()
-                        .find(|f| f.severity >= verdict::Severity::Warning)
-                        .map_or_else(
-                            || "files checked".into(),
-                            |f| short_reason(f.code).to_string(),
-                        );
-                    return Badge {
-                        verdict: r.verdict,
-                        from_manifest: false,
-                        note,
-                    };
-                }
+            // Cached only once the chosen image has been read (or failed to be).
+            if let Some(r) = app.root_result(info, target) {
+                let note = r
+                    .findings
+                    .iter()
+                    .find(|f| f.severity >= verdict::Severity::Warning)
+                    .map_or_else(
+                        || "files checked".into(),
+                        |f| short_reason(f.code).to_string(),
+                    );
+                return Badge {
+                    verdict: r.verdict,
+                    from_manifest: false,
+                    note,
+                };
             }
             let declared = entry.platform.as_ref().or(info.config_platform.as_ref());
             let (verdict, note) = match runs(declared) {
@@ -2148,7 +2147,7 @@ mod tests {
         let fx = app.open_repositories();
         pump(&mut app, fx);
         key(&mut app, "Enter");
-        let (row, info) = app.current_root().unwrap();
+        let (_, info) = app.current_root().unwrap();
         let b = badge(&app, &info, &app.target);
         assert_eq!(
             (b.verdict, b.from_manifest, b.note.as_str()),
