@@ -209,11 +209,7 @@ pub fn images(
                 Cell::from(plat),
                 Cell::from(badge),
                 Cell::from(size),
-                Cell::from(
-                    r.pushed
-                        .as_deref()
-                        .map_or_else(|| "-".to_string(), sanitize),
-                ),
+                Cell::from(r.pushed.as_deref().map_or_else(|| "-".to_string(), day)),
             ]);
             Some(if i == sel {
                 row.style(app.theme.selection)
@@ -374,6 +370,11 @@ pub fn index(
     .header(header)
     .block(b);
     f.render_widget(table, area);
+}
+
+/// `2026-11-27` from an RFC 3339 time (the column has room for the day only).
+fn day(time: &str) -> String {
+    sanitize(time).chars().take(10).collect()
 }
 
 fn short(digest: &str) -> String {
