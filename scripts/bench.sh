@@ -166,5 +166,5 @@ if [ "$ARCHLENS" = 1 ]; then
   echo
   echo "terminal UI (tests/ui_bench.rs, release build):"
   (cd "$ROOT" && cargo test --release --quiet --test ui_bench -- --ignored --nocapture --test-threads=1 2>&1) \
-    | grep -oE '(first frame|build 200|open the|key to frame|peak memory).*' || fail "the UI benchmark failed"
+    | grep -oE '(first frame|build 200|build the file tree|open the|key to frame|peak memory).*' || fail "the UI benchmark failed"
 fi

@@ -459,9 +459,9 @@ impl App {
             return;
         };
         match (p.purpose, c.result) {
-            (Purpose::Analyze(d), Ok(Output::Image(img))) => {
+            (Purpose::Analyze(d), Ok(Output::Image(img, tree))) => {
                 self.images.insert(d.clone(), img);
-                self.image_arrived(&d, fx);
+                self.image_arrived(&d, tree, fx);
             }
             (Purpose::Analyze(d), Err(e)) => {
                 self.status = Some((
@@ -472,7 +472,7 @@ impl App {
                     ),
                 ));
                 self.failed.insert(d.clone(), e);
-                self.image_arrived(&d, fx);
+                self.image_arrived(&d, None, fx);
             }
             (purpose, result) => {
                 let owner = p.owners.first().copied().unwrap_or(0);
@@ -562,7 +562,8 @@ impl App {
     }
 
     /// Hands a finished (or failed) analysis to the screens that wait for it.
-    fn image_arrived(&mut self, digest: &Digest, _fx: &mut [Effect]) {
+    /// `tree` is the merged tree the worker built, so a big image costs no frame here.
+    fn image_arrived(&mut self, digest: &Digest, mut tree: Option<Box<Tree>>, _fx: &mut [Effect]) {
         let target = self.target.clone();
         let ready = self.images.get(digest).cloned();
         let failed = self.failed.get(digest).cloned();
@@ -573,7 +574,7 @@ impl App {
                 match (&ready, &failed) {
                     (Some(i), _) => {
                         img.image = Load::Ready(Arc::clone(i));
-                        first_tree(img, &target);
+                        first_tree(img, &target, tree.take(), &mut self.entry_results);
                     }
                     (None, Some(e)) => img.image = Load::Failed(e.clone()),
                     _ => {}
@@ -670,7 +671,7 @@ impl App {
             reveal: None,
         };
         if matches!(screen.image, Load::Ready(_)) {
-            first_tree(&mut screen, &self.target);
+            first_tree(&mut screen, &self.target, None, &mut self.entry_results);
         }
         let pos = pos.min(self.stack.len());
         self.stack.insert(
@@ -1609,13 +1610,29 @@ fn image_key(s: &mut ImageScreen, bind: Bind, page: usize, target: &Target) {
 
 /// The tree of a freshly read image: the top layer selected, and the file behind the first
 /// finding (or a requested path) revealed, so the cause is on screen at once.
-fn first_tree(s: &mut ImageScreen, target: &Target) {
+fn first_tree(
+    s: &mut ImageScreen,
+    target: &Target,
+    built: Option<Box<Tree>>,
+    verdicts: &mut HashMap<(Digest, String), TargetResult>,
+) {
     let Load::Ready(img) = &s.image else { return };
     s.layer = img.layers.len().saturating_sub(1);
-    let mut tree = Tree::of_image(img, s.view, s.layer);
+    let mut tree = match built {
+        Some(t) if s.view == View::Merged => *t,
+        _ => Tree::of_image(img, s.view, s.layer),
+    };
     tree.set_target(Some(target.platform.clone()));
+    // The verdict is kept for the views, so a big image is evaluated once.
+    let key = (s.digest.clone(), target.name.clone());
+    if !verdicts.contains_key(&key)
+        && let Some(r) = image_verdict(target, s)
+    {
+        verdicts.insert(key.clone(), r);
+    }
     let culprit = s.reveal.take().or_else(|| {
-        image_verdict(target, s)?
+        verdicts
+            .get(&key)?
             .findings
             .iter()
             .filter(|f| f.severity >= verdict::Severity::Warning)
@@ -2056,7 +2073,7 @@ pub(crate) mod fixture {
                 .into_iter()
                 .find(|(n, _)| &digest(n) == d)
                 .unwrap_or(("unknown", Arch::amd64()));
-                Ok(Output::Image(Arc::new(image(name, arch))))
+                Ok(Output::Image(Arc::new(image(name, arch)), None))
             }
         };
         Completion { id: req.id, result }

@@ -11,6 +11,7 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::browse::{self, Catalog, ImageRow, RepoRow, RootInfo};
+use super::tree::{Tree, View};
 use crate::analyze::{self, Image, LayerCache, Progress};
 use crate::oci::Digest;
 use crate::source::{Fetched, ImageSource, SourceError};
@@ -38,7 +39,8 @@ pub enum Output {
     Repositories(Vec<RepoRow>),
     Images(Vec<ImageRow>),
     Root(Arc<RootInfo>),
-    Image(Arc<Image>),
+    /// The image and its merged file tree (top layer selected), built here and not in a frame.
+    Image(Arc<Image>, Option<Box<Tree>>),
 }
 
 /// A request as the app issues it.
@@ -160,7 +162,11 @@ pub fn run(
         } => {
             let src = Cancellable::new(catalog.open(row)?, Arc::clone(&req.cancel));
             analyze::analyze_image(&src, digest, Some(media_type), cache, &req.progress)
-                .map(|i| Output::Image(Arc::new(i)))
+                .map(|i| {
+                    let top = i.layers.len().saturating_sub(1);
+                    let tree = Tree::of_image(&i, View::Merged, top);
+                    Output::Image(Arc::new(i), Some(Box::new(tree)))
+                })
                 .map_err(|e| e.to_string())
         }
     }
