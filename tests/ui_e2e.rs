@@ -226,3 +226,28 @@ fn no_color_turns_colours_off() {
         );
     }
 }
+
+#[test]
+fn a_panic_gives_the_terminal_back_and_says_why() {
+    // Debug builds panic on purpose after the first frame when this variable is set.
+    let mut s = Session::start(&["demo"], &[("ARCHLENS_UI_TEST_PANIC", "1")]);
+    let status = s.wait_exit();
+    assert!(!status.success(), "a panic is a failure: {status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+    let entered = raw
+        .find("\x1b[?1049h")
+        .expect("the alternate screen was entered");
+    let left = raw
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(left > entered);
+    let screen = s.screen.lock().unwrap();
+    assert!(!screen.screen().alternate_screen());
+    assert!(!screen.screen().hide_cursor(), "the cursor is shown again");
+    let text = screen.screen().contents();
+    assert!(
+        text.contains("ARCHLENS_UI_TEST_PANIC"),
+        "the panic message is readable on the normal screen:\n{text}"
+    );
+}

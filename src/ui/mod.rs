@@ -298,6 +298,11 @@ pub fn run(opts: Options) -> Result<(), UiError> {
                 .draw(|f| view::draw(f, &app))
                 .map_err(UiError::Terminal)?;
             dirty = false;
+            // Debug builds only: lets the end-to-end test check the terminal after a panic.
+            #[cfg(debug_assertions)]
+            if std::env::var_os("ARCHLENS_UI_TEST_PANIC").is_some() {
+                panic!("ARCHLENS_UI_TEST_PANIC is set: panicking after the first frame");
+            }
         }
         let wait = if app.busy() {
             Duration::from_millis(100)
