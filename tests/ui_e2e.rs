@@ -128,8 +128,8 @@ impl Session {
 #[test]
 fn newcomer_finds_the_image_that_fails_on_app_runner_and_quits_cleanly() {
     let mut s = Session::start(&["demo"], &[]);
-    s.wait_for(&["Repositories", "demo", "target:apprunner"]);
-    s.keys("\r");
+    // The demo is one repository: it opens on its images.
+    s.wait_for(&["Images in demo", "target:apprunner"]);
     let list = s.wait_for(&["mac-arm64", "ON APPRUNNER", "FAIL"]);
     assert!(
         list.lines()
@@ -212,8 +212,7 @@ fn no_color_turns_colours_off() {
     for (no_color, want) in [(false, true), (true, false)] {
         let env: &[(&str, &str)] = if no_color { &[("NO_COLOR", "1")] } else { &[] };
         let mut s = Session::start(&["demo"], env);
-        s.wait_for(&["Repositories"]);
-        s.keys("\r");
+        s.wait_for(&["Images in demo"]);
         s.wait_for(&["mac-arm64", "FAIL"]);
         s.keys("q");
         assert!(s.wait_exit().success());

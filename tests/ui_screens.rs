@@ -12,6 +12,9 @@ use ui_support::{Harness, demo_dir};
 #[test]
 fn repositories_and_images_with_badges_from_manifests() {
     let mut h = Harness::demo();
+    // A local layout is one repository: the demo opens on its images; Esc shows the list.
+    assert!(matches!(h.app.screen().unwrap().kind, ScreenKind::Images { .. }));
+    h.keys(&["Esc"]);
     let repos = h.render(80, 24);
     assert!(repos.contains("demo"), "{repos}");
     insta::assert_snapshot!("repos_80x24", repos);
@@ -36,7 +39,7 @@ fn repositories_and_images_with_badges_from_manifests() {
 #[test]
 fn check_all_reads_every_image_and_badges_follow_the_files() {
     let mut h = Harness::demo();
-    h.keys(&["Enter", "c"]);
+    h.keys(&["c"]);
     let s = h.render(120, 40);
     // Expected verdicts for App Runner: assets/demo/README.md.
     for (tag, word) in [
@@ -63,7 +66,7 @@ fn check_all_reads_every_image_and_badges_follow_the_files() {
 #[test]
 fn filter_as_you_type_on_images() {
     let mut h = Harness::demo();
-    h.keys(&["Enter", "/"]);
+    h.keys(&["/"]);
     h.typed("py");
     let s = h.render(80, 24);
     assert!(
@@ -76,7 +79,6 @@ fn filter_as_you_type_on_images() {
 #[test]
 fn index_shows_attestations_under_their_subject() {
     let mut h = Harness::demo();
-    h.keys(&["Enter"]);
     h.select_tag("good");
     h.keys(&["Enter"]);
     let s = h.render(120, 40);
@@ -96,7 +98,6 @@ fn index_shows_attestations_under_their_subject() {
 #[test]
 fn index_entries_get_their_own_verdict_once_read() {
     let mut h = Harness::demo();
-    h.keys(&["Enter"]);
     h.select_tag("mislabeled");
     h.keys(&["Enter", "c", ":"]);
     h.typed("target graviton");
@@ -114,7 +115,6 @@ fn index_entries_get_their_own_verdict_once_read() {
 #[test]
 fn failing_image_shows_verdict_culprit_and_details() {
     let mut h = Harness::demo();
-    h.keys(&["Enter"]);
     h.select_tag("mac-arm64");
     h.keys(&["Enter"]);
     let s = h.render(120, 40);
@@ -144,7 +144,6 @@ fn failing_image_shows_verdict_culprit_and_details() {
 #[test]
 fn layer_view_sort_and_tabs() {
     let mut h = Harness::demo();
-    h.keys(&["Enter"]);
     h.select_tag("python-wheel");
     h.keys(&["Enter", "a", "s", "E", "Tab", "Tab"]);
     let s = h.render(120, 40);
@@ -155,7 +154,6 @@ fn layer_view_sort_and_tabs() {
 #[test]
 fn verdict_screen_and_jump_to_the_file() {
     let mut h = Harness::demo();
-    h.keys(&["Enter"]);
     h.select_tag("node-addon");
     h.keys(&["v"]);
     let s = h.render(120, 40);
@@ -180,7 +178,6 @@ fn verdict_screen_and_jump_to_the_file() {
 #[test]
 fn overlays_help_targets_explain() {
     let mut h = Harness::demo();
-    h.keys(&["Enter"]);
     h.select_tag("mac-arm64");
     h.keys(&["?"]);
     let help = h.render(80, 24);

@@ -201,6 +201,8 @@ pub struct App {
     pending: HashMap<u64, Pending>,
     next_id: u64,
     pub quit: bool,
+    /// Open the only repository straight away (a local layout is one repository).
+    pub enter_single_repo: bool,
 }
 
 /// Rows a page key moves when the terminal size is not known yet.
@@ -232,6 +234,7 @@ impl App {
             pending: HashMap::new(),
             next_id: 1,
             quit: false,
+            enter_single_repo: false,
         }
     }
 
@@ -481,10 +484,16 @@ impl App {
                 };
                 let mut replace: Option<(ImageRow, Arc<RootInfo>)> = None;
                 let mut fetch_roots = false;
+                let mut single_repo = None;
                 match (&mut screen.kind, purpose, result) {
                     (ScreenKind::Repos { rows, .. }, Purpose::Repos, r) => {
                         *rows = match r {
-                            Ok(Output::Repositories(v)) => Load::Ready(v),
+                            Ok(Output::Repositories(v)) => {
+                                if self.enter_single_repo && v.len() == 1 {
+                                    single_repo = v.first().map(|r| r.name.clone());
+                                }
+                                Load::Ready(v)
+                            }
                             Ok(_) => Load::Failed("unexpected answer".into()),
                             Err(e) => Load::Failed(e),
                         };
@@ -521,6 +530,11 @@ impl App {
                 }
                 if fetch_roots {
                     self.fetch_roots(owner, fx);
+                }
+                if let Some(name) = single_repo
+                    && self.stack.len() == 1
+                {
+                    self.push_images(name, fx);
                 }
                 if let Some((row, info)) = replace {
                     // A single image has no index to show: its image screen takes the place.

@@ -232,6 +232,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));
     }
+    app.enter_single_repo = matches!(opts.launch, Launch::Layout { .. });
     let fx = match &opts.launch {
         Launch::Open { reference } => app.open_image(browse::ImageRow {
             tags: vec![reference.clone()],
