@@ -126,8 +126,8 @@ pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
     ]
 }
 
-/// `amd64 arm64 +2 attestations`
-pub fn chips(app: &App, info: &RootInfo) -> Vec<Span<'static>> {
+/// `amd64 arm64 +2 attestations`; `compact` shortens the tail to `+2 att.` for 80 columns.
+pub fn chips(app: &App, info: &RootInfo, compact: bool) -> Vec<Span<'static>> {
     let mut out = Vec::new();
     for p in info.platforms() {
         out.push(Span::styled(sanitize(&p), app.theme.accent));
@@ -135,10 +135,12 @@ pub fn chips(app: &App, info: &RootInfo) -> Vec<Span<'static>> {
     }
     let atts = info.attestation_count();
     if atts > 0 {
-        out.push(Span::styled(
-            format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" }),
-            app.theme.muted,
-        ));
+        let text = if compact {
+            format!("+{atts} att.")
+        } else {
+            format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" })
+        };
+        out.push(Span::styled(text, app.theme.muted));
     }
     out
 }
@@ -177,7 +179,7 @@ pub fn images(
             let (kind, plat, badge, size, digest) = match root {
                 Some(Load::Ready(info)) => (
                     if info.root.is_index { "index" } else { "image" }.to_string(),
-                    Line::from(chips(app, info)),
+                    Line::from(chips(app, info, area.width < 100)),
                     Line::from(badge_spans(app, &app::badge(app, info, &app.target))),
                     human_size(r.size.unwrap_or(info.size)),
                     info.root.digest.short(),
