@@ -280,7 +280,11 @@ mod tests {
                 }
             }
             let got = f.finish().expect("header");
-            assert_eq!(got[..], whole[..got.len().min(whole.len())], "feed size {size}");
+            assert_eq!(
+                got[..],
+                whole[..got.len().min(whole.len())],
+                "feed size {size}"
+            );
             assert!(got.starts_with(MAGIC));
         }
     }
