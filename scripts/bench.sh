@@ -6,6 +6,7 @@
 # Usage: scripts/bench.sh [--rebuild] [--no-archlens]
 #   --rebuild      rebuild the image even if target/bench/layout exists
 #   --no-archlens  only build the image and time the decompressors (useful before `inspect` exists)
+#   --no-registry  skip the registry half (docker-registry on loopback, skopeo push, curl | gzip -dc)
 # ARCHLENS_BIN=path uses that binary instead of running `cargo build --release` first.
 # Output: target/bench/layout with refs `gzip` and `zstd` (same layers, two compressions), then a table of wall
 # time and peak RSS (GNU time -v). Needs: python3 >= 3.11, zstd, gzip, GNU time (apt-get install time), cargo.
@@ -16,12 +17,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/target/bench
 LAYOUT=$BENCH/layout
 STAGE=$BENCH/stage
-REBUILD=0 ARCHLENS=1
+REBUILD=0 ARCHLENS=1 REGISTRY=1
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=1 ;;
     --no-archlens) ARCHLENS=0 ;;
-    *) echo "usage: $0 [--rebuild] [--no-archlens]" >&2; exit 2 ;;
+    --no-registry) REGISTRY=0 ;;
+    *) echo "usage: $0 [--rebuild] [--no-archlens] [--no-registry]" >&2; exit 2 ;;
   esac
 done
 
@@ -141,6 +143,40 @@ if [ "$ARCHLENS" = 1 ]; then
   [ -x "$BIN" ] || fail "$BIN was not built"
   RESULT[archlens_gzip]=$(measure "$BIN" inspect "oci:$LAYOUT:gzip" --format json --no-cache) || fail "archlens inspect failed on the gzip image"
   RESULT[archlens_zstd]=$(measure "$BIN" inspect "oci:$LAYOUT:zstd" --format json --no-cache) || fail "archlens inspect failed on the zstd image"
+
+  # The same gzip image served by a real registry (Debian's docker-registry on loopback):
+  # archlens end to end against curl | gzip -dc of the same blobs, then a cached second run.
+  if [ "$REGISTRY" = 1 ]; then
+    command -v docker-registry >/dev/null || fail "docker-registry is missing; install it with: apt-get install docker-registry"
+    command -v skopeo >/dev/null || fail "skopeo is missing; install it with: apt-get install skopeo"
+    command -v curl >/dev/null || fail "curl is missing; install it with: apt-get install curl"
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    REG=$BENCH/registry
+    rm -rf "$REG" && mkdir -p "$REG/data"
+    printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+      "$REG/data" "$PORT" > "$REG/config.yml"
+    docker-registry serve "$REG/config.yml" >"$REG/log" 2>&1 &
+    REG_PID=$!
+    trap 'kill $REG_PID 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/v2/" >/dev/null && break; sleep 0.2; done
+    echo "bench.sh: pushing the gzip image to 127.0.0.1:$PORT with skopeo"
+    skopeo copy --quiet --dest-tls-verify=false "oci:$LAYOUT:gzip" "docker://127.0.0.1:$PORT/bench:gzip" \
+      || fail "skopeo could not push to the local registry (log: $REG/log)"
+    URLS=()
+    for blob in "${GZ[@]}"; do URLS+=("http://127.0.0.1:$PORT/v2/bench/blobs/sha256:$(basename "$blob")"); done
+    curl_gzip() { for u in "$@"; do curl -fsS "$u" | gzip -dc >/dev/null || return 1; done; }
+    export -f curl_gzip
+    RESULT[curl_gzip]=$(measure bash -c 'curl_gzip "$@"' _ "${URLS[@]}") || fail "curl | gzip -dc failed"
+    RESULT[registry_cold]=$(measure "$BIN" inspect "127.0.0.1:$PORT/bench:gzip" --format json --no-cache) \
+      || fail "archlens inspect failed on the registry image"
+    CACHE_DIR=$(mktemp -d)
+    XDG_CACHE_HOME=$CACHE_DIR "$BIN" inspect "127.0.0.1:$PORT/bench:gzip" --format json >/dev/null \
+      || fail "archlens inspect (filling the cache) failed"
+    RESULT[registry_warm]=$(XDG_CACHE_HOME=$CACHE_DIR measure "$BIN" inspect "127.0.0.1:$PORT/bench:gzip" --format json) \
+      || fail "archlens inspect (cached) failed"
+    rm -rf "$CACHE_DIR"
+    kill $REG_PID 2>/dev/null || true
+  fi
 fi
 
 row() { # LABEL KEY [BASELINE_KEY]
@@ -160,6 +196,9 @@ row "archlens inspect, gzip image" archlens_gzip gzip_all
 row "zstd -dc largest layer (1 core)" zstd_largest
 row "zstd -dc all layers (1 core)" zstd_all
 row "archlens inspect, zstd image" archlens_zstd zstd_all
+row "curl | gzip -dc, registry blobs" curl_gzip
+row "archlens inspect, registry, cold" registry_cold curl_gzip
+row "archlens inspect, registry, cached" registry_warm curl_gzip
 
 # Terminal UI speed (first frame, key to frame on a 200,000-file tree); numbers go to docs/tui.md.
 if [ "$ARCHLENS" = 1 ]; then

@@ -18,12 +18,15 @@ const TAIL: usize = 64 * 1024;
 const CHUNK: usize = 256 * 1024;
 
 /// A rolling search for the build info header over a file fed in order from offset 0.
-/// Holds at most the bytes of one `feed` plus 13, and once the header is found, the
-/// [`TAIL`] bytes from it.
+/// Go aligns the header to 16 bytes, so only aligned offsets are compared, straight in
+/// the fed slices; a header split across two feeds is completed from a 13-byte carry.
+/// Once the header is found, the [`TAIL`] bytes from it are kept.
 #[derive(Debug, Default)]
 pub struct Finder {
-    window: Vec<u8>,
-    window_start: u64,
+    /// File offset of the next byte to be fed.
+    pos: u64,
+    /// The start of a candidate that reached the end of the last feed (fewer than 14 bytes).
+    carry: Vec<u8>,
     found: Option<Vec<u8>>,
 }
 
@@ -34,23 +37,52 @@ impl Finder {
 
     /// Feeds the next bytes of the file.
     pub fn feed(&mut self, bytes: &[u8]) {
+        let start = self.pos;
+        self.pos += bytes.len() as u64;
         if let Some(out) = &mut self.found {
             let need = TAIL.saturating_sub(out.len());
             out.extend_from_slice(&bytes[..need.min(bytes.len())]);
             return;
         }
-        self.window.extend_from_slice(bytes);
-        if let Some(i) = find_aligned(&self.window, self.window_start) {
-            let mut out = self.window.split_off(i);
-            out.truncate(TAIL);
-            self.found = Some(out);
-            self.window = Vec::new();
-            return;
+        let mut from = 0usize;
+        if !self.carry.is_empty() {
+            let need = MAGIC.len() - self.carry.len();
+            let take = need.min(bytes.len());
+            self.carry.extend_from_slice(&bytes[..take]);
+            if self.carry.len() < MAGIC.len() {
+                return;
+            }
+            if self.carry[..] == MAGIC[..] {
+                let mut out = std::mem::take(&mut self.carry);
+                out.extend_from_slice(&bytes[take..bytes.len().min(take + TAIL)]);
+                out.truncate(TAIL);
+                self.found = Some(out);
+                return;
+            }
+            self.carry.clear();
+            from = take;
         }
-        // Keep the last MAGIC.len()-1 bytes so a header split across feeds is still seen.
-        let drop = self.window.len().saturating_sub(MAGIC.len() - 1);
-        self.window.drain(..drop);
-        self.window_start += drop as u64;
+        // The first 16-aligned file offset at or after `start + from`.
+        let abs = start + from as u64;
+        let mut i = from + ((16 - (abs % 16)) % 16) as usize;
+        while i < bytes.len() {
+            if bytes[i] == MAGIC[0] {
+                let end = i + MAGIC.len();
+                if end > bytes.len() {
+                    if MAGIC.starts_with(&bytes[i..]) {
+                        self.carry = bytes[i..].to_vec();
+                    }
+                    return;
+                }
+                if bytes[i..end] == MAGIC[..] {
+                    let mut out = bytes[i..bytes.len().min(i + TAIL)].to_vec();
+                    out.truncate(TAIL);
+                    self.found = Some(out);
+                    return;
+                }
+            }
+            i += 16;
+        }
     }
 
     /// Whether the header and every byte after it that gets parsed have been seen.
@@ -88,22 +120,6 @@ pub(crate) fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
             r => return r,
         }
     }
-}
-
-/// The first occurrence of [`MAGIC`] at a 16-aligned file offset (the linker aligns the
-/// section; the same bytes as a string literal, e.g. in the `go` tool itself, need not be).
-fn find_aligned(buf: &[u8], base: u64) -> Option<usize> {
-    // Scan for the 0xff lead byte first: a memcmp per byte position is needlessly slow
-    // on the multi-megabyte binaries every ELF in an image streams through here.
-    let mut from = 0;
-    while let Some(i) = buf.get(from..)?.iter().position(|&b| b == 0xff) {
-        let at = from + i;
-        if buf.get(at..at + MAGIC.len())? == MAGIC && (base + at as u64).is_multiple_of(16) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 /// Decodes a build info blob that starts at the magic. Returns `None` when it is not a
@@ -241,6 +257,36 @@ mod tests {
         assert_eq!(info.goarch_level.as_deref(), Some("6"));
         assert_eq!(oci_variant("arm", Some("6")).as_deref(), Some("v6"));
         assert_eq!(oci_variant("amd64", Some("v3")), None);
+    }
+
+    #[test]
+    fn any_feed_size_finds_the_same_header() {
+        let p = format!(
+            "{}/tests/fixtures/detect/go-hello-arm64",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let b = std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let whole = {
+            let mut f = Finder::new();
+            f.feed(&b);
+            f.finish().expect("header")
+        };
+        for size in [1, 7, 13, 14, 15, 16, 17, 4095] {
+            let mut f = Finder::new();
+            for chunk in b.chunks(size) {
+                f.feed(chunk);
+                if f.complete() {
+                    break;
+                }
+            }
+            let got = f.finish().expect("header");
+            assert_eq!(
+                got[..],
+                whole[..got.len().min(whole.len())],
+                "feed size {size}"
+            );
+            assert!(got.starts_with(MAGIC));
+        }
     }
 
     #[test]

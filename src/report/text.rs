@@ -158,10 +158,13 @@ pub fn inspect_text(ins: &Inspection, c: &Colors) -> String {
                 EntryKind::Image => String::new(),
                 EntryKind::Attestation => format!(
                     "attestation of {}",
-                    e.subject
-                        .as_deref()
-                        .map(|s| &s[..s.len().min(19)])
-                        .unwrap_or("?")
+                    // The subject is an annotation, any text at all: cut by characters.
+                    sanitize(
+                        &e.subject
+                            .as_deref()
+                            .map(|s| s.chars().take(19).collect::<String>())
+                            .unwrap_or_else(|| "?".into())
+                    )
                 ),
                 EntryKind::Other => "other artifact".into(),
             };
