@@ -13,7 +13,10 @@ use ui_support::{Harness, demo_dir};
 fn repositories_and_images_with_badges_from_manifests() {
     let mut h = Harness::demo();
     // A local layout is one repository: the demo opens on its images; Esc shows the list.
-    assert!(matches!(h.app.screen().unwrap().kind, ScreenKind::Images { .. }));
+    assert!(matches!(
+        h.app.screen().unwrap().kind,
+        ScreenKind::Images { .. }
+    ));
     h.keys(&["Esc"]);
     let repos = h.render(80, 24);
     assert!(repos.contains("demo"), "{repos}");
