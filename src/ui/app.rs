@@ -203,6 +203,8 @@ pub struct App {
     pub quit: bool,
     /// Open the only repository straight away (a local layout is one repository).
     pub enter_single_repo: bool,
+    /// The merged tree of the last image screen left, with its image digest.
+    last_tree: Option<(Digest, Box<Tree>)>,
 }
 
 /// Rows a page key moves when the terminal size is not known yet.
@@ -235,6 +237,7 @@ impl App {
             next_id: 1,
             quit: false,
             enter_single_repo: false,
+            last_tree: None,
         }
     }
 
@@ -623,6 +626,12 @@ impl App {
             && let Some(s) = self.stack.pop()
         {
             self.release(s.id);
+            // Keep the merged tree of the image just left: going back in costs no rebuild.
+            if let ScreenKind::Image(i) = s.kind
+                && let (Some(tree), View::Merged) = (i.tree, i.view)
+            {
+                self.last_tree = Some((i.digest, Box::new(tree)));
+            }
         }
     }
 
@@ -685,7 +694,24 @@ impl App {
             reveal: None,
         };
         if matches!(screen.image, Load::Ready(_)) {
-            first_tree(&mut screen, &self.target, None, &mut self.entry_results);
+            let kept = match self.last_tree.take() {
+                Some((d, t)) if d == screen.digest => Some(t),
+                other => {
+                    self.last_tree = other;
+                    None
+                }
+            };
+            match kept {
+                // Back into the image just left: its tree as the user left it.
+                Some(mut tree) => {
+                    tree.set_target(Some(self.target.platform.clone()));
+                    if let Load::Ready(img) = &screen.image {
+                        screen.layer = img.layers.len().saturating_sub(1);
+                    }
+                    screen.tree = Some(*tree);
+                }
+                None => first_tree(&mut screen, &self.target, None, &mut self.entry_results),
+            }
         }
         let pos = pos.min(self.stack.len());
         self.stack.insert(
@@ -2380,6 +2406,21 @@ mod tests {
         };
         assert!(s.tree.is_some());
         assert_eq!(app.stack.len(), 3);
+    }
+
+    #[test]
+    fn going_back_into_an_image_keeps_its_tree() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        keys(&mut app, &["Enter", "Enter", "g", "m"]);
+        let ScreenKind::Image(s) = kind(&app) else { panic!() };
+        let before = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
+        keys(&mut app, &["Esc", "Enter"]);
+        let ScreenKind::Image(s) = kind(&app) else { panic!() };
+        let after = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
+        assert_eq!(before, after);
+        assert_eq!(after.map(|a| a.0), Some(Filter::OnlyMismatches));
     }
 
     #[test]
