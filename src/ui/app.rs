@@ -2414,10 +2414,14 @@ mod tests {
         let fx = app.open_repositories();
         pump(&mut app, fx);
         keys(&mut app, &["Enter", "Enter", "g", "m"]);
-        let ScreenKind::Image(s) = kind(&app) else { panic!() };
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!()
+        };
         let before = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
         keys(&mut app, &["Esc", "Enter"]);
-        let ScreenKind::Image(s) = kind(&app) else { panic!() };
+        let ScreenKind::Image(s) = kind(&app) else {
+            panic!()
+        };
         let after = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
         assert_eq!(before, after);
         assert_eq!(after.map(|a| a.0), Some(Filter::OnlyMismatches));
