@@ -218,3 +218,24 @@ fn hostile_file_names_are_escaped() {
     assert!(!s.contains('\u{1b}'), "{s}");
     assert!(s.contains("\\u{1b}[31mred"), "{s}");
 }
+
+#[test]
+fn explain_is_written_for_the_image_and_target() {
+    let mut h = Harness::demo();
+    h.select_tag("good");
+    h.keys(&[":"]);
+    h.typed("target lambda");
+    h.keys(&["Enter", "e"]);
+    let s = h.render(120, 40);
+    assert!(s.contains("index (manifest list) of 2 images"), "{s}");
+    assert!(s.contains("refuses an") && s.contains("index outright"), "{s}");
+    assert!(s.contains("attestations make even a one-platform"), "{s}");
+    h.keys(&["Esc", ":"]);
+    h.typed("target linux/s390x");
+    h.keys(&["Enter", "e"]);
+    let s = h.render(120, 40);
+    assert!(
+        s.contains("no linux/s390x entry, so the pull fails before anything starts"),
+        "{s}"
+    );
+}

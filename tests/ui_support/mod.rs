@@ -28,8 +28,13 @@ pub fn demo_dir() -> PathBuf {
 }
 
 impl Harness {
+    /// The demo layout by a relative path (tests run in the package root), so references
+    /// and breadcrumbs on screen do not depend on where the checkout is.
     pub fn demo() -> Harness {
-        Harness::launch(Launch::Layout { dir: demo_dir() })
+        let _ = demo_dir();
+        Harness::launch(Launch::Layout {
+            dir: PathBuf::from("assets/demo"),
+        })
     }
 
     pub fn launch(launch: Launch) -> Harness {
