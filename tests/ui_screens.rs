@@ -228,7 +228,10 @@ fn explain_is_written_for_the_image_and_target() {
     h.keys(&["Enter", "e"]);
     let s = h.render(120, 40);
     assert!(s.contains("index (manifest list) of 2 images"), "{s}");
-    assert!(s.contains("refuses an") && s.contains("index outright"), "{s}");
+    assert!(
+        s.contains("refuses an") && s.contains("index outright"),
+        "{s}"
+    );
     assert!(s.contains("attestations make even a one-platform"), "{s}");
     h.keys(&["Esc", ":"]);
     h.typed("target linux/s390x");
