@@ -147,21 +147,31 @@ impl Tree {
             native_below: 0,
             mismatch_below: 0,
         }];
-        let mut dirs: HashMap<Box<str>, u32> = HashMap::new();
-        dirs.insert("/".into(), ROOT);
+        // Directories by (parent, name): lookups cost the path's components, never its
+        // full length per level, so a hostile deep path stays linear.
+        let mut dirs: HashMap<(u32, &'a str), u32> = HashMap::new();
+        // Items come mostly grouped by directory: remember the last parent found.
+        let mut last_parent: Option<(&'a str, u32)> = None;
         for item in items {
-            let path = item.path.trim_end_matches('/');
+            let path: &'a str = item.path.trim_end_matches('/');
             if path.is_empty() || path == "/" {
                 continue;
             }
-            let (parent_path, name) = match path.rfind('/') {
+            let (parent_path, name): (&'a str, &'a str) = match path.rfind('/') {
                 Some(0) => ("/", &path[1..]),
                 Some(i) => (&path[..i], &path[i + 1..]),
                 None => ("/", path),
             };
-            let parent = ensure_dir(&mut nodes, &mut dirs, parent_path, item.layer);
+            let parent = match last_parent {
+                Some((p, id)) if p == parent_path => id,
+                _ => {
+                    let id = ensure_dir(&mut nodes, &mut dirs, parent_path, item.layer);
+                    last_parent = Some((parent_path, id));
+                    id
+                }
+            };
             let existing = if item.kind == NodeKind::Dir {
-                dirs.get(path).copied()
+                dirs.get(&(parent, name)).copied()
             } else {
                 None
             };
@@ -169,7 +179,7 @@ impl Tree {
                 Some(id) => id,
                 None => {
                     let id = nodes.len() as u32;
-                    let depth = nodes[parent as usize].depth + 1;
+                    let depth = nodes[parent as usize].depth.saturating_add(1);
                     nodes.push(Node {
                         name: name.into(),
                         parent,
@@ -185,7 +195,7 @@ impl Tree {
                     });
                     nodes[parent as usize].children.push(id);
                     if item.kind == NodeKind::Dir {
-                        dirs.insert(path.into(), id);
+                        dirs.insert((parent, name), id);
                     }
                     id
                 }
@@ -618,39 +628,41 @@ impl Tree {
     }
 }
 
-fn ensure_dir(
+/// The node of directory `path`, creating it and any missing parents, one component at a
+/// time from the root (iterative: a hostile layer can nest tens of thousands of levels).
+fn ensure_dir<'a>(
     nodes: &mut Vec<Node>,
-    dirs: &mut HashMap<Box<str>, u32>,
-    path: &str,
+    dirs: &mut HashMap<(u32, &'a str), u32>,
+    path: &'a str,
     layer: usize,
 ) -> u32 {
-    if let Some(&id) = dirs.get(path) {
-        return id;
+    let mut cur = ROOT;
+    for name in path.split('/').filter(|c| !c.is_empty()) {
+        cur = match dirs.get(&(cur, name)) {
+            Some(&id) => id,
+            None => {
+                let id = nodes.len() as u32;
+                let depth = nodes[cur as usize].depth.saturating_add(1);
+                nodes.push(Node {
+                    name: name.into(),
+                    parent: cur,
+                    depth,
+                    kind: NodeKind::Dir,
+                    size: 0,
+                    change: None,
+                    mark: ArchMark::None,
+                    layer,
+                    children: Vec::new(),
+                    native_below: 0,
+                    mismatch_below: 0,
+                });
+                nodes[cur as usize].children.push(id);
+                dirs.insert((cur, name), id);
+                id
+            }
+        };
     }
-    let (parent_path, name) = match path.rfind('/') {
-        Some(0) => ("/", &path[1..]),
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => ("/", path),
-    };
-    let parent = ensure_dir(nodes, dirs, parent_path, layer);
-    let id = nodes.len() as u32;
-    let depth = nodes[parent as usize].depth + 1;
-    nodes.push(Node {
-        name: name.into(),
-        parent,
-        depth,
-        kind: NodeKind::Dir,
-        size: 0,
-        change: None,
-        mark: ArchMark::None,
-        layer,
-        children: Vec::new(),
-        native_below: 0,
-        mismatch_below: 0,
-    });
-    nodes[parent as usize].children.push(id);
-    dirs.insert(path.into(), id);
-    id
+    cur
 }
 
 fn kind_of(k: &EntryKind) -> NodeKind {
@@ -797,6 +809,16 @@ mod tests {
         assert_eq!(t.path_of(t.selected_id().unwrap()), "/usr/bin/env");
         assert_eq!(names(&t), ["app", "etc", "usr", "  bin", "    env"]);
         assert!(!t.reveal("/nope"));
+    }
+
+    #[test]
+    fn a_hostile_deep_path_neither_overflows_nor_recurses() {
+        let deep = "/a".repeat(100_000);
+        let mut t = Tree::build([file(&deep, 1)], &HashMap::new());
+        assert_eq!(t.len(), 100_000);
+        assert!(t.reveal(&deep));
+        assert_eq!(t.visible_len(), 100_000);
+        assert_eq!(t.path_of(t.selected_id().unwrap()).len(), deep.len());
     }
 
     #[test]
