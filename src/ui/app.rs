@@ -1134,6 +1134,19 @@ impl App {
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
+        // In the lists, → / l open and ← / h go back, as in file managers.
+        let list = matches!(
+            screen.kind,
+            ScreenKind::Repos { .. } | ScreenKind::Images { .. } | ScreenKind::Index { .. }
+        );
+        let bind = match bind {
+            Bind::Right if list => Bind::Enter,
+            Bind::Left if list => {
+                self.pop();
+                return;
+            }
+            b => b,
+        };
         match &mut screen.kind {
             ScreenKind::Repos { rows, sel, filter } => {
                 let visible = repo_rows(rows, filter);
@@ -2196,6 +2209,11 @@ mod tests {
         assert!(matches!(kind(&app), ScreenKind::Repos { .. }));
         key(&mut app, "Esc"); // the first screen stays
         assert_eq!(app.stack.len(), 1);
+        // In lists, l opens and h goes back.
+        key(&mut app, "l");
+        assert!(matches!(kind(&app), ScreenKind::Images { .. }));
+        key(&mut app, "h");
+        assert!(matches!(kind(&app), ScreenKind::Repos { .. }));
     }
 
     #[test]

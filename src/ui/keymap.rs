@@ -216,8 +216,8 @@ impl Bind {
         match self {
             Bind::Up => "move up",
             Bind::Down => "move down",
-            Bind::Left => "collapse / go to parent / left pane",
-            Bind::Right => "expand / step in / right pane",
+            Bind::Left => "collapse / parent / left pane; back in lists",
+            Bind::Right => "expand / step in / right pane; open in lists",
             Bind::Top => "first row",
             Bind::Bottom => "last row",
             Bind::PageUp => "page up",
