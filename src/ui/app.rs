@@ -2446,6 +2446,43 @@ mod tests {
     }
 
     #[test]
+    fn long_work_shows_a_gauge_and_a_spinner() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+        let req = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
+                _ => None,
+            })
+            .expect("an analysis request");
+        req.progress.layers_total.store(4, Ordering::Relaxed);
+        req.progress.layers_done.store(1, Ordering::Relaxed);
+        req.progress.bytes_total.store(2_000_000, Ordering::Relaxed);
+        req.progress.bytes_read.store(500_000, Ordering::Relaxed);
+        app.update(Action::Tick);
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::ui::view::draw(f, &app)).unwrap();
+        let buf = t.backend().buffer();
+        let text: String = (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .collect();
+        assert!(
+            text.contains("reading layers 1/4  500.0 kB of 2.0 MB"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .next()
+                .is_some_and(|l| l.trim_end().ends_with('/')),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn quit_from_anywhere() {
         let mut app = app();
         let fx = app.open_repositories();
