@@ -5,6 +5,9 @@
 //! image -> layer scans ([`scan`], classifying files with [`detect`]) -> merged
 //! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
 
+// Data from outside (tars, ELF files, JSON, registries) must never panic the core.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod analyze;
 pub mod cache;
 pub mod check;

@@ -337,3 +337,34 @@ fn control_characters_in_file_names_never_reach_the_terminal() {
     assert!(text.contains("/opt/\\u{1b}[2J"), "{text}");
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
 }
+
+#[test]
+fn an_entrypoint_without_execute_bit_is_refused_with_permission_denied() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/app/run"], "Env": ["PATH=/app"]}),
+        vec![arm64_glibc_base().file_mode("app/run", &fixture("hello-arm64"), 0o644)],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "fail");
+    let f = finding(&r, "entrypoint-not-executable");
+    assert_eq!(f["path"], "/app/run");
+    assert!(f["fix"].as_str().unwrap().contains("chmod"));
+    assert_eq!(r["predicted_error"], "exec /app/run: permission denied");
+
+    // Looked up by name, a non-executable file is skipped as runc's LookPath does.
+    let t2 = tempfile::tempdir().unwrap();
+    image(
+        t2.path(),
+        "arm64",
+        json!({"Entrypoint": ["run"], "Env": ["PATH=/app"]}),
+        vec![arm64_glibc_base().file_mode("app/run", &fixture("hello-arm64"), 0o644)],
+    );
+    let r = check(t2.path(), "graviton");
+    assert_eq!(
+        r["predicted_error"],
+        "exec: \"run\": executable file not found in $PATH"
+    );
+}

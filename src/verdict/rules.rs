@@ -173,7 +173,33 @@ fn follow_exec(
     findings: &mut Vec<Finding>,
 ) -> Option<(String, Arch)> {
     let real = match idx.image.fs.resolve(path) {
-        Ok((real, _)) => real,
+        Ok((real, node)) => {
+            let is_dir = node.entry.kind == crate::scan::EntryKind::Dir;
+            if is_dir || node.entry.mode & 0o111 == 0 {
+                let what = if is_dir {
+                    "a directory"
+                } else {
+                    "a file without an execute bit"
+                };
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: Code::EntrypointNotExecutable,
+                    path: Some(real.clone()),
+                    layer: idx.layer_of(&real),
+                    message: format!(
+                        "{} {path} is {what} (mode {:o}): the kernel refuses to execute it",
+                        if depth == 0 { "the entrypoint" } else { "the interpreter" },
+                        node.entry.mode & 0o7777
+                    ),
+                    fix: (!is_dir).then(|| {
+                        format!("make it executable in the build: `COPY --chmod=755 ...` or `RUN chmod +x {real}`")
+                    }),
+                    predicted_error: Some(exec_error(target, shown, "permission denied")),
+                });
+                return None;
+            }
+            real
+        }
         Err(e) => {
             findings.push(Finding {
                 severity: Severity::Error,
@@ -396,11 +422,12 @@ fn look_path(idx: &Index, name: &str) -> Option<String> {
         .filter(|d| d.starts_with('/'))
         .map(|d| format!("{}/{}", d.trim_end_matches('/'), name))
         .find(|p| {
+            // runc's LookPath skips files without an execute bit, as a shell does.
             idx.image.fs.resolve(p).is_ok_and(|(_, n)| {
                 matches!(
                     n.entry.kind,
                     crate::scan::EntryKind::File | crate::scan::EntryKind::Hardlink(_)
-                )
+                ) && n.entry.mode & 0o111 != 0
             })
         })
 }
