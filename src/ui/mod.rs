@@ -301,6 +301,10 @@ pub fn run(opts: Options) -> Result<(), UiError> {
             dirty = false;
             // Debug builds only: lets the end-to-end test check the terminal after a panic.
             #[cfg(debug_assertions)]
+            #[allow(
+                clippy::panic,
+                reason = "a deliberate panic, debug builds only, to test the panic hook"
+            )]
             if std::env::var_os("ARCHLENS_UI_TEST_PANIC").is_some() {
                 panic!("ARCHLENS_UI_TEST_PANIC is set: panicking after the first frame");
             }
