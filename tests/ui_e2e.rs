@@ -12,6 +12,8 @@ struct Session {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// HOME, config and cache of the child; removed when the session ends.
+    _home: tempfile::TempDir,
 }
 
 impl Session {
@@ -52,7 +54,6 @@ impl Session {
         }
         let child = pair.slave.spawn_command(cmd).expect("spawn archlens");
         drop(pair.slave);
-        std::mem::forget(home);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(
@@ -81,6 +82,7 @@ impl Session {
             raw,
             writer,
             child,
+            _home: home,
         }
     }
 
