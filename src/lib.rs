@@ -6,7 +6,10 @@
 //! filesystem and artefacts -> [`verdict`] -> [`report`] or the terminal UI.
 
 // Data from outside (tars, ELF files, JSON, registries) must never panic the core.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod analyze;
 pub mod cache;
