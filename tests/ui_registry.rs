@@ -21,6 +21,19 @@ fn browse_a_registry_down_to_the_failing_file() {
     let repos = h.render(120, 40);
     assert!(repos.contains("demo/app"), "{repos}");
     h.keys(&["Enter"]);
+    // From a registry only manifests are read at first: the label is shown as a hint, never
+    // as a verdict, since the runtime runs a single image whatever its label says.
+    let images = h.render(120, 40);
+    let mac = images
+        .lines()
+        .find(|l| l.contains("mac-arm64"))
+        .unwrap_or_else(|| panic!("mac-arm64 is listed:\n{images}"));
+    assert!(
+        mac.contains("? labelled arm64") && !mac.contains("FAIL"),
+        "{images}"
+    );
+    // `c` reads the files of every listed image: now the badges are verdicts.
+    h.keys(&["c"]);
     let images = h.render(120, 40);
     let mac = images
         .lines()

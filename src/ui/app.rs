@@ -176,6 +176,9 @@ pub struct Origin {
     pub source: String,
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// Images on local disk: reading their files is cheap, so list badges are settled from
+    /// the files straight away instead of waiting for `c`.
+    pub local: bool,
 }
 
 /// The whole UI state.
@@ -488,6 +491,7 @@ impl App {
                 let mut replace: Option<(ImageRow, Arc<RootInfo>)> = None;
                 let mut fetch_roots = false;
                 let mut single_repo = None;
+                let mut read_row: Option<usize> = None;
                 match (&mut screen.kind, purpose, result) {
                     (ScreenKind::Repos { rows, .. }, Purpose::Repos, r) => {
                         *rows = match r {
@@ -512,7 +516,10 @@ impl App {
                     (ScreenKind::Images { roots, .. }, Purpose::Root(i), r) => {
                         if let Some(slot) = roots.get_mut(i) {
                             *slot = match r {
-                                Ok(Output::Root(info)) => Load::Ready(info),
+                                Ok(Output::Root(info)) => {
+                                    read_row = Some(i);
+                                    Load::Ready(info)
+                                }
                                 Ok(_) => Load::Failed("unexpected answer".into()),
                                 Err(e) => Load::Failed(e),
                             };
@@ -533,6 +540,11 @@ impl App {
                 }
                 if fetch_roots {
                     self.fetch_roots(owner, fx);
+                }
+                if let Some(i) = read_row
+                    && self.origin.local
+                {
+                    self.read_rows(owner, Some(i), fx);
                 }
                 if let Some(name) = single_repo
                     && self.stack.len() == 1
@@ -797,6 +809,17 @@ impl App {
         for (id, row, info) in verdicts {
             self.want_verdict_images(id, &row, &info, fx);
         }
+        if self.origin.local {
+            let lists: Vec<u64> = self
+                .stack
+                .iter()
+                .filter(|s| matches!(s.kind, ScreenKind::Images { .. }))
+                .map(|s| s.id)
+                .collect();
+            for id in lists {
+                self.read_rows(id, None, fx);
+            }
+        }
         self.status = Some((
             Level::Info,
             format!("target: {} ({})", self.target.name, self.target.platform),
@@ -1055,6 +1078,37 @@ impl App {
             }
         }
         self.status = Some((Level::Info, "reloading".into()));
+    }
+
+    /// Reads the image that row `only` (or every row) of images screen `owner` would run on
+    /// the active target, so its badge comes from the files.
+    fn read_rows(&mut self, owner: u64, only: Option<usize>, fx: &mut Vec<Effect>) {
+        let Some(Screen {
+            kind:
+                ScreenKind::Images {
+                    rows: Load::Ready(rows),
+                    roots,
+                    ..
+                },
+            ..
+        }) = self.stack.iter().find(|s| s.id == owner)
+        else {
+            return;
+        };
+        let mut wanted = Vec::new();
+        for (i, (row, root)) in rows.iter().zip(roots).enumerate() {
+            if only.is_some_and(|o| o != i) {
+                continue;
+            }
+            if let Load::Ready(info) = root
+                && let Selection::Image { entry, .. } = verdict::select(&info.root, &self.target)
+            {
+                wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
+            }
+        }
+        for (row, d, m) in wanted {
+            let _ = self.want_image(owner, &row, &d, &m, fx);
+        }
     }
 
     /// Reads the image each listed row would run on the target, so badges come from files.
@@ -1879,6 +1933,10 @@ pub struct Badge {
     pub verdict: Verdict,
     /// True when only manifests were used (the files may still break it).
     pub from_manifest: bool,
+    /// True when the verdict is final: the files were read, or the manifests alone decide
+    /// (no entry for the target, an index Lambda refuses). A label alone never settles it:
+    /// the runtime runs whatever the files are.
+    pub settled: bool,
     pub note: String,
 }
 
@@ -1888,11 +1946,13 @@ pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
         Selection::NoMatch => Badge {
             verdict: Verdict::Fail,
             from_manifest: true,
+            settled: true,
             note: format!("no {}", target.platform.arch),
         },
         Selection::IndexRejected { .. } => Badge {
             verdict: Verdict::Fail,
             from_manifest: true,
+            settled: true,
             note: "index refused".into(),
         },
         Selection::Image { entry, fallback } => {
@@ -1909,6 +1969,7 @@ pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
                 return Badge {
                     verdict: r.verdict,
                     from_manifest: false,
+                    settled: true,
                     note,
                 };
             }
@@ -1919,7 +1980,7 @@ pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
                 None => (
                     Verdict::Fail,
                     format!(
-                        "is {}",
+                        "labelled {}",
                         declared.map_or_else(|| "?".to_string(), |p| p.arch.to_string())
                     ),
                 ),
@@ -1927,6 +1988,7 @@ pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
             Badge {
                 verdict,
                 from_manifest: true,
+                settled: false,
                 note,
             }
         }
@@ -2225,8 +2287,8 @@ mod tests {
         let (_, info) = app.current_root().unwrap();
         let b = badge(&app, &info, &app.target);
         assert_eq!(
-            (b.verdict, b.from_manifest, b.note.as_str()),
-            (Verdict::Fail, true, "is arm64")
+            (b.verdict, b.from_manifest, b.settled, b.note.as_str()),
+            (Verdict::Fail, true, false, "labelled arm64")
         );
         // `:target graviton` switches every badge.
         keys(

@@ -97,6 +97,7 @@ pub fn catalog_for(
             Arc::new(browse::LayoutCatalog::new(dir)),
             Origin {
                 source: format!("oci:{}", relative(dir).display()),
+                local: true,
                 ..Origin::default()
             },
         ),
@@ -109,6 +110,9 @@ pub fn catalog_for(
             )),
             Origin {
                 source: reference.clone(),
+                local: ["oci:", "oci-archive:", "docker-archive:"]
+                    .iter()
+                    .any(|p| reference.starts_with(p)),
                 ..Origin::default()
             },
         ),
@@ -155,6 +159,7 @@ pub fn catalog_for(
                     source: "ECR".into(),
                     profile: Some(profile_name),
                     region: region_name,
+                    local: false,
                 },
             )
         }

@@ -108,8 +108,19 @@ pub fn repos(
     f.render_widget(t, area);
 }
 
-/// `✗ FAIL is arm64`: symbol and word first so it reads without colour.
+/// `✗ FAIL entrypoint arch`: symbol and word first so it reads without colour. A badge the
+/// label alone suggests reads `? labelled arm64`: no PASS or FAIL until the files are read.
 pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
+    if !b.settled {
+        let style = match b.verdict {
+            Verdict::Pass => app.theme.muted,
+            _ => app.theme.warn,
+        };
+        return vec![
+            Span::styled("? ", style),
+            Span::styled(sanitize(&b.note), style),
+        ];
+    }
     let (sym, word, style) = match b.verdict {
         Verdict::Pass => ("✓", "PASS", app.theme.pass),
         Verdict::Warn => ("!", "WARN", app.theme.warn),
@@ -302,6 +313,7 @@ pub fn index(
                             let b = Badge {
                                 verdict: r.verdict,
                                 from_manifest: false,
+                                settled: true,
                                 note: format!("files; {note}"),
                             };
                             Line::from(badge_spans(app, &b))
