@@ -155,6 +155,18 @@ fn ecr_repositories_images_and_a_failing_image() {
         "{repos}"
     );
     h.keys(&["Enter"]);
+    // Only manifests are read at first: a label is a hint, not a verdict.
+    let first = h.render(120, 40);
+    let mac = first
+        .lines()
+        .find(|l| l.contains("│mac-arm64 "))
+        .unwrap_or_else(|| panic!("mac-arm64 is listed:\n{first}"));
+    assert!(
+        mac.contains("? labelled arm64") && !mac.contains("FAIL"),
+        "{first}"
+    );
+    // `c` reads every listed image through ECR: now the badges are verdicts from the files.
+    h.keys(&["c"]);
     let images = h.render(120, 40);
     let line = |tag: &str| {
         images
