@@ -167,12 +167,13 @@ pub fn images(
     sel: usize,
     filter: &str,
 ) {
-    let b = block(app, format!("Images in {}", sanitize(repo)), filter).title_bottom(Line::from(
-        Span::styled(
-            " badges from manifests until an image is read (Enter, or c for all): files may still break it ",
-            app.theme.muted,
-        ),
-    ));
+    let legend = if app.origin.local {
+        " ✓/✗ from the files of each image "
+    } else {
+        " ? = the label only, until the files are read (Enter, or c for all) "
+    };
+    let b = block(app, format!("Images in {}", sanitize(repo)), filter)
+        .title_bottom(Line::from(Span::styled(legend, app.theme.muted)));
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "images", b);
     };
