@@ -13,7 +13,6 @@ use archlens::listing::{self, ImageKind};
 use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use aws_sdk_ecr::types::ImageIdentifier;
-use base64::Engine as _;
 use support_registry::{Blob, Fault, Moto, Proxy, Registry, demo, push_demo};
 
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -25,43 +24,11 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test, so no other thread reads the environment
     // while it is changed; the SDK reads it afterwards.
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL_ECR", format!("http://{}", api.addr));
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::remove_var("AWS_SESSION_TOKEN");
-        std::env::remove_var("AWS_PROFILE");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/archlens-test/config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/archlens-test/credentials",
-        );
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let ecr = rt.block_on(async {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        aws_sdk_ecr::Client::new(&conf)
-    });
-
+    unsafe { support_registry::use_fake_aws(&format!("http://{}", api.addr)) };
+    let (rt, ecr) = support_registry::ecr_client();
     // The password moto hands out becomes the htpasswd password of user AWS.
-    let token = rt
-        .block_on(ecr.get_authorization_token().send())
-        .expect("moto GetAuthorizationToken");
-    let token = token.authorization_data()[0]
-        .authorization_token()
-        .expect("token")
-        .to_string();
-    let decoded = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(token)
-            .expect("base64"),
-    )
-    .expect("utf8");
-    let (user, password) = decoded.split_once(':').expect("user:password");
+    let (user, password) = support_registry::ecr_login(&rt, &ecr);
+    let password = password.as_str();
     assert_eq!(user, "AWS");
     let reg = Registry::start(Some(("AWS", password)));
     let v2 = Proxy::start(&reg.addr);

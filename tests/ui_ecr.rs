@@ -10,7 +10,6 @@ use archlens::config::{Config, RegistryEntry};
 use archlens::source::registry::RegistryOptions;
 use archlens::ui::Launch;
 use archlens::ui::app::ScreenKind;
-use base64::Engine as _;
 use support_registry::{Moto, Registry};
 use ui_support::{Harness, demo_dir};
 
@@ -50,41 +49,10 @@ fn ecr_repositories_images_and_a_failing_image() {
     let moto = Moto::start();
     // SAFETY: this test binary has a single test; the environment is set before any thread
     // of the SDK reads it.
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL_ECR", &moto.endpoint);
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::remove_var("AWS_SESSION_TOKEN");
-        std::env::remove_var("AWS_PROFILE");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/archlens-test/config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/archlens-test/credentials",
-        );
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let ecr = rt.block_on(async {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        aws_sdk_ecr::Client::new(&conf)
-    });
-    let token = rt
-        .block_on(ecr.get_authorization_token().send())
-        .expect("moto GetAuthorizationToken");
-    let token = token.authorization_data()[0]
-        .authorization_token()
-        .expect("token")
-        .to_string();
-    let decoded = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(token)
-            .expect("base64"),
-    )
-    .expect("utf8");
-    let (_, password) = decoded.split_once(':').expect("user:password");
+    unsafe { support_registry::use_fake_aws(&moto.endpoint) };
+    let (rt, ecr) = support_registry::ecr_client();
+    let (_, password) = support_registry::ecr_login(&rt, &ecr);
+    let password = password.as_str();
     let reg = Registry::start(Some(("AWS", password)));
     for tag in ["good", "mac-arm64"] {
         reg.push(&demo_dir(), tag, &format!("demo/app:{tag}"));

@@ -194,6 +194,62 @@ impl Moto {
     }
 }
 
+/// Points this process's AWS SDK at `endpoint` (moto) with dummy credentials and no other
+/// source of configuration.
+///
+/// # Safety
+/// Changes the environment: call it only in a test binary with a single test, before any
+/// other thread (the SDK's included) reads the environment.
+pub unsafe fn use_fake_aws(endpoint: &str) {
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL_ECR", endpoint);
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::remove_var("AWS_SESSION_TOKEN");
+        std::env::remove_var("AWS_PROFILE");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/archlens-test/config");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/archlens-test/credentials",
+        );
+    }
+}
+
+/// An ECR client on the environment set by [`use_fake_aws`], with the runtime that drives it.
+pub fn ecr_client() -> (tokio::runtime::Runtime, aws_sdk_ecr::Client) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ecr = rt.block_on(async {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        aws_sdk_ecr::Client::new(&conf)
+    });
+    (rt, ecr)
+}
+
+/// The user and password of ECR's `GetAuthorizationToken` (base64 of `AWS:<password>`):
+/// the tests give the real registry this htpasswd entry, so ECR's Basic auth runs for real.
+pub fn ecr_login(rt: &tokio::runtime::Runtime, ecr: &aws_sdk_ecr::Client) -> (String, String) {
+    use base64::Engine as _;
+    let token = rt
+        .block_on(ecr.get_authorization_token().send())
+        .expect("moto GetAuthorizationToken");
+    let token = token.authorization_data()[0]
+        .authorization_token()
+        .expect("token")
+        .to_string();
+    let decoded = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .expect("base64"),
+    )
+    .expect("utf8");
+    let (user, password) = decoded.split_once(':').expect("user:password");
+    (user.to_string(), password.to_string())
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
