@@ -368,3 +368,48 @@ fn an_entrypoint_without_execute_bit_is_refused_with_permission_denied() {
         "exec: \"run\": executable file not found in $PATH"
     );
 }
+
+/// An amd64 glibc base whose dpkg database says which glibc it has (`status.d/libc6`, as
+/// distroless images record it), with Debian 12's `hello` (needs GLIBC_2.34) as /bin/app.
+fn amd64_base_with_glibc(version: &str) -> Layer {
+    Layer::new()
+        .file_mode("bin/app", &fixture("hello-amd64"), 0o755)
+        .file("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", b"loader stand-in")
+        .symlink("lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+        .file("lib/x86_64-linux-gnu/libc.so.6", b"libc stand-in")
+        .file(
+            "var/lib/dpkg/status.d/libc6",
+            format!("Package: libc6\nStatus: install ok installed\nVersion: {version}\nArchitecture: amd64\n").as_bytes(),
+        )
+}
+
+#[test]
+fn a_binary_built_against_a_newer_glibc_than_the_image_has() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![amd64_base_with_glibc("2.31-13+deb11u11")],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "glibc-too-old");
+    assert!(
+        f["message"].as_str().unwrap().contains("needs glibc 2.34"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "/bin/app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /bin/app)"
+    );
+    // The same binary on Debian 12's glibc runs.
+    let t2 = tempfile::tempdir().unwrap();
+    image(
+        t2.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![amd64_base_with_glibc("2.36-9+deb12u14")],
+    );
+    assert_eq!(check(t2.path(), "apprunner")["verdict"], "pass");
+}

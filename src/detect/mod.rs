@@ -211,6 +211,9 @@ pub struct PackageDbInfo {
     pub packages: u64,
     /// Package count per architecture as recorded (`amd64`, `all`, `x86_64`, `noarch`...).
     pub architectures: Vec<(String, u64)>,
+    /// The upstream version of the installed glibc package (dpkg `libc6`), e.g. `2.36`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glibc: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

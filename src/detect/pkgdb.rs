@@ -34,19 +34,32 @@ pub fn manager_of(path: &str) -> Option<Manager> {
 }
 
 /// Counts installed packages per architecture.
+/// `2:2.36-9+deb12u14` -> `2.36`: the Debian epoch and revision removed.
+fn upstream_version(v: &str) -> String {
+    let v = v.split_once(':').map_or(v, |(_, rest)| rest);
+    v.split('-').next().unwrap_or(v).to_string()
+}
+
 pub fn parse(manager: Manager, text: &str) -> (PackageDbInfo, Option<Arch>) {
     let mut counts: Vec<(String, u64)> = Vec::new();
     let mut packages = 0u64;
+    let mut glibc = None;
     for stanza in text.split("\n\n") {
         let mut has_pkg = false;
         let mut arch = None;
         let mut installed = true;
+        let mut is_libc6 = false;
+        let mut version = None;
         for line in stanza.lines() {
             match manager {
                 Manager::Dpkg => {
                     if let Some((k, v)) = line.split_once(':') {
                         match k {
-                            "Package" => has_pkg = true,
+                            "Package" => {
+                                has_pkg = true;
+                                is_libc6 = v.trim() == "libc6";
+                            }
+                            "Version" => version = Some(v.trim().to_string()),
                             "Architecture" => arch = Some(v.trim().to_string()),
                             // "want flag status": only `installed` packages are on disk.
                             "Status" => {
@@ -69,6 +82,9 @@ pub fn parse(manager: Manager, text: &str) -> (PackageDbInfo, Option<Arch>) {
             continue;
         }
         packages += 1;
+        if is_libc6 && let Some(v) = &version {
+            glibc = Some(upstream_version(v));
+        }
         if let Some(a) = arch {
             match counts.iter_mut().find(|(k, _)| *k == a) {
                 Some((_, n)) => *n += 1,
@@ -95,6 +111,7 @@ pub fn parse(manager: Manager, text: &str) -> (PackageDbInfo, Option<Arch>) {
             .to_string(),
             packages,
             architectures: counts,
+            glibc,
         },
         arch,
     )

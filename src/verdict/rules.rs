@@ -403,10 +403,70 @@ fn follow_exec(
                     }),
                     predicted_error: Some(exec_error(target, shown, "no such file or directory")),
                 });
+            } else if let Some(f) = check_glibc_version(idx, art, &real, layer.clone()) {
+                findings.push(f);
             }
             Some((real, arch))
         }
     }
+}
+
+/// A glibc binary needs every `GLIBC_x.y` symbol version it was linked against: built on a
+/// newer distribution than the image's base, it starts and the loader stops it at once.
+/// The image's glibc is known from its dpkg database (`libc6`); without one, nothing is said.
+fn check_glibc_version(
+    idx: &Index,
+    art: &Artifact,
+    real: &str,
+    layer: Option<Digest>,
+) -> Option<Finding> {
+    let elf = match &art.details {
+        Details::Elf(e) => e,
+        Details::Go { elf: Some(e), .. } => e,
+        _ => return None,
+    };
+    let needs = elf.min_glibc.as_deref()?;
+    let has = idx
+        .image
+        .fs
+        .artifacts
+        .iter()
+        .find_map(|(_, a)| match &a.details {
+            Details::PackageDb(p) => p.glibc.clone(),
+            _ => None,
+        })?;
+    if !version_less(&has, needs) {
+        return None;
+    }
+    let libc = idx
+        .image
+        .fs
+        .nodes
+        .keys()
+        .find(|p| p.ends_with("/libc.so.6"))
+        .cloned()
+        .unwrap_or_else(|| "libc.so.6".into());
+    Some(Finding {
+        severity: Severity::Error,
+        code: Code::GlibcTooOld,
+        path: Some(real.to_string()),
+        layer,
+        message: format!(
+            "{real} needs glibc {needs} or newer, but the image has glibc {has} (its dpkg database): it was built on a newer system than its base image"
+        ),
+        fix: Some(format!(
+            "build it on the same base as the runtime stage (or an older one), or use a base image with glibc >= {needs}"
+        )),
+        predicted_error: Some(format!(
+            "{real}: {libc}: version `GLIBC_{needs}' not found (required by {real})"
+        )),
+    })
+}
+
+/// Dotted numeric versions: `2.31` < `2.34` < `2.36.1`.
+fn version_less(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    parse(a) < parse(b)
 }
 
 /// Resolves a command name as runc does: a name with a slash is a path (relative to the
