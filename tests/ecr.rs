@@ -9,7 +9,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use archlens::config::{Config, RegistryEntry};
-use archlens::listing::{self, ImageKind};
+use archlens::listing;
 use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use aws_sdk_ecr::types::ImageIdentifier;
@@ -144,33 +144,7 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     // DescribeImages + BatchGetImage, grouped; the zstd image's platform comes from its
     // config, read over the v2 API with the ECR token.
     let l = listing::list(&format!("{HOST}/team/app"), &opts).expect("list images");
-    assert_eq!(
-        l.images.len(),
-        2,
-        "children, attestations or referrers listed as images: {:#?}",
-        l.images
-    );
-    let multi = l
-        .images
-        .iter()
-        .find(|i| i.tags == ["multi"])
-        .expect("multi");
-    assert_eq!(multi.kind, ImageKind::Index);
-    let mut plats: Vec<&str> = multi
-        .platforms
-        .iter()
-        .map(|p| p.platform.as_str())
-        .collect();
-    plats.sort();
-    assert_eq!(plats, ["linux/amd64", "linux/arm64"]);
-    assert_eq!(
-        multi
-            .related
-            .iter()
-            .filter(|r| r.kind == "attestation")
-            .count(),
-        2
-    );
+    let multi = support_registry::assert_multi_listed(&l);
     assert!(multi.pushed_at.is_some(), "pushedAt missing");
     let z = l.images.iter().find(|i| i.tags == ["zstd"]).expect("zstd");
     assert_eq!(z.platforms.len(), 1);

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use archlens::config::{Config, RegistryEntry};
-use archlens::listing::{self, ImageKind};
+use archlens::listing;
 use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use support_registry::{Fault, Proxy, Registry, demo, docker_config, push_demo};
@@ -106,33 +106,7 @@ fn anonymous_pull_of_index_attestations_and_zstd_layers() {
         ["team/demo"]
     );
     let l = listing::list(&format!("{}/team/demo", reg.addr), &o).expect("images");
-    assert_eq!(
-        l.images.len(),
-        2,
-        "attestations or children listed as images: {:#?}",
-        l.images
-    );
-    let multi = l
-        .images
-        .iter()
-        .find(|i| i.tags == ["multi"])
-        .expect("multi listed");
-    assert_eq!(multi.kind, ImageKind::Index);
-    let mut plats: Vec<&str> = multi
-        .platforms
-        .iter()
-        .map(|p| p.platform.as_str())
-        .collect();
-    plats.sort();
-    assert_eq!(plats, ["linux/amd64", "linux/arm64"]);
-    assert_eq!(
-        multi
-            .related
-            .iter()
-            .filter(|r| r.kind == "attestation")
-            .count(),
-        2
-    );
+    let multi = support_registry::assert_multi_listed(&l);
     let att = multi
         .related
         .iter()

@@ -2313,6 +2313,17 @@ mod tests {
         assert_eq!((b.verdict, b.from_manifest), (Verdict::Fail, false));
     }
 
+    /// Presses Enter on the selected image and returns its analysis request, unanswered.
+    fn open_without_answer(app: &mut App) -> Request {
+        let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
+                _ => None,
+            })
+            .expect("an analysis request")
+    }
+
     #[test]
     fn results_for_a_screen_left_are_dropped_and_its_work_cancelled() {
         let mut app = app();
@@ -2320,14 +2331,7 @@ mod tests {
         pump(&mut app, fx);
         key(&mut app, "Enter");
         // Open the image but do not answer the analysis yet.
-        let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
-        let req = fx
-            .iter()
-            .find_map(|e| match e {
-                Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
-                _ => None,
-            })
-            .expect("an analysis request");
+        let req = open_without_answer(&mut app);
         assert!(app.busy());
         key(&mut app, "Esc");
         assert!(
@@ -2513,14 +2517,7 @@ mod tests {
         let fx = app.open_repositories();
         pump(&mut app, fx);
         key(&mut app, "Enter");
-        let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
-        let req = fx
-            .iter()
-            .find_map(|e| match e {
-                Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
-                _ => None,
-            })
-            .expect("an analysis request");
+        let req = open_without_answer(&mut app);
         req.progress.layers_total.store(4, Ordering::Relaxed);
         req.progress.layers_done.store(1, Ordering::Relaxed);
         req.progress.bytes_total.store(2_000_000, Ordering::Relaxed);

@@ -802,3 +802,37 @@ pub fn docker_config(dir: &Path, host: &str, user: &str, pass: &str) -> PathBuf 
         .expect("write docker config");
     p
 }
+
+/// Asserts a repository listing holds exactly two images, the `multi` index with
+/// linux/amd64 + linux/arm64 and its two attestations grouped under it (not listed as
+/// images), and returns that index's row.
+pub fn assert_multi_listed(l: &archlens::listing::Listing) -> &archlens::listing::ImageInfo {
+    assert_eq!(
+        l.images.len(),
+        2,
+        "children, attestations or referrers listed as images: {:#?}",
+        l.images
+    );
+    let multi = l
+        .images
+        .iter()
+        .find(|i| i.tags == ["multi"])
+        .expect("multi listed");
+    assert_eq!(multi.kind, archlens::listing::ImageKind::Index);
+    let mut plats: Vec<&str> = multi
+        .platforms
+        .iter()
+        .map(|p| p.platform.as_str())
+        .collect();
+    plats.sort();
+    assert_eq!(plats, ["linux/amd64", "linux/arm64"]);
+    assert_eq!(
+        multi
+            .related
+            .iter()
+            .filter(|r| r.kind == "attestation")
+            .count(),
+        2
+    );
+    multi
+}
