@@ -16,6 +16,8 @@ const MAX_EXEC_DEPTH: usize = 4;
 struct Index<'a> {
     image: &'a Image,
     by_path: HashMap<&'a str, Vec<(usize, &'a Artifact)>>,
+    /// Whether the image holds glibc and musl (see [`image_libcs`]), computed once.
+    libcs: (bool, bool),
 }
 
 impl<'a> Index<'a> {
@@ -27,7 +29,12 @@ impl<'a> Index<'a> {
                 .or_default()
                 .push((*layer, a));
         }
-        Index { image, by_path }
+        let libcs = image_libcs(image);
+        Index {
+            image,
+            by_path,
+            libcs,
+        }
     }
 
     fn layer(&self, i: usize) -> Option<Digest> {
@@ -714,9 +721,9 @@ fn python_module(path: &str) -> String {
 
 /// Which C libraries the image holds, going by their file names anywhere in the tree
 /// (`libc.so.6` is glibc; `ld-musl-*.so.1` / `libc.musl-*.so.1` are musl).
-fn image_libcs(idx: &Index) -> (bool, bool) {
+fn image_libcs(image: &Image) -> (bool, bool) {
     let (mut glibc, mut musl) = (false, false);
-    for path in idx.image.fs.nodes.keys() {
+    for path in image.fs.nodes.keys() {
         let file = path.rsplit('/').next().unwrap_or(path);
         glibc |= file == "libc.so.6";
         musl |= (file.starts_with("ld-musl-") || file.starts_with("libc.musl-"))
@@ -727,7 +734,7 @@ fn image_libcs(idx: &Index) -> (bool, bool) {
 
 /// `, and against musl, which this image lacks` when a module's libc is also wrong.
 fn libc_note(idx: &Index, a: &Artifact) -> &'static str {
-    let (glibc, musl) = image_libcs(idx);
+    let (glibc, musl) = idx.libcs;
     match a.libc {
         Some(crate::detect::Libc::Musl) if !musl => ", and against musl, which this image lacks",
         Some(crate::detect::Libc::Glibc) if !glibc => ", and against glibc, which this image lacks",
@@ -738,7 +745,7 @@ fn libc_note(idx: &Index, a: &Artifact) -> &'static str {
 /// A module of the right CPU can still fail to load: a musllinux wheel or a `-musl` napi-rs
 /// addon needs musl's libc, which a glibc image lacks, and the reverse.
 fn check_module_libc(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
-    let (has_glibc, has_musl) = image_libcs(idx);
+    let (has_glibc, has_musl) = idx.libcs;
     let mut seen = std::collections::HashSet::new();
     for (layer, a) in &idx.image.fs.artifacts {
         if a.container.is_some() || !matches!(a.kind, Kind::PythonExtension | Kind::NodeAddon) {
