@@ -1,18 +1,18 @@
-//! Checking a reference against targets: choose the image each target would run, read
-//! each chosen image once, and evaluate. Shared by the CLI and the terminal UI.
+//! Checking a reference against targets: read each image some target pulls once, then
+//! assess every target. Shared by the CLI and the terminal UI.
 
 use std::collections::HashMap;
 
 use crate::analyze::{self, Image, LayerCache, Progress, Root};
 use crate::oci::Digest;
 use crate::source::ImageSource;
-use crate::verdict::{self, Selection, Target, TargetResult};
+use crate::verdict::{self, Assessment, Read, Target, TargetResult};
 
-/// The outcome of `check`: the root, each analysed image, and one result per target.
+/// The outcome of `check`: the root, each analysed image, and one assessment per target.
 pub struct CheckRun {
     pub root: Root,
     pub images: HashMap<Digest, Result<Image, String>>,
-    pub results: Vec<TargetResult>,
+    pub assessments: Vec<Assessment>,
 }
 
 impl CheckRun {
@@ -22,9 +22,18 @@ impl CheckRun {
             .iter()
             .find_map(|(d, r)| r.as_ref().err().map(|e| (d, e.as_str())))
     }
+
+    /// The final verdict of each target, in target order.
+    pub fn results(&self) -> Vec<TargetResult> {
+        // Every pulled image was read (or failed to be), so each assessment is final.
+        self.assessments
+            .iter()
+            .filter_map(|a| a.result.clone())
+            .collect()
+    }
 }
 
-/// Runs every target against `root`, reading each image that some target would run once.
+/// Assesses every target against `root`, reading each image that some target pulls once.
 pub fn check(
     src: &dyn ImageSource,
     reference: &str,
@@ -35,7 +44,7 @@ pub fn check(
 ) -> CheckRun {
     let mut images: HashMap<Digest, Result<Image, String>> = HashMap::new();
     for t in targets {
-        if let Selection::Image { entry, .. } = verdict::select(&root, t)
+        if let Some(entry) = verdict::pulled_entry(&root, t)
             && !images.contains_key(&entry.digest)
         {
             let r = analyze::analyze_image(
@@ -49,24 +58,18 @@ pub fn check(
             images.insert(entry.digest.clone(), r);
         }
     }
-    let results = targets
+    let read = |d: &Digest| match images.get(d) {
+        Some(Ok(img)) => Read::Image(img),
+        Some(Err(e)) => Read::Failed(e),
+        None => Read::NotYet,
+    };
+    let assessments = targets
         .iter()
-        .map(|t| {
-            let chosen = match verdict::select(&root, t) {
-                Selection::Image { entry, .. } => images.get(&entry.digest),
-                _ => None,
-            };
-            let (img, err) = match chosen {
-                Some(Ok(i)) => (Some(i), None),
-                Some(Err(e)) => (None, Some(e.as_str())),
-                None => (None, None),
-            };
-            verdict::evaluate(reference, &root, t, img, err)
-        })
+        .map(|t| Assessment::new(reference, &root, None, t, &read))
         .collect();
     CheckRun {
         root,
         images,
-        results,
+        assessments,
     }
 }

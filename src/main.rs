@@ -249,19 +249,16 @@ fn run(cli: Cli) -> Result<u8> {
             let run = with_progress(&progress, || {
                 check::check(src.as_ref(), &image, root, &targets, cache, &progress)
             });
+            let results = run.results();
             match format {
                 Format::Json => emit(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&report::check_json(
-                        &image,
-                        &run.root,
-                        &run.results
-                    ))?
+                    serde_json::to_string_pretty(&report::check_json(&image, &run.root, &results))?
                 ))?,
                 Format::Text => emit(&report::check_text(
                     &image,
                     &run.root,
-                    &run.results,
+                    &results,
                     &Colors::for_stdout(),
                 ))?,
             }
@@ -272,14 +269,8 @@ fn run(cli: Cli) -> Result<u8> {
                 );
                 return Ok(EXIT_ERROR);
             }
-            let fails = run
-                .results
-                .iter()
-                .any(|r| r.verdict == verdict::Verdict::Fail);
-            let warns = run
-                .results
-                .iter()
-                .any(|r| r.verdict == verdict::Verdict::Warn);
+            let fails = results.iter().any(|r| r.verdict == verdict::Verdict::Fail);
+            let warns = results.iter().any(|r| r.verdict == verdict::Verdict::Warn);
             Ok(if fails || (strict && warns) {
                 EXIT_FAIL
             } else {

@@ -1,18 +1,21 @@
 //! Verdicts: will an image run on a target, and if not, which file breaks it, what the
 //! runtime will print, and how to fix the build.
 //!
-//! [`select`] works from manifests alone (cheap, for list badges); [`evaluate`] adds the
-//! content rules once the chosen image has been read.
+//! [`Assessment`] answers the whole question for one reference and one target: what the
+//! runtime pulls (from manifests alone) and, once that image is read, what its files do.
 
+mod assessment;
 mod finding;
+mod legacy;
+pub use legacy::{Selection, evaluate, select};
 mod rules;
 pub mod target;
 
 use serde::Serialize;
 
-use crate::analyze::{Entry, Image, Root};
 use crate::oci::{Digest, Platform};
 
+pub use assessment::{Assessment, Basis, Decision, EntryAssessment, Read, Summary, pulled_entry};
 pub use finding::{Code, Finding, Severity, Verdict};
 pub use rules::evaluate_image;
 pub use target::{Runtime, Target};
@@ -65,196 +68,10 @@ impl TargetResult {
     }
 }
 
-/// Which manifest a target's runtime would run, decided from manifests alone.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Selection<'a> {
-    /// This image would be pulled and started. `fallback` is set when the index has no
-    /// exact match and a compatible platform (arm/v7 on arm64) is used instead.
-    Image { entry: &'a Entry, fallback: bool },
-    /// The index has no entry the target can run: the pull fails.
-    NoMatch,
-    /// The target refuses indexes (Lambda); `would_run` is the entry it would match.
-    IndexRejected { would_run: Option<&'a Entry> },
-}
-
-/// Picks the manifest a target's runtime would run, as containerd does: a single image is
-/// run whatever its label; from an index the best-ranked compatible platform wins.
-pub fn select<'a>(root: &'a Root, target: &Target) -> Selection<'a> {
-    let best = root
-        .images()
-        .filter_map(|e| {
-            let p = e.platform.as_ref()?;
-            target.platform.rank(p).map(|r| (r, e))
-        })
-        .min_by_key(|(r, _)| *r);
-    if !root.is_index {
-        return match root.images().next() {
-            Some(entry) => Selection::Image {
-                entry,
-                fallback: false,
-            },
-            None => Selection::NoMatch,
-        };
-    }
-    if !target.accepts_index {
-        return Selection::IndexRejected {
-            would_run: best.map(|(_, e)| e),
-        };
-    }
-    match best {
-        Some((rank, entry)) => Selection::Image {
-            entry,
-            fallback: rank > 0,
-        },
-        None => Selection::NoMatch,
-    }
-}
-
-/// The platform string runtimes print in "no matching manifest" errors (`linux/arm64/v8`).
-fn runtime_platform_name(p: &Platform) -> String {
-    if p.arch.name == "arm64" && p.arch.variant.is_none() {
-        format!("{p}/v8")
-    } else {
-        p.to_string()
-    }
-}
-
-/// The verdict for `target`. `image` is the analysed image that [`select`] chose (None
-/// when nothing was chosen or it could not be read; `read_error` says why).
-pub fn evaluate(
-    reference: &str,
-    root: &Root,
-    target: &Target,
-    image: Option<&Image>,
-    read_error: Option<&str>,
-) -> TargetResult {
-    let platforms: Vec<String> = root
-        .images()
-        .filter_map(|e| e.platform.as_ref().map(|p| p.to_string()))
-        .collect();
-    match select(root, target) {
-        Selection::NoMatch => {
-            let predicted = match target.runtime {
-                Runtime::Containerd => format!(
-                    "no matching manifest for {} in the manifest list entries",
-                    runtime_platform_name(&target.platform)
-                ),
-                _ => format!(
-                    "CannotPullContainerError: ... image Manifest does not contain descriptor matching platform '{}'",
-                    target.platform
-                ),
-            };
-            let finding = Finding {
-                severity: Severity::Error,
-                code: Code::NoMatchingPlatform,
-                path: None,
-                layer: None,
-                message: format!(
-                    "the index offers {} but no {} image: the pull fails before anything starts",
-                    if platforms.is_empty() {
-                        "no platforms".to_string()
-                    } else {
-                        platforms.join(", ")
-                    },
-                    target.platform
-                ),
-                fix: Some(rules::multiarch_fix(target, &platforms, reference)),
-                predicted_error: Some(predicted),
-            };
-            TargetResult::from_findings(target, None, vec![finding])
-        }
-        Selection::IndexRejected { would_run } => {
-            let finding = Finding {
-                severity: Severity::Error,
-                code: Code::IndexNotSupported,
-                path: None,
-                layer: None,
-                message: format!(
-                    "{} does not accept an image index (manifest list){}; push a single-platform {} image",
-                    target.title,
-                    if root
-                        .entries
-                        .iter()
-                        .any(|e| e.kind != crate::oci::manifest::EntryKind::Image)
-                    {
-                        ", and this one also carries attestation manifests that BuildKit adds by default"
-                    } else {
-                        ""
-                    },
-                    target.platform
-                ),
-                fix: Some(rules::single_platform_fix(target, reference)),
-                predicted_error: Some(format!(
-                    "The image manifest, config or layer media type for the source image {reference} is not supported."
-                )),
-            };
-            let chosen = would_run.map(|e| Chosen {
-                digest: e.digest.clone(),
-                platform: e.platform.clone(),
-            });
-            TargetResult::from_findings(target, chosen, vec![finding])
-        }
-        Selection::Image { entry, fallback } => {
-            let mut findings = Vec::new();
-            if fallback {
-                findings.push(Finding {
-                    severity: Severity::Warning,
-                    code: Code::PlatformFallback,
-                    path: None,
-                    layer: None,
-                    message: format!(
-                        "no exact {} entry; the runtime falls back to {}, which runs only where the host supports it",
-                        target.platform,
-                        entry
-                            .platform
-                            .as_ref()
-                            .map(|p| p.to_string())
-                            .unwrap_or_default()
-                    ),
-                    fix: Some(rules::multiarch_fix(target, &platforms, reference)),
-                    predicted_error: None,
-                });
-            }
-            let declared = entry
-                .platform
-                .clone()
-                .or_else(|| image.map(|i| i.config.platform.clone()));
-            let chosen = Some(Chosen {
-                digest: entry.digest.clone(),
-                platform: declared,
-            });
-            match image {
-                Some(img) => {
-                    findings.extend(evaluate_image(
-                        reference,
-                        target,
-                        entry.platform.as_ref(),
-                        &platforms,
-                        img,
-                    ));
-                }
-                None => findings.push(Finding {
-                    severity: Severity::Error,
-                    code: Code::ImageUnreadable,
-                    path: None,
-                    layer: None,
-                    message: format!(
-                        "image {} could not be read: {}",
-                        entry.digest,
-                        read_error.unwrap_or("unknown error")
-                    ),
-                    fix: None,
-                    predicted_error: None,
-                }),
-            }
-            TargetResult::from_findings(target, chosen, findings)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::{Entry, Root};
     use crate::oci::manifest::EntryKind;
 
     fn entry(n: u8, platform: Option<&str>, kind: EntryKind) -> Entry {
@@ -281,6 +98,10 @@ mod tests {
         target::lookup(name).unwrap()
     }
 
+    fn assess(reference: &str, root: &Root, target: &str) -> Assessment {
+        Assessment::new(reference, root, None, &t(target), &|_| Read::NotYet)
+    }
+
     #[test]
     fn app_runner_picks_the_amd64_entry_and_refuses_an_arm64_only_index() {
         let both = index(vec![
@@ -288,16 +109,36 @@ mod tests {
             entry(2, Some("linux/amd64"), EntryKind::Image),
             entry(3, Some("unknown/unknown"), EntryKind::Attestation),
         ]);
-        match select(&both, &t("apprunner")) {
-            Selection::Image { entry, fallback } => {
-                assert_eq!(entry.digest, Digest::sha256_of(&[2]));
-                assert!(!fallback);
+        let a = assess("x", &both, "apprunner");
+        assert_eq!(
+            a.decision,
+            Decision::Pulls {
+                digest: Digest::sha256_of(&[2]),
+                platform: "linux/amd64".parse().unwrap(),
+                fallback: false
             }
-            other => panic!("{other:?}"),
-        }
+        );
+        // The arm64 entry is never pulled by App Runner: judged on its own platform, not failed.
+        let arm = a.entry(&Digest::sha256_of(&[1])).unwrap();
+        assert_eq!(arm.basis, Basis::OwnPlatform);
+        assert_eq!(a.entries.len(), 2, "attestations are not runnable entries");
+        // Unread: a hint from the label, not a settled verdict.
+        assert!(a.pending());
+        let s = a.summary();
+        assert_eq!(
+            (s.verdict, s.settled, s.note.as_str()),
+            (Verdict::Pass, false, "label ok")
+        );
+
         let arm_only = index(vec![entry(1, Some("linux/arm64"), EntryKind::Image)]);
-        assert_eq!(select(&arm_only, &t("apprunner")), Selection::NoMatch);
-        let r = evaluate("example.com/app:1", &arm_only, &t("apprunner"), None, None);
+        let r = assess("example.com/app:1", &arm_only, "apprunner");
+        assert_eq!(r.decision, Decision::NoMatch);
+        let s = r.summary();
+        assert_eq!(
+            (s.verdict, s.settled, s.note.as_str()),
+            (Verdict::Fail, true, "no amd64")
+        );
+        let r = r.result.unwrap();
         assert_eq!(r.verdict, Verdict::Fail);
         assert_eq!(r.findings[0].code, Code::NoMatchingPlatform);
         assert_eq!(
@@ -318,7 +159,7 @@ mod tests {
     #[test]
     fn containerd_names_arm64_v8_in_its_error() {
         let amd_only = index(vec![entry(1, Some("linux/amd64"), EntryKind::Image)]);
-        let r = evaluate("x", &amd_only, &t("graviton"), None, None);
+        let r = assess("x", &amd_only, "graviton").result.unwrap();
         assert_eq!(
             r.predicted_error.as_deref(),
             Some("no matching manifest for linux/arm64/v8 in the manifest list entries")
@@ -331,13 +172,19 @@ mod tests {
             entry(1, Some("linux/amd64"), EntryKind::Image),
             entry(2, Some("unknown/unknown"), EntryKind::Attestation),
         ]);
-        let r = evaluate(
-            "acct.dkr.ecr.eu-west-1.amazonaws.com/fn:1",
-            &root,
-            &t("lambda"),
-            None,
-            None,
+        let a = assess("acct.dkr.ecr.eu-west-1.amazonaws.com/fn:1", &root, "lambda");
+        assert_eq!(
+            a.decision,
+            Decision::Refused {
+                would_match: Some(Digest::sha256_of(&[1]))
+            }
         );
+        assert_eq!(
+            a.entry(&Digest::sha256_of(&[1])).unwrap().basis,
+            Basis::Alone
+        );
+        assert!(a.pulled().is_none());
+        let r = a.result.unwrap();
         assert_eq!(r.verdict, Verdict::Fail);
         assert_eq!(r.findings[0].code, Code::IndexNotSupported);
         assert!(r.findings[0].message.contains("attestation"));
@@ -346,16 +193,16 @@ mod tests {
             fix.contains("--platform linux/amd64 --provenance=false --sbom=false"),
             "{fix}"
         );
-        assert_eq!(r.image.unwrap().digest, Digest::sha256_of(&[1]));
+        // Lambda runs nothing from an index: no image is named as the one it runs.
+        assert_eq!(r.image, None);
     }
 
     #[test]
     fn arm64_host_falls_back_to_arm_v7_with_a_warning() {
         let root = index(vec![entry(1, Some("linux/arm/v7"), EntryKind::Image)]);
-        match select(&root, &t("graviton")) {
-            Selection::Image { fallback, .. } => assert!(fallback),
-            other => panic!("{other:?}"),
-        }
+        let a = assess("x", &root, "graviton");
+        assert!(matches!(a.decision, Decision::Pulls { fallback: true, .. }));
+        assert_eq!(a.summary().note, "fallback");
     }
 
     #[test]
@@ -366,16 +213,28 @@ mod tests {
             is_index: false,
             entries: vec![entry(1, None, EntryKind::Image)],
         };
-        assert!(matches!(
-            select(&root, &t("fargate-arm64")),
-            Selection::Image {
-                fallback: false,
-                ..
-            }
-        ));
-        assert!(matches!(
-            select(&root, &t("lambda")),
-            Selection::Image { .. }
-        ));
+        for target in ["fargate-arm64", "lambda"] {
+            let a = assess("x", &root, target);
+            assert_eq!(
+                a.decision,
+                Decision::Single {
+                    digest: Digest::sha256_of(&[1])
+                }
+            );
+            assert_eq!(a.entries[0].basis, Basis::Pulled);
+        }
+        let amd: Platform = "linux/amd64".parse().unwrap();
+        let a = Assessment::new("x", &root, Some(&amd), &t("graviton"), &|_| Read::NotYet);
+        let s = a.summary();
+        assert_eq!(
+            (s.verdict, s.settled, s.note.as_str()),
+            (Verdict::Fail, false, "labelled amd64")
+        );
+        let a = Assessment::new("x", &root, None, &t("graviton"), &|_| {
+            Read::Failed("truncated layer")
+        });
+        let r = a.result.unwrap();
+        assert_eq!(r.findings[0].code, Code::ImageUnreadable);
+        assert!(r.findings[0].message.contains("truncated layer"));
     }
 }

@@ -1,0 +1,496 @@
+//! One assessment per (reference, target): the whole question as the runtime meets it —
+//! whether it takes the index, which entry it pulls and why, that image's verdict, and for
+//! every other entry whether it is pulled. `check`, JSON and every screen render this value.
+//!
+//! ```
+//! # use archlens::verdict::{Assessment, Read};
+//! # fn show(root: &archlens::analyze::Root, t: &archlens::verdict::Target) {
+//! let a = Assessment::new("registry/app:1", root, None, t, &|_| Read::NotYet);
+//! println!("{} {}", a.summary().verdict_word(), a.summary().note);
+//! # }
+//! ```
+
+use serde::Serialize;
+
+use crate::analyze::{Entry, Image, Root};
+use crate::oci::manifest::EntryKind;
+use crate::oci::{Digest, Platform};
+
+use super::target::{self, Runtime};
+use super::{Chosen, Code, Finding, Severity, Target, TargetResult, Verdict, rules};
+
+/// What is known of one image's files when the assessment is made.
+#[derive(Debug, Clone, Copy)]
+pub enum Read<'a> {
+    Image(&'a Image),
+    Failed(&'a str),
+    NotYet,
+}
+
+/// What the runtime does with the reference, decided from manifests alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum Decision {
+    /// A single manifest: pulled and started whatever its config says.
+    Single { digest: Digest },
+    /// The index entry the runtime pulls. `fallback` is set when no entry matches exactly
+    /// and a compatible platform (arm/v7 on arm64) is taken instead.
+    Pulls {
+        digest: Digest,
+        platform: Platform,
+        fallback: bool,
+    },
+    /// No entry the target can run: the pull fails before anything starts.
+    NoMatch,
+    /// The target refuses every index (Lambda); `would_match` is the entry it would take
+    /// were that image pushed on its own.
+    Refused { would_match: Option<Digest> },
+}
+
+impl Decision {
+    /// The image the runtime pulls and starts, if any.
+    pub fn pulled(&self) -> Option<&Digest> {
+        match self {
+            Decision::Single { digest } | Decision::Pulls { digest, .. } => Some(digest),
+            Decision::NoMatch | Decision::Refused { .. } => None,
+        }
+    }
+}
+
+/// Against what an entry's files were judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// The target pulls this entry: its files decide the target's verdict.
+    Pulled,
+    /// The target refuses the index; this is what it would run if the image were pushed alone.
+    Alone,
+    /// Not pulled by the target: judged on the platform its index entry declares.
+    OwnPlatform,
+    /// Not pulled, and the index declares no platform for it: nothing ever pulls it.
+    Never,
+}
+
+/// One runnable entry of the reference, as this target sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryAssessment {
+    pub digest: Digest,
+    pub media_type: String,
+    /// The platform the index declares (the config's, for a single image once read).
+    pub platform: Option<Platform>,
+    pub basis: Basis,
+    /// The files' verdict on `basis`, once the image was read (or failed to be).
+    pub files: Option<TargetResult>,
+}
+
+impl EntryAssessment {
+    /// The platform the files were judged on: the target's, or the entry's own.
+    pub fn judged_on<'a>(&'a self, target: &'a Target) -> Option<&'a Platform> {
+        match self.basis {
+            Basis::Pulled | Basis::Alone => Some(&target.platform),
+            Basis::OwnPlatform => self.platform.as_ref(),
+            Basis::Never => None,
+        }
+    }
+
+    /// Every file a finding of this entry names, without the part inside an archive.
+    pub fn culprits(&self) -> Vec<&str> {
+        self.files.as_ref().map_or_else(Vec::new, |r| {
+            r.findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Warning)
+                .filter_map(|f| f.path.as_deref())
+                .map(|p| p.split('!').next().unwrap_or(p))
+                .collect()
+        })
+    }
+}
+
+/// The verdict for one reference on one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub reference: String,
+    pub target: Target,
+    pub decision: Decision,
+    /// The target's verdict, once it is final: the pulled image was read (or could not be),
+    /// or the manifests alone decide (no entry, an index refused). None while the image the
+    /// target pulls is still unread; [`Assessment::summary`] then gives a hint from labels.
+    pub result: Option<TargetResult>,
+    /// Every runnable entry, in index order.
+    pub entries: Vec<EntryAssessment>,
+}
+
+/// A few words on the verdict for lists and headlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub verdict: Verdict,
+    /// Final: the files were read, or the manifests alone decide. A label alone never
+    /// settles it: the runtime runs whatever the files are.
+    pub settled: bool,
+    /// True when the files were read.
+    pub from_files: bool,
+    pub note: String,
+}
+
+impl Summary {
+    pub fn verdict_word(&self) -> &'static str {
+        match self.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
+            Verdict::Fail => "FAIL",
+        }
+    }
+}
+
+/// The entry a target's runtime pulls from `root`, or None when it pulls nothing.
+/// `check` reads exactly these images.
+pub fn pulled_entry<'a>(root: &'a Root, target: &Target) -> Option<&'a Entry> {
+    match choose(root, target) {
+        Choice::Image { entry, .. } => Some(entry),
+        _ => None,
+    }
+}
+
+enum Choice<'a> {
+    Image { entry: &'a Entry, fallback: bool },
+    NoMatch,
+    Refused { would_match: Option<&'a Entry> },
+}
+
+/// Picks the manifest as containerd does: a single image runs whatever its label; from an
+/// index the best-ranked compatible platform wins; a target that refuses indexes takes none.
+fn choose<'a>(root: &'a Root, target: &Target) -> Choice<'a> {
+    if !root.is_index {
+        return match root.images().next() {
+            Some(entry) => Choice::Image {
+                entry,
+                fallback: false,
+            },
+            None => Choice::NoMatch,
+        };
+    }
+    let best = root
+        .images()
+        .filter_map(|e| {
+            let p = e.platform.as_ref()?;
+            target.platform.rank(p).map(|r| (r, e))
+        })
+        .min_by_key(|(r, _)| *r);
+    if !target.accepts_index {
+        return Choice::Refused {
+            would_match: best.map(|(_, e)| e),
+        };
+    }
+    match best {
+        Some((rank, entry)) => Choice::Image {
+            entry,
+            fallback: rank > 0,
+        },
+        None => Choice::NoMatch,
+    }
+}
+
+impl Assessment {
+    /// Assesses `root` for `target`. `config_platform` is the single image's config
+    /// platform when known from manifests; `read` says what is known of each image's files.
+    pub fn new<'a>(
+        reference: &str,
+        root: &Root,
+        config_platform: Option<&Platform>,
+        target: &Target,
+        read: &dyn Fn(&Digest) -> Read<'a>,
+    ) -> Assessment {
+        let platforms: Vec<String> = root
+            .images()
+            .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
+            .collect();
+        let ctx = Ctx {
+            reference,
+            root,
+            target,
+            platforms: &platforms,
+        };
+        let choice = choose(root, target);
+        let (decision, result) = match &choice {
+            Choice::NoMatch => (Decision::NoMatch, Some(ctx.no_match())),
+            Choice::Refused { would_match } => (
+                Decision::Refused {
+                    would_match: would_match.map(|e| e.digest.clone()),
+                },
+                Some(ctx.refused()),
+            ),
+            Choice::Image { entry, fallback } => {
+                let decision = if root.is_index {
+                    Decision::Pulls {
+                        digest: entry.digest.clone(),
+                        platform: entry.platform.clone().unwrap_or_else(|| {
+                            // An index entry without a platform is never chosen.
+                            target.platform.clone()
+                        }),
+                        fallback: *fallback,
+                    }
+                } else {
+                    Decision::Single {
+                        digest: entry.digest.clone(),
+                    }
+                };
+                let result = ctx.files(entry, target, *fallback, read(&entry.digest));
+                (decision, result)
+            }
+        };
+        let would_match = match &choice {
+            Choice::Refused { would_match } => would_match.map(|e| &e.digest),
+            _ => None,
+        };
+        let entries = root
+            .images()
+            .map(|e| {
+                let basis = if decision.pulled() == Some(&e.digest) {
+                    Basis::Pulled
+                } else if would_match == Some(&e.digest) {
+                    Basis::Alone
+                } else if e.platform.is_some() {
+                    Basis::OwnPlatform
+                } else {
+                    Basis::Never
+                };
+                let files = match basis {
+                    Basis::Pulled => result.clone(),
+                    Basis::Alone => {
+                        let alone = Target {
+                            accepts_index: true,
+                            ..target.clone()
+                        };
+                        ctx.files(e, &alone, false, read(&e.digest))
+                    }
+                    Basis::OwnPlatform => e
+                        .platform
+                        .as_ref()
+                        .and_then(|p| target::lookup(&p.to_string()).ok())
+                        .and_then(|own| ctx.files(e, &own, false, read(&e.digest))),
+                    Basis::Never => None,
+                };
+                EntryAssessment {
+                    digest: e.digest.clone(),
+                    media_type: e.media_type.clone(),
+                    platform: e.platform.clone().or_else(|| match read(&e.digest) {
+                        Read::Image(img) if !root.is_index => Some(img.config.platform.clone()),
+                        _ => config_platform.filter(|_| !root.is_index).cloned(),
+                    }),
+                    basis,
+                    files,
+                }
+            })
+            .collect();
+        Assessment {
+            reference: reference.to_string(),
+            target: target.clone(),
+            decision,
+            result,
+            entries,
+        }
+    }
+
+    /// This target's view of one entry (`digest` of an index entry or of the single image).
+    pub fn entry(&self, digest: &Digest) -> Option<&EntryAssessment> {
+        self.entries.iter().find(|e| &e.digest == digest)
+    }
+
+    /// The entry the target pulls.
+    pub fn pulled(&self) -> Option<&EntryAssessment> {
+        self.decision.pulled().and_then(|d| self.entry(d))
+    }
+
+    /// The verdict in a few words: final when settled, else a hint from the labels.
+    pub fn summary(&self) -> Summary {
+        if let Some(r) = &self.result {
+            let from_files = self.pulled().is_some();
+            let note = match self.decision {
+                Decision::NoMatch => format!("no {}", self.target.platform.arch),
+                _ => r
+                    .findings
+                    .iter()
+                    .find(|f| f.severity >= Severity::Warning)
+                    .map_or_else(|| "files checked".to_string(), |f| f.code.as_str().into()),
+            };
+            return Summary {
+                verdict: r.verdict,
+                settled: true,
+                from_files,
+                note,
+            };
+        }
+        // The pulled image is unread: its label is all there is, and a label never decides.
+        let declared = self.pulled().and_then(|e| e.platform.as_ref());
+        let fallback = matches!(self.decision, Decision::Pulls { fallback: true, .. });
+        let (verdict, note) = match declared.and_then(|p| self.target.platform.rank(p)) {
+            Some(0) if !fallback => (Verdict::Pass, "label ok".to_string()),
+            Some(_) => (Verdict::Warn, "fallback".to_string()),
+            None => (
+                Verdict::Fail,
+                format!(
+                    "labelled {}",
+                    declared.map_or_else(|| "?".to_string(), |p| p.arch.to_string())
+                ),
+            ),
+        };
+        Summary {
+            verdict,
+            settled: false,
+            from_files: false,
+            note,
+        }
+    }
+
+    /// Whether the verdict is still waiting for the pulled image's files.
+    pub fn pending(&self) -> bool {
+        self.result.is_none()
+    }
+}
+
+/// What every finding of one assessment shares.
+struct Ctx<'r> {
+    reference: &'r str,
+    root: &'r Root,
+    target: &'r Target,
+    platforms: &'r [String],
+}
+
+impl Ctx<'_> {
+    fn no_match(&self) -> TargetResult {
+        let target = self.target;
+        let predicted = match target.runtime {
+            Runtime::Containerd => format!(
+                "no matching manifest for {} in the manifest list entries",
+                runtime_platform_name(&target.platform)
+            ),
+            _ => format!(
+                "CannotPullContainerError: ... image Manifest does not contain descriptor matching platform '{}'",
+                target.platform
+            ),
+        };
+        let offers = if self.platforms.is_empty() {
+            "no platforms".to_string()
+        } else {
+            self.platforms.join(", ")
+        };
+        let finding = Finding {
+            severity: Severity::Error,
+            code: Code::NoMatchingPlatform,
+            path: None,
+            layer: None,
+            message: format!(
+                "the index offers {offers} but no {} image: the pull fails before anything starts",
+                target.platform
+            ),
+            fix: Some(rules::multiarch_fix(target, self.platforms, self.reference)),
+            predicted_error: Some(predicted),
+        };
+        TargetResult::from_findings(target, None, vec![finding])
+    }
+
+    fn refused(&self) -> TargetResult {
+        let target = self.target;
+        let attested = self.root.entries.iter().any(|e| e.kind != EntryKind::Image);
+        let finding = Finding {
+            severity: Severity::Error,
+            code: Code::IndexNotSupported,
+            path: None,
+            layer: None,
+            message: format!(
+                "{} does not accept an image index (manifest list){}; push a single-platform {} image",
+                target.title,
+                if attested {
+                    ", and this one also carries attestation manifests that BuildKit adds by default"
+                } else {
+                    ""
+                },
+                target.platform
+            ),
+            fix: Some(rules::single_platform_fix(target, self.reference)),
+            predicted_error: Some(format!(
+                "The image manifest, config or layer media type for the source image {} is not supported.",
+                self.reference
+            )),
+        };
+        // Nothing runs: the service refuses the reference before any image is chosen.
+        TargetResult::from_findings(target, None, vec![finding])
+    }
+
+    /// The verdict of `entry`'s files on `target`, once they were read (or failed to be).
+    fn files(
+        &self,
+        entry: &Entry,
+        target: &Target,
+        fallback: bool,
+        read: Read<'_>,
+    ) -> Option<TargetResult> {
+        let mut findings = Vec::new();
+        if fallback {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                code: Code::PlatformFallback,
+                path: None,
+                layer: None,
+                message: format!(
+                    "no exact {} entry; the runtime falls back to {}, which runs only where the host supports it",
+                    target.platform,
+                    entry
+                        .platform
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+                fix: Some(rules::multiarch_fix(target, self.platforms, self.reference)),
+                predicted_error: None,
+            });
+        }
+        let image = match read {
+            Read::NotYet => return None,
+            Read::Image(img) => Some(img),
+            Read::Failed(e) => {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: Code::ImageUnreadable,
+                    path: None,
+                    layer: None,
+                    message: format!("image {} could not be read: {e}", entry.digest),
+                    fix: None,
+                    predicted_error: None,
+                });
+                None
+            }
+        };
+        let index_platform = if self.root.is_index {
+            entry.platform.as_ref()
+        } else {
+            None
+        };
+        if let Some(img) = image {
+            findings.extend(rules::evaluate_image(
+                self.reference,
+                target,
+                index_platform,
+                self.platforms,
+                img,
+            ));
+        }
+        let chosen = Chosen {
+            digest: entry.digest.clone(),
+            platform: entry
+                .platform
+                .clone()
+                .or_else(|| image.map(|i| i.config.platform.clone())),
+        };
+        Some(TargetResult::from_findings(target, Some(chosen), findings))
+    }
+}
+
+/// The platform string runtimes print in "no matching manifest" errors (`linux/arm64/v8`).
+fn runtime_platform_name(p: &Platform) -> String {
+    if p.arch.name == "arm64" && p.arch.variant.is_none() {
+        format!("{p}/v8")
+    } else {
+        p.to_string()
+    }
+}
