@@ -249,16 +249,19 @@ fn run(cli: Cli) -> Result<u8> {
             let run = with_progress(&progress, || {
                 check::check(src.as_ref(), &image, root, &targets, cache, &progress)
             });
-            let results = run.results();
             match format {
                 Format::Json => emit(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&report::check_json(&image, &run.root, &results))?
+                    serde_json::to_string_pretty(&report::check_json(
+                        &image,
+                        &run.root,
+                        &run.assessments
+                    ))?
                 ))?,
                 Format::Text => emit(&report::check_text(
                     &image,
                     &run.root,
-                    &results,
+                    &run.assessments,
                     &Colors::for_stdout(),
                 ))?,
             }
@@ -269,6 +272,7 @@ fn run(cli: Cli) -> Result<u8> {
                 );
                 return Ok(EXIT_ERROR);
             }
+            let results = run.results();
             let fails = results.iter().any(|r| r.verdict == verdict::Verdict::Fail);
             let warns = results.iter().any(|r| r.verdict == verdict::Verdict::Warn);
             Ok(if fails || (strict && warns) {

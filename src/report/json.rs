@@ -5,10 +5,21 @@ use serde_json::{Value, json};
 
 use super::Inspection;
 use crate::analyze::Root;
-use crate::verdict::TargetResult;
+use crate::verdict::Assessment;
 
-/// `check --format json`.
-pub fn check_json(reference: &str, root: &Root, results: &[TargetResult]) -> Value {
+/// `check --format json`: each result is the target's verdict plus what the runtime does
+/// with the reference (`decision`).
+pub fn check_json(reference: &str, root: &Root, assessments: &[Assessment]) -> Value {
+    let results: Vec<Value> = assessments
+        .iter()
+        .filter_map(|a| {
+            let mut v = serde_json::to_value(a.result.as_ref()?).ok()?;
+            if let Value::Object(m) = &mut v {
+                m.insert("decision".into(), serde_json::to_value(&a.decision).ok()?);
+            }
+            Some(v)
+        })
+        .collect();
     json!({
         "schema": "archlens.check/v1",
         "image": reference,

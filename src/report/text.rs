@@ -8,7 +8,7 @@ use crate::analyze::Root;
 use crate::detect::Kind;
 use crate::oci::manifest::EntryKind;
 use crate::text::{human_size, sanitize};
-use crate::verdict::{Severity, Target, TargetResult, Verdict};
+use crate::verdict::{Assessment, Severity, Target, TargetResult, Verdict};
 
 fn verdict_word(c: &Colors, v: Verdict) -> String {
     match v {
@@ -51,7 +51,11 @@ fn root_line(root: &Root) -> String {
 }
 
 /// `check` for people.
-pub fn check_text(reference: &str, root: &Root, results: &[TargetResult], c: &Colors) -> String {
+pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &Colors) -> String {
+    let results: Vec<&TargetResult> = assessments
+        .iter()
+        .filter_map(|a| a.result.as_ref())
+        .collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -67,7 +71,7 @@ pub fn check_text(reference: &str, root: &Root, results: &[TargetResult], c: &Co
         .unwrap_or(6)
         .max(6);
     let _ = writeln!(out, "{:<w$}  {:<14} VERDICT", "TARGET", "PLATFORM");
-    for r in results {
+    for r in &results {
         let why = r
             .predicted_error
             .clone()
@@ -87,7 +91,10 @@ pub fn check_text(reference: &str, root: &Root, results: &[TargetResult], c: &Co
             sanitize(&why)
         );
     }
-    for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
+    for a in assessments {
+        let Some(r) = a.result.as_ref().filter(|r| r.verdict != Verdict::Pass) else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "\n{} {} on {}",
@@ -95,17 +102,7 @@ pub fn check_text(reference: &str, root: &Root, results: &[TargetResult], c: &Co
             c.bold(&sanitize(&r.target)),
             r.platform
         );
-        if let Some(img) = &r.image {
-            let _ = writeln!(
-                out,
-                "  runs image {}{}",
-                img.digest.short(),
-                img.platform
-                    .as_ref()
-                    .map(|p| format!(" (labelled {p})"))
-                    .unwrap_or_default()
-            );
-        }
+        let _ = writeln!(out, "  {}", sanitize(&a.decision_text()));
         if let Some(e) = &r.predicted_error {
             let _ = writeln!(out, "  the runtime will print: {}", c.red(&sanitize(e)));
         }

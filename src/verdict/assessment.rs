@@ -29,7 +29,7 @@ pub enum Read<'a> {
 
 /// What the runtime does with the reference, decided from manifests alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "decision", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Decision {
     /// A single manifest: pulled and started whatever its config says.
     Single { digest: Digest },
@@ -339,6 +339,46 @@ impl Assessment {
             settled: false,
             from_files: false,
             note,
+        }
+    }
+
+    /// What the runtime does with the reference, in one sentence every screen shares.
+    pub fn decision_text(&self) -> String {
+        let t = &self.target;
+        let label = |d: &Digest| {
+            self.entry(d)
+                .and_then(|e| e.platform.as_ref())
+                .map_or_else(String::new, |p| format!(" (labelled {p})"))
+        };
+        match &self.decision {
+            Decision::Single { digest } => format!(
+                "{} runs the single image {}{} whatever its label says",
+                t.name,
+                digest.short(),
+                label(digest)
+            ),
+            Decision::Pulls {
+                digest,
+                platform,
+                fallback,
+            } => format!(
+                "{} pulls the {platform} entry {}{}",
+                t.name,
+                digest.short(),
+                if *fallback {
+                    format!(" as a fallback: the index has no {} entry", t.platform)
+                } else {
+                    String::new()
+                }
+            ),
+            Decision::NoMatch => format!(
+                "{} pulls nothing: the index has no {} entry",
+                t.name, t.platform
+            ),
+            Decision::Refused { .. } => format!(
+                "{} refuses the index itself: nothing is pulled or run",
+                t.name
+            ),
         }
     }
 
