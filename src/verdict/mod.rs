@@ -5,6 +5,7 @@
 //! runtime pulls (from manifests alone) and, once that image is read, what its files do.
 
 mod assessment;
+pub mod explain;
 mod finding;
 mod legacy;
 pub use legacy::{Selection, evaluate, select};
