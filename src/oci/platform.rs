@@ -103,6 +103,12 @@ impl Platform {
         out
     }
 
+    /// Whether a host of this platform runs code built for `arch` (same OS assumed). The one
+    /// answer to "does this CPU run there", for the rules and the tree alike.
+    pub fn runs_arch(&self, arch: &Arch) -> bool {
+        self.rank(&Platform::new(&self.os, arch.clone())).is_some()
+    }
+
     /// Rank of `candidate` for a host of this platform: `Some(0)` is an exact match,
     /// larger is a fallback, `None` will not run.
     pub fn rank(&self, candidate: &Platform) -> Option<usize> {

@@ -83,6 +83,8 @@ pub struct Node {
     native_below: u32,
     /// Mismatching artefacts at or below this node, for the current target.
     mismatch_below: u32,
+    /// A finding of the verdict on screen names this file.
+    culprit: bool,
 }
 
 impl Node {
@@ -146,6 +148,7 @@ impl Tree {
             children: Vec::new(),
             native_below: 0,
             mismatch_below: 0,
+            culprit: false,
         }];
         // Directories by (parent, name): lookups cost the path's components, never its
         // full length per level, so a hostile deep path stays linear.
@@ -192,6 +195,7 @@ impl Tree {
                         children: Vec::new(),
                         native_below: 0,
                         mismatch_below: 0,
+                        culprit: false,
                     });
                     nodes[parent as usize].children.push(id);
                     if item.kind == NodeKind::Dir {
@@ -347,10 +351,20 @@ impl Tree {
         format!("/{}", parts.join("/"))
     }
 
-    /// How a node's artefact relates to the target (None for ordinary files and dirs).
+    /// How a node relates to the verdict on screen: a file a finding names is a mismatch
+    /// whatever its CPU (a glibc binary in a musl image); otherwise its artefact against the
+    /// platform judged (None for ordinary files and dirs).
     pub fn class(&self, id: u32) -> Option<Class> {
         let n = self.nodes.get(id as usize)?;
+        if n.culprit {
+            return Some(Class::Mismatch);
+        }
         class_of(&n.mark, self.target.as_ref())
+    }
+
+    /// Whether a finding names this node.
+    pub fn is_culprit(&self, id: u32) -> bool {
+        self.nodes.get(id as usize).is_some_and(|n| n.culprit)
     }
 
     /// Number of mismatching artefacts at or below a node.
@@ -380,15 +394,26 @@ impl Tree {
             })
     }
 
+    /// Judges the files against `target` alone (no finding names a file).
     pub fn set_target(&mut self, target: Option<Platform>) {
+        self.set_judgement(target, &[]);
+    }
+
+    /// Judges the files against `target` (the platform of the verdict on screen) and marks
+    /// `culprits`, the files its findings name.
+    pub fn set_judgement(&mut self, target: Option<Platform>, culprits: &[&str]) {
         self.target = target;
         for n in &mut self.nodes {
             n.mismatch_below = 0;
+            n.culprit = false;
+        }
+        for p in culprits {
+            if let Some(id) = self.find(p) {
+                self.nodes[id as usize].culprit = true;
+            }
         }
         for i in (1..self.nodes.len()).rev() {
-            let own = u32::from(
-                class_of(&self.nodes[i].mark, self.target.as_ref()) == Some(Class::Mismatch),
-            );
+            let own = u32::from(self.class(i as u32) == Some(Class::Mismatch));
             self.nodes[i].mismatch_below += own;
             let below = self.nodes[i].mismatch_below;
             let p = self.nodes[i].parent as usize;
@@ -514,24 +539,31 @@ impl Tree {
         self.refresh();
     }
 
-    /// Opens the directories down to `path` and selects it. Returns false when the path is
-    /// not in this tree (or hidden by a filter).
-    pub fn reveal(&mut self, path: &str) -> bool {
+    /// The node at `path`, if this tree has it.
+    fn find(&self, path: &str) -> Option<u32> {
         let mut cur = ROOT;
         for part in path.split('/').filter(|p| !p.is_empty()) {
-            let next = self.nodes[cur as usize]
+            cur = self.nodes[cur as usize]
                 .children
                 .iter()
                 .copied()
-                .find(|&c| &*self.nodes[c as usize].name == part);
-            match next {
-                Some(n) => {
-                    self.expanded[cur as usize] = true;
-                    cur = n;
-                }
-                None => return false,
-            }
+                .find(|&c| &*self.nodes[c as usize].name == part)?;
         }
+        Some(cur)
+    }
+
+    /// Opens the directories down to `path` and selects it. Returns false when the path is
+    /// not in this tree (or hidden by a filter).
+    pub fn reveal(&mut self, path: &str) -> bool {
+        let Some(cur) = self.find(path) else {
+            return false;
+        };
+        let mut up = self.nodes[cur as usize].parent;
+        while up != ROOT {
+            self.expanded[up as usize] = true;
+            up = self.nodes[up as usize].parent;
+        }
+        self.expanded[ROOT as usize] = true;
         self.refresh();
         match self.visible.iter().position(|&v| v == cur) {
             Some(pos) => {
@@ -610,9 +642,7 @@ impl Tree {
             let by_kind = match self.filter {
                 Filter::All => true,
                 Filter::OnlyNative => n.mark != ArchMark::None,
-                Filter::OnlyMismatches => {
-                    class_of(&n.mark, self.target.as_ref()) == Some(Class::Mismatch)
-                }
+                Filter::OnlyMismatches => self.class(i as u32) == Some(Class::Mismatch),
             };
             let by_text = self.text.is_empty() || n.name.to_lowercase().contains(&self.text);
             if (by_kind && by_text && !n.is_dir())
@@ -655,6 +685,7 @@ fn ensure_dir<'a>(
                     children: Vec::new(),
                     native_below: 0,
                     mismatch_below: 0,
+                    culprit: false,
                 });
                 nodes[cur as usize].children.push(id);
                 dirs.insert((cur, name), id);
@@ -705,7 +736,7 @@ pub fn class_of(mark: &ArchMark, target: Option<&Platform>) -> Option<Class> {
         ArchMark::Independent => Some(Class::Independent),
         ArchMark::Foreign(_) => Some(Class::Mismatch),
         ArchMark::Arch(a) => Some(match target {
-            Some(t) if t.rank(&Platform::new(&t.os, a.clone())).is_some() => Class::Match,
+            Some(t) if t.runs_arch(a) => Class::Match,
             Some(_) => Class::Mismatch,
             None => Class::Independent,
         }),
@@ -748,6 +779,24 @@ mod tests {
         t.rows(0, usize::MAX)
             .map(|r| format!("{}{}", "  ".repeat(r.node.depth as usize - 1), r.node.name))
             .collect()
+    }
+
+    #[test]
+    fn a_file_a_finding_names_is_a_culprit_whatever_its_cpu() {
+        let mut t = sample();
+        let usr = t.find("/usr").unwrap();
+        assert_eq!(t.mismatches_below(usr), 0, "amd64 env on an amd64 target");
+        // A glibc amd64 binary in a musl image breaks it although its CPU matches.
+        t.set_judgement(Some("linux/amd64".parse().unwrap()), &["/usr/bin/env"]);
+        let env = t.find("/usr/bin/env").unwrap();
+        assert_eq!(t.class(env), Some(Class::Mismatch));
+        assert!(t.is_culprit(env));
+        assert_eq!(t.mismatches_below(usr), 1);
+        t.set_filter(Filter::OnlyMismatches);
+        assert_eq!(names(&t), ["app", "  server", "usr", "  bin", "    env"]);
+        // Judged again without findings: only the CPU decides.
+        t.set_judgement(Some("linux/amd64".parse().unwrap()), &[]);
+        assert_eq!(t.class(env), Some(Class::Match));
     }
 
     #[test]
