@@ -160,6 +160,10 @@ pub fn evaluate(
                 ),
                 fix: Some(rules::multiarch_fix(target, &platforms, reference)),
                 predicted_error: Some(predicted),
+                explanation: format!(
+                    "An index is a list of images, one per platform. The runtime on {} looks for a {} entry, finds none and stops at the pull; the images that are there never start. The build that pushed it was not asked for {}.",
+                    target.title, target.platform, target.platform
+                ),
             };
             TargetResult::from_findings(target, None, vec![finding])
         }
@@ -187,6 +191,10 @@ pub fn evaluate(
                 predicted_error: Some(format!(
                     "The image manifest, config or layer media type for the source image {reference} is not supported."
                 )),
+                explanation: format!(
+                    "{} takes one single-platform image manifest and refuses an image index, whatever platforms it lists. BuildKit adds provenance attestations by default, which turns even a one-platform build into an index.",
+                    target.title
+                ),
             };
             let chosen = would_run.map(|e| Chosen {
                 digest: e.digest.clone(),
@@ -213,6 +221,10 @@ pub fn evaluate(
                     ),
                     fix: Some(rules::multiarch_fix(target, &platforms, reference)),
                     predicted_error: None,
+                    explanation: format!(
+                        "The index has no entry for exactly {}, so the runtime takes the best compatible one, as containerd ranks them. It runs only on hosts whose CPU also executes that platform's code.",
+                        target.platform
+                    ),
                 });
             }
             let declared = entry
@@ -245,6 +257,7 @@ pub fn evaluate(
                     ),
                     fix: None,
                     predicted_error: None,
+                    explanation: "The image could not be read, so its files were not checked: the verdict says nothing about them.".into(),
                 }),
             }
             TargetResult::from_findings(target, chosen, findings)
