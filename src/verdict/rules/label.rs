@@ -59,7 +59,7 @@ pub(super) fn check(
     let target = ask.target;
     let runs = target.runs(&arch);
     let mut why = format!(
-        "The label (index entry and config) records the platform the build was asked for, and nothing checks it against the files. This image is labelled {declared}, yet {path} is {arch} code: the build for {declared} did not build its binaries for it. Usually a prebuilt {arch} binary (downloaded, or built on {}) is copied into every platform's image, or a `FROM --platform=$BUILDPLATFORM` stage compiles for the build machine instead of $TARGETARCH.",
+        "The label (index entry and config) records the platform the build was asked for, and nothing checks it against the files. This image is labelled {declared}, yet {path} is {arch} code: the build for {declared} did not build its binaries for it. Usually the Dockerfile copies the same prebuilt {arch} binary (a download, or a build on {}) into every platform's image, or a `FROM --platform=$BUILDPLATFORM` stage compiles for the build machine instead of $TARGETARCH.",
         built_on(&arch.name)
     );
     if runs {

@@ -124,9 +124,9 @@ fn describe_arch(a: &Artifact) -> String {
 /// Where code for `arch` usually comes from, for the "why" of a CPU mismatch.
 fn built_on(arch: &str) -> &'static str {
     match arch {
-        "arm64" => "an arm64 machine (an Apple-silicon Mac, a Graviton or other arm64 CI runner)",
-        "amd64" => "an x86_64 machine (most PCs and CI runners)",
-        "arm" => "a 32-bit ARM machine (a Raspberry Pi) or a cross-compiler for it",
+        "arm64" => "an arm64 machine, such as an Apple-silicon Mac or an arm64 CI runner",
+        "amd64" => "an x86_64 machine, as most PCs and CI runners are",
+        "arm" => "a 32-bit ARM machine such as a Raspberry Pi, or a cross-compiler for it",
         _ => "a machine of that CPU or a cross-compiler for it",
     }
 }
