@@ -3,7 +3,7 @@
 
 use crate::detect::{Artifact, Details, Kind};
 use crate::oci::{Arch, Digest};
-use crate::scan::EntryKind;
+use crate::scan::{Entry, EntryKind};
 
 use super::{Ask, Index, cpu, exec_error, libc};
 use crate::verdict::{Code, Finding};
@@ -103,8 +103,7 @@ fn follow(
                     &real,
                     shown,
                     depth,
-                    is_dir,
-                    node.entry.mode,
+                    &node.entry,
                 ));
                 return None;
             }
@@ -245,7 +244,6 @@ fn follow(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn not_executable(
     ask: &Ask,
     idx: &Index,
@@ -253,9 +251,10 @@ fn not_executable(
     real: &str,
     shown: &str,
     depth: usize,
-    is_dir: bool,
-    mode: u32,
+    entry: &Entry,
 ) -> Finding {
+    let is_dir = entry.kind == EntryKind::Dir;
+    let mode = entry.mode;
     let what = if is_dir {
         "a directory"
     } else {
