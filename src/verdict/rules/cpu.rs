@@ -74,7 +74,16 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
         exec_error(target, step.shown, "exec format error")
     };
     let real = step.real;
-    let mut why = if sigill {
+    // The runtime's error names the entrypoint: say how it leads to the file that fails.
+    let mut why = if step.shown != real {
+        format!(
+            "The runtime starts {}, which leads to {real} (through a #! line or a link). ",
+            step.shown
+        )
+    } else {
+        String::new()
+    };
+    why.push_str(&if sigill {
         format!(
             "{real} is built for {arch}, a newer revision of the {} CPU than {} guarantees. The kernel loads it, and the first instruction the CPU lacks kills it with SIGILL (exit code 132).",
             arch.name, target.platform
@@ -84,7 +93,7 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
             "{real} is {arch} machine code (its ELF header says so), and {} runs {}. The kernel reads that header first and refuses code for another CPU with exec format error.",
             target.title, target.platform
         )
-    };
+    });
     if mislabeled {
         why.push_str(&format!(
             " The image is labelled {}, so the build was asked for the right platform, but this file was not built for it: a prebuilt {arch} binary was copied in (a release download, a CI artefact), or a `FROM --platform=$BUILDPLATFORM` stage compiled for the build machine instead of $TARGETARCH. The label cannot change what the kernel sees.",

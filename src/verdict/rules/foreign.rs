@@ -60,8 +60,8 @@ pub(super) fn check(
             .at(first.path.clone(), idx.layer(layer))
             .predicts(exec_error(target, &first.path, "exec format error"))
             .because(format!(
-                "These files are {arch} code, which {} cannot execute ({listed}). The image does not start them, so the start can succeed; whatever runs one later (a script, a subprocess, a health check) fails with exec format error. They were built on or downloaded for {from}, by a build step that ignored the target platform.",
-                target.platform
+                "These files are {arch} code, which {} cannot execute ({listed}). The image does not start them, so the start can succeed; whatever runs one later (a script, a subprocess, a health check) fails with exec format error. They were built on or downloaded for {from}, by a build step that was not run for {}.",
+                target.platform, target.platform
             )),
         );
     }

@@ -152,7 +152,7 @@ fn mismatch(
         .fix(fix::python_fix(target))
         .predicts(python_error(target, first))
         .because(format!(
-            "{path} is {arch} machine code. Python loads extension modules into its own {platform} process, which cannot hold code for another CPU. pip picks wheels for the machine that runs it, so a site-packages installed on {from} (or fetched with `pip download` without --platform) and copied into the image brings {arch} files."
+            "{path} is {arch} machine code. Python loads extension modules into its own {platform} process, which cannot hold code for another CPU. pip picks wheels for the machine that runs it, so site-packages installed on {from} and copied into the image, or wheels fetched with `pip download` without --platform, bring {arch} files."
         )),
         1 => Finding::error(
             Code::NativeModuleArchMismatch,
