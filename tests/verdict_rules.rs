@@ -65,7 +65,13 @@ fn check(dir: &Path, target: &str) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    v["results"][0].clone()
+    let r = v["results"][0].clone();
+    // Every finding says why, in its own words: the explain screen shows it as is.
+    for f in r["findings"].as_array().unwrap() {
+        let why = f["explanation"].as_str().unwrap_or_default();
+        assert!(why.len() > 40, "no explanation: {f:#}");
+    }
+    r
 }
 
 fn finding<'a>(r: &'a Value, code: &str) -> &'a Value {
@@ -412,4 +418,130 @@ fn a_binary_built_against_a_newer_glibc_than_the_image_has() {
         vec![amd64_base_with_glibc("2.36-9+deb12u14")],
     );
     assert_eq!(check(t2.path(), "apprunner")["verdict"], "pass");
+}
+
+#[test]
+fn a_glibc_binary_in_a_musl_image_is_a_loader_story_not_a_cpu_story() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/app/server"]}),
+        vec![
+            Layer::new()
+                .file(
+                    "lib/ld-musl-x86_64.so.1",
+                    b"musl stand-in: only its presence is checked",
+                )
+                .symlink("lib/libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1"),
+            Layer::new().file_mode("app/server", &fixture("hello-amd64"), 0o755),
+        ],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(
+        r["predicted_error"],
+        "exec /app/server: no such file or directory"
+    );
+    let f = finding(&r, "interpreter-missing");
+    // The file that breaks is named with the layer that wrote it, so the tree marks it.
+    assert_eq!(f["path"], "/app/server");
+    assert!(f["layer"].as_str().unwrap().starts_with("sha256:"), "{f}");
+    let why = f["explanation"].as_str().unwrap();
+    for said in [
+        "PT_INTERP",
+        "/lib64/ld-linux-x86-64.so.2",
+        "C library",
+        "musl",
+        "the CPU is right",
+    ] {
+        assert!(why.contains(said), "{said:?} missing: {why}");
+    }
+    for not_said in ["Apple", "exec format error", "built on an"] {
+        assert!(!why.contains(not_said), "{not_said:?} in: {why}");
+    }
+}
+
+#[test]
+fn an_arm64_label_over_amd64_files_is_fixed_by_building_per_targetarch() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![amd64_base_with_glibc("2.36-9+deb12u14")],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let m = finding(&r, "mislabeled-platform");
+    assert_eq!(m["path"], "/bin/app");
+    let fix = m["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("TARGETARCH") && fix.contains("prebuilt amd64"),
+        "{fix}"
+    );
+    // Built for the label, the target's platform first; never "rebuild for amd64".
+    assert!(fix.contains("--platform linux/arm64,linux/amd64"), "{fix}");
+    assert!(!fix.contains("label and content agree"), "{fix}");
+    let why = m["explanation"].as_str().unwrap();
+    assert!(
+        why.contains("labelled linux/arm64") && why.contains("Relabelling would not help"),
+        "{why}"
+    );
+    // The entrypoint's own finding tells the same cause, not "build on the right machine".
+    let e = finding(&r, "entrypoint-arch-mismatch");
+    assert!(e["fix"].as_str().unwrap().contains("TARGETARCH"), "{e}");
+    assert!(
+        e["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("asked for the right platform"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_amd64_label_over_arm64_files_runs_on_graviton_and_fails_on_app_runner() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![arm64_glibc_base()],
+    );
+    // A single image is run whatever its label: the arm64 files start on arm64.
+    let g = check(t.path(), "graviton");
+    assert_eq!(g["verdict"], "warn", "{g:#}");
+    let m = finding(&g, "mislabeled-platform");
+    assert!(
+        m["message"]
+            .as_str()
+            .unwrap()
+            .contains("only because the runtime ignores the label")
+    );
+    let fix = m["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("TARGETARCH") && fix.contains("--platform linux/arm64"),
+        "{fix}"
+    );
+    assert!(
+        m["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("on a linux/amd64 host, which the label promises"),
+        "{m}"
+    );
+    let a = check(t.path(), "apprunner");
+    assert_eq!(a["verdict"], "fail");
+    let fix = finding(&a, "mislabeled-platform")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("--platform linux/amd64"), "{fix}");
+    assert!(
+        finding(&a, "entrypoint-arch-mismatch")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("TARGETARCH")
+    );
 }

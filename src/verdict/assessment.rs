@@ -311,7 +311,7 @@ impl Assessment {
                     .findings
                     .iter()
                     .find(|f| f.severity >= Severity::Warning)
-                    .map_or_else(|| "files checked".to_string(), |f| f.code.as_str().into()),
+                    .map_or_else(|| "files checked".to_string(), |f| f.code.short().into()),
             };
             return Summary {
                 verdict: r.verdict,
@@ -425,6 +425,10 @@ impl Ctx<'_> {
             ),
             fix: Some(rules::multiarch_fix(target, self.platforms, self.reference)),
             predicted_error: Some(predicted),
+            explanation: format!(
+                "An index is a list of images, one per platform. The runtime on {} looks for a {} entry, finds none and stops at the pull; the images that are there never start. The build that pushed it was not asked for {}.",
+                target.title, target.platform, target.platform
+            ),
         };
         TargetResult::from_findings(target, None, vec![finding])
     }
@@ -452,6 +456,10 @@ impl Ctx<'_> {
                 "The image manifest, config or layer media type for the source image {} is not supported.",
                 self.reference
             )),
+            explanation: format!(
+                "{} takes one single-platform image manifest and refuses an image index, whatever platforms it lists. BuildKit adds provenance attestations by default, which turns even a one-platform build into an index.",
+                target.title
+            ),
         };
         // Nothing runs: the service refuses the reference before any image is chosen.
         TargetResult::from_findings(target, None, vec![finding])
@@ -483,6 +491,10 @@ impl Ctx<'_> {
                 ),
                 fix: Some(rules::multiarch_fix(target, self.platforms, self.reference)),
                 predicted_error: None,
+                explanation: format!(
+                    "The index has no entry for exactly {}, so the runtime takes the best compatible one, as containerd ranks them. It runs only on hosts whose CPU also executes that platform's code.",
+                    target.platform
+                ),
             });
         }
         let image = match read {
@@ -497,6 +509,7 @@ impl Ctx<'_> {
                     message: format!("image {} could not be read: {e}", entry.digest),
                     fix: None,
                     predicted_error: None,
+                    explanation: "The image could not be read, so its files were not checked: the verdict says nothing about them.".into(),
                 });
                 None
             }

@@ -218,7 +218,7 @@ fn why(a: &Assessment, entry: Option<&EntryAssessment>, selected: Option<&Findin
             a.target.name, a.target.platform
         );
     };
-    let mut s = sanitize(&f.message); // MERGE: f.explanation
+    let mut s = sanitize(&f.explanation);
     if let Some(p) = &f.path {
         s.push_str(&format!(" The file: {}.", sanitize(p)));
     }

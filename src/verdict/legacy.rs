@@ -104,6 +104,7 @@ pub fn evaluate(
                 ),
                 fix: Some(rules::multiarch_fix(target, &platforms, reference)),
                 predicted_error: Some(predicted),
+                explanation: String::new(),
             };
             TargetResult::from_findings(target, None, vec![finding])
         }
@@ -131,6 +132,7 @@ pub fn evaluate(
                 predicted_error: Some(format!(
                     "The image manifest, config or layer media type for the source image {reference} is not supported."
                 )),
+                explanation: String::new(),
             };
             let chosen = would_run.map(|e| Chosen {
                 digest: e.digest.clone(),
@@ -157,6 +159,7 @@ pub fn evaluate(
                     ),
                     fix: Some(rules::multiarch_fix(target, &platforms, reference)),
                     predicted_error: None,
+ explanation: String::new(),
                 });
             }
             let declared = entry
@@ -189,6 +192,7 @@ pub fn evaluate(
                     ),
                     fix: None,
                     predicted_error: None,
+                    explanation: String::new(),
                 }),
             }
             TargetResult::from_findings(target, chosen, findings)

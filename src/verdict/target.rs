@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::oci::Platform;
+use crate::oci::{Arch, Platform};
 
 /// Which runtime pulls and starts the image: decides the wording of predicted errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +27,14 @@ pub struct Target {
     pub runtime: Runtime,
     /// Where the facts of this profile are written.
     pub source: String,
+}
+
+impl Target {
+    /// Whether code built for `arch` runs on this target's CPU: its own architecture, or one
+    /// it falls back to as containerd ranks them (arm/v7 on arm64, older variants).
+    pub fn runs(&self, arch: &Arch) -> bool {
+        self.platform.runs_arch(arch)
+    }
 }
 
 #[derive(Deserialize)]
@@ -131,6 +139,22 @@ mod tests {
             "linux/arm64"
         );
         assert!(all.iter().all(|t| !t.source.is_empty()));
+    }
+
+    #[test]
+    fn a_target_runs_its_own_cpu_and_the_ones_it_falls_back_to() {
+        let graviton = lookup("graviton").unwrap();
+        assert!(graviton.runs(&Arch::new("arm64", None)));
+        assert!(graviton.runs(&Arch::new("arm", Some("v7"))));
+        assert!(!graviton.runs(&Arch::new("amd64", None)));
+        let v6 = lookup("linux/arm/v6").unwrap();
+        assert!(!v6.runs(&Arch::new("arm", Some("v7"))));
+        assert!(
+            lookup("linux/arm/v7")
+                .unwrap()
+                .runs(&Arch::new("arm", Some("v6")))
+        );
+        assert!(!lookup("apprunner").unwrap().runs(&Arch::new("arm64", None)));
     }
 
     #[test]

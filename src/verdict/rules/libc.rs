@@ -1,0 +1,260 @@
+//! The C library: a dynamic binary needs its ELF loader (PT_INTERP) and a new enough glibc,
+//! and a native module needs the libc it was linked against. None of this is about the CPU.
+
+use std::collections::HashSet;
+
+use crate::analyze::Image;
+use crate::detect::{Artifact, Details, Kind, Libc};
+use crate::oci::Arch;
+use crate::verdict::{Code, Finding, Target};
+
+use super::entrypoint::Step;
+use super::modules::{node_group, prebuild_os, python_group, python_module};
+use super::{Ask, Index, exec_error};
+
+/// Which C libraries the image holds, going by their file names anywhere in the tree
+/// (`libc.so.6` is glibc; `ld-musl-*.so.1` / `libc.musl-*.so.1` are musl).
+pub(super) fn image_libcs(image: &Image) -> (bool, bool) {
+    let (mut glibc, mut musl) = (false, false);
+    for path in image.fs.nodes.keys() {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        glibc |= file == "libc.so.6";
+        musl |= (file.starts_with("ld-musl-") || file.starts_with("libc.musl-"))
+            && file.ends_with(".so.1");
+    }
+    (glibc, musl)
+}
+
+/// What the image has instead, for explanations.
+fn image_has(idx: &Index) -> &'static str {
+    match idx.libcs {
+        (false, true) => "it holds musl's loader and libc: an Alpine-style image",
+        (true, false) => "it holds glibc: a Debian-style image",
+        (false, false) => "it holds no C library at all, like scratch or distroless/static",
+        (true, true) => "it holds both glibc and musl files, but not this loader",
+    }
+}
+
+/// A dynamic binary whose PT_INTERP loader is absent: the kernel reports the binary itself
+/// missing. The CPU is right here (the arch rule runs first).
+pub(super) fn loader_missing(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) -> Option<Finding> {
+    let interp = step.art.interpreter.as_deref()?;
+    if idx.image.fs.resolve(interp).is_ok() {
+        return None;
+    }
+    let real = step.real;
+    let libc = match step.art.libc {
+        Some(Libc::Glibc) => "glibc",
+        Some(Libc::Musl) => "musl",
+        _ => "a C library",
+    };
+    let (fix, cause) = match step.art.libc {
+        Some(Libc::Glibc) => (
+            "use a glibc base image (e.g. debian:bookworm-slim), or build a static or musl binary (Go: CGO_ENABLED=0; Rust: --target x86_64-unknown-linux-musl)".to_string(),
+            "a binary built in a glibc stage (Debian- or Ubuntu-based golang, rust or gcc images) was copied into a musl (Alpine) or libc-less (scratch, distroless/static) runtime stage",
+        ),
+        Some(Libc::Musl) => (
+            "use a musl base image (alpine), or build against glibc / statically".to_string(),
+            "a binary built in an Alpine (musl) stage was copied into a glibc runtime stage (Debian, Ubuntu, distroless/base)",
+        ),
+        _ => (
+            format!("add {interp} to the image or link the binary statically"),
+            "the binary and the runtime base image disagree on the C library or on where its loader lives",
+        ),
+    };
+    Some(
+        Finding::error(
+            Code::InterpreterMissing,
+            format!(
+                "{} is linked against {libc} and needs the loader {interp}, which is not in the image (the file exists, yet the kernel reports it missing)",
+                step.subject
+            ),
+        )
+        .at(real, step.layer.clone())
+        .fix(fix)
+        .predicts(exec_error(ask.target, step.shown, "no such file or directory"))
+        .because(format!(
+            "{real} is a dynamically linked {libc} program for {arch}, which {} runs: the CPU is right, the C library is not. Its ELF header (PT_INTERP) names the loader {interp}, the program the kernel starts first to load the C library and then {real}. This image has no {interp} ({}), so exec fails with 'no such file or directory' although {real} exists. Usually {cause}.",
+            ask.target.platform,
+            image_has(idx)
+        )),
+    )
+}
+
+/// A glibc binary needs every `GLIBC_x.y` symbol version it was linked against: built on a
+/// newer distribution than the image's base, it starts and the loader stops it at once.
+/// The image's glibc is known from its dpkg database (`libc6`); without one, nothing is said.
+pub(super) fn glibc_too_old(idx: &Index, step: &Step) -> Option<Finding> {
+    let elf = match &step.art.details {
+        Details::Elf(e) => e,
+        Details::Go { elf: Some(e), .. } => e,
+        _ => return None,
+    };
+    let needs = elf.min_glibc.as_deref()?;
+    let has = idx
+        .image
+        .fs
+        .artifacts
+        .iter()
+        .find_map(|(_, a)| match &a.details {
+            Details::PackageDb(p) => p.glibc.clone(),
+            _ => None,
+        })?;
+    if !version_less(&has, needs) {
+        return None;
+    }
+    let real = step.real;
+    let libc = idx
+        .image
+        .fs
+        .nodes
+        .keys()
+        .find(|p| p.ends_with("/libc.so.6"))
+        .cloned()
+        .unwrap_or_else(|| "libc.so.6".into());
+    Some(
+        Finding::error(
+            Code::GlibcTooOld,
+            format!(
+                "{real} needs glibc {needs} or newer, but the image has glibc {has} (its dpkg database): it was built on a newer system than its base image"
+            ),
+        )
+        .at(real, step.layer.clone())
+        .fix(format!(
+            "build it on the same base as the runtime stage (or an older one), or use a base image with glibc >= {needs}"
+        ))
+        .predicts(format!(
+            "{real}: {libc}: version `GLIBC_{needs}' not found (required by {real})"
+        ))
+        .because(format!(
+            "{real} asks for the glibc symbol version GLIBC_{needs}, so it was linked against glibc {needs} or newer; this image's glibc is {has} (its dpkg database says so). The ELF loader checks those versions when the program starts and stops it before main. The CPU is right: the build stage ran on a newer distribution than the runtime base image."
+        )),
+    )
+}
+
+/// Dotted numeric versions: `2.31` < `2.34` < `2.36.1`.
+fn version_less(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    parse(a) < parse(b)
+}
+
+/// `, and against musl, which this image lacks` when a module's libc is also wrong.
+pub(super) fn libc_note(idx: &Index, a: &Artifact) -> &'static str {
+    let (glibc, musl) = idx.libcs;
+    match a.libc {
+        Some(Libc::Musl) if !musl => ", and against musl, which this image lacks",
+        Some(Libc::Glibc) if !glibc => ", and against glibc, which this image lacks",
+        _ => "",
+    }
+}
+
+/// A module of the right CPU can still fail to load: a musllinux wheel or a `-musl` napi-rs
+/// addon needs musl's libc, which a glibc image lacks, and the reverse.
+pub(super) fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
+    let (has_glibc, has_musl) = idx.libcs;
+    let mut seen = HashSet::new();
+    for (layer, a) in &idx.image.fs.artifacts {
+        if a.container.is_some() || !matches!(a.kind, Kind::PythonExtension | Kind::NodeAddon) {
+            continue;
+        }
+        // Prebuild loaders pick the libc-matching file among several at run time.
+        if prebuild_os(&a.path).is_some() {
+            continue;
+        }
+        let Some(arch) = a.arch.as_ref().filter(|arch| target.runs(arch)) else {
+            continue;
+        };
+        let (needs, present, other) = match a.libc {
+            Some(Libc::Glibc) => ("glibc", has_glibc, "musl"),
+            Some(Libc::Musl) => ("musl", has_musl, "glibc"),
+            _ => continue,
+        };
+        let python = a.kind == Kind::PythonExtension;
+        let group = if python {
+            python_group(&a.path)
+        } else {
+            node_group(&a.path)
+        };
+        if present || !seen.insert(group.clone()) {
+            continue;
+        }
+        let what = if python {
+            format!("the Python package {group}")
+        } else {
+            format!("the Node addon {}", a.path)
+        };
+        let (picks, process) = if python {
+            (
+                "pip picks manylinux (glibc) or musllinux wheels by the C library of the machine that runs it",
+                "Python",
+            )
+        } else {
+            (
+                "npm installs the -gnu or -musl binding by the C library of the machine that runs it",
+                "Node",
+            )
+        };
+        findings.push(
+            Finding::error(
+                Code::NativeModuleLibcMismatch,
+                format!(
+                    "{what} is built against {needs}, but the image has no {needs} (it looks like a {other} image): it will not load"
+                ),
+            )
+            .at(a.path.clone(), idx.layer(*layer))
+            .fix(format!(
+                "install the {other} build of the package inside the image build ({})",
+                if python {
+                    "pip picks musllinux or manylinux wheels by the image's libc"
+                } else {
+                    "npm ci in the image picks the -gnu or -musl package"
+                }
+            ))
+            .predicts(libc_load_error(a, needs))
+            .because(format!(
+                "{} is built for {arch}, which {} runs: the CPU is right, the C library is not. The dynamic loader maps a native module into the running {process} process together with the C library it was linked against, {needs}, and this image has only {other}. {picks}, so packages installed on a {needs} system and copied into this image bring the wrong build.",
+                a.path, target.platform
+            )),
+        );
+    }
+}
+
+/// What loading a module built against the other libc prints. Python first filters
+/// extension files by name: a `-linux-gnu.so` is never tried by a musl Python, nor a
+/// `-linux-musl.so` by a glibc one.
+fn libc_load_error(a: &Artifact, needs: &str) -> String {
+    let file = a.path.rsplit('/').next().unwrap_or(&a.path);
+    let arch = a.arch.as_ref().map(|x| x.name.as_str()).unwrap_or("");
+    let musl_arch = match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        other => other,
+    };
+    let prefix = if a.kind == Kind::PythonExtension {
+        "ImportError: "
+    } else {
+        "Error: "
+    };
+    match (a.kind, needs) {
+        (Kind::PythonExtension, "musl") if file.contains("-linux-musl") => {
+            format!(
+                "ModuleNotFoundError: No module named '{}'",
+                python_module(&a.path)
+            )
+        }
+        (Kind::PythonExtension, "glibc") if file.contains("-linux-gnu") => {
+            format!(
+                "ModuleNotFoundError: No module named '{}'",
+                python_module(&a.path)
+            )
+        }
+        (_, "musl") => format!(
+            "{prefix}libc.musl-{musl_arch}.so.1: cannot open shared object file: No such file or directory"
+        ),
+        _ => format!(
+            "{prefix}Error loading shared library libc.so.6: No such file or directory (needed by {})",
+            a.path
+        ),
+    }
+}

@@ -1,0 +1,354 @@
+//! Native modules loaded by interpreters: Python extensions, Node addons (and the napi-rs
+//! packages that carry them), JNI libraries in jars. Their CPU must be the target's.
+
+use std::collections::BTreeMap;
+
+use crate::detect::{Artifact, Details, Kind, NodePackageInfo};
+use crate::oci::Arch;
+use crate::verdict::{Code, Finding, Target};
+
+use super::libc::libc_note;
+use super::{Index, built_on, describe_arch, fix};
+
+/// A module counts as broken only when no variant of it fits the target (packages often
+/// ship one file per architecture side by side).
+pub(super) fn check(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
+    // Variants of the same module: whether one runs, and the ones that do not.
+    struct Group<'a> {
+        ok: bool,
+        bad: Vec<(usize, &'a Artifact)>,
+    }
+    let mut groups: BTreeMap<(u8, String), Group> = BTreeMap::new();
+    let mut wrong_packages: Vec<String> = Vec::new();
+    for (layer, a) in &idx.image.fs.artifacts {
+        if a.kind == Kind::NodePackage
+            && let Details::NodePackage(p) = &a.details
+            && !node_package_fits(target, p)
+        {
+            let dir = a.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            wrong_packages.push(format!("{dir}/"));
+            findings.push(wrong_package(target, idx, *layer, a, p, dir));
+        }
+    }
+    for (layer, a) in &idx.image.fs.artifacts {
+        let (order, key) = match a.kind {
+            Kind::PythonExtension => (0, python_group(&a.path)),
+            Kind::NodeAddon => {
+                if wrong_packages
+                    .iter()
+                    .any(|d| a.path.starts_with(d.as_str()))
+                {
+                    continue;
+                }
+                match prebuild_os(&a.path) {
+                    // macOS and Windows prebuilds ship beside the Linux ones and are never
+                    // loaded on Linux: not variants, not faults.
+                    Some(os) if !os.starts_with("linux") => continue,
+                    Some(_) => (3, node_group(&a.path)),
+                    None => (1, node_group(&a.path)),
+                }
+            }
+            Kind::JniLibrary => (2, jni_group(a)),
+            _ => continue,
+        };
+        let fits = a.arch.as_ref().is_some_and(|arch| {
+            target.runs(arch) && !matches!(a.details, Details::MachO(_) | Details::Pe(_))
+        });
+        let g = groups.entry((order, key)).or_insert(Group {
+            ok: false,
+            bad: Vec::new(),
+        });
+        if fits {
+            g.ok = true;
+        } else {
+            g.bad.push((*layer, a));
+        }
+    }
+    for ((order, key), g) in groups {
+        if g.ok || g.bad.is_empty() {
+            continue;
+        }
+        let (layer, first) = g.bad[0];
+        findings.push(
+            mismatch(target, idx, order, &key, first, g.bad.len())
+                .at(first.path.clone(), idx.layer(layer)),
+        );
+    }
+}
+
+/// A napi-rs platform package (`@scope/pkg-linux-arm64-gnu`) for another os or CPU.
+fn wrong_package(
+    target: &Target,
+    idx: &Index,
+    layer: usize,
+    a: &Artifact,
+    p: &NodePackageInfo,
+    dir: &str,
+) -> Finding {
+    let cpu = node_cpu(&target.platform.arch);
+    let name = p.name.as_deref().unwrap_or(dir);
+    Finding::error(
+        Code::NativeModuleArchMismatch,
+        format!(
+            "the installed npm package {name} is for os {:?} cpu {:?}{}; {} needs linux/{cpu}: its native addon will not load",
+            p.os,
+            p.cpu,
+            if p.libc.is_empty() {
+                String::new()
+            } else {
+                format!(" libc {:?}", p.libc)
+            },
+            target.title,
+        ),
+    )
+    .at(a.path.clone(), idx.layer(layer))
+    .fix(fix::node_fix(target))
+    .predicts(format!(
+        "Error: Cannot find native binding (the package for linux-{cpu} is not installed)"
+    ))
+    .because(format!(
+        "npm installs only the optional dependency whose os and cpu match the machine that runs npm. {name} (os {:?}, cpu {:?}) is here, so node_modules was installed on such a machine and copied into the image; the linux-{cpu} binding that {} needs was never installed, and the loader finds none at require time.",
+        p.os, p.cpu, target.platform
+    ))
+}
+
+/// Where files for this artefact's CPU come from, for explanations.
+fn origin(a: &Artifact) -> &'static str {
+    match (&a.details, &a.arch) {
+        (Details::MachO(_), _) => "a Mac",
+        (Details::Pe(_), _) => "a Windows PC",
+        (_, Some(arch)) => built_on(&arch.name),
+        (_, None) => "another machine",
+    }
+}
+
+/// The finding for a module none of whose variants fits (`order` is its kind, as grouped).
+fn mismatch(
+    target: &Target,
+    idx: &Index,
+    order: u8,
+    key: &str,
+    first: &Artifact,
+    count: usize,
+) -> Finding {
+    let arch = describe_arch(first);
+    let more = if count > 1 {
+        format!(" ({count} files)")
+    } else {
+        String::new()
+    };
+    let cpu = node_cpu(&target.platform.arch);
+    let platform = &target.platform;
+    let path = &first.path;
+    let from = origin(first);
+    match order {
+        0 => Finding::error(
+            Code::NativeModuleArchMismatch,
+            format!(
+                "the Python package {key} has extension modules built for {arch}{more}{}",
+                libc_note(idx, first)
+            ),
+        )
+        .fix(fix::python_fix(target))
+        .predicts(python_error(target, first))
+        .because(format!(
+            "{path} is {arch} machine code. Python loads extension modules into its own {platform} process, which cannot hold code for another CPU. pip picks wheels for the machine that runs it, so site-packages installed on {from} and copied into the image, or wheels fetched with `pip download` without --platform, bring {arch} files."
+        )),
+        1 => Finding::error(
+            Code::NativeModuleArchMismatch,
+            format!("the Node addon {path} is built for {arch}{more}"),
+        )
+        .fix(fix::node_fix(target))
+        .predicts(format!("Error: {path}: {}", dlopen_error(target, first)))
+        .because(format!(
+            "{path} is {arch} machine code. Node loads addons with dlopen into its own {platform} process, which cannot hold code for another CPU. node-gyp compiles addons for the machine that runs npm, so node_modules built on {from} and copied into the image brings {arch} files."
+        )),
+        // node-gyp-build throws when no prebuild fits, but several packages (bufferutil,
+        // utf-8-validate) catch that and fall back to JavaScript.
+        3 => Finding::warning(
+            Code::NativeModuleArchMismatch,
+            format!(
+                "{} has no linux-{cpu} prebuild (found {arch}{more}); it fails to load unless the package falls back to JavaScript",
+                key.split(':').next().unwrap_or(key),
+            ),
+        )
+        .fix(fix::node_fix(target))
+        .predicts(format!(
+            "Error: No native build was found for platform=linux arch={cpu}"
+        ))
+        .because(format!(
+            "The package picks a file under prebuilds/linux-{cpu}/ when it is loaded, and it ships only {arch} ones ({path}). The prebuilds are those the package was published with, or those installed on another machine and copied in; none is for {platform}."
+        )),
+        // netty and others fall back to pure Java when their native library cannot load, so
+        // a JNI mismatch is a warning, not a certain failure.
+        _ => {
+            let jar = first.container.as_deref().unwrap_or("a jar");
+            Finding::warning(
+                Code::NativeModuleArchMismatch,
+                format!(
+                    "{jar} has no {} variant of the JNI library {key} (found {arch}{more}); loading it fails, unless the library falls back to pure Java",
+                    platform.arch
+                ),
+            )
+            .fix(format!(
+                "use a build of the library that ships linux-{} natives (for netty, the linux-{} classifier jar)",
+                platform.arch.name,
+                if platform.arch.name == "arm64" {
+                    "aarch_64"
+                } else {
+                    "x86_64"
+                }
+            ))
+            .predicts(format!("java.lang.UnsatisfiedLinkError: {path}"))
+            .because(format!(
+                "{jar} carries its native library per CPU, and the JVM can load only one built for its own ({}); this jar has {arch} only. Libraries that catch UnsatisfiedLinkError (netty does) fall back to pure Java, slower; others fail on first use. The build picked natives for another CPU (for netty, a classifier jar), not for {platform}.",
+                platform.arch
+            ))
+        }
+    }
+}
+
+/// What glibc's dlopen says about a library built for another machine: `invalid ELF header`
+/// for Mach-O and PE, `wrong ELF class` across 32/64 bits, and for the same class but another
+/// CPU it skips the file and reports it missing.
+fn dlopen_error(target: &Target, a: &Artifact) -> String {
+    match &a.details {
+        Details::MachO(_) | Details::Pe(_) => "invalid ELF header".into(),
+        Details::Elf(e) if e.class != target_class(target) => {
+            format!("wrong ELF class: ELFCLASS{}", e.class)
+        }
+        _ => "cannot open shared object file: No such file or directory".into(),
+    }
+}
+
+fn target_class(target: &Target) -> u8 {
+    match target.platform.arch.name.as_str() {
+        "arm" | "386" | "mips" | "mipsle" => 32,
+        _ => 64,
+    }
+}
+
+/// Python only considers extension files whose name carries its own platform tag (or none,
+/// or abi3): a module whose only file is tagged for another CPU is simply not found.
+fn python_error(target: &Target, a: &Artifact) -> String {
+    let file = a.path.rsplit('/').next().unwrap_or(&a.path);
+    let own = match target.platform.arch.name.as_str() {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "arm" => "arm",
+        other => other,
+    };
+    let module = python_module(&a.path);
+    if file.contains(".cpython-")
+        && file.contains("-linux-")
+        && !file.contains(&format!("-{own}-linux-"))
+    {
+        format!("ModuleNotFoundError: No module named '{module}'")
+    } else {
+        format!("ImportError: {}: {}", a.path, dlopen_error(target, a))
+    }
+}
+
+/// `/usr/lib/python3/dist-packages/yaml/_yaml.cpython-311-x86_64-linux-gnu.so` -> `yaml._yaml`.
+pub(super) fn python_module(path: &str) -> String {
+    let rest = ["/site-packages/", "/dist-packages/", "/lib-dynload/"]
+        .iter()
+        .find_map(|m| path.split_once(m).map(|(_, r)| r))
+        .unwrap_or(path);
+    let rest = rest.trim_start_matches('/');
+    let (dir, file) = rest.rsplit_once('/').unwrap_or(("", rest));
+    let stem = file.split('.').next().unwrap_or(file);
+    if dir.is_empty() {
+        stem.to_string()
+    } else {
+        format!("{}.{stem}", dir.replace('/', "."))
+    }
+}
+
+/// `site-packages/numpy/core/_x.so` -> `numpy`.
+pub(super) fn python_group(path: &str) -> String {
+    for marker in ["/site-packages/", "/dist-packages/"] {
+        if let Some((_, rest)) = path.split_once(marker) {
+            let top = rest.split('/').next().unwrap_or(rest);
+            let top = top.split('.').next().unwrap_or(top);
+            return top.to_string();
+        }
+    }
+    path.to_string()
+}
+
+/// The `<os>-<arch>` directory of a prebuildify addon (`prebuilds/darwin-arm64/x.node`).
+pub(super) fn prebuild_os(path: &str) -> Option<&str> {
+    let (_, rest) = path.split_once("/prebuilds/")?;
+    rest.split('/').next()
+}
+
+/// Variants of one addon share the path up to `prebuilds/`, plus the file's stem.
+pub(super) fn node_group(path: &str) -> String {
+    if let Some((pkg, rest)) = path.split_once("/prebuilds/") {
+        let file = rest.rsplit('/').next().unwrap_or(rest);
+        let stem = file.split('.').next().unwrap_or(file);
+        return format!("{pkg}:{stem}");
+    }
+    path.to_string()
+}
+
+const ARCH_TOKENS: [&str; 16] = [
+    "x86_64",
+    "x86-64",
+    "amd64",
+    "aarch_64",
+    "aarch64",
+    "arm64",
+    "armv7",
+    "armv6",
+    "arm",
+    "i386",
+    "i686",
+    "x86",
+    "ppc64le",
+    "s390x",
+    "riscv64",
+    "loongarch64",
+];
+
+/// JNI variants share the jar and the library name once arch words are removed
+/// (`libnetty_transport_native_epoll_aarch_64.so` ~ `..._x86_64.so`).
+fn jni_group(a: &Artifact) -> String {
+    let inner = a.path.rsplit_once('!').map(|(_, p)| p).unwrap_or(&a.path);
+    let file = inner.rsplit('/').next().unwrap_or(inner);
+    let mut stem = file.split('.').next().unwrap_or(file).to_ascii_lowercase();
+    for t in ARCH_TOKENS {
+        stem = stem.replace(t, "");
+    }
+    let stem = stem
+        .trim_start_matches("lib")
+        .trim_matches(|c| c == '_' || c == '-')
+        .to_string();
+    format!("{}:{}", a.container.as_deref().unwrap_or(""), stem)
+}
+
+/// Node's name for a CPU (`process.arch`).
+pub(super) fn node_cpu(arch: &Arch) -> &'static str {
+    match arch.name.as_str() {
+        "amd64" => "x64",
+        "arm64" => "arm64",
+        "arm" => "arm",
+        "386" => "ia32",
+        "ppc64le" | "ppc64" => "ppc64",
+        "s390x" => "s390x",
+        "riscv64" => "riscv64",
+        _ => "unknown",
+    }
+}
+
+fn node_package_fits(target: &Target, p: &NodePackageInfo) -> bool {
+    let allows = |list: &[String], want: &str| {
+        list.is_empty()
+            || (list.iter().any(|v| v == want) && !list.iter().any(|v| v == &format!("!{want}")))
+            || (list.iter().all(|v| v.starts_with('!'))
+                && !list.iter().any(|v| v == &format!("!{want}")))
+    };
+    allows(&p.os, &target.platform.os) && allows(&p.cpu, node_cpu(&target.platform.arch))
+}
