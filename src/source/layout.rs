@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use oci_spec::image::Descriptor;
 
 use super::verify::{VerifyingReader, read_small};
-use super::{Fetched, ImageSource, MANIFEST_CAP, SourceError, Store, read_metadata};
+use super::{Fetched, ImageSource, SourceError, Store, read_metadata};
+use crate::oci::limits::MANIFEST_MAX;
 use crate::oci::manifest::{Document, parse_document};
 use crate::oci::{Digest, media};
 
@@ -218,7 +219,7 @@ impl<S: Store> OciLayout<S> {
     fn read_manifest(&self, digest: &Digest, size: u64) -> Result<Vec<u8>, SourceError> {
         let name = blob_name(digest);
         let (reader, _) = self.store.open(&name)?;
-        read_small(reader, digest, size, MANIFEST_CAP).map_err(|source| SourceError::Io {
+        read_small(reader, digest, size, MANIFEST_MAX).map_err(|source| SourceError::Io {
             what: self.store.label(&name),
             source,
         })

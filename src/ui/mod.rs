@@ -110,9 +110,7 @@ pub fn catalog_for(
             )),
             Origin {
                 source: reference.clone(),
-                local: ["oci:", "oci-archive:", "docker-archive:"]
-                    .iter()
-                    .any(|p| reference.starts_with(p)),
+                local: crate::source::is_local(reference),
                 ..Origin::default()
             },
         ),
