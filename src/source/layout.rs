@@ -86,6 +86,26 @@ impl OciLayout<DirStore> {
     }
 }
 
+/// The entries of a layout directory's `index.json`, read as every layout source reads it
+/// (capped, parsed, refused if it is not an index); for listing the images a layout holds.
+pub fn index_entries(dir: &Path) -> Result<Vec<Descriptor>, SourceError> {
+    let store = DirStore::new(dir);
+    let label = store.label("index.json");
+    let bytes = read_metadata(&store, "index.json").map_err(|e| match e {
+        SourceError::NotFound(what) => SourceError::NotFound(format!(
+            "{what}; is {} an OCI image layout? (`skopeo copy` writes one with oci:DIR:TAG)",
+            dir.display()
+        )),
+        e => e,
+    })?;
+    match parse_document(&bytes, Some(media::OCI_INDEX), &label)? {
+        Document::Index(index) => Ok(index.manifests().clone()),
+        Document::Image(_) => Err(SourceError::Invalid(format!(
+            "{label} is an image manifest, not an index"
+        ))),
+    }
+}
+
 fn blob_name(digest: &Digest) -> String {
     format!("blobs/{}/{}", digest.algorithm().name(), digest.hex())
 }
