@@ -52,6 +52,9 @@ pub enum SourceError {
     Invalid(String),
     #[error(transparent)]
     Manifest(#[from] crate::oci::manifest::ManifestError),
+    /// Kept whole so callers can still tell a missing tag from a refused token.
+    #[error(transparent)]
+    Registry(#[from] registry::RegistryError),
 }
 
 /// A place images can be read from. Implementations are cheap to share across threads:

@@ -1,7 +1,6 @@
 //! The one error type of the registry client, worded for the person running archlens, and
 //! the operation a request is for (which names it and picks the IAM action ECR checks).
 
-use crate::source::SourceError;
 use crate::source::ecr;
 
 /// What went wrong talking to a registry, worded for the person running archlens.
@@ -53,15 +52,6 @@ pub enum RegistryError {
     Ecr(#[from] ecr::EcrError),
     #[error("{0}")]
     Invalid(String),
-}
-
-impl From<RegistryError> for SourceError {
-    fn from(e: RegistryError) -> Self {
-        match e {
-            RegistryError::NotFound { .. } => SourceError::NotFound(e.to_string()),
-            other => SourceError::Invalid(other.to_string()),
-        }
-    }
 }
 
 /// What a request is for: names it in messages and picks the IAM action ECR checks.
