@@ -87,7 +87,7 @@ pub struct RegistryEntry {
 /// Where a reference is really fetched from after `[[registry]]` entries are applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// Host[:port] to connect to.
+    /// `host[:port]` to connect to.
     pub host: String,
     /// Repository path on that host.
     pub repository: String,

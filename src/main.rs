@@ -203,11 +203,8 @@ fn run(cli: Cli) -> Result<u8> {
                 None => archlens::catalog::list_default_ecr(&env.opts)?,
             };
             match format {
-                Format::Json => emit(&format!(
-                    "{}\n",
-                    archlens::report::render_listing_json(&listing)
-                ))?,
-                Format::Text => emit(&archlens::report::render_listing_text(&listing))?,
+                Format::Json => emit(&format!("{}\n", report::render_listing_json(&listing)))?,
+                Format::Text => emit(&report::render_listing_text(&listing))?,
             }
             Ok(0)
         }

@@ -1,9 +1,5 @@
-//! Listing what a registry holds: repositories, and a repository's images with their tags,
-//! platforms and attached artefacts, for `archlens ls` and the explorer.
-//!
-//! ECR is asked through its API (DescribeRepositories, DescribeImages, BatchGetImage); other
-//! registries through `/v2/_catalog` and `tags/list`. Index children, attestations, SOCI
-//! indexes and other referrers are grouped under the image they describe, never listed alone.
+//! Listing what a registry holds, for `archlens ls` and the explorer: ECR through its API
+//! (DescribeRepositories, DescribeImages, BatchGetImage), others by `_catalog` and `tags/list`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,10 +1,5 @@
 //! What a source holds: repositories, images, their platforms and attachments, for `ls` and
 //! the explorer alike. Listings go through the sources' public API, never a second reader.
-//!
-//! A [`Catalog`] lists repositories and their images and opens one as an [`ImageSource`]; it
-//! runs on worker threads only, never in a frame. A local OCI layout is one repository whose
-//! ref names are its tags (the demo); a single `open IMAGE` is a catalog of one; registries
-//! and ECR are listed by [`listing`], with index children and referrers grouped by image.
 
 mod group;
 pub mod listing;
@@ -106,7 +101,10 @@ pub fn short_platform(p: &Platform) -> String {
     }
 }
 
-/// Lists and opens images. Implementations are shared with worker threads.
+/// Lists repositories and their images and opens one as an [`ImageSource`]. Runs on worker
+/// threads only, never in a frame; implementations are shared with them. A local OCI layout
+/// is one repository whose ref names are its tags (the demo); a single `open IMAGE` is a
+/// catalog of one; registries and ECR are listed by [`listing`].
 pub trait Catalog: Send + Sync {
     /// The source as shown in the breadcrumb (`oci:assets/demo`, `ECR 1234… eu-west-1`).
     fn describe(&self) -> String;

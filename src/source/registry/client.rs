@@ -47,6 +47,8 @@ where
 }
 
 /// A connection to one registry endpoint, shared by all requests of a source or listing.
+/// Listings use its public calls (manifests, tags, catalog); blobs are read only through
+/// [`super::RegistrySource`], so there is one blob reader with one cache and one cap.
 pub struct Client {
     pub(super) http: reqwest::Client,
     /// `http://host/` or `https://host/`.

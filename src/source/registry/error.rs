@@ -56,7 +56,7 @@ pub enum RegistryError {
 
 /// What a request is for: names it in messages and picks the IAM action ECR checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
+pub(super) enum Op {
     Manifest,
     Blob,
     Tags,
