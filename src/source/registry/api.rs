@@ -8,7 +8,7 @@ use super::client::{Client, read_capped, same_origin};
 use super::{Op, RegistryError};
 use crate::oci::limits::{LIST_PAGE_MAX, MANIFEST_MAX};
 use crate::oci::{Digest, media};
-use crate::source::{Fetched, SourceError};
+use crate::source::Fetched;
 
 impl Client {
     /// GET a manifest by tag or digest and verify it.
@@ -58,14 +58,12 @@ impl Client {
             Some(d) if d.matches(&bytes) => d,
             Some(d) => {
                 let actual = Digest::sha256_of(&bytes).to_string();
-                return Err(RegistryError::Invalid(
-                    SourceError::DigestMismatch {
-                        what: format!("{}: {what}", self.registry),
-                        expected: d,
-                        actual,
-                    }
-                    .to_string(),
-                ));
+                return Err(RegistryError::DigestMismatch {
+                    registry: self.registry.clone(),
+                    what,
+                    expected: d,
+                    actual,
+                });
             }
             None => Digest::sha256_of(&bytes),
         };

@@ -1,6 +1,7 @@
 //! The one error type of the registry client, worded for the person running archlens, and
 //! the operation a request is for (which names it and picks the IAM action ECR checks).
 
+use crate::oci::Digest;
 use crate::source::ecr;
 
 /// What went wrong talking to a registry, worded for the person running archlens.
@@ -48,6 +49,15 @@ pub enum RegistryError {
         "{registry} refuses to list its repositories (HTTP {status}): many registries (Docker Hub, GHCR) do not offer /v2/_catalog. Name a repository instead: archlens ls {registry}/REPOSITORY"
     )]
     CatalogRefused { registry: String, status: u16 },
+    #[error(
+        "{registry}: {what}: digest mismatch: expected {expected}, got {actual}. The blob is corrupt; fetch or build the image again"
+    )]
+    DigestMismatch {
+        registry: String,
+        what: String,
+        expected: Digest,
+        actual: String,
+    },
     #[error("{0}")]
     Ecr(#[from] ecr::EcrError),
     #[error("{0}")]
