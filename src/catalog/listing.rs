@@ -191,7 +191,7 @@ pub fn list_repositories(
         out.sort_by(|a, b| a.name.cmp(&b.name));
         return Ok(out);
     }
-    let (host, insecure) = opts.config.host_endpoint(registry);
+    let (host, insecure) = opts.host_endpoint(registry);
     let client = Client::new(registry, &host, insecure, opts)?;
     let names = run(async move { client.catalog().await })??;
     let mut out: Vec<RepositoryInfo> = names
@@ -219,7 +219,7 @@ pub fn list_images_noted(
     repo: &RegistryRef,
     opts: &RegistryOptions,
 ) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
-    let endpoint = opts.config.endpoint(repo);
+    let endpoint = opts.endpoint(repo);
     let client = Arc::new(Client::new(
         &repo.registry,
         &endpoint.host,

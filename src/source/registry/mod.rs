@@ -16,6 +16,7 @@ mod auth;
 mod blob;
 mod client;
 mod credentials;
+mod endpoint;
 mod error;
 mod options;
 
@@ -25,6 +26,7 @@ use std::sync::Arc;
 pub use blob::BlobReader;
 pub use client::Client;
 pub(crate) use client::run;
+pub use endpoint::Endpoint;
 use error::Op;
 pub use error::RegistryError;
 pub use options::{RegistryOptions, RetryPolicy};
@@ -32,7 +34,6 @@ pub use options::{RegistryOptions, RetryPolicy};
 use super::dockerref::RegistryRef;
 use super::{Fetched, ImageSource, SourceError};
 use crate::cache::Cache;
-use crate::config::Endpoint;
 use crate::oci::Digest;
 
 /// An image in a registry, read through the distribution API.
@@ -48,7 +49,7 @@ impl RegistrySource {
         reference: RegistryRef,
         opts: &RegistryOptions,
     ) -> Result<RegistrySource, RegistryError> {
-        let endpoint = opts.config.endpoint(&reference);
+        let endpoint = opts.endpoint(&reference);
         let client = Client::new(&reference.registry, &endpoint.host, endpoint.insecure, opts)?;
         Ok(RegistrySource::on(Arc::new(client), reference, opts))
     }
@@ -61,7 +62,7 @@ impl RegistrySource {
         opts: &RegistryOptions,
     ) -> RegistrySource {
         RegistrySource {
-            endpoint: opts.config.endpoint(&reference),
+            endpoint: opts.endpoint(&reference),
             client,
             reference,
             cache: opts.cache.clone(),
