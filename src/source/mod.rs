@@ -1,8 +1,5 @@
-//! Where image bytes come from, behind one trait: OCI layout directories and archives,
-//! docker-archive tarballs, and (later) registries.
-//!
-//! Every manifest and blob a source hands out is checked against its digest and size;
-//! a mismatch is an error that names the digest.
+//! Where image bytes come from, behind one trait: OCI layouts and archives, docker-archive
+//! tarballs, registries and ECR. Every manifest and blob is checked against its digest and size.
 
 pub mod archive;
 pub mod docker_archive;
