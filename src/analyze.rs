@@ -7,10 +7,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use crate::oci::limits::CONFIG_MAX;
 use crate::oci::manifest::{self, Document, EntryKind};
 use crate::oci::{Digest, Platform, media};
 use crate::scan::{self, LayerScan, MergedFs};
 use crate::source::{ImageSource, SourceError};
+
+/// Layer scans already known, by digest (the on-disk cache implements it).
+pub use crate::cache::LayerCache;
 
 /// One manifest listed by the reference: an index entry, or the single image itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,12 +125,6 @@ pub struct Progress {
     pub layers_done: AtomicUsize,
     pub bytes_total: AtomicU64,
     pub bytes_read: AtomicU64,
-}
-
-/// Layer scans already known, by digest (the on-disk cache implements it).
-pub trait LayerCache: Sync {
-    fn get(&self, digest: &Digest) -> Option<LayerScan>;
-    fn put(&self, digest: &Digest, scan: &LayerScan);
 }
 
 /// Reads the top manifest or index and lists what it holds, without touching layers.
@@ -294,15 +292,12 @@ pub fn analyze_image(
     })
 }
 
-/// Configs and manifests are small; refuse absurd sizes instead of allocating them.
-const SMALL_BLOB_CAP: u64 = 16 * 1024 * 1024;
-
 fn read_small_blob(
     src: &dyn ImageSource,
     digest: &Digest,
     size: u64,
 ) -> Result<Vec<u8>, AnalyzeError> {
-    if size > SMALL_BLOB_CAP {
+    if size > CONFIG_MAX {
         return Err(AnalyzeError::Invalid(format!(
             "blob {digest} claims {size} bytes; a config is never that large: the manifest is corrupt"
         )));

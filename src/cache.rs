@@ -272,7 +272,14 @@ fn touch(path: &Path) {
     }
 }
 
-impl crate::analyze::LayerCache for Cache {
+/// Layer scans already known, by digest: the analysis asks before reading a layer. Defined
+/// here, next to the on-disk cache, so sources and analysis both depend on the cache only.
+pub trait LayerCache: Sync {
+    fn get(&self, digest: &Digest) -> Option<LayerScan>;
+    fn put(&self, digest: &Digest, scan: &LayerScan);
+}
+
+impl LayerCache for Cache {
     fn get(&self, digest: &Digest) -> Option<LayerScan> {
         self.get_layer_scan(digest)
     }

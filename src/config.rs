@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::dockerref::RegistryRef;
-
 /// Environment variable naming another configuration file.
 pub const CONFIG_ENV: &str = "ARCHLENS_CONFIG";
 
@@ -81,17 +79,6 @@ pub struct RegistryEntry {
     pub location: Option<String>,
     /// Allow plain HTTP (and skip nothing else: TLS is simply not used).
     #[serde(default)]
-    pub insecure: bool,
-}
-
-/// Where a reference is really fetched from after `[[registry]]` entries are applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Host[:port] to connect to.
-    pub host: String,
-    /// Repository path on that host.
-    pub repository: String,
-    /// Plain HTTP allowed by configuration.
     pub insecure: bool,
 }
 
@@ -174,47 +161,6 @@ impl Config {
             .iter()
             .find(|e| e.prefix.trim_end_matches('/') == host)
     }
-
-    /// Applies the remapping for `r`.
-    pub fn endpoint(&self, r: &RegistryRef) -> Endpoint {
-        let name = r.name();
-        match self.registry_entry(&name) {
-            Some(e) => {
-                let p = e.prefix.trim_end_matches('/');
-                let rest = &name[p.len()..];
-                let location = e.location.as_deref().unwrap_or(p).trim_end_matches('/');
-                let full = format!("{location}{rest}");
-                let (host, repository) = match full.split_once('/') {
-                    Some((h, repo)) => (h.to_string(), repo.to_string()),
-                    None => (full.clone(), String::new()),
-                };
-                Endpoint {
-                    host,
-                    repository,
-                    insecure: e.insecure,
-                }
-            }
-            None => Endpoint {
-                host: r.api_host().to_string(),
-                repository: r.repository.clone(),
-                insecure: false,
-            },
-        }
-    }
-
-    /// Endpoint host and insecure flag for a whole registry (catalog listings).
-    pub fn host_endpoint(&self, host: &str) -> (String, bool) {
-        match self.host_entry(host) {
-            Some(e) => (
-                e.location.clone().unwrap_or_else(|| host.to_string()),
-                e.insecure,
-            ),
-            None if host == crate::source::dockerref::DOCKER_HUB => {
-                ("registry-1.docker.io".to_string(), false)
-            }
-            None => (host.to_string(), false),
-        }
-    }
 }
 
 /// An annotated example, also shown in `docs/registries.md`.
@@ -245,34 +191,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn example_parses_and_remaps_longest_prefix() {
-        let mut c = Config::parse(EXAMPLE, Path::new("example.toml")).unwrap();
+    fn example_parses() {
+        let c = Config::parse(EXAMPLE, Path::new("example.toml")).unwrap();
         assert_eq!(c.defaults.targets, ["apprunner", "fargate-arm64"]);
         assert_eq!(c.cache.max_size_mib, 2048);
-        let r =
-            RegistryRef::parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1").unwrap();
-        let e = c.endpoint(&r);
-        assert_eq!(
-            e,
-            Endpoint {
-                host: "127.0.0.1:5000".into(),
-                repository: "team/app".into(),
-                insecure: true
-            }
-        );
-        c.registries.push(RegistryEntry {
-            prefix: "123456789012.dkr.ecr.us-east-1.amazonaws.com/team".into(),
-            location: Some("mirror.example/ecr-team".into()),
-            insecure: false,
-        });
-        let e = c.endpoint(&r);
-        assert_eq!(e.host, "mirror.example");
-        assert_eq!(e.repository, "ecr-team/app");
-        // A prefix only matches at a path boundary.
-        let other =
-            RegistryRef::parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/teamx/app").unwrap();
-        assert_eq!(c.endpoint(&other).repository, "teamx/app");
-        assert_eq!(c.endpoint(&other).host, "127.0.0.1:5000");
+        let ecr = c
+            .registry_entry("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app")
+            .unwrap();
+        assert_eq!(ecr.location.as_deref(), Some("127.0.0.1:5000"));
+        assert!(ecr.insecure);
     }
 
     #[test]
@@ -282,13 +209,5 @@ mod tests {
         let e = Config::parse("[[registry]]\nprefix = \"http://a\"\n", Path::new("c.toml"))
             .unwrap_err();
         assert!(e.to_string().contains("without a scheme"), "{e}");
-    }
-
-    #[test]
-    fn docker_hub_uses_its_api_host() {
-        let c = Config::default();
-        let e = c.endpoint(&RegistryRef::parse("alpine").unwrap());
-        assert_eq!(e.host, "registry-1.docker.io");
-        assert_eq!(e.repository, "library/alpine");
     }
 }

@@ -13,10 +13,10 @@
 
 pub mod analyze;
 pub mod cache;
+pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod detect;
-pub mod listing;
 pub mod oci;
 pub mod report;
 pub mod scan;

@@ -199,15 +199,12 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Browse { registry, target } => ui(Launch::Browse { registry }, target),
         Command::Ls { target, format } => {
             let listing = match &target {
-                Some(t) => archlens::listing::list(t, &env.opts)?,
-                None => archlens::listing::list_default_ecr(&env.opts)?,
+                Some(t) => archlens::catalog::list(t, &env.opts)?,
+                None => archlens::catalog::list_default_ecr(&env.opts)?,
             };
             match format {
-                Format::Json => emit(&format!(
-                    "{}\n",
-                    archlens::listing::render_listing_json(&listing)
-                ))?,
-                Format::Text => emit(&archlens::listing::render_listing_text(&listing))?,
+                Format::Json => emit(&format!("{}\n", report::render_listing_json(&listing)))?,
+                Format::Text => emit(&report::render_listing_text(&listing))?,
             }
             Ok(0)
         }

@@ -8,8 +8,8 @@ mod support_registry;
 use std::io::Read;
 use std::time::Duration;
 
+use archlens::catalog;
 use archlens::config::{Config, RegistryEntry};
-use archlens::listing;
 use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use aws_sdk_ecr::types::ImageIdentifier;
@@ -132,18 +132,18 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     };
 
     // DescribeRepositories.
-    let l = listing::list(HOST, &opts).expect("list repositories");
+    let l = catalog::list(HOST, &opts).expect("list repositories");
     let names: Vec<&str> = l.repositories.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["other", "team/app"]);
 
     // No target: the caller's own registry in the configured region.
-    let l = listing::list_default_ecr(&opts).expect("default registry");
+    let l = catalog::list_default_ecr(&opts).expect("default registry");
     assert_eq!(l.registry, HOST);
     assert_eq!(l.repositories.len(), 2);
 
     // DescribeImages + BatchGetImage, grouped; the zstd image's platform comes from its
     // config, read over the v2 API with the ECR token.
-    let l = listing::list(&format!("{HOST}/team/app"), &opts).expect("list images");
+    let l = catalog::list(&format!("{HOST}/team/app"), &opts).expect("list images");
     let multi = support_registry::assert_multi_listed(&l);
     assert!(multi.pushed_at.is_some(), "pushedAt missing");
     let z = l.images.iter().find(|i| i.tags == ["zstd"]).expect("zstd");
@@ -165,7 +165,7 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     assert_eq!(got, d.amd64_layer.bytes);
 
     // A missing repository says so, with the region.
-    let e = listing::list(&format!("{HOST}/nope"), &opts)
+    let e = catalog::list(&format!("{HOST}/nope"), &opts)
         .expect_err("missing repo listed")
         .to_string();
     assert!(e.contains("nope") && e.contains("us-east-1"), "{e}");
@@ -185,7 +185,7 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
         )
     };
     api.add("/", denied("ecr:DescribeImages"), Some(1));
-    let e = listing::list(&format!("{HOST}/team/app"), &opts)
+    let e = catalog::list(&format!("{HOST}/team/app"), &opts)
         .expect_err("denied listed")
         .to_string();
     assert!(
@@ -211,7 +211,7 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
         r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into(),
     );
     api.add("/", throttled, Some(2));
-    let l = listing::list(HOST, &opts).expect("list after throttling");
+    let l = catalog::list(HOST, &opts).expect("list after throttling");
     assert_eq!(l.repositories.len(), 2);
 
     // Nothing was ever written through the registry API.

@@ -6,8 +6,8 @@ mod support_registry;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use archlens::catalog;
 use archlens::config::{Config, RegistryEntry};
-use archlens::listing;
 use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use support_registry::{Fault, Proxy, Registry, demo, docker_config, push_demo};
@@ -97,7 +97,7 @@ fn anonymous_pull_of_index_attestations_and_zstd_layers() {
     assert!(e.to_string().contains("more than"), "{e}");
 
     // Listing: the catalog, then images grouped with their platforms and attestations.
-    let l = listing::list(&reg.addr, &o).expect("catalog");
+    let l = catalog::list(&reg.addr, &o).expect("catalog");
     assert_eq!(
         l.repositories
             .iter()
@@ -105,7 +105,7 @@ fn anonymous_pull_of_index_attestations_and_zstd_layers() {
             .collect::<Vec<_>>(),
         ["team/demo"]
     );
-    let l = listing::list(&format!("{}/team/demo", reg.addr), &o).expect("images");
+    let l = catalog::list(&format!("{}/team/demo", reg.addr), &o).expect("images");
     let multi = support_registry::assert_multi_listed(&l);
     let att = multi
         .related
@@ -119,7 +119,7 @@ fn anonymous_pull_of_index_attestations_and_zstd_layers() {
         .find(|i| i.tags == ["zstd"])
         .expect("zstd listed");
     assert_eq!(z.platforms[0].platform, "linux/arm/v7");
-    let text = listing::render_listing_text(&l);
+    let text = archlens::report::render_listing_text(&l);
     assert!(text.contains("linux/amd64,linux/arm64"), "{text}");
     assert!(text.contains("2 attestation"), "{text}");
 }
@@ -368,7 +368,7 @@ fn catalog_and_tags_follow_link_pagination_and_remapping() {
         }],
         ..Config::default()
     };
-    let l = listing::list("registry.example.test", &o).expect("catalog");
+    let l = catalog::list("registry.example.test", &o).expect("catalog");
     let names: Vec<&str> = l.repositories.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["one", "two"]);
     assert!(
@@ -380,18 +380,18 @@ fn catalog_and_tags_follow_link_pagination_and_remapping() {
             >= 2,
         "no second page"
     );
-    let l = listing::list("registry.example.test/two", &o).expect("images");
+    let l = catalog::list("registry.example.test/two", &o).expect("images");
     let mut tags: Vec<String> = l.images.iter().flat_map(|i| i.tags.clone()).collect();
     tags.sort();
     assert_eq!(tags, ["multi", "zstd"]);
     let json: serde_json::Value =
-        serde_json::from_str(&listing::render_listing_json(&l)).expect("json");
+        serde_json::from_str(&archlens::report::render_listing_json(&l)).expect("json");
     assert_eq!(json["registry"], "registry.example.test");
     assert_eq!(json["repository"], "two");
 
     // A registry that refuses the catalog gets a clear message.
     proxy.add("_catalog", Fault::Status(403, None), None);
-    let e = listing::list("registry.example.test", &o)
+    let e = catalog::list("registry.example.test", &o)
         .expect_err("refused catalog")
         .to_string();
     assert!(e.contains("refuses to list its repositories"), "{e}");

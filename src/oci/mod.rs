@@ -1,6 +1,7 @@
 //! The OCI data model: digests, platforms, media types, manifests and configs. Pure data, no I/O.
 
 pub mod digest;
+pub mod limits;
 pub mod manifest;
 pub mod media;
 pub mod platform;

@@ -2,9 +2,11 @@
 //! aligned, optionally coloured text for people.
 
 mod json;
+pub mod listing;
 mod text;
 
 pub use json::{check_json, inspect_json};
+pub use listing::{render_listing_json, render_listing_text};
 pub use text::{check_text, inspect_text, targets_text};
 
 /// ANSI colours, on only when writing to a terminal and `NO_COLOR` is unset.

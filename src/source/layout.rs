@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use oci_spec::image::Descriptor;
 
 use super::verify::{VerifyingReader, read_small};
-use super::{Fetched, ImageSource, MANIFEST_CAP, SourceError, Store, read_metadata};
+use super::{Fetched, ImageSource, SourceError, Store, read_metadata};
+use crate::oci::limits::MANIFEST_MAX;
 use crate::oci::manifest::{Document, parse_document};
 use crate::oci::{Digest, media};
 
@@ -82,6 +83,26 @@ impl OciLayout<DirStore> {
             None => format!("oci:{}", dir.display()),
         };
         OciLayout::open(DirStore::new(dir), label, reference)
+    }
+}
+
+/// The entries of a layout directory's `index.json`, read as every layout source reads it
+/// (capped, parsed, refused if it is not an index); for listing the images a layout holds.
+pub fn index_entries(dir: &Path) -> Result<Vec<Descriptor>, SourceError> {
+    let store = DirStore::new(dir);
+    let label = store.label("index.json");
+    let bytes = read_metadata(&store, "index.json").map_err(|e| match e {
+        SourceError::NotFound(what) => SourceError::NotFound(format!(
+            "{what}; is {} an OCI image layout? (`skopeo copy` writes one with oci:DIR:TAG)",
+            dir.display()
+        )),
+        e => e,
+    })?;
+    match parse_document(&bytes, Some(media::OCI_INDEX), &label)? {
+        Document::Index(index) => Ok(index.manifests().clone()),
+        Document::Image(_) => Err(SourceError::Invalid(format!(
+            "{label} is an image manifest, not an index"
+        ))),
     }
 }
 
@@ -218,7 +239,7 @@ impl<S: Store> OciLayout<S> {
     fn read_manifest(&self, digest: &Digest, size: u64) -> Result<Vec<u8>, SourceError> {
         let name = blob_name(digest);
         let (reader, _) = self.store.open(&name)?;
-        read_small(reader, digest, size, MANIFEST_CAP).map_err(|source| SourceError::Io {
+        read_small(reader, digest, size, MANIFEST_MAX).map_err(|source| SourceError::Io {
             what: self.store.label(&name),
             source,
         })

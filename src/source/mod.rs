@@ -1,8 +1,5 @@
-//! Where image bytes come from, behind one trait: OCI layout directories and archives,
-//! docker-archive tarballs, and (later) registries.
-//!
-//! Every manifest and blob a source hands out is checked against its digest and size;
-//! a mismatch is an error that names the digest.
+//! Where image bytes come from, behind one trait: OCI layouts and archives, docker-archive
+//! tarballs, registries and ECR. Every manifest and blob is checked against its digest and size.
 
 pub mod archive;
 pub mod docker_archive;
@@ -16,12 +13,9 @@ pub mod verify;
 use std::io::Read;
 
 use crate::oci::Digest;
+use crate::oci::limits::MANIFEST_MAX;
 
-pub use reference::Reference;
-
-/// Manifests, indexes, configs and `index.json`/`manifest.json` are small; anything
-/// larger than this is refused rather than read into memory.
-pub const MANIFEST_CAP: u64 = 8 * 1024 * 1024;
+pub use reference::{Reference, is_local};
 
 /// A manifest or index as fetched, with the digest of exactly these bytes.
 #[derive(Debug, Clone)]
@@ -55,6 +49,9 @@ pub enum SourceError {
     Invalid(String),
     #[error(transparent)]
     Manifest(#[from] crate::oci::manifest::ManifestError),
+    /// Kept whole so callers can still tell a missing tag from a refused token.
+    #[error(transparent)]
+    Registry(#[from] registry::RegistryError),
 }
 
 /// A place images can be read from. Implementations are cheap to share across threads:
@@ -159,18 +156,18 @@ pub trait Store: Send + Sync {
     fn label(&self, name: &str) -> String;
 }
 
-/// Reads a small metadata file whole, refusing more than [`MANIFEST_CAP`] bytes.
+/// Reads a small metadata file whole, refusing more than [`MANIFEST_MAX`] bytes.
 pub fn read_metadata(store: &dyn Store, name: &str) -> Result<Vec<u8>, SourceError> {
     let (reader, len) = store.open(name)?;
-    if len > MANIFEST_CAP {
+    if len > MANIFEST_MAX {
         return Err(SourceError::Invalid(format!(
-            "{} is {len} bytes, more than the {MANIFEST_CAP} allowed for image metadata",
+            "{} is {len} bytes, more than the {MANIFEST_MAX} allowed for image metadata",
             store.label(name)
         )));
     }
     let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     reader
-        .take(MANIFEST_CAP)
+        .take(MANIFEST_MAX)
         .read_to_end(&mut out)
         .map_err(|source| SourceError::Io {
             what: store.label(name),

@@ -118,6 +118,15 @@ impl Reference {
     }
 }
 
+/// The transport prefixes that name files on this machine rather than a registry.
+const LOCAL_TRANSPORTS: [&str; 3] = ["oci:", "oci-archive:", "docker-archive:"];
+
+/// True when `text` names a local layout or archive by its transport prefix. Only the text
+/// is looked at (no file is touched), so a bare path counts as not local.
+pub fn is_local(text: &str) -> bool {
+    LOCAL_TRANSPORTS.iter().any(|p| text.starts_with(p))
+}
+
 impl fmt::Display for Reference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (prefix, path, extra) = match self {
@@ -137,6 +146,15 @@ impl fmt::Display for Reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_references_are_told_by_their_prefix() {
+        assert!(is_local("oci:assets/demo:good"));
+        assert!(is_local("oci-archive:img.tar"));
+        assert!(is_local("docker-archive:img.tar:app:v1"));
+        assert!(!is_local("docker://alpine"));
+        assert!(!is_local("127.0.0.1:5000/app:v1"));
+    }
 
     #[test]
     fn transports() {

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::browse::{RootInfo, short_platform};
 use crate::analyze::Image;
+use crate::catalog::{RootInfo, short_platform};
 use crate::oci::Platform;
 use crate::verdict::{self, Selection, Severity, Target, TargetResult, Verdict};
 

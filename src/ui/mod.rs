@@ -24,8 +24,8 @@ use ratatui::crossterm::event::{
     self, Event, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
 
+use crate::catalog::{self, Catalog};
 use app::{Action, App, Effect, Mouse, Origin};
-use browse::Catalog;
 use keymap::{KeyCode, KeyPress};
 
 /// What the UI opens first.
@@ -94,7 +94,7 @@ pub fn catalog_for(
 ) -> (Arc<dyn Catalog>, Origin) {
     match launch {
         Launch::Layout { dir } => (
-            Arc::new(browse::LayoutCatalog::new(dir)),
+            Arc::new(catalog::LayoutCatalog::new(dir)),
             Origin {
                 source: format!("oci:{}", relative(dir).display()),
                 local: true,
@@ -102,7 +102,7 @@ pub fn catalog_for(
             },
         ),
         Launch::Open { reference } => (
-            Arc::new(browse::SingleCatalog::new(
+            Arc::new(catalog::SingleCatalog::new(
                 reference,
                 given
                     .cloned()
@@ -110,14 +110,12 @@ pub fn catalog_for(
             )),
             Origin {
                 source: reference.clone(),
-                local: ["oci:", "oci-archive:", "docker-archive:"]
-                    .iter()
-                    .any(|p| reference.starts_with(p)),
+                local: crate::source::is_local(reference),
                 ..Origin::default()
             },
         ),
         Launch::Browse { registry } => (
-            Arc::new(browse::RegistryCatalog::new(
+            Arc::new(catalog::RegistryCatalog::new(
                 Some(registry),
                 given
                     .cloned()
@@ -141,14 +139,14 @@ pub fn catalog_for(
             // the cheap check can see.
             let catalog: Arc<dyn Catalog> =
                 if has_aws_credentials() || profile.is_some() || region.is_some() {
-                    Arc::new(browse::RegistryCatalog::new(
+                    Arc::new(catalog::RegistryCatalog::new(
                         None,
                         given
                             .cloned()
                             .unwrap_or_else(|| registry_options(profile.clone(), region.clone())),
                     ))
                 } else {
-                    Arc::new(browse::Unavailable {
+                    Arc::new(catalog::Unavailable {
                         what: "Amazon ECR".into(),
                         why: ecr_help(&profile_name, region_name.as_deref()),
                     })
@@ -239,7 +237,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
     }
     app.enter_single_repo = matches!(opts.launch, Launch::Layout { .. });
     let fx = match &opts.launch {
-        Launch::Open { reference } => app.open_image(browse::ImageRow {
+        Launch::Open { reference } => app.open_image(catalog::ImageRow {
             tags: vec![reference.clone()],
             reference: reference.clone(),
             digest: None,

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::browse::{self, Catalog, ImageRow, RepoRow, RootInfo};
 use super::tree::{Tree, View};
 use crate::analyze::{self, Image, LayerCache, Progress};
+use crate::catalog::{Catalog, ImageRow, RepoRow, RootInfo, load_root_info};
 use crate::oci::Digest;
 use crate::source::{Fetched, ImageSource, SourceError};
 
@@ -153,7 +153,7 @@ pub fn run(
         Job::Images { repository } => catalog.images(repository).map(Output::Images),
         Job::Root { row } => {
             let src = Cancellable::new(catalog.open(row)?, Arc::clone(&req.cancel));
-            browse::load_root_info(&src).map(|r| Output::Root(Arc::new(r)))
+            load_root_info(&src).map(|r| Output::Root(Arc::new(r)))
         }
         Job::Analyze {
             row,

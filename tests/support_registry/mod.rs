@@ -806,7 +806,7 @@ pub fn docker_config(dir: &Path, host: &str, user: &str, pass: &str) -> PathBuf 
 /// Asserts a repository listing holds exactly two images, the `multi` index with
 /// linux/amd64 + linux/arm64 and its two attestations grouped under it (not listed as
 /// images), and returns that index's row.
-pub fn assert_multi_listed(l: &archlens::listing::Listing) -> &archlens::listing::ImageInfo {
+pub fn assert_multi_listed(l: &archlens::catalog::Listing) -> &archlens::catalog::ImageInfo {
     assert_eq!(
         l.images.len(),
         2,
@@ -818,7 +818,7 @@ pub fn assert_multi_listed(l: &archlens::listing::Listing) -> &archlens::listing
         .iter()
         .find(|i| i.tags == ["multi"])
         .expect("multi listed");
-    assert_eq!(multi.kind, archlens::listing::ImageKind::Index);
+    assert_eq!(multi.kind, archlens::catalog::ImageKind::Index);
     let mut plats: Vec<&str> = multi
         .platforms
         .iter()

@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::catalog::short_platform;
 use crate::text::sanitize;
 use crate::ui::app::{App, InputKind, Level, Load, ScreenKind};
-use crate::ui::browse::short_platform;
 use crate::ui::keymap::Bind;
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];

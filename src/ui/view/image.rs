@@ -11,12 +11,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
 use super::{Areas, scroll_offset};
+use crate::catalog::short_platform;
 use crate::detect::{Artifact, Details};
 use crate::oci::Platform;
 use crate::scan::Change;
 use crate::text::{human_size, sanitize};
 use crate::ui::app::{App, ImageScreen, Load, Pane};
-use crate::ui::browse::short_platform;
 use crate::ui::tree::{Class, Filter, NodeKind, SortBy, View};
 use crate::verdict::{self, TargetResult, Verdict};
 

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Areas, scroll_offset};
+use crate::catalog::{ImageRow, RootInfo};
 use crate::text::sanitize;
 use crate::ui::app::{App, VerdictPane};
-use crate::ui::browse::{ImageRow, RootInfo};
 use crate::verdict::{Severity, Verdict};
 
 #[allow(clippy::too_many_arguments)]

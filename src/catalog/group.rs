@@ -1,0 +1,248 @@
+//! Grouping the manifests of one repository into images: index children become platforms,
+//! and attestations, SOCI indexes, signatures and other referrers attach to their subject.
+
+use std::collections::BTreeMap;
+
+use super::listing::{ImageInfo, ImageKind, PlatformInfo, Related};
+use super::read_config_platform;
+use crate::oci::manifest::{self, Document, EntryKind};
+use crate::oci::{Digest, media};
+use crate::source::ImageSource;
+
+/// One manifest as found, before grouping.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Raw {
+    pub(super) digest: String,
+    pub(super) tags: Vec<String>,
+    pub(super) size: Option<u64>,
+    pub(super) pushed_at: Option<String>,
+    pub(super) last_pulled_at: Option<String>,
+    pub(super) media_type: Option<String>,
+    pub(super) artifact_media_type: Option<String>,
+    pub(super) subject: Option<String>,
+    pub(super) manifest: Option<Vec<u8>>,
+}
+
+/// What one manifest says about itself.
+struct Parsed {
+    kind: ImageKind,
+    /// Index entries: (digest, platform, entry kind, attestation subject).
+    children: Vec<(String, String, EntryKind, Option<String>)>,
+    config: Option<(Digest, u64)>,
+    layers_size: Option<u64>,
+    subject: Option<String>,
+    artifact_type: Option<String>,
+}
+
+fn parse(raw: &Raw) -> Option<Parsed> {
+    let bytes = raw.manifest.as_ref()?;
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let subject = v
+        .pointer("/subject/digest")
+        .and_then(|d| d.as_str())
+        .map(str::to_string);
+    let artifact_type = v
+        .get("artifactType")
+        .and_then(|a| a.as_str())
+        .map(str::to_string);
+    match manifest::parse_document(bytes, raw.media_type.as_deref(), &raw.digest).ok()? {
+        Document::Index(i) => Some(Parsed {
+            kind: ImageKind::Index,
+            children: i
+                .manifests()
+                .iter()
+                .map(|d| {
+                    let (kind, subj) = manifest::entry_kind(d);
+                    let platform = manifest::descriptor_platform(d)
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "unknown".into());
+                    (d.digest().to_string(), platform, kind, subj)
+                })
+                .collect(),
+            config: None,
+            layers_size: None,
+            subject,
+            artifact_type,
+        }),
+        Document::Image(m) => {
+            let config_mt = m.config().media_type().to_string();
+            let is_image = config_mt == media::OCI_CONFIG || config_mt == media::DOCKER_CONFIG;
+            let artifact_type = artifact_type.or_else(|| (!is_image).then_some(config_mt));
+            Some(Parsed {
+                kind: if is_image {
+                    ImageKind::Image
+                } else {
+                    ImageKind::Artifact
+                },
+                children: Vec::new(),
+                config: m
+                    .config()
+                    .digest()
+                    .to_string()
+                    .parse::<Digest>()
+                    .ok()
+                    .map(|d| (d, m.config().size())),
+                layers_size: Some(
+                    m.layers().iter().map(|l| l.size()).sum::<u64>() + m.config().size(),
+                ),
+                subject,
+                artifact_type,
+            })
+        }
+    }
+}
+
+/// Cosign's tag convention for signatures and attestations: `sha256-<hex>.sig|.att|.sbom`.
+fn cosign_subject(tag: &str) -> Option<(String, &'static str)> {
+    let rest = tag.strip_prefix("sha256-")?;
+    let (hex, suffix) = rest.split_once('.')?;
+    let kind = match suffix {
+        "sig" => "signature",
+        "att" => "attestation",
+        "sbom" => "sbom",
+        _ => return None,
+    };
+    let d = format!("sha256:{hex}").parse::<Digest>().ok()?;
+    Some((d.to_string(), kind))
+}
+
+fn related_kind(artifact_type: Option<&str>) -> String {
+    let a = artifact_type.unwrap_or("").to_ascii_lowercase();
+    if a.contains("soci") {
+        "soci-index"
+    } else if a.contains("in-toto") || a.contains("attestation") || a.contains("provenance") {
+        "attestation"
+    } else if a.contains("sig") || a.contains("cosign") || a.contains("notary") {
+        "signature"
+    } else if a.contains("sbom") || a.contains("spdx") || a.contains("cyclonedx") {
+        "sbom"
+    } else {
+        "referrer"
+    }
+    .to_string()
+}
+
+/// The top-level images of `raws`, newest push first. A single image's platform comes from
+/// its config, read through `source` (the repository the manifests came from).
+pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> {
+    let parsed: BTreeMap<String, Option<Parsed>> =
+        raws.iter().map(|r| (r.digest.clone(), parse(r))).collect();
+    // Every digest some index lists, and which index lists it.
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    for (d, p) in &parsed {
+        if let Some(p) = p {
+            for c in &p.children {
+                owner.insert(c.0.clone(), d.clone());
+            }
+        }
+    }
+    let subject_of = |r: &Raw| -> Option<(String, String)> {
+        if let Some((s, kind)) = r.tags.iter().find_map(|t| cosign_subject(t)) {
+            return Some((s, kind.to_string()));
+        }
+        let p = parsed.get(&r.digest).and_then(|p| p.as_ref());
+        let s = r
+            .subject
+            .clone()
+            .or_else(|| p.and_then(|p| p.subject.clone()))?;
+        let at = r
+            .artifact_media_type
+            .clone()
+            .or_else(|| p.and_then(|p| p.artifact_type.clone()));
+        Some((s, related_kind(at.as_deref())))
+    };
+    let mut attached: BTreeMap<String, Vec<Related>> = BTreeMap::new();
+    let mut top: Vec<&Raw> = Vec::new();
+    for r in &raws {
+        if let Some((subject, kind)) = subject_of(r) {
+            // Attach to the top-level image: the subject itself, or the index owning it.
+            let target = owner.get(&subject).cloned().unwrap_or(subject);
+            attached.entry(target).or_default().push(Related {
+                digest: r.digest.clone(),
+                kind,
+                subject: None,
+                tags: r.tags.clone(),
+            });
+        } else if !owner.contains_key(&r.digest) || !r.tags.is_empty() {
+            top.push(r);
+        }
+    }
+    let mut out = Vec::new();
+    for r in top {
+        let p = parsed.get(&r.digest).and_then(|p| p.as_ref());
+        let mut info = ImageInfo {
+            tags: {
+                let mut t = r.tags.clone();
+                t.sort();
+                t
+            },
+            digest: r.digest.clone(),
+            kind: p.map_or(ImageKind::Artifact, |p| p.kind),
+            media_type: r.media_type.clone(),
+            size: r.size.or(p.and_then(|p| p.layers_size)),
+            pushed_at: r.pushed_at.clone(),
+            last_pulled_at: r.last_pulled_at.clone(),
+            platforms: Vec::new(),
+            related: attached.remove(&r.digest).unwrap_or_default(),
+        };
+        if let Some(p) = p {
+            for (digest, platform, kind, subj) in &p.children {
+                match kind {
+                    EntryKind::Image => info.platforms.push(PlatformInfo {
+                        platform: platform.clone(),
+                        digest: digest.clone(),
+                    }),
+                    EntryKind::Attestation => info.related.push(Related {
+                        digest: digest.clone(),
+                        kind: "attestation".into(),
+                        subject: subj.clone(),
+                        tags: Vec::new(),
+                    }),
+                    EntryKind::Other => info.related.push(Related {
+                        digest: digest.clone(),
+                        kind: "referrer".into(),
+                        subject: None,
+                        tags: Vec::new(),
+                    }),
+                }
+            }
+            if p.kind == ImageKind::Image
+                && let Some((cfg, size)) = &p.config
+            {
+                let platform = read_config_platform(source, cfg, *size)
+                    .map_or_else(|| "unknown".into(), |p| p.to_string());
+                info.platforms.push(PlatformInfo {
+                    platform,
+                    digest: r.digest.clone(),
+                });
+            }
+        }
+        out.push(info);
+    }
+    out.sort_by(|a, b| {
+        b.pushed_at
+            .cmp(&a.pushed_at)
+            .then_with(|| a.tags.cmp(&b.tags))
+            .then_with(|| a.digest.cmp(&b.digest))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosign_tags_name_their_subject() {
+        let hex = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        assert_eq!(
+            cosign_subject(&format!("sha256-{hex}.sig")),
+            Some((format!("sha256:{hex}"), "signature"))
+        );
+        assert_eq!(cosign_subject("v1.0"), None);
+        assert_eq!(
+            related_kind(Some("application/vnd.amazon.soci.index.v1+json")),
+            "soci-index"
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Listing what a registry holds, for `archlens ls` and the explorer: ECR through its API
+//! (DescribeRepositories, DescribeImages, BatchGetImage), others by `_catalog` and `tags/list`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::group::{Raw, group};
+use crate::oci::Digest;
+use crate::source::SourceError;
+use crate::source::dockerref::RegistryRef;
+use crate::source::ecr::{self, Ecr};
+use crate::source::registry::{Client, RegistryError, RegistryOptions, RegistrySource, run};
+
+/// The result of `archlens ls TARGET`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    /// The registry as named (`docker.io`, `123456789012.dkr.ecr.eu-west-1.amazonaws.com`).
+    pub registry: String,
+    /// Set when images of one repository are listed; then `repositories` is empty.
+    pub repository: Option<String>,
+    pub repositories: Vec<RepositoryInfo>,
+    pub images: Vec<ImageInfo>,
+    /// Things people should know about the listing (a config that could not be read...).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RepositoryInfo {
+    pub name: String,
+    pub uri: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// What kind of top-level thing an image entry is.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageKind {
+    /// A multi-platform index (manifest list).
+    Index,
+    /// A single-platform image manifest.
+    Image,
+    /// Something that is neither and has no subject (a Helm chart, a lone artefact).
+    Artifact,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlatformInfo {
+    /// `linux/arm64`, or `unknown` when it could not be learned.
+    pub platform: String,
+    pub digest: String,
+}
+
+/// An artefact attached to an image: an attestation, a SOCI index, a signature, a referrer.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Related {
+    pub digest: String,
+    /// `attestation`, `soci-index`, `signature`, `sbom` or `referrer`.
+    pub kind: String,
+    /// For attestations: the platform image they describe.
+    pub subject: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub tags: Vec<String>,
+    pub digest: String,
+    pub kind: ImageKind,
+    pub media_type: Option<String>,
+    /// Bytes as the registry reports (ECR: compressed layers), or the sum of layer sizes.
+    pub size: Option<u64>,
+    pub pushed_at: Option<String>,
+    pub last_pulled_at: Option<String>,
+    pub platforms: Vec<PlatformInfo>,
+    pub related: Vec<Related>,
+}
+
+/// What `archlens ls` was pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListTarget {
+    /// A whole registry: list its repositories.
+    Registry(String),
+    /// One repository: list its images.
+    Repository(RegistryRef),
+}
+
+/// `host[:port]` alone is a registry; anything with a path (or a Docker Hub short name) is a
+/// repository. A tag or digest on a repository is ignored.
+pub fn parse_target(text: &str) -> Result<ListTarget, SourceError> {
+    let s = text
+        .strip_prefix("docker://")
+        .unwrap_or(text)
+        .trim_end_matches('/');
+    // `python:3` is a repository and tag; `127.0.0.1:5000` and `ghcr.io` are hosts.
+    let (host_part, port) = match s.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (s, None),
+    };
+    let looks_host = !s.contains('/')
+        && (host_part.contains('.') || host_part == "localhost")
+        && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+    if looks_host {
+        let probe = RegistryRef::parse(&format!("{s}/x"))
+            .map_err(|e| SourceError::Reference(e.to_string()))?;
+        return Ok(ListTarget::Registry(probe.registry));
+    }
+    let mut r = RegistryRef::parse(s).map_err(|e| SourceError::Reference(e.to_string()))?;
+    r.tag = None;
+    r.digest = None;
+    Ok(ListTarget::Repository(r))
+}
+
+/// Lists a registry's repositories or a repository's images.
+pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError> {
+    match parse_target(target)? {
+        ListTarget::Registry(registry) => Ok(Listing {
+            repositories: list_repositories(&registry, opts)?,
+            registry,
+            repository: None,
+            images: Vec::new(),
+            notes: Vec::new(),
+        }),
+        ListTarget::Repository(r) => {
+            let (images, notes) = list_images_noted(&r, opts)?;
+            Ok(Listing {
+                images,
+                registry: r.registry.clone(),
+                repository: Some(r.repository.clone()),
+                repositories: Vec::new(),
+                notes,
+            })
+        }
+    }
+}
+
+/// `archlens ls` with no target: the caller's own ECR registry in the configured region
+/// (`--region`, the config's `aws_region`, or the AWS profile's region).
+pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> {
+    let aws = opts.aws.clone();
+    let (region, repos) = run(async move {
+        let client = Ecr::connect(&aws, None).await?;
+        let repos = client.repositories(None).await?;
+        Ok::<_, ecr::EcrError>((client.region().to_string(), repos))
+    })?
+    .map_err(RegistryError::from)?;
+    // The registry host is only known from a repository URI (it holds the account id).
+    let registry = repos
+        .iter()
+        .find_map(|r| r.uri.as_deref()?.split('/').next().map(str::to_string))
+        .unwrap_or_else(|| format!("ECR ({region})"));
+    let mut repositories: Vec<RepositoryInfo> = repos
+        .into_iter()
+        .map(|r| RepositoryInfo {
+            name: r.name,
+            uri: r.uri,
+            created_at: r.created_at,
+        })
+        .collect();
+    repositories.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Listing {
+        registry,
+        repository: None,
+        repositories,
+        images: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
+/// Repositories of a registry: DescribeRepositories for ECR, `/v2/_catalog` otherwise.
+pub fn list_repositories(
+    registry: &str,
+    opts: &RegistryOptions,
+) -> Result<Vec<RepositoryInfo>, SourceError> {
+    if let Some(h) = ecr::parse_ecr_host(registry) {
+        let aws = opts.aws.clone();
+        let repos = run(async move {
+            let client = Ecr::connect(&aws, Some(&h.region)).await?;
+            client.repositories(Some(&h.account)).await
+        })?
+        .map_err(RegistryError::from)?;
+        let mut out: Vec<RepositoryInfo> = repos
+            .into_iter()
+            .map(|r| RepositoryInfo {
+                name: r.name,
+                uri: r.uri,
+                created_at: r.created_at,
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        return Ok(out);
+    }
+    let (host, insecure) = opts.host_endpoint(registry);
+    let client = Client::new(registry, &host, insecure, opts)?;
+    let names = run(async move { client.catalog().await })??;
+    let mut out: Vec<RepositoryInfo> = names
+        .into_iter()
+        .map(|name| RepositoryInfo {
+            uri: Some(format!("{registry}/{name}")),
+            name,
+            created_at: None,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Images of one repository, grouped (see the module doc).
+pub fn list_images(
+    repo: &RegistryRef,
+    opts: &RegistryOptions,
+) -> Result<Vec<ImageInfo>, SourceError> {
+    list_images_noted(repo, opts).map(|(images, _)| images)
+}
+
+/// [`list_images`] plus notes for people (tags left out...).
+pub fn list_images_noted(
+    repo: &RegistryRef,
+    opts: &RegistryOptions,
+) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
+    let endpoint = opts.endpoint(repo);
+    let client = Arc::new(Client::new(
+        &repo.registry,
+        &endpoint.host,
+        endpoint.insecure,
+        opts,
+    )?);
+    let (raws, notes) = if let Some(h) = ecr::parse_ecr_host(&repo.registry) {
+        let aws = opts.aws.clone();
+        let name = repo.repository.clone();
+        (
+            run(async move { ecr_raw_images(&aws, &h, &name).await })??,
+            Vec::new(),
+        )
+    } else {
+        let c = client.clone();
+        let r = endpoint.repository.clone();
+        run(async move { registry_raw_images(c, r).await })??
+    };
+    let mut listed = repo.clone();
+    listed.tag = None;
+    listed.digest = None;
+    let source = RegistrySource::on(client, listed, opts);
+    let images = group(raws, &source);
+    Ok((images, notes))
+}
+
+async fn ecr_raw_images(
+    aws: &ecr::AwsOptions,
+    host: &ecr::EcrHost,
+    repository: &str,
+) -> Result<Vec<Raw>, RegistryError> {
+    let client = Ecr::connect(aws, Some(&host.region)).await?;
+    let images = client.images(Some(&host.account), repository).await?;
+    let digests: Vec<String> = images.iter().map(|i| i.digest.clone()).collect();
+    let manifests = client
+        .manifests(Some(&host.account), repository, &digests)
+        .await?;
+    let mut by_digest: BTreeMap<String, (Option<String>, Vec<u8>)> = manifests
+        .into_iter()
+        .filter(|(d, _, bytes)| d.parse::<Digest>().is_ok_and(|dd| dd.matches(bytes)))
+        .map(|(d, m, b)| (d, (m, b)))
+        .collect();
+    Ok(images
+        .into_iter()
+        .map(|i| {
+            let (mt, bytes) = by_digest.remove(&i.digest).unzip();
+            Raw {
+                media_type: i.manifest_media_type.or(mt.flatten()),
+                manifest: bytes,
+                digest: i.digest,
+                tags: i.tags,
+                size: i.size,
+                pushed_at: i.pushed_at,
+                last_pulled_at: i.last_pulled_at,
+                artifact_media_type: i.artifact_media_type,
+                subject: i.subject,
+            }
+        })
+        .collect())
+}
+
+/// Tags whose manifests a non-ECR listing fetches: each is a request, and Docker Hub counts
+/// manifest GETs against its pull limits.
+pub const MAX_TAGS_INSPECTED: usize = 200;
+/// Manifest requests in flight while listing.
+const LIST_PARALLEL: usize = 8;
+
+async fn registry_raw_images(
+    client: Arc<Client>,
+    repository: String,
+) -> Result<(Vec<Raw>, Vec<String>), RegistryError> {
+    let mut tags = client.list_tags(&repository).await?;
+    let mut notes = Vec::new();
+    if tags.len() > MAX_TAGS_INSPECTED {
+        notes.push(format!(
+            "{} tags; only the first {MAX_TAGS_INSPECTED} were inspected. Name a tag to look at another: archlens inspect {}:TAG",
+            tags.len(),
+            repository
+        ));
+        tags.truncate(MAX_TAGS_INSPECTED);
+    }
+    let mut by_digest: BTreeMap<String, Raw> = BTreeMap::new();
+    for batch in tags.chunks(LIST_PARALLEL) {
+        let mut set = tokio::task::JoinSet::new();
+        for tag in batch {
+            let (c, r, t) = (client.clone(), repository.clone(), tag.clone());
+            set.spawn(async move {
+                let f = c.fetch_manifest(&r, &t).await;
+                (t, f)
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            if let Ok(pair) = joined {
+                results.push(pair);
+            }
+        }
+        // Keep tag order stable whatever order the requests finished in.
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        for (tag, f) in results {
+            let f = match f {
+                Ok(f) => f,
+                // A tag deleted between the list and the fetch.
+                Err(RegistryError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let key = f.digest.to_string();
+            let entry = by_digest.entry(key.clone()).or_insert_with(|| Raw {
+                digest: key,
+                media_type: f.media_type.clone(),
+                manifest: Some(f.bytes.clone()),
+                ..Raw::default()
+            });
+            entry.tags.push(tag);
+        }
+    }
+    Ok((by_digest.into_values().collect(), notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            parse_target("127.0.0.1:5000").unwrap(),
+            ListTarget::Registry("127.0.0.1:5000".into())
+        );
+        assert_eq!(
+            parse_target("docker://123456789012.dkr.ecr.us-east-1.amazonaws.com/").unwrap(),
+            ListTarget::Registry("123456789012.dkr.ecr.us-east-1.amazonaws.com".into())
+        );
+        let ListTarget::Repository(r) = parse_target("alpine:3.20").unwrap() else {
+            panic!("not a repository")
+        };
+        assert_eq!(r.to_string(), "docker.io/library/alpine");
+    }
+}

@@ -1,0 +1,153 @@
+//! What a source holds: repositories, images, their platforms and attachments, for `ls` and
+//! the explorer alike. Listings go through the sources' public API, never a second reader.
+
+mod group;
+pub mod listing;
+mod local;
+mod registry;
+
+use crate::analyze::{self, Root};
+use crate::oci::limits::CONFIG_MAX;
+use crate::oci::manifest::{self, Document};
+use crate::oci::{Digest, Platform};
+use crate::source::ImageSource;
+
+pub use listing::{
+    ImageInfo, ImageKind, ListTarget, Listing, MAX_TAGS_INSPECTED, PlatformInfo, Related,
+    RepositoryInfo, list, list_default_ecr, list_images, list_images_noted, list_repositories,
+    parse_target,
+};
+pub use local::{LayoutCatalog, SingleCatalog, Unavailable};
+pub use registry::RegistryCatalog;
+
+/// A repository row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoRow {
+    pub name: String,
+    pub images: Option<usize>,
+    pub last_push: Option<String>,
+    /// When the repository was created (ECR says; registries do not).
+    pub created: Option<String>,
+}
+
+/// An image row (one tag, or several tags of one digest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRow {
+    pub tags: Vec<String>,
+    /// What to hand to the source to open it (`oci:assets/demo:good`, `host/repo@sha256:..`).
+    pub reference: String,
+    pub digest: Option<Digest>,
+    pub pushed: Option<String>,
+    pub size: Option<u64>,
+}
+
+impl ImageRow {
+    /// The first tag, or the short digest for untagged images.
+    pub fn label(&self) -> String {
+        match (self.tags.first(), &self.digest) {
+            (Some(t), _) => t.clone(),
+            (None, Some(d)) => d.short(),
+            (None, None) => self.reference.clone(),
+        }
+    }
+}
+
+/// What the manifests say about one image row, learned before any layer is read.
+#[derive(Debug, Clone)]
+pub struct RootInfo {
+    pub root: Root,
+    /// For a single image: the platform its config declares (the index has none to offer).
+    pub config_platform: Option<Platform>,
+    /// Compressed bytes of config and layers of every image in it.
+    pub size: u64,
+}
+
+impl RootInfo {
+    /// The platforms of the runnable images, as people read them.
+    pub fn platforms(&self) -> Vec<String> {
+        if self.root.is_index {
+            self.root
+                .images()
+                .map(|e| {
+                    e.platform
+                        .as_ref()
+                        .map_or_else(|| "?".to_string(), short_platform)
+                })
+                .collect()
+        } else {
+            vec![
+                self.config_platform
+                    .as_ref()
+                    .map_or_else(|| "?".to_string(), short_platform),
+            ]
+        }
+    }
+
+    pub fn attestation_count(&self) -> usize {
+        self.root
+            .entries
+            .iter()
+            .filter(|e| e.kind == manifest::EntryKind::Attestation)
+            .count()
+    }
+}
+
+/// `arm64`, `arm/v7`, or `windows/amd64` when the OS is not Linux.
+pub fn short_platform(p: &Platform) -> String {
+    if p.os == "linux" {
+        p.arch.to_string()
+    } else {
+        p.to_string()
+    }
+}
+
+/// Lists repositories and their images and opens one as an [`ImageSource`]. Runs on worker
+/// threads only, never in a frame; implementations are shared with them. A local OCI layout
+/// is one repository whose ref names are its tags (the demo); a single `open IMAGE` is a
+/// catalog of one; registries and ECR are listed by [`listing`].
+pub trait Catalog: Send + Sync {
+    /// The source as shown in the breadcrumb (`oci:assets/demo`, `ECR 1234… eu-west-1`).
+    fn describe(&self) -> String;
+    fn repositories(&self) -> Result<Vec<RepoRow>, String>;
+    fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
+    fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String>;
+}
+
+/// Manifests only: the root, the config platform of a single image, and the total size.
+pub fn load_root_info(src: &dyn ImageSource) -> Result<RootInfo, String> {
+    let root = analyze::load_root(src).map_err(|e| e.to_string())?;
+    let mut size = 0;
+    let mut config_platform = None;
+    for e in root.images() {
+        let m = src
+            .manifest(&e.digest, Some(&e.media_type))
+            .map_err(|err| err.to_string())?;
+        let what = e.digest.to_string();
+        if let Ok(Document::Image(m)) =
+            manifest::parse_document(&m.bytes, Some(&e.media_type), &what)
+        {
+            size += m.config().size() + m.layers().iter().map(|l| l.size()).sum::<u64>();
+            if !root.is_index
+                && let Ok(digest) = m.config().digest().to_string().parse::<Digest>()
+            {
+                config_platform = read_config_platform(src, &digest, m.config().size());
+            }
+        }
+    }
+    Ok(RootInfo {
+        root,
+        config_platform,
+        size,
+    })
+}
+
+/// The platform an image config declares, read through the source (and so its cache). A
+/// config that is too large, unreadable or not JSON has no platform to offer: `None`.
+pub fn read_config_platform(src: &dyn ImageSource, digest: &Digest, size: u64) -> Option<Platform> {
+    if size > CONFIG_MAX {
+        return None;
+    }
+    let bytes = src.small_blob(digest, size).ok()?;
+    let cfg = manifest::parse_config(&bytes, &digest.to_string()).ok()?;
+    Some(manifest::config_platform(&cfg))
+}

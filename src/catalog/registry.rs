@@ -1,0 +1,95 @@
+//! The explorer's catalog of a registry (OCI distribution API) or Amazon ECR: the rows come
+//! from [`super::listing`], so `ls` and the screens list the same things.
+
+use super::listing;
+use super::{Catalog, ImageRow, RepoRow};
+use crate::source::dockerref::RegistryRef;
+use crate::source::registry::RegistryOptions;
+use crate::source::{self, ImageSource};
+
+/// A registry (OCI distribution API) or Amazon ECR, listed through [`super::listing`].
+pub struct RegistryCatalog {
+    /// `None`: the caller's own ECR registry in the configured region.
+    registry: std::sync::Mutex<Option<String>>,
+    ecr_default: bool,
+    opts: RegistryOptions,
+}
+
+impl RegistryCatalog {
+    pub fn new(registry: Option<&str>, opts: RegistryOptions) -> RegistryCatalog {
+        RegistryCatalog {
+            registry: std::sync::Mutex::new(registry.map(str::to_string)),
+            ecr_default: registry.is_none(),
+            opts,
+        }
+    }
+
+    fn host(&self) -> Option<String> {
+        self.registry.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// ECR errors already name the IAM action; add the ways out people need on this screen.
+    fn advise(&self, e: String) -> String {
+        if self.ecr_default {
+            format!(
+                "{e}\n\nConfigure access with `aws configure` (or `aws sso login --profile NAME`) and start again with --profile/--region, or try the bundled demo: archlens demo"
+            )
+        } else {
+            e
+        }
+    }
+}
+
+impl Catalog for RegistryCatalog {
+    fn describe(&self) -> String {
+        self.host().unwrap_or_else(|| "Amazon ECR".into())
+    }
+
+    fn repositories(&self) -> Result<Vec<RepoRow>, String> {
+        let repos = match self.host() {
+            Some(h) => listing::list_repositories(&h, &self.opts)
+                .map_err(|e| self.advise(e.to_string()))?,
+            None => {
+                let l = listing::list_default_ecr(&self.opts)
+                    .map_err(|e| self.advise(e.to_string()))?;
+                if let Ok(mut g) = self.registry.lock() {
+                    *g = Some(l.registry.clone());
+                }
+                l.repositories
+            }
+        };
+        Ok(repos
+            .into_iter()
+            .map(|r| RepoRow {
+                name: r.name,
+                images: None,
+                last_push: None,
+                created: r.created_at,
+            })
+            .collect())
+    }
+
+    fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String> {
+        let host = self
+            .host()
+            .ok_or("the registry is not known yet: list its repositories first")?;
+        let name = format!("{host}/{repository}");
+        let r = RegistryRef::parse(&name).map_err(|e| e.to_string())?;
+        let images =
+            listing::list_images(&r, &self.opts).map_err(|e| self.advise(e.to_string()))?;
+        Ok(images
+            .into_iter()
+            .map(|i| ImageRow {
+                reference: format!("{name}@{}", i.digest),
+                digest: i.digest.parse().ok(),
+                tags: i.tags,
+                pushed: i.pushed_at,
+                size: i.size,
+            })
+            .collect())
+    }
+
+    fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
+        source::open_with(&image.reference, &self.opts).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,181 @@
+//! `archlens ls` output: the listing of a registry or repository as an aligned table for
+//! people, or as JSON for tools.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::Listing;
+
+/// Aligns cells into columns; every cell is sanitised first, since names and tags come
+/// from the registry.
+fn table(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| crate::text::sanitize(c)).collect())
+        .collect();
+    let rows = &rows;
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The listing as a text table, as `archlens ls` prints it.
+pub fn render_listing_text(l: &Listing) -> String {
+    let mut out = String::new();
+    if l.repository.is_none() {
+        if l.repositories.is_empty() {
+            out.push_str(&format!(
+                "{}: no repositories\n",
+                crate::text::sanitize(&l.registry)
+            ));
+        } else {
+            let mut rows = vec![vec![
+                "REPOSITORY".to_string(),
+                "CREATED".into(),
+                "URI".into(),
+            ]];
+            for r in &l.repositories {
+                rows.push(vec![
+                    r.name.clone(),
+                    r.created_at.clone().unwrap_or_else(|| "-".into()),
+                    r.uri.clone().unwrap_or_default(),
+                ]);
+            }
+            out.push_str(&table(&rows));
+        }
+    } else {
+        let name = format!("{}/{}", l.registry, l.repository.as_deref().unwrap_or(""));
+        if l.images.is_empty() {
+            out.push_str(&format!("{}: no images\n", crate::text::sanitize(&name)));
+        } else {
+            let mut rows = vec![vec![
+                "TAGS".to_string(),
+                "DIGEST".into(),
+                "KIND".into(),
+                "PLATFORMS".into(),
+                "SIZE".into(),
+                "PUSHED".into(),
+                "LAST PULLED".into(),
+                "ATTACHED".into(),
+            ]];
+            for i in &l.images {
+                let short = i.digest.get(..19).unwrap_or(&i.digest).to_string();
+                let platforms: BTreeSet<&str> =
+                    i.platforms.iter().map(|p| p.platform.as_str()).collect();
+                let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+                for r in &i.related {
+                    *counts.entry(r.kind.as_str()).or_default() += 1;
+                }
+                let attached = counts
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                rows.push(vec![
+                    if i.tags.is_empty() {
+                        "<untagged>".into()
+                    } else {
+                        i.tags.join(",")
+                    },
+                    short,
+                    format!("{:?}", i.kind).to_ascii_lowercase(),
+                    if platforms.is_empty() {
+                        "-".into()
+                    } else {
+                        platforms.into_iter().collect::<Vec<_>>().join(",")
+                    },
+                    i.size
+                        .map(crate::text::human_size)
+                        .unwrap_or_else(|| "-".into()),
+                    i.pushed_at.clone().unwrap_or_else(|| "-".into()),
+                    i.last_pulled_at.clone().unwrap_or_else(|| "-".into()),
+                    if attached.is_empty() {
+                        "-".into()
+                    } else {
+                        attached
+                    },
+                ]);
+            }
+            out.push_str(&table(&rows));
+        }
+    }
+    for n in &l.notes {
+        out.push_str(&format!("note: {}\n", crate::text::sanitize(n)));
+    }
+    out
+}
+
+/// The listing as pretty JSON, as `archlens ls --format json` prints it.
+pub fn render_listing_json(l: &Listing) -> String {
+    // Serialising plain strings and numbers cannot fail.
+    serde_json::to_string_pretty(l).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ImageInfo, ImageKind, PlatformInfo, Related};
+    use crate::oci::media;
+
+    #[test]
+    fn text_table_lists_tags_platforms_and_attachments() {
+        let l = Listing {
+            registry: "r.example".into(),
+            repository: Some("app".into()),
+            repositories: vec![],
+            images: vec![ImageInfo {
+                tags: vec!["latest".into(), "v1".into()],
+                digest: "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+                    .into(),
+                kind: ImageKind::Index,
+                media_type: Some(media::OCI_INDEX.into()),
+                size: Some(12_345_678),
+                pushed_at: Some("2026-01-02T03:04:05Z".into()),
+                last_pulled_at: None,
+                platforms: vec![
+                    PlatformInfo {
+                        platform: "linux/arm64".into(),
+                        digest: "sha256:a".into(),
+                    },
+                    PlatformInfo {
+                        platform: "linux/amd64".into(),
+                        digest: "sha256:b".into(),
+                    },
+                ],
+                related: vec![Related {
+                    digest: "sha256:c".into(),
+                    kind: "attestation".into(),
+                    subject: Some("sha256:a".into()),
+                    tags: vec![],
+                }],
+            }],
+            notes: vec![],
+        };
+        let t = render_listing_text(&l);
+        let line = t.lines().nth(1).unwrap();
+        assert!(line.starts_with("latest,v1  sha256:2cf24dba5fb0  index  linux/amd64,linux/arm64  12.3 MB  2026-01-02T03:04:05Z  -"), "{t}");
+        assert!(line.ends_with("1 attestation"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&render_listing_json(&l)).unwrap();
+        assert_eq!(j["images"][0]["platforms"][0]["platform"], "linux/arm64");
+    }
+}

@@ -1,0 +1,232 @@
+//! The distribution API calls: manifests by tag or digest (verified), `tags/list` and
+//! `/v2/_catalog` (paged by `Link`), and the closest tags when one is missing.
+
+use reqwest::Url;
+use reqwest::header;
+
+use super::client::{Client, read_capped, same_origin};
+use super::{Op, RegistryError};
+use crate::oci::limits::{LIST_PAGE_MAX, MANIFEST_MAX};
+use crate::oci::{Digest, media};
+use crate::source::Fetched;
+
+impl Client {
+    /// GET a manifest by tag or digest and verify it.
+    pub async fn fetch_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<Fetched, RegistryError> {
+        let url = self.url(&format!("v2/{repository}/manifests/{reference}"))?;
+        let what = format!("manifest {repository}:{reference}");
+        let accept = media::ALL_MANIFESTS.join(", ");
+        let scope = pull_scope(repository);
+        let resp = match self
+            .get(&url, Some(&accept), None, &scope, Op::Manifest, &what)
+            .await
+        {
+            Err(RegistryError::NotFound { registry, .. }) if !reference.contains(':') => {
+                let hint = self.closest_tags_hint(repository, reference).await;
+                return Err(RegistryError::NotFound {
+                    registry,
+                    what: format!("tag {reference:?} of {repository}"),
+                    hint,
+                });
+            }
+            other => other?,
+        };
+        let media_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or(v).trim().to_string())
+            .filter(|v| !v.is_empty());
+        let header_digest = resp
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<Digest>().ok());
+        let bytes = read_capped(resp, MANIFEST_MAX)
+            .await
+            .map_err(|e| RegistryError::Network {
+                registry: self.registry.clone(),
+                what: what.clone(),
+                detail: e,
+            })?;
+        let expected = reference.parse::<Digest>().ok().or(header_digest);
+        let digest = match expected {
+            Some(d) if d.matches(&bytes) => d,
+            Some(d) => {
+                let actual = Digest::sha256_of(&bytes).to_string();
+                return Err(RegistryError::DigestMismatch {
+                    registry: self.registry.clone(),
+                    what,
+                    expected: d,
+                    actual,
+                });
+            }
+            None => Digest::sha256_of(&bytes),
+        };
+        Ok(Fetched {
+            digest,
+            media_type,
+            bytes,
+        })
+    }
+
+    /// `: existing tags closest to "x": a, b, c`, or nothing if tags cannot be listed.
+    async fn closest_tags_hint(&self, repository: &str, wanted: &str) -> String {
+        match self.list_tags(repository).await {
+            Ok(tags) if tags.is_empty() => " (the repository has no tags)".to_string(),
+            Ok(tags) => {
+                let near = closest(wanted, &tags, 3);
+                format!(". Closest existing tags: {}", near.join(", "))
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    /// `tags/list`, following `Link` pagination.
+    pub async fn list_tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
+        let first = self.url(&format!("v2/{repository}/tags/list?n=1000"))?;
+        let scope = pull_scope(repository);
+        let what = format!("tag list of {repository}");
+        self.paged(first, &scope, Op::Tags, &what, "tags").await
+    }
+
+    /// `/v2/_catalog`, following `Link` pagination.
+    pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
+        let first = self.url("v2/_catalog?n=1000")?;
+        match self
+            .paged(
+                first,
+                "registry:catalog:*",
+                Op::Catalog,
+                "catalog",
+                "repositories",
+            )
+            .await
+        {
+            Err(RegistryError::Denied { status, .. }) if self.ecr.is_none() => {
+                Err(RegistryError::CatalogRefused {
+                    registry: self.registry.clone(),
+                    status,
+                })
+            }
+            Err(RegistryError::NotFound { .. }) => Err(RegistryError::CatalogRefused {
+                registry: self.registry.clone(),
+                status: 404,
+            }),
+            other => other,
+        }
+    }
+
+    async fn paged(
+        &self,
+        first: Url,
+        scope: &str,
+        op: Op,
+        what: &str,
+        field: &str,
+    ) -> Result<Vec<String>, RegistryError> {
+        let mut out = Vec::new();
+        let mut next = Some(first);
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            pages += 1;
+            if pages > 10_000 {
+                break; // a registry that links to itself forever
+            }
+            let resp = self.get(&url, None, None, scope, op, what).await?;
+            next = resp
+                .headers()
+                .get(header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+                .and_then(|l| url.join(&l).ok())
+                .filter(|u| same_origin(u, &self.base));
+            let body =
+                read_capped(resp, LIST_PAGE_MAX)
+                    .await
+                    .map_err(|e| RegistryError::Network {
+                        registry: self.registry.clone(),
+                        what: what.to_string(),
+                        detail: e,
+                    })?;
+            let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                RegistryError::Invalid(format!("{}: {what} is not valid JSON: {e}", self.registry))
+            })?;
+            if let Some(items) = v.get(field).and_then(|t| t.as_array()) {
+                out.extend(items.iter().filter_map(|t| t.as_str().map(str::to_string)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub(super) fn pull_scope(repository: &str) -> String {
+    format!("repository:{repository}:pull")
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_link(h: &str) -> Option<String> {
+    h.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"" || p.trim() == "rel=next");
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+/// The `n` names nearest to `wanted` by edit distance.
+fn closest(wanted: &str, names: &[String], n: usize) -> Vec<String> {
+    let mut scored: Vec<(usize, &String)> = names
+        .iter()
+        .map(|t| (edit_distance(wanted, t), t))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, t)| t.clone()).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_parsing() {
+        assert_eq!(
+            next_link(r#"</v2/_catalog?last=b&n=2>; rel="next""#).as_deref(),
+            Some("/v2/_catalog?last=b&n=2")
+        );
+        assert_eq!(next_link(r#"</x>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn closest_tags_by_edit_distance() {
+        let tags: Vec<String> = ["3.19", "3.20", "3.20.1", "edge", "latest"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(closest("3.2O", &tags, 2), ["3.20", "3.19"]);
+    }
+}

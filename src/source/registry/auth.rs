@@ -1,0 +1,204 @@
+//! Answers to a registry's 401: a bearer token per scope from the challenge's realm, or Basic
+//! with the caller's credentials (ECR's token for ECR hosts), and advice when access is denied.
+
+use std::collections::HashMap;
+
+use reqwest::Url;
+use reqwest::header;
+
+use super::client::{Client, describe_reqwest, read_capped};
+use super::credentials::{BasicCreds, Secret, docker_credentials};
+use super::{Op, RegistryError};
+use crate::oci::limits::ERROR_BODY_MAX;
+use crate::source::dockerref;
+use crate::source::ecr::Ecr;
+
+impl Client {
+    /// Basic credentials: ECR's token for ECR hosts (even when remapped), else Docker's config.
+    pub(super) async fn credentials(&self) -> Result<Option<BasicCreds>, RegistryError> {
+        self.creds
+            .get_or_try_init(|| async {
+                if let Some(h) = &self.ecr {
+                    let client = Ecr::connect(&self.opts.aws, Some(&h.region)).await?;
+                    let (user, pass) = client.basic_credentials(&h.account).await?;
+                    return Ok(Some(BasicCreds {
+                        user,
+                        pass: Secret(pass),
+                    }));
+                }
+                let path = self.opts.docker_config.clone();
+                let names = [self.host.clone(), self.registry.clone()];
+                Ok(
+                    tokio::task::spawn_blocking(move || docker_credentials(path, &names))
+                        .await
+                        .ok()
+                        .flatten(),
+                )
+            })
+            .await
+            .cloned()
+    }
+
+    pub(super) fn auth_header(&self, scope: &str) -> Option<String> {
+        let state = self.auth.lock().ok()?;
+        state.tokens.get(scope).map(|t| format!("Bearer {t}"))
+    }
+
+    /// Answers a 401 challenge: fetch a bearer token for `scope`, or switch to Basic.
+    pub(super) async fn authenticate(
+        &self,
+        challenge: Option<&str>,
+        scope: &str,
+        op: Op,
+        what: &str,
+    ) -> Result<(), RegistryError> {
+        let creds = self.credentials().await?;
+        let challenge = challenge.unwrap_or("");
+        let (scheme, params) = parse_challenge(challenge);
+        if scheme.eq_ignore_ascii_case("bearer") {
+            let realm = params.get("realm").cloned().unwrap_or_default();
+            let mut url = Url::parse(&realm).map_err(|_| {
+                RegistryError::Invalid(format!(
+                    "{}: the auth challenge names no usable token realm ({realm:?})",
+                    self.registry
+                ))
+            })?;
+            if url.scheme() != "https"
+                && !dockerref::is_loopback_host(url.host_str().unwrap_or(""))
+                && !self.opts.insecure
+            {
+                return Err(RegistryError::Invalid(format!(
+                    "{}: token realm {realm} is plain HTTP; refusing to send credentials there (use --insecure if this is intended)",
+                    self.registry
+                )));
+            }
+            {
+                let mut q = url.query_pairs_mut();
+                if let Some(s) = params.get("service") {
+                    q.append_pair("service", s);
+                }
+                q.append_pair("scope", scope);
+            }
+            let mut req = self.http.get(url).timeout(self.opts.timeout);
+            if let Some(c) = &creds {
+                req = req.header(header::AUTHORIZATION, c.header());
+            }
+            let resp = req.send().await.map_err(|e| RegistryError::Network {
+                registry: self.registry.clone(),
+                what: "token request".into(),
+                detail: describe_reqwest(&e),
+            })?;
+            let status = resp.status();
+            if !status.is_success() {
+                return Err(self.denied(op, what, status.as_u16(), creds.is_some()));
+            }
+            let body = read_capped(resp, ERROR_BODY_MAX).await.unwrap_or_default();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let token = v
+                .get("token")
+                .or_else(|| v.get("access_token"))
+                .and_then(|t| t.as_str())
+                .ok_or_else(|| {
+                    RegistryError::Invalid(format!(
+                        "{}: the token service answered without a token",
+                        self.registry
+                    ))
+                })?;
+            if let Ok(mut st) = self.auth.lock() {
+                st.tokens.insert(scope.to_string(), token.to_string());
+            }
+            Ok(())
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            if creds.is_none() {
+                return Err(self.denied(op, what, 401, false));
+            }
+            if let Ok(mut st) = self.auth.lock() {
+                st.basic = true;
+            }
+            Ok(())
+        } else {
+            Err(self.denied(op, what, 401, creds.is_some()))
+        }
+    }
+
+    pub(super) fn denied(&self, op: Op, what: &str, status: u16, had_creds: bool) -> RegistryError {
+        let advice = if let Some(h) = &self.ecr {
+            format!(
+                "ECR refused {}: grant it to the caller on this repository (the managed policy AmazonEC2ContainerRegistryReadOnly covers it), and check the account ({}) and region ({})",
+                op.ecr_action(),
+                h.account,
+                h.region
+            )
+        } else if had_creds {
+            format!(
+                "The credentials for {} were refused or lack pull access: run `docker login {}` again, or check the repository name",
+                self.registry, self.registry
+            )
+        } else {
+            format!(
+                "The registry wants credentials and none were found: run `docker login {}` (archlens reads ~/.docker/config.json and credential helpers)",
+                self.registry
+            )
+        };
+        RegistryError::Denied {
+            registry: self.registry.clone(),
+            what: what.to_string(),
+            status,
+            advice,
+        }
+    }
+}
+
+/// Parses `Bearer realm="...",service="...",scope="..."`.
+fn parse_challenge(h: &str) -> (String, HashMap<String, String>) {
+    let h = h.trim();
+    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
+    let mut params = HashMap::new();
+    let mut s = rest.trim();
+    while !s.is_empty() {
+        let Some((key, after)) = s.split_once('=') else {
+            break;
+        };
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
+        let after = after.trim_start();
+        let (value, remaining) = if let Some(q) = after.strip_prefix('"') {
+            match q.find('"') {
+                Some(end) => (&q[..end], &q[end + 1..]),
+                None => (q, ""),
+            }
+        } else {
+            match after.find(',') {
+                Some(end) => (&after[..end], &after[end..]),
+                None => (after, ""),
+            }
+        };
+        params.insert(key, value.to_string());
+        s = remaining.trim_start().trim_start_matches(',').trim_start();
+    }
+    (scheme.to_string(), params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_parsing() {
+        let (s, p) = parse_challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
+        );
+        assert_eq!(s, "Bearer");
+        assert_eq!(p["realm"], "https://auth.docker.io/token");
+        assert_eq!(p["service"], "registry.docker.io");
+        assert_eq!(p["scope"], "repository:library/alpine:pull");
+        let (s, p) = parse_challenge(r#"Basic realm="Registry Realm""#);
+        assert_eq!(
+            (s.as_str(), p["realm"].as_str()),
+            ("Basic", "Registry Realm")
+        );
+    }
+}
