@@ -80,8 +80,7 @@ pub(super) fn node_fix(target: &Target) -> String {
 /// A reference to put in a build command: registry references as given, local sources as a
 /// placeholder.
 fn push_ref(reference: &str) -> String {
-    let local = ["oci:", "oci-archive:", "docker-archive:"];
-    if local.iter().any(|p| reference.starts_with(p)) || reference.is_empty() {
+    if crate::source::is_local(reference) || reference.is_empty() {
         "IMAGE".to_string()
     } else {
         reference.trim_start_matches("docker://").to_string()
