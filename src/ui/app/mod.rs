@@ -1,0 +1,22 @@
+//! The state of the terminal UI and the one function that changes it: [`App::update`] takes
+//! an [`Action`] (a key, a click, a finished background job) and returns [`Effect`]s to run.
+//!
+//! Nothing here draws or does I/O; views read this state, workers answer the requests.
+
+mod action;
+mod command;
+mod keys;
+mod nav;
+mod requests;
+mod state;
+mod verdicts;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;
+
+pub use action::*;
+pub use keys::{IndexRow, image_rows, index_rows, repo_rows};
+pub use state::*;
+pub use verdicts::{Badge, badge, entry_verdict, image_verdict, verdict_for};
