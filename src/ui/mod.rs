@@ -253,7 +253,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
 
 enum Msg {
     Term(Event),
-    Done(tasks::Completion),
+    Done(app::Completion),
 }
 
 /// Runs the UI until the user quits. The terminal is restored however this returns.

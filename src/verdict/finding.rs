@@ -76,4 +76,3 @@ pub struct Finding {
     #[serde(skip)]
     pub predicted_error: Option<String>,
 }
-

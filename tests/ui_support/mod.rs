@@ -68,11 +68,8 @@ impl Harness {
             let mut next = Vec::new();
             for e in fx {
                 if let Effect::Submit(req) = e {
-                    let result = tasks::run(self.catalog.as_ref(), None, &req);
-                    next.extend(
-                        self.app
-                            .update(Action::Done(tasks::Completion { id: req.id, result })),
-                    );
+                    let done = tasks::run(self.catalog.as_ref(), None, &req);
+                    next.extend(self.app.update(Action::Done(done)));
                 }
             }
             fx = next;

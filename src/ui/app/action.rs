@@ -1,7 +1,7 @@
 //! What can happen to the UI ([`Action`]) and what the runner does after an update ([`Effect`]).
 
+use super::requests::{Completion, Request};
 use crate::ui::keymap::KeyPress;
-use crate::ui::tasks::{Completion, Request};
 
 /// Something that happened.
 #[derive(Debug, Clone)]

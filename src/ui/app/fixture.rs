@@ -14,7 +14,6 @@ use crate::scan::{self, Change, LayerScan, MergedFs, Node};
 use crate::ui::browse::{ImageRow, RepoRow, RootInfo};
 use crate::ui::keymap::KeyPress;
 use crate::ui::keymap::{self, Keymap};
-use crate::ui::tasks::{Completion, Job, Output, Request};
 
 pub fn digest(s: &str) -> Digest {
     Digest::sha256_of(s.as_bytes())
@@ -177,29 +176,43 @@ pub fn row(tag: &str) -> ImageRow {
 
 /// Answers a request as a worker would, from the fixtures above.
 pub fn answer(req: &Request) -> Completion {
-    let result = match &req.job {
-        Job::Repositories => Ok(Output::Repositories(vec![RepoRow {
-            name: "demo".into(),
-            images: Some(2),
-            last_push: None,
-            created: None,
-        }])),
-        Job::Images { .. } => Ok(Output::Images(vec![row("mac-arm64"), row("good")])),
-        Job::Root { row } if row.tags[0] == "good" => Ok(Output::Root(Arc::new(index("good")))),
-        Job::Root { row } => Ok(Output::Root(Arc::new(single(&row.tags[0], Arch::arm64())))),
-        Job::Analyze { digest: d, .. } => {
+    match &req.job {
+        Job::Repositories(j) => Completion::Repositories(Reply::new(
+            req.id,
+            j,
+            Ok(vec![RepoRow {
+                name: "demo".into(),
+                images: Some(2),
+                last_push: None,
+                created: None,
+            }]),
+        )),
+        Job::Images(j) => Completion::Images(Reply::new(
+            req.id,
+            j,
+            Ok(vec![row("mac-arm64"), row("good")]),
+        )),
+        Job::Root(j) => {
+            let info = if j.row.tags[0] == "good" {
+                index("good")
+            } else {
+                single(&j.row.tags[0], Arch::arm64())
+            };
+            Completion::Root(Reply::new(req.id, j, Ok(Arc::new(info))))
+        }
+        Job::Analyze(j) => {
             let (name, arch) = [
                 ("mac-arm64", Arch::arm64()),
                 ("good-amd64", Arch::amd64()),
                 ("good-arm64", Arch::arm64()),
             ]
             .into_iter()
-            .find(|(n, _)| &digest(n) == d)
+            .find(|(n, _)| digest(n) == j.digest)
             .unwrap_or(("unknown", Arch::amd64()));
-            Ok(Output::Image(Arc::new(image(name, arch)), None))
+            let image = Arc::new(image(name, arch));
+            Completion::Analyze(Reply::new(req.id, j, Ok(Analyzed { image, tree: None })))
         }
-    };
-    Completion { id: req.id, result }
+    }
 }
 
 pub fn app() -> App {

@@ -18,5 +18,9 @@ mod tests;
 
 pub use action::*;
 pub use keys::{IndexRow, image_rows, index_rows, repo_rows};
+pub use requests::{
+    AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepositories, LoadRoot, Reply,
+    Request, Work,
+};
 pub use state::*;
 pub use verdicts::{Badge, badge, entry_verdict, image_verdict, verdict_for};

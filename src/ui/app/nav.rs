@@ -8,7 +8,6 @@ use super::*;
 use crate::analyze::Entry;
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RootInfo};
-use crate::ui::tasks::Job;
 use crate::ui::tree::{Filter, Tree, View};
 use crate::verdict::{self, Selection, Target};
 
@@ -63,7 +62,7 @@ impl App {
                     info: Load::Loading(0),
                     sel: 0,
                 });
-                let load = self.request(id, Job::Root { row }, Purpose::Root(0), fx);
+                let load = self.request(id, Job::Root(LoadRoot { row }), fx);
                 if let Some(ScreenKind::Index { info, .. }) =
                     self.stack.last_mut().map(|s| &mut s.kind)
                 {
@@ -364,7 +363,7 @@ impl App {
             sel: 0,
             filter: String::new(),
         });
-        let load = self.request(id, Job::Images { repository: repo }, Purpose::Images, fx);
+        let load = self.request(id, Job::Images(LoadImages { repository: repo }), fx);
         if let Some(ScreenKind::Images { rows, .. }) = self.stack.last_mut().map(|s| &mut s.kind) {
             *rows = load;
         }

@@ -1,5 +1,7 @@
-//! Request bookkeeping: ids, owners, cancellation, and completions handed to their screens.
+//! Request bookkeeping and the typed request/completion pairs: each kind of work names the
+//! answer it gets, so a completion always carries its own request's output.
 
+use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -7,22 +9,134 @@ use super::verdicts::*;
 use super::*;
 use crate::analyze::{Image, Progress};
 use crate::oci::Digest;
-use crate::ui::browse::{ImageRow, RootInfo};
-use crate::ui::tasks::{Completion, Job, Output, Request};
+use crate::ui::browse::{ImageRow, RepoRow, RootInfo};
 use crate::ui::tree::Tree;
 
+/// One kind of background work and the type of its answer.
+pub trait Work: Debug + Clone {
+    type Output: Debug + Clone;
+}
+
+/// The repositories of the catalog.
 #[derive(Debug, Clone)]
-pub(super) enum Purpose {
-    Repos,
-    Images,
-    Root(usize),
-    Analyze(Digest),
+pub struct LoadRepositories;
+
+impl Work for LoadRepositories {
+    type Output = Vec<RepoRow>;
+}
+
+/// The images (tags) of one repository.
+#[derive(Debug, Clone)]
+pub struct LoadImages {
+    pub repository: String,
+}
+
+impl Work for LoadImages {
+    type Output = Vec<ImageRow>;
+}
+
+/// The manifests of one image row (manifest or index, and the config's platform).
+#[derive(Debug, Clone)]
+pub struct LoadRoot {
+    pub row: ImageRow,
+}
+
+impl Work for LoadRoot {
+    type Output = Arc<RootInfo>;
+}
+
+/// Every layer of one image, read and merged.
+#[derive(Debug, Clone)]
+pub struct AnalyzeImage {
+    pub row: ImageRow,
+    pub digest: Digest,
+    pub media_type: String,
+}
+
+/// The image and its merged file tree (top layer selected), built by the worker and not in
+/// a frame.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    pub image: Arc<Image>,
+    pub tree: Option<Box<Tree>>,
+}
+
+impl Work for AnalyzeImage {
+    type Output = Analyzed;
+}
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Repositories(LoadRepositories),
+    Images(LoadImages),
+    Root(LoadRoot),
+    Analyze(AnalyzeImage),
+}
+
+/// The answer to one request of kind `W`, with the request it answers.
+#[derive(Debug, Clone)]
+pub struct Reply<W: Work> {
+    pub id: u64,
+    pub job: W,
+    pub result: Result<W::Output, String>,
+}
+
+impl<W: Work> Reply<W> {
+    pub fn new(id: u64, job: &W, result: Result<W::Output, String>) -> Reply<W> {
+        Reply {
+            id,
+            job: job.clone(),
+            result,
+        }
+    }
+}
+
+/// What came back: one variant per kind of [`Job`], each with that job's output.
+#[derive(Debug, Clone)]
+pub enum Completion {
+    Repositories(Reply<LoadRepositories>),
+    Images(Reply<LoadImages>),
+    Root(Reply<LoadRoot>),
+    Analyze(Reply<AnalyzeImage>),
+}
+
+impl Completion {
+    pub fn id(&self) -> u64 {
+        match self {
+            Completion::Repositories(r) => r.id,
+            Completion::Images(r) => r.id,
+            Completion::Root(r) => r.id,
+            Completion::Analyze(r) => r.id,
+        }
+    }
+
+    /// Why the job failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Completion::Repositories(r) => r.result.as_ref().err(),
+            Completion::Images(r) => r.result.as_ref().err(),
+            Completion::Root(r) => r.result.as_ref().err(),
+            Completion::Analyze(r) => r.result.as_ref().err(),
+        }
+        .map(String::as_str)
+    }
+}
+
+/// A request as the app issues it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: u64,
+    pub job: Job,
+    pub cancel: Arc<AtomicBool>,
+    pub progress: Arc<Progress>,
 }
 
 #[derive(Debug)]
 pub(super) struct Pending {
     pub(super) owners: Vec<u64>,
-    pub(super) purpose: Purpose,
+    /// The image an analysis request reads, so a second screen can share it.
+    pub(super) analyzing: Option<Digest>,
     pub(super) cancel: Arc<AtomicBool>,
     pub(super) progress: Arc<Progress>,
 }
@@ -36,21 +150,19 @@ impl App {
         id
     }
 
-    pub(super) fn request<T>(
-        &mut self,
-        owner: u64,
-        job: Job,
-        purpose: Purpose,
-        fx: &mut Vec<Effect>,
-    ) -> Load<T> {
+    pub(super) fn request<T>(&mut self, owner: u64, job: Job, fx: &mut Vec<Effect>) -> Load<T> {
         let id = self.new_id();
         let cancel = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(Progress::default());
+        let analyzing = match &job {
+            Job::Analyze(a) => Some(a.digest.clone()),
+            _ => None,
+        };
         self.pending.insert(
             id,
             Pending {
                 owners: vec![owner],
-                purpose,
+                analyzing,
                 cancel: Arc::clone(&cancel),
                 progress: Arc::clone(&progress),
             },
@@ -80,7 +192,7 @@ impl App {
             return Load::Failed(e.clone());
         }
         for (id, p) in &mut self.pending {
-            if matches!(&p.purpose, Purpose::Analyze(d) if d == digest) {
+            if p.analyzing.as_ref() == Some(digest) {
                 if !p.owners.contains(&owner) {
                     p.owners.push(owner);
                 }
@@ -89,27 +201,34 @@ impl App {
         }
         self.request(
             owner,
-            Job::Analyze {
+            Job::Analyze(AnalyzeImage {
                 row: row.clone(),
                 digest: digest.clone(),
                 media_type: media_type.to_string(),
-            },
-            Purpose::Analyze(digest.clone()),
+            }),
             fx,
         )
     }
 
     pub(super) fn complete(&mut self, c: Completion, fx: &mut Vec<Effect>) {
         // Requests of screens the user left were removed: their results are dropped here.
-        let Some(p) = self.pending.remove(&c.id) else {
+        let Some(p) = self.pending.remove(&c.id()) else {
             return;
         };
-        match (p.purpose, c.result) {
-            (Purpose::Analyze(d), Ok(Output::Image(img, tree))) => {
-                self.images.insert(d.clone(), img);
-                self.image_arrived(&d, tree, fx);
+        match c {
+            Completion::Analyze(Reply {
+                job, result: Ok(a), ..
+            }) => {
+                let d = job.digest;
+                self.images.insert(d.clone(), a.image);
+                self.image_arrived(&d, a.tree, fx);
             }
-            (Purpose::Analyze(d), Err(e)) => {
+            Completion::Analyze(Reply {
+                job,
+                result: Err(e),
+                ..
+            }) => {
+                let d = job.digest;
                 self.status = Some((
                     Level::Error,
                     format!(
@@ -120,7 +239,7 @@ impl App {
                 self.failed.insert(d.clone(), e);
                 self.image_arrived(&d, None, fx);
             }
-            (purpose, result) => {
+            other => {
                 let owner = p.owners.first().copied().unwrap_or(0);
                 let Some(screen) = self.stack.iter_mut().find(|s| s.id == owner) else {
                     return;
@@ -129,48 +248,50 @@ impl App {
                 let mut fetch_roots = false;
                 let mut single_repo = None;
                 let mut read_row: Option<usize> = None;
-                match (&mut screen.kind, purpose, result) {
-                    (ScreenKind::Repos { rows, .. }, Purpose::Repos, r) => {
-                        *rows = match r {
-                            Ok(Output::Repositories(v)) => {
+                match (&mut screen.kind, other) {
+                    (ScreenKind::Repos { rows, .. }, Completion::Repositories(r)) => {
+                        *rows = match r.result {
+                            Ok(v) => {
                                 if self.enter_single_repo && v.len() == 1 {
                                     single_repo = v.first().map(|r| r.name.clone());
                                 }
                                 Load::Ready(v)
                             }
-                            Ok(_) => Load::Failed("unexpected answer".into()),
                             Err(e) => Load::Failed(e),
                         };
                     }
-                    (ScreenKind::Images { rows, .. }, Purpose::Images, r) => match r {
-                        Ok(Output::Images(v)) => {
+                    (ScreenKind::Images { rows, .. }, Completion::Images(r)) => match r.result {
+                        Ok(v) => {
                             *rows = Load::Ready(v);
                             fetch_roots = true;
                         }
-                        Ok(_) => *rows = Load::Failed("unexpected answer".into()),
                         Err(e) => *rows = Load::Failed(e),
                     },
-                    (ScreenKind::Images { roots, .. }, Purpose::Root(i), r) => {
-                        if let Some(slot) = roots.get_mut(i) {
-                            *slot = match r {
-                                Ok(Output::Root(info)) => {
+                    (ScreenKind::Images { roots, .. }, Completion::Root(r)) => {
+                        // The row whose manifests these are: its slot waits for this request.
+                        let slot = roots
+                            .iter()
+                            .position(|l| matches!(l, Load::Loading(id) if *id == r.id));
+                        if let Some(i) = slot
+                            && let Some(slot) = roots.get_mut(i)
+                        {
+                            *slot = match r.result {
+                                Ok(info) => {
                                     read_row = Some(i);
                                     Load::Ready(info)
                                 }
-                                Ok(_) => Load::Failed("unexpected answer".into()),
                                 Err(e) => Load::Failed(e),
                             };
                         }
                     }
-                    (ScreenKind::Index { info, row, .. }, Purpose::Root(_), r) => match r {
-                        Ok(Output::Root(i)) => {
+                    (ScreenKind::Index { info, row, .. }, Completion::Root(r)) => match r.result {
+                        Ok(i) => {
                             if i.root.is_index {
                                 *info = Load::Ready(i);
                             } else {
                                 replace = Some((row.clone(), i));
                             }
                         }
-                        Ok(_) => *info = Load::Failed("unexpected answer".into()),
                         Err(e) => *info = Load::Failed(e),
                     },
                     _ => {}
@@ -214,8 +335,7 @@ impl App {
         };
         let loads: Vec<_> = rows
             .into_iter()
-            .enumerate()
-            .map(|(i, row)| self.request(owner, Job::Root { row }, Purpose::Root(i), fx))
+            .map(|row| self.request(owner, Job::Root(LoadRoot { row }), fx))
             .collect();
         if let Some(ScreenKind::Images { roots, .. }) = self
             .stack

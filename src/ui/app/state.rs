@@ -10,7 +10,6 @@ use crate::analyze::{Image, Progress};
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RepoRow, RootInfo};
 use crate::ui::keymap::{Keymap, Theme};
-use crate::ui::tasks::Job;
 use crate::ui::tree::{Tree, View};
 use crate::verdict::{self, Target, TargetResult};
 
@@ -203,7 +202,7 @@ impl App {
     pub fn open_repositories(&mut self) -> Vec<Effect> {
         let mut fx = Vec::new();
         let id = self.new_id();
-        let load = self.request(id, Job::Repositories, Purpose::Repos, &mut fx);
+        let load = self.request(id, Job::Repositories(LoadRepositories), &mut fx);
         self.stack.push(Screen {
             id,
             kind: ScreenKind::Repos {
@@ -233,10 +232,10 @@ impl App {
 
     /// Live counters of the analysis of `digest`, when one is running.
     pub fn progress_of(&self, digest: &Digest) -> Option<&Progress> {
-        self.pending.values().find_map(|p| match &p.purpose {
-            Purpose::Analyze(d) if d == digest => Some(p.progress.as_ref()),
-            _ => None,
-        })
+        self.pending
+            .values()
+            .find(|p| p.analyzing.as_ref() == Some(digest))
+            .map(|p| p.progress.as_ref())
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {

@@ -3,7 +3,6 @@
 use super::fixture::*;
 use super::*;
 use crate::ui::keymap::KeyPress;
-use crate::ui::tasks::{Job, Request};
 use crate::ui::tree::Filter;
 use crate::verdict::Verdict;
 use std::sync::atomic::Ordering;
