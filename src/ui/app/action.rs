@@ -1,6 +1,7 @@
 //! What can happen to the UI ([`Action`]) and what the runner does after an update ([`Effect`]).
 
 use super::requests::{Completion, Request};
+use super::state::{Pane, VerdictPane};
 use crate::ui::keymap::KeyPress;
 
 /// Something that happened.
@@ -8,6 +9,10 @@ use crate::ui::keymap::KeyPress;
 pub enum Action {
     Key(KeyPress),
     Mouse(Mouse),
+    /// A click on a pane (the view finds which one is under the pointer).
+    FocusPane(Focus),
+    /// A click on row `n` of the list or focused pane, counted from its first row.
+    SelectRow(usize),
     Resize(u16, u16),
     /// Time passed (spinners, progress gauges).
     Tick,
@@ -18,7 +23,13 @@ pub enum Action {
 pub enum Mouse {
     ScrollUp,
     ScrollDown,
-    Click { x: u16, y: u16 },
+}
+
+/// A pane of the screen that has several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Image(Pane),
+    Verdict(VerdictPane),
 }
 
 /// What the runner must do after an update.

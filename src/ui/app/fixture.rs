@@ -252,3 +252,14 @@ pub fn keys(app: &mut App, ks: &[&str]) {
         key(app, k);
     }
 }
+
+/// Presses Enter on the selected image and returns its analysis request, unanswered.
+pub fn open_without_answer(app: &mut App) -> Request {
+    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("an analysis request")
+}

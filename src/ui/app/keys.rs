@@ -307,10 +307,6 @@ impl App {
         let bind = match m {
             Mouse::ScrollUp => Bind::Up,
             Mouse::ScrollDown => Bind::Down,
-            Mouse::Click { x, y } => {
-                self.click(x, y);
-                return;
-            }
         };
         if self.overlay.is_some() {
             let mut fx = Vec::new();
@@ -323,87 +319,69 @@ impl App {
         }
     }
 
-    /// A click selects the row under the pointer (and the pane it is in).
-    pub(super) fn click(&mut self, x: u16, y: u16) {
-        let areas = crate::ui::view::layout(self);
+    /// Focuses a pane of the current screen (a click in it).
+    pub(super) fn focus(&mut self, f: Focus) {
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
-        let hit = |r: ratatui::layout::Rect| {
-            x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
-        };
-        let row_in = |r: ratatui::layout::Rect, header: u16| -> Option<usize> {
-            let top = r.y + 1 + header;
-            (hit(r) && y >= top && y < r.y + r.height.saturating_sub(1)).then(|| (y - top) as usize)
-        };
-        let pick = |sel: &mut usize, r: ratatui::layout::Rect, header: u16, len: usize| {
-            if let Some(i) = row_in(r, header) {
-                let offset = crate::ui::view::scroll_offset(
-                    *sel,
-                    (r.height.saturating_sub(2 + header)) as usize,
-                );
-                let idx = offset + i;
-                if idx < len {
-                    *sel = idx;
-                }
-            }
+        match (&mut screen.kind, f) {
+            (ScreenKind::Image(s), Focus::Image(p)) => s.pane = p,
+            (ScreenKind::Verdict { pane, .. }, Focus::Verdict(p)) => *pane = p,
+            _ => {}
+        }
+    }
+
+    /// Selects row `n` of the current list or focused pane (a click on it).
+    pub(super) fn select_row(&mut self, n: usize) {
+        let Some(screen) = self.stack.last_mut() else {
+            return;
         };
         match &mut screen.kind {
             ScreenKind::Repos { rows, sel, filter } => {
-                let n = repo_rows(rows, filter).len();
-                pick(sel, areas.main, 1, n);
+                if n < repo_rows(rows, filter).len() {
+                    *sel = n;
+                }
             }
             ScreenKind::Images {
                 rows, sel, filter, ..
             } => {
-                let n = image_rows(rows, filter).len();
-                pick(sel, areas.main, 1, n);
+                if n < image_rows(rows, filter).len() {
+                    *sel = n;
+                }
             }
             ScreenKind::Index {
                 info: Load::Ready(info),
                 sel,
                 ..
             } => {
-                let n = index_rows(info).len();
-                pick(sel, areas.main, 1, n);
-            }
-            ScreenKind::Image(s) => {
-                if hit(areas.layers) {
-                    s.pane = Pane::Layers;
-                    if let Load::Ready(img) = &s.image {
-                        let mut layer = s.layer;
-                        pick(&mut layer, areas.layers, 0, img.layers.len());
-                        if layer != s.layer {
-                            s.layer = layer;
-                            rebuild_tree(s, &self.target);
-                        }
-                    }
-                } else if hit(areas.files) {
-                    s.pane = Pane::Files;
-                    if let Some(tree) = &mut s.tree {
-                        let mut sel = tree.selected();
-                        pick(&mut sel, areas.files, 0, tree.visible_len());
-                        tree.select_row(sel);
-                    }
-                } else if hit(areas.details) {
-                    s.pane = Pane::Details;
+                if n < index_rows(info).len() {
+                    *sel = n;
                 }
             }
+            ScreenKind::Image(s) => match s.pane {
+                Pane::Layers => {
+                    let layers = s.image.ready().map_or(0, |i| i.layers.len());
+                    if n < layers && n != s.layer {
+                        s.layer = n;
+                        rebuild_tree(s, &self.target);
+                    }
+                }
+                Pane::Files => {
+                    if let Some(tree) = &mut s.tree {
+                        tree.select_row(n);
+                    }
+                }
+                Pane::Details => {}
+            },
             ScreenKind::Verdict {
                 sel_target,
-                pane,
+                pane: VerdictPane::Targets,
                 sel_finding,
                 ..
             } => {
-                if hit(areas.layers) {
-                    *pane = VerdictPane::Targets;
-                    let before = *sel_target;
-                    pick(sel_target, areas.layers, 0, self.targets.len());
-                    if before != *sel_target {
-                        *sel_finding = 0;
-                    }
-                } else if hit(areas.files) {
-                    *pane = VerdictPane::Findings;
+                if n < self.targets.len() && n != *sel_target {
+                    *sel_target = n;
+                    *sel_finding = 0;
                 }
             }
             _ => {}

@@ -246,6 +246,8 @@ impl App {
             Action::Done(c) => self.complete(c, &mut fx),
             Action::Key(k) => self.key(k, &mut fx),
             Action::Mouse(m) => self.mouse(m),
+            Action::FocusPane(p) => self.focus(p),
+            Action::SelectRow(n) => self.select_row(n),
         }
         self.refresh_results();
         if self.quit {

@@ -79,17 +79,6 @@ fn badges_come_from_manifests_then_files_and_follow_the_target() {
     assert_eq!((b.verdict, b.from_manifest), (Verdict::Fail, false));
 }
 
-/// Presses Enter on the selected image and returns its analysis request, unanswered.
-fn open_without_answer(app: &mut App) -> Request {
-    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
-    fx.iter()
-        .find_map(|e| match e {
-            Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
-            _ => None,
-        })
-        .expect("an analysis request")
-}
-
 #[test]
 fn results_for_a_screen_left_are_dropped_and_its_work_cancelled() {
     let mut app = app();
@@ -194,38 +183,6 @@ fn filter_as_you_type_and_unknown_commands_are_explained() {
 }
 
 #[test]
-fn mouse_click_selects_the_row_and_wheel_scrolls() {
-    let mut app = app();
-    app.update(Action::Resize(80, 24));
-    let fx = app.open_repositories();
-    pump(&mut app, fx);
-    key(&mut app, "Enter");
-    // Header line, block border, table header: the second image row is at y = 4.
-    app.update(Action::Mouse(Mouse::Click { x: 10, y: 4 }));
-    let ScreenKind::Images { sel, .. } = kind(&app) else {
-        panic!()
-    };
-    assert_eq!(*sel, 1);
-    app.update(Action::Mouse(Mouse::ScrollUp));
-    let ScreenKind::Images { sel, .. } = kind(&app) else {
-        panic!()
-    };
-    assert_eq!(*sel, 0);
-    // On the image screen a click in the files pane focuses it.
-    key(&mut app, "Enter");
-    key(&mut app, "Tab");
-    let ScreenKind::Image(s) = kind(&app) else {
-        panic!()
-    };
-    assert_eq!(s.pane, Pane::Details);
-    app.update(Action::Mouse(Mouse::Click { x: 60, y: 6 }));
-    let ScreenKind::Image(s) = kind(&app) else {
-        panic!()
-    };
-    assert_eq!(s.pane, Pane::Files);
-}
-
-#[test]
 fn copy_gives_the_fix_and_reload_reads_again() {
     let mut app = app();
     let fx = app.open_repositories();
@@ -275,36 +232,6 @@ fn going_back_into_an_image_keeps_its_tree() {
     let after = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
     assert_eq!(before, after);
     assert_eq!(after.map(|a| a.0), Some(Filter::OnlyMismatches));
-}
-
-#[test]
-fn long_work_shows_a_gauge_and_a_spinner() {
-    let mut app = app();
-    let fx = app.open_repositories();
-    pump(&mut app, fx);
-    key(&mut app, "Enter");
-    let req = open_without_answer(&mut app);
-    req.progress.layers_total.store(4, Ordering::Relaxed);
-    req.progress.layers_done.store(1, Ordering::Relaxed);
-    req.progress.bytes_total.store(2_000_000, Ordering::Relaxed);
-    req.progress.bytes_read.store(500_000, Ordering::Relaxed);
-    app.update(Action::Tick);
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| crate::ui::view::draw(f, &app)).unwrap();
-    let buf = t.backend().buffer();
-    let text: String = (0..24)
-        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
-        .collect();
-    assert!(
-        text.contains("reading layers 1/4  500.0 kB of 2.0 MB"),
-        "{text}"
-    );
-    assert!(
-        text.lines()
-            .next()
-            .is_some_and(|l| l.trim_end().ends_with('/')),
-        "{text}"
-    );
 }
 
 #[test]

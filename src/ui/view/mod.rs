@@ -1,9 +1,10 @@
 //! Drawing: every screen is a pure function of [`App`] state onto a ratatui frame; no I/O,
 //! no state changes, so tests render any state into a `TestBackend` and snapshot it.
 //!
-//! [`layout`] is shared with the mouse handling, so a click lands on the row it hit.
+//! [`layout`] is shared with [`hit`], which turns a click into the action for the row it hit.
 
 mod chrome;
+pub mod hit;
 mod image;
 mod lists;
 mod overlay;
@@ -116,5 +117,43 @@ pub fn draw(f: &mut Frame, app: &App) {
     chrome::footer(f, app, areas.footer);
     if let Some(o) = &app.overlay {
         overlay::draw(f, app, o);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use crate::ui::app::Action;
+    use crate::ui::app::fixture::*;
+
+    #[test]
+    fn long_work_shows_a_gauge_and_a_spinner() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        let req = open_without_answer(&mut app);
+        req.progress.layers_total.store(4, Ordering::Relaxed);
+        req.progress.layers_done.store(1, Ordering::Relaxed);
+        req.progress.bytes_total.store(2_000_000, Ordering::Relaxed);
+        req.progress.bytes_read.store(500_000, Ordering::Relaxed);
+        app.update(Action::Tick);
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::ui::view::draw(f, &app)).unwrap();
+        let buf = t.backend().buffer();
+        let text: String = (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .collect();
+        assert!(
+            text.contains("reading layers 1/4  500.0 kB of 2.0 MB"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .next()
+                .is_some_and(|l| l.trim_end().ends_with('/')),
+            "{text}"
+        );
     }
 }
