@@ -8,6 +8,7 @@ pub mod app;
 pub mod browse;
 pub mod explain;
 pub mod keymap;
+pub mod screen;
 pub mod tasks;
 pub mod terminal;
 pub mod tree;

@@ -113,10 +113,11 @@ impl Harness {
     /// Selects the image row with this tag on the images screen.
     pub fn select_tag(&mut self, tag: &str) {
         let pos = match &self.app.screen().expect("a screen").kind {
-            ScreenKind::Images {
-                rows: archlens::ui::app::Load::Ready(rows),
-                ..
-            } => rows.iter().position(|r| r.tags.iter().any(|t| t == tag)),
+            ScreenKind::Images(s) => s
+                .list
+                .rows
+                .ready()
+                .and_then(|rows| rows.iter().position(|r| r.tags.iter().any(|t| t == tag))),
             _ => None,
         }
         .unwrap_or_else(|| panic!("{tag} is not in the demo images list"));

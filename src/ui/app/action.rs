@@ -1,8 +1,8 @@
 //! What can happen to the UI ([`Action`]) and what the runner does after an update ([`Effect`]).
 
 use super::requests::{Completion, Request};
-use super::state::{Pane, VerdictPane};
 use crate::ui::keymap::KeyPress;
+use crate::ui::screen::{Pane, VerdictPane};
 
 /// Something that happened.
 #[derive(Debug, Clone)]

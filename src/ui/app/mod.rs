@@ -17,10 +17,14 @@ pub(crate) mod fixture;
 mod tests;
 
 pub use action::*;
-pub use keys::{IndexRow, image_rows, index_rows, repo_rows};
 pub use requests::{
     AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepositories, LoadRoot, Reply,
     Request, Work,
 };
 pub use state::*;
+// The screens are part of the state; their types are named from here too.
+pub use crate::ui::screen::{
+    FilteredList, ImageScreen, ImagesScreen, IndexRow, IndexScreen, Load, Nav, Pane, ReposScreen,
+    VerdictPane, VerdictScreen, index_rows,
+};
 pub use verdicts::{Badge, badge, entry_verdict, image_verdict, verdict_for};

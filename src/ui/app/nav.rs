@@ -8,7 +8,7 @@ use super::*;
 use crate::analyze::Entry;
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RootInfo};
-use crate::ui::tree::{Filter, Tree, View};
+use crate::ui::tree::View;
 use crate::verdict::{self, Selection, Target};
 
 impl App {
@@ -50,23 +50,16 @@ impl App {
                 }
             }
             Some(info) => {
-                self.push(ScreenKind::Index {
-                    row,
-                    info: Load::Ready(info),
-                    sel: 0,
-                });
+                self.push(ScreenKind::Index(IndexScreen::new(row, Load::Ready(info))));
             }
             None => {
-                let id = self.push(ScreenKind::Index {
-                    row: row.clone(),
-                    info: Load::Loading(0),
-                    sel: 0,
-                });
+                let id = self.push(ScreenKind::Index(IndexScreen::new(
+                    row.clone(),
+                    Load::Loading(0),
+                )));
                 let load = self.request(id, Job::Root(LoadRoot { row }), fx);
-                if let Some(ScreenKind::Index { info, .. }) =
-                    self.stack.last_mut().map(|s| &mut s.kind)
-                {
-                    *info = load;
+                if let Some(ScreenKind::Index(s)) = self.stack.last_mut().map(|s| &mut s.kind) {
+                    s.info = load;
                 }
             }
         }
@@ -114,7 +107,7 @@ impl App {
                     }
                     screen.tree = Some(*tree);
                 }
-                None => first_tree(&mut screen, &self.target, None, &mut self.entry_results),
+                None => first_tree(&mut screen, &self.target, None, &mut self.verdicts),
             }
         }
         let pos = pos.min(self.stack.len());
@@ -138,13 +131,11 @@ impl App {
             .iter()
             .position(|t| t.name == self.target.name)
             .unwrap_or(0);
-        let id = self.push(ScreenKind::Verdict {
-            row: row.clone(),
-            info: Arc::clone(&info),
+        let id = self.push(ScreenKind::Verdict(VerdictScreen::new(
+            row.clone(),
+            Arc::clone(&info),
             sel_target,
-            sel_finding: 0,
-            pane: VerdictPane::Targets,
-        });
+        )));
         self.want_verdict_images(id, &row, &info, fx);
     }
 
@@ -189,16 +180,10 @@ impl App {
                         tree.set_target(Some(platform.clone()));
                     }
                 }
-                ScreenKind::Verdict {
-                    sel_target,
-                    sel_finding,
-                    row,
-                    info,
-                    ..
-                } => {
-                    *sel_target = pos;
-                    *sel_finding = 0;
-                    verdicts.push((s.id, row.clone(), Arc::clone(info)));
+                ScreenKind::Verdict(v) => {
+                    v.sel_target = pos;
+                    v.sel_finding = 0;
+                    verdicts.push((s.id, v.row.clone(), Arc::clone(&v.info)));
                 }
                 _ => {}
             }
@@ -225,16 +210,15 @@ impl App {
 
     pub(super) fn reload(&mut self, fx: &mut Vec<Effect>) {
         let Some(top) = self.stack.pop() else { return };
-        self.results.clear();
-        self.entry_results.clear();
+        self.verdicts.clear();
         self.release(top.id);
         match top.kind {
-            ScreenKind::Repos { .. } => {
+            ScreenKind::Repos(_) => {
                 let mut more = self.open_repositories();
                 fx.append(&mut more);
             }
-            ScreenKind::Images { repo, .. } => self.push_images(repo, fx),
-            ScreenKind::Index { row, .. } => self.push_index(row, None, fx),
+            ScreenKind::Images(s) => self.push_images(s.repo, fx),
+            ScreenKind::Index(s) => self.push_index(s.row, None, fx),
             ScreenKind::Image(s) => {
                 self.images.remove(&s.digest);
                 self.failed.remove(&s.digest);
@@ -256,11 +240,11 @@ impl App {
                     }),
                 }
             }
-            ScreenKind::Verdict { row, info, .. } => {
-                for e in info.root.images() {
+            ScreenKind::Verdict(s) => {
+                for e in s.info.root.images() {
                     self.failed.remove(&e.digest);
                 }
-                self.push_verdict(row, info, fx)
+                self.push_verdict(s.row, s.info, fx)
             }
         }
         self.status = Some((Level::Info, "reloading".into()));
@@ -271,11 +255,15 @@ impl App {
     pub(super) fn read_rows(&mut self, owner: u64, only: Option<usize>, fx: &mut Vec<Effect>) {
         let Some(Screen {
             kind:
-                ScreenKind::Images {
-                    rows: Load::Ready(rows),
+                ScreenKind::Images(ImagesScreen {
+                    list:
+                        FilteredList {
+                            rows: Load::Ready(rows),
+                            ..
+                        },
                     roots,
                     ..
-                },
+                }),
             ..
         }) = self.stack.iter().find(|s| s.id == owner)
         else {
@@ -302,11 +290,11 @@ impl App {
         if let Some(Screen {
             id,
             kind:
-                ScreenKind::Index {
+                ScreenKind::Index(IndexScreen {
                     row,
                     info: Load::Ready(info),
                     ..
-                },
+                }),
         }) = self.stack.last()
         {
             let (owner, row) = (*id, row.clone());
@@ -323,11 +311,15 @@ impl App {
         let Some(Screen {
             id,
             kind:
-                ScreenKind::Images {
-                    rows: Load::Ready(rows),
+                ScreenKind::Images(ImagesScreen {
+                    list:
+                        FilteredList {
+                            rows: Load::Ready(rows),
+                            ..
+                        },
                     roots,
                     ..
-                },
+                }),
         }) = self.stack.last()
         else {
             self.status = Some((
@@ -356,16 +348,13 @@ impl App {
     }
 
     pub(super) fn push_images(&mut self, repo: String, fx: &mut Vec<Effect>) {
-        let id = self.push(ScreenKind::Images {
-            repo: repo.clone(),
-            rows: Load::Loading(0),
-            roots: Vec::new(),
-            sel: 0,
-            filter: String::new(),
-        });
+        let id = self.push(ScreenKind::Images(ImagesScreen::new(
+            repo.clone(),
+            Load::Loading(0),
+        )));
         let load = self.request(id, Job::Images(LoadImages { repository: repo }), fx);
-        if let Some(ScreenKind::Images { rows, .. }) = self.stack.last_mut().map(|s| &mut s.kind) {
-            *rows = load;
+        if let Some(ScreenKind::Images(s)) = self.stack.last_mut().map(|s| &mut s.kind) {
+            s.list.rows = load;
         }
     }
 
@@ -427,26 +416,7 @@ impl App {
             self.push_image_at(pos, row, info, &entry, platform, fx);
         }
         if let Some(ScreenKind::Image(s)) = self.stack.last_mut().map(|s| &mut s.kind) {
-            s.pane = Pane::Files;
-            match &mut s.tree {
-                Some(tree) => {
-                    if tree.filter() != Filter::All || !tree.text_filter().is_empty() {
-                        tree.set_filter(Filter::All);
-                        tree.set_text_filter("");
-                    }
-                    if !tree.reveal(&file) && s.view == View::Layer {
-                        // The file may come from another layer: show the merged view.
-                        if let Load::Ready(img) = &s.image {
-                            s.view = View::Merged;
-                            let mut t = Tree::of_image(img, s.view, s.layer);
-                            t.set_target(Some(self.target.platform.clone()));
-                            t.reveal(&file);
-                            s.tree = Some(t);
-                        }
-                    }
-                }
-                None => s.reveal = Some(file),
-            }
+            s.reveal_file(file, &self.target);
         }
     }
 }

@@ -249,8 +249,8 @@ impl App {
                 let mut single_repo = None;
                 let mut read_row: Option<usize> = None;
                 match (&mut screen.kind, other) {
-                    (ScreenKind::Repos { rows, .. }, Completion::Repositories(r)) => {
-                        *rows = match r.result {
+                    (ScreenKind::Repos(s), Completion::Repositories(r)) => {
+                        s.list.rows = match r.result {
                             Ok(v) => {
                                 if self.enter_single_repo && v.len() == 1 {
                                     single_repo = v.first().map(|r| r.name.clone());
@@ -260,20 +260,21 @@ impl App {
                             Err(e) => Load::Failed(e),
                         };
                     }
-                    (ScreenKind::Images { rows, .. }, Completion::Images(r)) => match r.result {
+                    (ScreenKind::Images(s), Completion::Images(r)) => match r.result {
                         Ok(v) => {
-                            *rows = Load::Ready(v);
+                            s.list.rows = Load::Ready(v);
                             fetch_roots = true;
                         }
-                        Err(e) => *rows = Load::Failed(e),
+                        Err(e) => s.list.rows = Load::Failed(e),
                     },
-                    (ScreenKind::Images { roots, .. }, Completion::Root(r)) => {
+                    (ScreenKind::Images(s), Completion::Root(r)) => {
                         // The row whose manifests these are: its slot waits for this request.
-                        let slot = roots
+                        let slot = s
+                            .roots
                             .iter()
                             .position(|l| matches!(l, Load::Loading(id) if *id == r.id));
                         if let Some(i) = slot
-                            && let Some(slot) = roots.get_mut(i)
+                            && let Some(slot) = s.roots.get_mut(i)
                         {
                             *slot = match r.result {
                                 Ok(info) => {
@@ -284,15 +285,15 @@ impl App {
                             };
                         }
                     }
-                    (ScreenKind::Index { info, row, .. }, Completion::Root(r)) => match r.result {
+                    (ScreenKind::Index(s), Completion::Root(r)) => match r.result {
                         Ok(i) => {
                             if i.root.is_index {
-                                *info = Load::Ready(i);
+                                s.info = Load::Ready(i);
                             } else {
-                                replace = Some((row.clone(), i));
+                                replace = Some((s.row.clone(), i));
                             }
                         }
-                        Err(e) => *info = Load::Failed(e),
+                        Err(e) => s.info = Load::Failed(e),
                     },
                     _ => {}
                 }
@@ -327,23 +328,23 @@ impl App {
     /// Starts one manifest-only job per image row, for the platform chips and badges.
     pub(super) fn fetch_roots(&mut self, owner: u64, fx: &mut Vec<Effect>) {
         let rows: Vec<ImageRow> = match self.stack.iter().find(|s| s.id == owner).map(|s| &s.kind) {
-            Some(ScreenKind::Images {
-                rows: Load::Ready(v),
-                ..
-            }) => v.clone(),
+            Some(ScreenKind::Images(s)) => match &s.list.rows {
+                Load::Ready(v) => v.clone(),
+                _ => return,
+            },
             _ => return,
         };
         let loads: Vec<_> = rows
             .into_iter()
             .map(|row| self.request(owner, Job::Root(LoadRoot { row }), fx))
             .collect();
-        if let Some(ScreenKind::Images { roots, .. }) = self
+        if let Some(ScreenKind::Images(s)) = self
             .stack
             .iter_mut()
             .find(|s| s.id == owner)
             .map(|s| &mut s.kind)
         {
-            *roots = loads;
+            s.roots = loads;
         }
     }
 
@@ -365,7 +366,7 @@ impl App {
                 match (&ready, &failed) {
                     (Some(i), _) => {
                         img.image = Load::Ready(Arc::clone(i));
-                        first_tree(img, &target, tree.take(), &mut self.entry_results);
+                        first_tree(img, &target, tree.take(), &mut self.verdicts);
                     }
                     (None, Some(e)) => img.image = Load::Failed(e.clone()),
                     _ => {}

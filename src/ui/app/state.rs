@@ -3,45 +3,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::keys::*;
 use super::requests::*;
+use super::verdicts::Verdicts;
 use super::*;
 use crate::analyze::{Image, Progress};
-use crate::oci::{Digest, Platform};
-use crate::ui::browse::{ImageRow, RepoRow, RootInfo};
+use crate::oci::Digest;
+use crate::ui::browse::{ImageRow, RootInfo};
 use crate::ui::keymap::{Keymap, Theme};
-use crate::ui::tree::{Tree, View};
-use crate::verdict::{self, Target, TargetResult};
-
-/// A value that arrives from a background job.
-#[derive(Debug, Clone)]
-pub enum Load<T> {
-    Loading(u64),
-    Ready(T),
-    Failed(String),
-}
-
-impl<T> Load<T> {
-    pub fn ready(&self) -> Option<&T> {
-        match self {
-            Load::Ready(t) => Some(t),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Layers,
-    Files,
-    Details,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VerdictPane {
-    Targets,
-    Findings,
-}
+use crate::ui::tree::Tree;
+use crate::verdict::{self, Target};
 
 /// One screen of the navigation stack.
 #[derive(Debug, Clone)]
@@ -50,53 +20,14 @@ pub struct Screen {
     pub kind: ScreenKind,
 }
 
+/// One page of the stack; each owns its keys, selection and copy text (see `ui::screen`).
 #[derive(Debug, Clone)]
 pub enum ScreenKind {
-    Repos {
-        rows: Load<Vec<RepoRow>>,
-        sel: usize,
-        filter: String,
-    },
-    Images {
-        repo: String,
-        rows: Load<Vec<ImageRow>>,
-        /// Manifest facts per row (same order as `rows`).
-        roots: Vec<Load<Arc<RootInfo>>>,
-        sel: usize,
-        filter: String,
-    },
-    Index {
-        row: ImageRow,
-        info: Load<Arc<RootInfo>>,
-        sel: usize,
-    },
+    Repos(ReposScreen),
+    Images(ImagesScreen),
+    Index(IndexScreen),
     Image(Box<ImageScreen>),
-    Verdict {
-        row: ImageRow,
-        info: Arc<RootInfo>,
-        sel_target: usize,
-        sel_finding: usize,
-        pane: VerdictPane,
-    },
-}
-
-/// The dive-like screen of one image.
-#[derive(Debug, Clone)]
-pub struct ImageScreen {
-    pub row: ImageRow,
-    pub info: Arc<RootInfo>,
-    pub digest: Digest,
-    pub media_type: String,
-    /// The platform the index declares for this entry (or the config's, for a single image).
-    pub platform: Option<Platform>,
-    pub image: Load<Arc<Image>>,
-    pub tree: Option<Tree>,
-    pub view: View,
-    pub layer: usize,
-    pub pane: Pane,
-    pub detail_scroll: u16,
-    /// A path to select once the tree exists (a jump from the verdict screen).
-    pub reveal: Option<String>,
+    Verdict(VerdictScreen),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,11 +81,8 @@ pub struct App {
     pub tick: u64,
     pub images: HashMap<Digest, Arc<Image>>,
     pub failed: HashMap<Digest, String>,
-    /// Verdicts of roots per target name, computed once their image is read (the views only
-    /// read them: evaluating a large image on every frame would cost a frame).
-    pub(super) results: HashMap<(Digest, String), TargetResult>,
-    /// Verdicts of single images (index entries) per target name, whatever the index picks.
-    pub(super) entry_results: HashMap<(Digest, String), TargetResult>,
+    /// Every verdict computed so far (see `verdicts`).
+    pub(super) verdicts: Verdicts,
     pub(super) pending: HashMap<u64, Pending>,
     pub(super) next_id: u64,
     pub quit: bool,
@@ -188,8 +116,7 @@ impl App {
             tick: 0,
             images: HashMap::new(),
             failed: HashMap::new(),
-            results: HashMap::new(),
-            entry_results: HashMap::new(),
+            verdicts: Verdicts::default(),
             pending: HashMap::new(),
             next_id: 1,
             quit: false,
@@ -205,11 +132,7 @@ impl App {
         let load = self.request(id, Job::Repositories(LoadRepositories), &mut fx);
         self.stack.push(Screen {
             id,
-            kind: ScreenKind::Repos {
-                rows: load,
-                sel: 0,
-                filter: String::new(),
-            },
+            kind: ScreenKind::Repos(ReposScreen::new(load)),
         });
         fx
     }
@@ -260,9 +183,8 @@ impl App {
 
     pub(super) fn current_filter(&self) -> Option<String> {
         match &self.screen()?.kind {
-            ScreenKind::Repos { filter, .. } | ScreenKind::Images { filter, .. } => {
-                Some(filter.clone())
-            }
+            ScreenKind::Repos(s) => Some(s.list.filter().to_string()),
+            ScreenKind::Images(s) => Some(s.list.filter().to_string()),
             ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.text_filter().to_string()),
             _ => None,
         }
@@ -273,10 +195,8 @@ impl App {
             return;
         };
         match &mut screen.kind {
-            ScreenKind::Repos { filter, sel, .. } | ScreenKind::Images { filter, sel, .. } => {
-                *filter = text;
-                *sel = 0;
-            }
+            ScreenKind::Repos(s) => s.list.set_filter(text),
+            ScreenKind::Images(s) => s.list.set_filter(text),
             ScreenKind::Image(s) => {
                 if let Some(t) = &mut s.tree {
                     t.set_text_filter(&text);
@@ -290,26 +210,14 @@ impl App {
     /// The image row and manifests the current screen is about.
     pub fn current_root(&self) -> Option<(ImageRow, Arc<RootInfo>)> {
         match &self.screen()?.kind {
-            ScreenKind::Images {
-                rows,
-                roots,
-                sel,
-                filter,
-                ..
-            } => {
-                let visible = image_rows(rows, filter);
-                let i = *visible.get(*sel)?;
-                let row = rows.ready()?.get(i)?.clone();
-                let info = roots.get(i)?.ready()?.clone();
-                Some((row, info))
-            }
-            ScreenKind::Index {
+            ScreenKind::Images(s) => s.current_root(),
+            ScreenKind::Index(IndexScreen {
                 row,
                 info: Load::Ready(info),
                 ..
-            } => Some((row.clone(), Arc::clone(info))),
+            }) => Some((row.clone(), Arc::clone(info))),
             ScreenKind::Image(s) => Some((s.row.clone(), Arc::clone(&s.info))),
-            ScreenKind::Verdict { row, info, .. } => Some((row.clone(), Arc::clone(info))),
+            ScreenKind::Verdict(s) => Some((s.row.clone(), Arc::clone(&s.info))),
             _ => None,
         }
     }

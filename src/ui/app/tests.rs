@@ -16,9 +16,11 @@ fn navigation_stack_enter_and_back() {
     let mut app = app();
     let fx = app.open_repositories();
     pump(&mut app, fx);
-    assert!(matches!(kind(&app), ScreenKind::Repos { rows: Load::Ready(r), .. } if r.len() == 1));
+    assert!(
+        matches!(kind(&app), ScreenKind::Repos(s) if s.list.rows.ready().is_some_and(|r| r.len() == 1))
+    );
     key(&mut app, "Enter");
-    let ScreenKind::Images { roots, .. } = kind(&app) else {
+    let ScreenKind::Images(ImagesScreen { roots, .. }) = kind(&app) else {
         panic!("not images")
     };
     assert_eq!(roots.len(), 2);
@@ -106,12 +108,12 @@ fn verdict_finding_jumps_to_the_file_in_the_tree() {
     let fx = app.open_repositories();
     pump(&mut app, fx);
     keys(&mut app, &["Enter", "v"]);
-    let ScreenKind::Verdict {
+    let ScreenKind::Verdict(VerdictScreen {
         row,
         info,
         sel_target,
         ..
-    } = kind(&app)
+    }) = kind(&app)
     else {
         panic!("not verdict")
     };
@@ -157,15 +159,15 @@ fn filter_as_you_type_and_unknown_commands_are_explained() {
     pump(&mut app, fx);
     key(&mut app, "Enter");
     keys(&mut app, &["/", "g", "o"]);
-    let ScreenKind::Images { rows, filter, .. } = kind(&app) else {
+    let ScreenKind::Images(s) = kind(&app) else {
         panic!()
     };
-    assert_eq!(image_rows(rows, filter).len(), 1);
+    assert_eq!(s.list.visible().len(), 1);
     key(&mut app, "Esc");
-    let ScreenKind::Images { rows, filter, .. } = kind(&app) else {
+    let ScreenKind::Images(s) = kind(&app) else {
         panic!()
     };
-    assert_eq!(image_rows(rows, filter).len(), 2);
+    assert_eq!(s.list.visible().len(), 2);
     keys(&mut app, &[":", "f", "l", "y", "Enter"]);
     let (level, msg) = app.status.clone().unwrap();
     assert_eq!(level, Level::Error);

@@ -8,19 +8,39 @@ use super::*;
 use crate::analyze::Image;
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RootInfo};
-use crate::ui::tree::{Tree, View};
+use crate::ui::tree::Tree;
 use crate::verdict::{self, Selection, Target, TargetResult, Verdict};
+
+/// The verdicts computed so far, per (root or image digest, target name).
+#[derive(Debug, Default)]
+pub(super) struct Verdicts {
+    /// Verdicts of roots, computed once their image is read (the views only read them:
+    /// evaluating a large image on every frame would cost a frame).
+    roots: HashMap<(Digest, String), TargetResult>,
+    /// Verdicts of single images (index entries), whatever the index picks.
+    entries: HashMap<(Digest, String), TargetResult>,
+}
+
+impl Verdicts {
+    /// Forgets every verdict (a reload reads the images again).
+    pub(super) fn clear(&mut self) {
+        self.roots.clear();
+        self.entries.clear();
+    }
+}
 
 impl App {
     /// The verdict of a root for a target, once the image it would run has been read.
     pub fn root_result(&self, info: &RootInfo, target: &Target) -> Option<&TargetResult> {
-        self.results
+        self.verdicts
+            .roots
             .get(&(info.root.digest.clone(), target.name.clone()))
     }
 
     /// The verdict of one read image for a target (an index entry, whether chosen or not).
     pub fn entry_result(&self, digest: &Digest, target: &Target) -> Option<&TargetResult> {
-        self.entry_results
+        self.verdicts
+            .entries
             .get(&(digest.clone(), target.name.clone()))
     }
 
@@ -31,22 +51,26 @@ impl App {
         let active = vec![self.target.clone()];
         for s in &self.stack {
             match &s.kind {
-                ScreenKind::Images {
-                    rows: Load::Ready(rows),
+                ScreenKind::Images(ImagesScreen {
+                    list:
+                        FilteredList {
+                            rows: Load::Ready(rows),
+                            ..
+                        },
                     roots: infos,
                     ..
-                } => {
+                }) => {
                     for (row, info) in rows.iter().zip(infos) {
                         if let Load::Ready(info) = info {
                             roots.push((row.clone(), Arc::clone(info), active.clone()));
                         }
                     }
                 }
-                ScreenKind::Index {
+                ScreenKind::Index(IndexScreen {
                     row,
                     info: Load::Ready(info),
                     ..
-                } => {
+                }) => {
                     roots.push((row.clone(), Arc::clone(info), active.clone()));
                     for e in info.root.images() {
                         entries.push((
@@ -66,7 +90,7 @@ impl App {
                         i.platform.clone(),
                     ));
                 }
-                ScreenKind::Verdict { row, info, .. } => {
+                ScreenKind::Verdict(VerdictScreen { row, info, .. }) => {
                     roots.push((row.clone(), Arc::clone(info), self.targets.clone()));
                 }
                 _ => {}
@@ -75,18 +99,18 @@ impl App {
         for (row, info, targets) in roots {
             for t in targets {
                 let key = (info.root.digest.clone(), t.name.clone());
-                if self.results.contains_key(&key) {
+                if self.verdicts.roots.contains_key(&key) {
                     continue;
                 }
                 if let Some(r) = verdict_for(&self.images, &self.failed, &row.reference, &info, &t)
                 {
-                    self.results.insert(key, r);
+                    self.verdicts.roots.insert(key, r);
                 }
             }
         }
         for (row, info, digest, platform) in entries {
             let key = (digest.clone(), self.target.name.clone());
-            if self.entry_results.contains_key(&key) {
+            if self.verdicts.entries.contains_key(&key) {
                 continue;
             }
             if let Some(img) = self.images.get(&digest) {
@@ -98,38 +122,43 @@ impl App {
                     platform.as_ref(),
                     img,
                 );
-                self.entry_results.insert(key, r);
+                self.verdicts.entries.insert(key, r);
             }
         }
     }
+
+    /// The verdict of the root of a verdict screen for target number `t`.
+    pub(super) fn verdict_of(
+        &self,
+        row: &ImageRow,
+        info: &RootInfo,
+        t: usize,
+    ) -> Option<TargetResult> {
+        let t = self.targets.get(t)?;
+        verdict_for(&self.images, &self.failed, &row.reference, info, t)
+    }
 }
 
-/// The tree of a freshly read image: the top layer selected, and the file behind the first
-/// finding (or a requested path) revealed, so the cause is on screen at once.
+/// Shows the tree of a freshly read image with the file behind the first finding (or a
+/// requested path) revealed, so the cause is on screen at once.
 pub(super) fn first_tree(
     s: &mut ImageScreen,
     target: &Target,
     built: Option<Box<Tree>>,
-    verdicts: &mut HashMap<(Digest, String), TargetResult>,
+    verdicts: &mut Verdicts,
 ) {
-    let Load::Ready(img) = &s.image else { return };
-    s.layer = img.layers.len().saturating_sub(1);
-    let mut tree = match built {
-        Some(t) if s.view == View::Merged => *t,
-        _ => Tree::of_image(img, s.view, s.layer),
-    };
-    tree.set_target(Some(target.platform.clone()));
+    if s.image.ready().is_none() {
+        return;
+    }
     // The verdict is kept for the views, so a big image is evaluated once.
     let key = (s.digest.clone(), target.name.clone());
-    if !verdicts.contains_key(&key)
+    if !verdicts.entries.contains_key(&key)
         && let Some(r) = image_verdict(target, s)
     {
-        verdicts.insert(key.clone(), r);
+        verdicts.entries.insert(key.clone(), r);
     }
-    let culprit = s.reveal.take().or_else(|| {
-        verdicts
-            .get(&key)?
-            .findings
+    let culprit = verdicts.entries.get(&key).and_then(|r| {
+        r.findings
             .iter()
             .filter(|f| f.severity >= verdict::Severity::Warning)
             .find_map(|f| {
@@ -138,10 +167,7 @@ pub(super) fn first_tree(
                     .map(|p| p.split('!').next().unwrap_or(p).to_string())
             })
     });
-    if let Some(p) = culprit {
-        tree.reveal(&p);
-    }
-    s.tree = Some(tree);
+    s.show_tree(target, built, culprit);
 }
 
 /// This image's files against a target (the entry itself, whatever the index would pick).

@@ -4,9 +4,7 @@
 use ratatui::layout::Rect;
 
 use super::{layout, scroll_offset};
-use crate::ui::app::{
-    Action, App, Focus, Load, Pane, ScreenKind, VerdictPane, image_rows, index_rows, repo_rows,
-};
+use crate::ui::app::{Action, App, Focus, Load, Pane, ScreenKind, VerdictPane, index_rows};
 
 /// What a left click at column `x`, row `y` does: focus the pane under it and select the
 /// row under it (scrolling taken into account), if any.
@@ -30,23 +28,18 @@ pub fn click(app: &App, x: u16, y: u16) -> Vec<Action> {
     let focus =
         |f: Focus, row: Option<Action>| std::iter::once(Action::FocusPane(f)).chain(row).collect();
     match &screen.kind {
-        ScreenKind::Repos { rows, sel, filter } => {
-            pick(*sel, areas.main, 1, repo_rows(rows, filter).len())
+        ScreenKind::Repos(s) => pick(s.list.sel(), areas.main, 1, s.list.visible().len())
+            .into_iter()
+            .collect(),
+        ScreenKind::Images(s) => pick(s.list.sel(), areas.main, 1, s.list.visible().len())
+            .into_iter()
+            .collect(),
+        ScreenKind::Index(s) => match &s.info {
+            Load::Ready(info) => pick(s.sel, areas.main, 1, index_rows(info).len())
                 .into_iter()
-                .collect()
-        }
-        ScreenKind::Images {
-            rows, sel, filter, ..
-        } => pick(*sel, areas.main, 1, image_rows(rows, filter).len())
-            .into_iter()
-            .collect(),
-        ScreenKind::Index {
-            info: Load::Ready(info),
-            sel,
-            ..
-        } => pick(*sel, areas.main, 1, index_rows(info).len())
-            .into_iter()
-            .collect(),
+                .collect(),
+            _ => Vec::new(),
+        },
         ScreenKind::Image(s) => {
             if hit(areas.layers) {
                 let row = s
@@ -66,9 +59,9 @@ pub fn click(app: &App, x: u16, y: u16) -> Vec<Action> {
                 Vec::new()
             }
         }
-        ScreenKind::Verdict { sel_target, .. } => {
+        ScreenKind::Verdict(s) => {
             if hit(areas.layers) {
-                let row = pick(*sel_target, areas.layers, 0, app.targets.len());
+                let row = pick(s.sel_target, areas.layers, 0, app.targets.len());
                 focus(Focus::Verdict(VerdictPane::Targets), row)
             } else if hit(areas.files) {
                 focus(Focus::Verdict(VerdictPane::Findings), None)
@@ -76,7 +69,6 @@ pub fn click(app: &App, x: u16, y: u16) -> Vec<Action> {
                 Vec::new()
             }
         }
-        _ => Vec::new(),
     }
 }
 
@@ -105,15 +97,15 @@ mod tests {
         key(&mut app, "Enter");
         // Header line, block border, table header: the second image row is at y = 4.
         click_at(&mut app, 10, 4);
-        let ScreenKind::Images { sel, .. } = kind(&app) else {
+        let ScreenKind::Images(s) = kind(&app) else {
             panic!()
         };
-        assert_eq!(*sel, 1);
+        assert_eq!(s.list.sel(), 1);
         app.update(Action::Mouse(Mouse::ScrollUp));
-        let ScreenKind::Images { sel, .. } = kind(&app) else {
+        let ScreenKind::Images(s) = kind(&app) else {
             panic!()
         };
-        assert_eq!(*sel, 0);
+        assert_eq!(s.list.sel(), 0);
         // On the image screen a click in the files pane focuses it.
         key(&mut app, "Enter");
         key(&mut app, "Tab");

@@ -91,27 +91,20 @@ pub fn draw(f: &mut Frame, app: &App) {
     let areas = layout_in(app, f.area());
     chrome::header(f, app, areas.header);
     match app.screen().map(|s| &s.kind) {
-        Some(ScreenKind::Repos { rows, sel, filter }) => {
-            lists::repos(f, app, areas.main, rows, *sel, filter)
-        }
-        Some(ScreenKind::Images {
-            repo,
-            rows,
-            roots,
-            sel,
-            filter,
-        }) => lists::images(f, app, areas.main, repo, rows, roots, *sel, filter),
-        Some(ScreenKind::Index { row, info, sel }) => {
-            lists::index(f, app, areas.main, row, info, *sel)
-        }
+        Some(ScreenKind::Repos(s)) => lists::repos(f, app, areas.main, &s.list),
+        Some(ScreenKind::Images(s)) => lists::images(f, app, areas.main, s),
+        Some(ScreenKind::Index(s)) => lists::index(f, app, areas.main, &s.row, &s.info, s.sel),
         Some(ScreenKind::Image(s)) => image::draw(f, app, &areas, s),
-        Some(ScreenKind::Verdict {
-            row,
-            info,
-            sel_target,
-            sel_finding,
-            pane,
-        }) => verdict::draw(f, app, &areas, row, info, *sel_target, *sel_finding, *pane),
+        Some(ScreenKind::Verdict(s)) => verdict::draw(
+            f,
+            app,
+            &areas,
+            &s.row,
+            &s.info,
+            s.sel_target,
+            s.sel_finding,
+            s.pane,
+        ),
         None => {}
     }
     chrome::footer(f, app, areas.footer);
