@@ -2,7 +2,8 @@
 //! and drill into layers and files. The only module that uses ratatui and crossterm.
 //!
 //! `run` owns the loop: drain every pending event, update the state, draw once. All I/O runs
-//! in [`tasks`]; state and its changes are in [`app`], drawing in [`view`].
+//! in [`tasks`]; state and its changes are in [`app`] and its pages in [`screen`]; drawing
+//! and the placing of clicks are in [`view`], which reads the app and is never read by it.
 
 pub mod app;
 pub mod browse;

@@ -193,13 +193,9 @@ impl App {
                 None
             }
             ScreenKind::Verdict(s) => {
-                let (row, info) = (&s.row, Arc::clone(&s.info));
-                let reference = row.reference.clone();
+                let (row, info) = (s.row.clone(), Arc::clone(&s.info));
                 s.key(bind, page, targets.len(), |t| {
-                    targets
-                        .get(t)
-                        .and_then(|t| verdict_for(images, failed, &reference, &info, t))
-                        .map_or(0, |r| r.findings.len())
+                    findings_count(images, failed, targets, &row, &info, t)
                 })
             }
         };

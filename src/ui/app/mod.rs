@@ -1,7 +1,5 @@
-//! The state of the terminal UI and the one function that changes it: [`App::update`] takes
-//! an [`Action`] (a key, a click, a finished background job) and returns [`Effect`]s to run.
-//!
-//! Nothing here draws or does I/O; views read this state, workers answer the requests.
+//! The UI state and the one function that changes it: [`App::update`] takes an [`Action`]
+//! (a key, a click, a finished job) and returns [`Effect`]s; nothing here draws or does I/O.
 
 mod action;
 mod command;

@@ -9,7 +9,7 @@ use crate::analyze::Entry;
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RootInfo};
 use crate::ui::tree::View;
-use crate::verdict::{self, Selection, Target};
+use crate::verdict::Target;
 
 impl App {
     // ---- navigation ----
@@ -149,7 +149,7 @@ impl App {
     ) {
         let mut wanted: Vec<(Digest, String)> = Vec::new();
         for t in &self.targets {
-            if let Selection::Image { entry, .. } = verdict::select(&info.root, t)
+            if let Some(entry) = chosen_entry(info, t)
                 && !wanted.iter().any(|(d, _)| d == &entry.digest)
             {
                 wanted.push((entry.digest.clone(), entry.media_type.clone()));
@@ -275,7 +275,7 @@ impl App {
                 continue;
             }
             if let Load::Ready(info) = root
-                && let Selection::Image { entry, .. } = verdict::select(&info.root, &self.target)
+                && let Some(entry) = chosen_entry(info, &self.target)
             {
                 wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
             }
@@ -332,7 +332,7 @@ impl App {
         let mut wanted = Vec::new();
         for (row, root) in rows.iter().zip(roots) {
             if let Load::Ready(info) = root
-                && let Selection::Image { entry, .. } = verdict::select(&info.root, &self.target)
+                && let Some(entry) = chosen_entry(info, &self.target)
             {
                 wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
             }
@@ -367,11 +367,7 @@ impl App {
         sf: usize,
         fx: &mut Vec<Effect>,
     ) {
-        let Some(t) = self.targets.get(st).cloned() else {
-            return;
-        };
-        let Some(result) = verdict_for(&self.images, &self.failed, &row.reference, &info, &t)
-        else {
+        let Some(result) = self.verdict_of(&row, &info, st) else {
             return;
         };
         let Some(f) = result.findings.get(sf) else {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::*;
-use crate::analyze::Image;
+use crate::analyze::{Entry, Image};
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RootInfo};
 use crate::ui::tree::Tree;
@@ -136,6 +136,31 @@ impl App {
     ) -> Option<TargetResult> {
         let t = self.targets.get(t)?;
         verdict_for(&self.images, &self.failed, &row.reference, info, t)
+    }
+}
+
+/// How many findings the verdict of a root for target number `t` has (0 while its image is
+/// being read).
+pub(super) fn findings_count(
+    images: &HashMap<Digest, Arc<Image>>,
+    failed: &HashMap<Digest, String>,
+    targets: &[Target],
+    row: &ImageRow,
+    info: &RootInfo,
+    t: usize,
+) -> usize {
+    targets
+        .get(t)
+        .and_then(|t| verdict_for(images, failed, &row.reference, info, t))
+        .map_or(0, |r| r.findings.len())
+}
+
+/// The image `target` would run from this root, when it runs one: the image to read for
+/// its verdict.
+pub(super) fn chosen_entry<'a>(info: &'a RootInfo, target: &Target) -> Option<&'a Entry> {
+    match verdict::select(&info.root, target) {
+        Selection::Image { entry, .. } => Some(entry),
+        _ => None,
     }
 }
 
