@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use super::verdicts::*;
+use super::verdicts::findings_count;
 use super::*;
 use crate::ui::keymap::{Bind, KeyCode, KeyPress};
 
 impl App {
-    // ---- keys ----
-
     pub(super) fn page(&self) -> usize {
         (self.size.1 as usize)
             .saturating_sub(8)

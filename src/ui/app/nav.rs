@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use super::requests::*;
-use super::verdicts::*;
+use super::verdicts::{chosen_entry, first_tree};
 use super::*;
 use crate::analyze::Entry;
 use crate::oci::{Digest, Platform};
@@ -12,8 +11,6 @@ use crate::ui::tree::View;
 use crate::verdict::Target;
 
 impl App {
-    // ---- navigation ----
-
     pub(super) fn push(&mut self, kind: ScreenKind) -> u64 {
         let id = self.new_id();
         self.stack.push(Screen { id, kind });

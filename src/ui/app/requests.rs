@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::verdicts::*;
+use super::verdicts::first_tree;
 use super::*;
 use crate::analyze::{Image, Progress};
 use crate::oci::Digest;
@@ -142,8 +142,6 @@ pub(super) struct Pending {
 }
 
 impl App {
-    // ---- requests and completions ----
-
     pub(super) fn new_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;

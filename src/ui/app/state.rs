@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::requests::*;
+use super::requests::Pending;
 use super::verdicts::Verdicts;
 use super::*;
 use crate::analyze::{Image, Progress};
@@ -178,8 +178,6 @@ impl App {
         }
         fx
     }
-
-    // ---- helpers for views and keys ----
 
     pub(super) fn current_filter(&self) -> Option<String> {
         match &self.screen()?.kind {

@@ -119,4 +119,43 @@ mod tests {
         };
         assert_eq!(s.pane, Pane::Files);
     }
+
+    #[test]
+    fn a_terminal_click_becomes_the_row_under_it() {
+        use ratatui::crossterm::event::{
+            Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+        };
+        let mut app = app();
+        app.update(Action::Resize(80, 24));
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        let ev = Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        });
+        let actions = crate::ui::translate(ev, &app);
+        assert!(
+            matches!(actions.as_slice(), [Action::SelectRow(1)]),
+            "{actions:?}"
+        );
+    }
+
+    #[test]
+    fn a_click_on_the_verdict_targets_focuses_them_and_picks_one() {
+        let mut app = app();
+        app.update(Action::Resize(80, 24));
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        keys(&mut app, &["Enter", "v", "Tab"]);
+        // Header line and the block border: the second target is at y = 3.
+        click_at(&mut app, 2, 3);
+        let ScreenKind::Verdict(v) = kind(&app) else {
+            panic!("not verdict")
+        };
+        assert_eq!(v.pane, VerdictPane::Targets);
+        assert_eq!(app.targets[v.sel_target].name, "fargate");
+    }
 }
