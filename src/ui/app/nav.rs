@@ -73,20 +73,7 @@ impl App {
     ) {
         let id = self.new_id();
         let image = self.want_image(id, &row, &entry.digest, &entry.media_type, fx);
-        let mut screen = ImageScreen {
-            row,
-            info,
-            digest: entry.digest.clone(),
-            media_type: entry.media_type.clone(),
-            platform,
-            image,
-            tree: None,
-            view: View::Merged,
-            layer: 0,
-            pane: Pane::Files,
-            detail_scroll: 0,
-            reveal: None,
-        };
+        let mut screen = ImageScreen::new(row, info, entry, platform, image);
         if matches!(screen.image, Load::Ready(_)) {
             let kept = match self.last_tree.take() {
                 Some((d, t)) if d == screen.digest => Some(t),
@@ -97,13 +84,7 @@ impl App {
             };
             match kept {
                 // Back into the image just left: its tree as the user left it.
-                Some(mut tree) => {
-                    tree.set_target(Some(self.target.platform.clone()));
-                    if let Load::Ready(img) = &screen.image {
-                        screen.layer = img.layers.len().saturating_sub(1);
-                    }
-                    screen.tree = Some(*tree);
-                }
+                Some(tree) => screen.resume_tree(*tree, &self.target),
                 None => first_tree(&mut screen, &self.target, None, &mut self.verdicts),
             }
         }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{Load, move_sel};
-use crate::analyze::Image;
+use crate::analyze::{Entry, Image};
 use crate::oci::{Digest, Platform};
 use crate::ui::browse::{ImageRow, RootInfo};
 use crate::ui::keymap::Bind;
@@ -38,6 +38,39 @@ pub struct ImageScreen {
 }
 
 impl ImageScreen {
+    /// The screen of `entry` of a root, on its merged files; `image` is its analysis.
+    pub fn new(
+        row: ImageRow,
+        info: Arc<RootInfo>,
+        entry: &Entry,
+        platform: Option<Platform>,
+        image: Load<Arc<Image>>,
+    ) -> ImageScreen {
+        ImageScreen {
+            row,
+            info,
+            digest: entry.digest.clone(),
+            media_type: entry.media_type.clone(),
+            platform,
+            image,
+            tree: None,
+            view: View::Merged,
+            layer: 0,
+            pane: Pane::Files,
+            detail_scroll: 0,
+            reveal: None,
+        }
+    }
+
+    /// A merged tree kept from an earlier visit, with its sort, filters and selection.
+    pub fn resume_tree(&mut self, mut tree: Tree, target: &Target) {
+        tree.set_target(Some(target.platform.clone()));
+        if let Load::Ready(img) = &self.image {
+            self.layer = img.layers.len().saturating_sub(1);
+        }
+        self.tree = Some(tree);
+    }
+
     pub fn key(&mut self, bind: Bind, page: usize, target: &Target) {
         match bind {
             Bind::NextPane => {
