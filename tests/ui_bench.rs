@@ -13,10 +13,9 @@ use archlens::analyze::{Config, Entry, Image, Layer, Root};
 use archlens::oci::manifest::EntryKind;
 use archlens::oci::{Arch, Digest, Platform, media};
 use archlens::scan::{self, LayerScan, MergedFs};
-use archlens::ui::app::{Action, App, Effect, Origin};
-use archlens::ui::browse::{ImageRow, RootInfo};
+use archlens::ui::app::{Action, Analyzed, App, Completion, Effect, Job, Origin, Reply};
+use archlens::catalog::{ImageRow, RootInfo};
 use archlens::ui::keymap::{self, KeyPress};
-use archlens::ui::tasks::{Completion, Job, Output};
 use archlens::ui::tree::{Tree, View};
 use archlens::ui::view;
 use ratatui::Terminal;
@@ -132,17 +131,20 @@ fn key_to_frame_on_a_200k_file_tree() {
         size: None,
     });
     // The manifests arrive, the screen asks for the analysis; then the worker's answer.
-    let mut analyze = None;
+    let mut analyze: Option<(u64, archlens::ui::app::AnalyzeImage)> = None;
     for e in fx {
         if let Effect::Submit(r) = e
-            && matches!(r.job, Job::Root { .. })
+            && let Job::Root(j) = &r.job
         {
-            for e in app.update(Action::Done(Completion {
-                id: r.id,
-                result: Ok(Output::Root(Arc::new(info.clone()))),
-            })) {
-                if let Effect::Submit(r) = e {
-                    analyze = Some(r.id);
+            for e in app.update(Action::Done(Completion::Root(Reply::new(
+                r.id,
+                j,
+                Ok(Arc::new(info.clone())),
+            )))) {
+                if let Effect::Submit(r) = e
+                    && let Job::Analyze(j) = r.job
+                {
+                    analyze = Some((r.id, j));
                 }
             }
         }
@@ -152,10 +154,15 @@ fn key_to_frame_on_a_200k_file_tree() {
     let tree = Tree::of_image(&image, View::Merged, top);
     println!("build the file tree (worker thread): {}", ms(t0.elapsed()));
     let t0 = Instant::now();
-    app.update(Action::Done(Completion {
-        id: analyze.expect("an analysis request"),
-        result: Ok(Output::Image(Arc::clone(&image), Some(Box::new(tree)))),
-    }));
+    let (id, job) = analyze.expect("an analysis request");
+    app.update(Action::Done(Completion::Analyze(Reply::new(
+        id,
+        &job,
+        Ok(Analyzed {
+            image: Arc::clone(&image),
+            tree: Some(Box::new(tree)),
+        }),
+    ))));
     println!(
         "open the image screen (UI thread: verdict, culprit revealed): {}",
         ms(t0.elapsed())

@@ -2,12 +2,13 @@
 //! and drill into layers and files. The only module that uses ratatui and crossterm.
 //!
 //! `run` owns the loop: drain every pending event, update the state, draw once. All I/O runs
-//! in [`tasks`]; state and its changes are in [`app`], drawing in [`view`].
+//! in [`tasks`]; state and its changes are in [`app`] and its pages in [`screen`]; drawing
+//! and the placing of clicks are in [`view`], which reads the app and is never read by it.
 
 pub mod app;
-pub mod browse;
 pub mod explain;
 pub mod keymap;
+pub mod screen;
 pub mod tasks;
 pub mod terminal;
 pub mod tree;
@@ -251,7 +252,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
 
 enum Msg {
     Term(Event),
-    Done(tasks::Completion),
+    Done(app::Completion),
 }
 
 /// Runs the UI until the user quits. The terminal is restored however this returns.
@@ -326,11 +327,11 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         let mut msgs: Vec<Msg> = first.into_iter().collect();
         msgs.extend(rx.try_iter());
         for m in msgs {
-            let action = match m {
-                Msg::Done(c) => Some(Action::Done(c)),
-                Msg::Term(ev) => translate(ev),
+            let actions = match m {
+                Msg::Done(c) => vec![Action::Done(c)],
+                Msg::Term(ev) => translate(ev, &app),
             };
-            if let Some(a) = action {
+            for a in actions {
                 quit |= apply(&pool, app.update(a));
                 dirty = true;
             }
@@ -364,8 +365,8 @@ fn apply(pool: &tasks::Pool, fx: Vec<Effect>) -> bool {
     quit
 }
 
-/// Crossterm events to app actions.
-pub fn translate(ev: Event) -> Option<Action> {
+/// Crossterm events to app actions; a click is placed on the layout `app` is drawn with.
+pub fn translate(ev: Event, app: &App) -> Vec<Action> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => {
             use ratatui::crossterm::event::KeyCode as C;
@@ -385,25 +386,22 @@ pub fn translate(ev: Event) -> Option<Action> {
                 C::Tab => KeyCode::Tab,
                 C::BackTab => KeyCode::BackTab,
                 C::F(n) => KeyCode::F(n),
-                _ => return None,
+                _ => return Vec::new(),
             };
-            Some(Action::Key(KeyPress {
+            vec![Action::Key(KeyPress {
                 code,
                 ctrl: k.modifiers.contains(KeyModifiers::CONTROL),
                 alt: k.modifiers.contains(KeyModifiers::ALT),
-            }))
+            })]
         }
         Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollUp => Some(Action::Mouse(Mouse::ScrollUp)),
-            MouseEventKind::ScrollDown => Some(Action::Mouse(Mouse::ScrollDown)),
-            MouseEventKind::Down(MouseButton::Left) => Some(Action::Mouse(Mouse::Click {
-                x: m.column,
-                y: m.row,
-            })),
-            _ => None,
+            MouseEventKind::ScrollUp => vec![Action::Mouse(Mouse::ScrollUp)],
+            MouseEventKind::ScrollDown => vec![Action::Mouse(Mouse::ScrollDown)],
+            MouseEventKind::Down(MouseButton::Left) => view::hit::click(app, m.column, m.row),
+            _ => Vec::new(),
         },
-        Event::Resize(w, h) => Some(Action::Resize(w, h)),
-        _ => None,
+        Event::Resize(w, h) => vec![Action::Resize(w, h)],
+        _ => Vec::new(),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Background work for the UI: a small pool of threads runs listing, manifest and layer jobs
-//! and sends completions back tagged with the request id, so the UI never blocks on I/O.
+//! Background work for the UI: a small pool of threads runs the app's requests (listing,
+//! manifests, layers) and sends each its typed completion, so the UI never blocks on I/O.
 //!
 //! Every request carries a cancellation flag; the source handed to a job checks it on every
 //! read, so leaving a screen stops its downloads at the next buffer.
@@ -10,53 +10,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
+use super::app::{Analyzed, Completion, Job, Reply, Request};
+use crate::catalog::{self, Catalog};
 use super::tree::{Tree, View};
-use crate::analyze::{self, Image, LayerCache, Progress};
-use crate::catalog::{Catalog, ImageRow, RepoRow, RootInfo, load_root_info};
+use crate::analyze::{self, LayerCache};
 use crate::oci::Digest;
 use crate::source::{Fetched, ImageSource, SourceError};
-
-/// What to do.
-#[derive(Debug, Clone)]
-pub enum Job {
-    Repositories,
-    Images {
-        repository: String,
-    },
-    Root {
-        row: ImageRow,
-    },
-    Analyze {
-        row: ImageRow,
-        digest: Digest,
-        media_type: String,
-    },
-}
-
-/// What came back.
-#[derive(Debug, Clone)]
-pub enum Output {
-    Repositories(Vec<RepoRow>),
-    Images(Vec<ImageRow>),
-    Root(Arc<RootInfo>),
-    /// The image and its merged file tree (top layer selected), built here and not in a frame.
-    Image(Arc<Image>, Option<Box<Tree>>),
-}
-
-/// A request as the app issues it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub id: u64,
-    pub job: Job,
-    pub cancel: Arc<AtomicBool>,
-    pub progress: Arc<Progress>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Completion {
-    pub id: u64,
-    pub result: Result<Output, String>,
-}
 
 struct Queue {
     jobs: Mutex<(VecDeque<Request>, bool)>,
@@ -91,18 +50,18 @@ impl Pool {
                     if req.cancel.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let result = run(
+                    let done = run(
                         cat.as_ref(),
                         cache.as_deref().map(|c| c as &dyn LayerCache),
                         &req,
                     );
-                    if let Err(e) = &result {
+                    if let Some(e) = done.error() {
                         super::log(&format!("request {} failed: {e}", req.id));
                     }
                     if req.cancel.load(Ordering::Relaxed) {
                         continue;
                     }
-                    if tx.send(wrap(Completion { id: req.id, result })).is_err() {
+                    if tx.send(wrap(done)).is_err() {
                         break;
                     }
                 }
@@ -141,33 +100,35 @@ fn next(q: &Queue) -> Option<Request> {
     }
 }
 
-/// Runs one job synchronously (the tests call it directly). Layer scans come from `cache`
-/// when it has them.
-pub fn run(
-    catalog: &dyn Catalog,
-    cache: Option<&dyn LayerCache>,
-    req: &Request,
-) -> Result<Output, String> {
+/// Runs one request synchronously (the tests call it directly). Layer scans come from
+/// `cache` when it has them.
+pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request) -> Completion {
+    let id = req.id;
     match &req.job {
-        Job::Repositories => catalog.repositories().map(Output::Repositories),
-        Job::Images { repository } => catalog.images(repository).map(Output::Images),
-        Job::Root { row } => {
-            let src = Cancellable::new(catalog.open(row)?, Arc::clone(&req.cancel));
-            load_root_info(&src).map(|r| Output::Root(Arc::new(r)))
+        Job::Repositories(j) => Completion::Repositories(Reply::new(id, j, catalog.repositories())),
+        Job::Images(j) => Completion::Images(Reply::new(id, j, catalog.images(&j.repository))),
+        Job::Root(j) => {
+            let result = catalog.open(&j.row).and_then(|src| {
+                let src = Cancellable::new(src, Arc::clone(&req.cancel));
+                catalog::load_root_info(&src).map(Arc::new)
+            });
+            Completion::Root(Reply::new(id, j, result))
         }
-        Job::Analyze {
-            row,
-            digest,
-            media_type,
-        } => {
-            let src = Cancellable::new(catalog.open(row)?, Arc::clone(&req.cancel));
-            analyze::analyze_image(&src, digest, Some(media_type), cache, &req.progress)
-                .map(|i| {
-                    let top = i.layers.len().saturating_sub(1);
-                    let tree = Tree::of_image(&i, View::Merged, top);
-                    Output::Image(Arc::new(i), Some(Box::new(tree)))
-                })
-                .map_err(|e| e.to_string())
+        Job::Analyze(j) => {
+            let result = catalog.open(&j.row).and_then(|src| {
+                let src = Cancellable::new(src, Arc::clone(&req.cancel));
+                analyze::analyze_image(&src, &j.digest, Some(&j.media_type), cache, &req.progress)
+                    .map(|i| {
+                        let top = i.layers.len().saturating_sub(1);
+                        let tree = Tree::of_image(&i, View::Merged, top);
+                        Analyzed {
+                            image: Arc::new(i),
+                            tree: Some(Box::new(tree)),
+                        }
+                    })
+                    .map_err(|e| e.to_string())
+            });
+            Completion::Analyze(Reply::new(id, j, result))
         }
     }
 }

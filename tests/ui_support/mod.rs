@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use archlens::ui::app::{Action, App, Effect, ScreenKind};
-use archlens::ui::browse::Catalog;
+use archlens::catalog::Catalog;
 use archlens::ui::keymap::{self, KeyPress};
 use archlens::ui::{Launch, Options, new_app, tasks, view};
 use ratatui::Terminal;
@@ -68,11 +68,8 @@ impl Harness {
             let mut next = Vec::new();
             for e in fx {
                 if let Effect::Submit(req) = e {
-                    let result = tasks::run(self.catalog.as_ref(), None, &req);
-                    next.extend(
-                        self.app
-                            .update(Action::Done(tasks::Completion { id: req.id, result })),
-                    );
+                    let done = tasks::run(self.catalog.as_ref(), None, &req);
+                    next.extend(self.app.update(Action::Done(done)));
                 }
             }
             fx = next;
@@ -116,10 +113,11 @@ impl Harness {
     /// Selects the image row with this tag on the images screen.
     pub fn select_tag(&mut self, tag: &str) {
         let pos = match &self.app.screen().expect("a screen").kind {
-            ScreenKind::Images {
-                rows: archlens::ui::app::Load::Ready(rows),
-                ..
-            } => rows.iter().position(|r| r.tags.iter().any(|t| t == tag)),
+            ScreenKind::Images(s) => s
+                .list
+                .rows
+                .ready()
+                .and_then(|rows| rows.iter().position(|r| r.tags.iter().any(|t| t == tag))),
             _ => None,
         }
         .unwrap_or_else(|| panic!("{tag} is not in the demo images list"));

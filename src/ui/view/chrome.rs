@@ -24,8 +24,8 @@ pub fn header(f: &mut Frame, app: &App, area: Rect) {
     for s in &app.stack {
         match &s.kind {
             ScreenKind::Repos { .. } => {}
-            ScreenKind::Images { repo, .. } => crumbs.push(sanitize(repo)),
-            ScreenKind::Index { row, .. } if listed => crumbs.push(sanitize(&row.label())),
+            ScreenKind::Images(s) => crumbs.push(sanitize(&s.repo)),
+            ScreenKind::Index(s) if listed => crumbs.push(sanitize(&s.row.label())),
             ScreenKind::Index { .. } => {}
             ScreenKind::Image(i) => {
                 if listed && !matches!(crumbs.last(), Some(l) if *l == sanitize(&i.row.label())) {
@@ -116,8 +116,8 @@ fn hints(app: &App) -> Line<'static> {
             items.push((k(Bind::CheckAll), "check all"));
             items.push((k(Bind::Filter), "filter"));
         }
-        Some(ScreenKind::Index { info, .. }) => {
-            if matches!(info, Load::Ready(_)) {
+        Some(ScreenKind::Index(s)) => {
+            if matches!(s.info, Load::Ready(_)) {
                 items.push((k(Bind::Enter), "open"));
             }
         }

@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::text::{human_size, sanitize};
-use crate::ui::app::{self, App, Badge, IndexRow, Load};
+use crate::ui::app::{self, App, Badge, FilteredList, ImagesScreen, IndexRow, Load};
+use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::verdict::{Selection, Verdict};
 
 /// The block of a list, with the filter in its title when one is set.
@@ -51,19 +51,13 @@ fn not_ready<T>(f: &mut Frame, app: &App, area: Rect, load: &Load<T>, what: &str
     );
 }
 
-pub fn repos(
-    f: &mut Frame,
-    app: &App,
-    area: Rect,
-    rows: &Load<Vec<RepoRow>>,
-    sel: usize,
-    filter: &str,
-) {
+pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>) {
+    let (rows, sel, filter) = (&repos.rows, repos.sel(), repos.filter());
     let b = block(app, "Repositories".into(), filter);
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "repositories", b);
     };
-    let visible = app::repo_rows(rows, filter);
+    let visible = repos.visible();
     let height = area.height.saturating_sub(3) as usize;
     let offset = scroll_offset(sel, height);
     let body: Vec<Row> = visible
@@ -156,17 +150,9 @@ pub fn chips(app: &App, info: &RootInfo, compact: bool) -> Vec<Span<'static>> {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn images(
-    f: &mut Frame,
-    app: &App,
-    area: Rect,
-    repo: &str,
-    rows: &Load<Vec<ImageRow>>,
-    roots: &[Load<Arc<RootInfo>>],
-    sel: usize,
-    filter: &str,
-) {
+pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
+    let (repo, roots) = (&s.repo, &s.roots);
+    let (rows, sel, filter) = (&s.list.rows, s.list.sel(), s.list.filter());
     let legend = if app.origin.local {
         " ✓/✗ from the files of each image "
     } else {
@@ -177,7 +163,7 @@ pub fn images(
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "images", b);
     };
-    let visible = app::image_rows(rows, filter);
+    let visible = s.list.visible();
     let height = area.height.saturating_sub(3) as usize;
     let offset = scroll_offset(sel, height);
     let body: Vec<Row> = visible

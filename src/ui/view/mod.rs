@@ -1,9 +1,10 @@
 //! Drawing: every screen is a pure function of [`App`] state onto a ratatui frame; no I/O,
 //! no state changes, so tests render any state into a `TestBackend` and snapshot it.
 //!
-//! [`layout`] is shared with the mouse handling, so a click lands on the row it hit.
+//! [`layout`] is shared with [`hit`], which turns a click into the action for the row it hit.
 
 mod chrome;
+pub mod hit;
 mod image;
 mod lists;
 mod overlay;
@@ -90,31 +91,62 @@ pub fn draw(f: &mut Frame, app: &App) {
     let areas = layout_in(app, f.area());
     chrome::header(f, app, areas.header);
     match app.screen().map(|s| &s.kind) {
-        Some(ScreenKind::Repos { rows, sel, filter }) => {
-            lists::repos(f, app, areas.main, rows, *sel, filter)
-        }
-        Some(ScreenKind::Images {
-            repo,
-            rows,
-            roots,
-            sel,
-            filter,
-        }) => lists::images(f, app, areas.main, repo, rows, roots, *sel, filter),
-        Some(ScreenKind::Index { row, info, sel }) => {
-            lists::index(f, app, areas.main, row, info, *sel)
-        }
+        Some(ScreenKind::Repos(s)) => lists::repos(f, app, areas.main, &s.list),
+        Some(ScreenKind::Images(s)) => lists::images(f, app, areas.main, s),
+        Some(ScreenKind::Index(s)) => lists::index(f, app, areas.main, &s.row, &s.info, s.sel),
         Some(ScreenKind::Image(s)) => image::draw(f, app, &areas, s),
-        Some(ScreenKind::Verdict {
-            row,
-            info,
-            sel_target,
-            sel_finding,
-            pane,
-        }) => verdict::draw(f, app, &areas, row, info, *sel_target, *sel_finding, *pane),
+        Some(ScreenKind::Verdict(s)) => verdict::draw(
+            f,
+            app,
+            &areas,
+            &s.row,
+            &s.info,
+            s.sel_target,
+            s.sel_finding,
+            s.pane,
+        ),
         None => {}
     }
     chrome::footer(f, app, areas.footer);
     if let Some(o) = &app.overlay {
         overlay::draw(f, app, o);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use crate::ui::app::Action;
+    use crate::ui::app::fixture::*;
+
+    #[test]
+    fn long_work_shows_a_gauge_and_a_spinner() {
+        let mut app = app();
+        let fx = app.open_repositories();
+        pump(&mut app, fx);
+        key(&mut app, "Enter");
+        let req = open_without_answer(&mut app);
+        req.progress.layers_total.store(4, Ordering::Relaxed);
+        req.progress.layers_done.store(1, Ordering::Relaxed);
+        req.progress.bytes_total.store(2_000_000, Ordering::Relaxed);
+        req.progress.bytes_read.store(500_000, Ordering::Relaxed);
+        app.update(Action::Tick);
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::ui::view::draw(f, &app)).unwrap();
+        let buf = t.backend().buffer();
+        let text: String = (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .collect();
+        assert!(
+            text.contains("reading layers 1/4  500.0 kB of 2.0 MB"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .next()
+                .is_some_and(|l| l.trim_end().ends_with('/')),
+            "{text}"
+        );
     }
 }

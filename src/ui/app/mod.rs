@@ -1,0 +1,28 @@
+//! The UI state and the one function that changes it: [`App::update`] takes an [`Action`]
+//! (a key, a click, a finished job) and returns [`Effect`]s; nothing here draws or does I/O.
+
+mod action;
+mod command;
+mod keys;
+mod nav;
+mod requests;
+mod state;
+mod verdicts;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;
+
+pub use action::*;
+pub use requests::{
+    AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepositories, LoadRoot, Reply,
+    Request, Work,
+};
+pub use state::*;
+// The screens are part of the state; their types are named from here too.
+pub use crate::ui::screen::{
+    FilteredList, ImageScreen, ImagesScreen, IndexRow, IndexScreen, Load, Nav, Pane, ReposScreen,
+    VerdictPane, VerdictScreen, index_rows,
+};
+pub use verdicts::{Badge, badge, entry_verdict, image_verdict, verdict_for};

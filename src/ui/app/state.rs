@@ -1,0 +1,222 @@
+//! The UI state: the navigation stack of screens, overlays, input and the shared caches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::requests::Pending;
+use super::verdicts::Verdicts;
+use super::*;
+use crate::analyze::{Image, Progress};
+use crate::oci::Digest;
+use crate::catalog::{ImageRow, RootInfo};
+use crate::ui::keymap::{Keymap, Theme};
+use crate::ui::tree::Tree;
+use crate::verdict::{self, Target};
+
+/// One screen of the navigation stack.
+#[derive(Debug, Clone)]
+pub struct Screen {
+    pub id: u64,
+    pub kind: ScreenKind,
+}
+
+/// One page of the stack; each owns its keys, selection and copy text (see `ui::screen`).
+#[derive(Debug, Clone)]
+pub enum ScreenKind {
+    Repos(ReposScreen),
+    Images(ImagesScreen),
+    Index(IndexScreen),
+    Image(Box<ImageScreen>),
+    Verdict(VerdictScreen),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Targets { sel: usize },
+    Explain { scroll: u16 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// Where the UI was pointed at, for the breadcrumb.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub source: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Images on local disk: reading their files is cheap, so list badges are settled from
+    /// the files straight away instead of waiting for `c`.
+    pub local: bool,
+}
+
+/// The whole UI state.
+pub struct App {
+    pub origin: Origin,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub targets: Vec<Target>,
+    pub target: Target,
+    pub stack: Vec<Screen>,
+    pub overlay: Option<Overlay>,
+    pub input: Option<Input>,
+    pub status: Option<(Level, String)>,
+    pub size: (u16, u16),
+    pub tick: u64,
+    pub images: HashMap<Digest, Arc<Image>>,
+    pub failed: HashMap<Digest, String>,
+    /// Every verdict computed so far (see `verdicts`).
+    pub(super) verdicts: Verdicts,
+    pub(super) pending: HashMap<u64, Pending>,
+    pub(super) next_id: u64,
+    pub quit: bool,
+    /// Open the only repository straight away (a local layout is one repository).
+    pub enter_single_repo: bool,
+    /// The merged tree of the last image screen left, with its image digest.
+    pub(super) last_tree: Option<(Digest, Box<Tree>)>,
+}
+
+/// Rows a page key moves when the terminal size is not known yet.
+pub(super) const DEFAULT_PAGE: usize = 10;
+
+impl App {
+    /// A new app on its first screen; the returned effects start loading it.
+    pub fn new(origin: Origin, keymap: Keymap, theme: Theme, target: Target) -> App {
+        let mut targets = verdict::target::builtin();
+        if !targets.iter().any(|t| t.name == target.name) {
+            targets.push(target.clone());
+        }
+        App {
+            origin,
+            keymap,
+            theme,
+            targets,
+            target,
+            stack: Vec::new(),
+            overlay: None,
+            input: None,
+            status: None,
+            size: (80, 24),
+            tick: 0,
+            images: HashMap::new(),
+            failed: HashMap::new(),
+            verdicts: Verdicts::default(),
+            pending: HashMap::new(),
+            next_id: 1,
+            quit: false,
+            enter_single_repo: false,
+            last_tree: None,
+        }
+    }
+
+    /// Starts on the repository list.
+    pub fn open_repositories(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let id = self.new_id();
+        let load = self.request(id, Job::Repositories(LoadRepositories), &mut fx);
+        self.stack.push(Screen {
+            id,
+            kind: ScreenKind::Repos(ReposScreen::new(load)),
+        });
+        fx
+    }
+
+    /// Starts on one image or index (`archlens open IMAGE`).
+    pub fn open_image(&mut self, row: ImageRow) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        self.push_index(row, None, &mut fx);
+        fx
+    }
+
+    pub fn screen(&self) -> Option<&Screen> {
+        self.stack.last()
+    }
+
+    /// Whether background work is running (for the spinner).
+    pub fn busy(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Live counters of the analysis of `digest`, when one is running.
+    pub fn progress_of(&self, digest: &Digest) -> Option<&Progress> {
+        self.pending
+            .values()
+            .find(|p| p.analyzing.as_ref() == Some(digest))
+            .map(|p| p.progress.as_ref())
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match action {
+            Action::Tick => self.tick = self.tick.wrapping_add(1),
+            Action::Resize(w, h) => self.size = (w, h),
+            Action::Done(c) => self.complete(c, &mut fx),
+            Action::Key(k) => self.key(k, &mut fx),
+            Action::Mouse(m) => self.mouse(m),
+            Action::FocusPane(p) => self.focus(p),
+            Action::SelectRow(n) => self.select_row(n),
+        }
+        self.refresh_results();
+        if self.quit {
+            fx.push(Effect::Quit);
+        }
+        fx
+    }
+
+    pub(super) fn current_filter(&self) -> Option<String> {
+        match &self.screen()?.kind {
+            ScreenKind::Repos(s) => Some(s.list.filter().to_string()),
+            ScreenKind::Images(s) => Some(s.list.filter().to_string()),
+            ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.text_filter().to_string()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn set_filter(&mut self, text: String) {
+        let Some(screen) = self.stack.last_mut() else {
+            return;
+        };
+        match &mut screen.kind {
+            ScreenKind::Repos(s) => s.list.set_filter(text),
+            ScreenKind::Images(s) => s.list.set_filter(text),
+            ScreenKind::Image(s) => {
+                if let Some(t) = &mut s.tree {
+                    t.set_text_filter(&text);
+                    s.pane = Pane::Files;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The image row and manifests the current screen is about.
+    pub fn current_root(&self) -> Option<(ImageRow, Arc<RootInfo>)> {
+        match &self.screen()?.kind {
+            ScreenKind::Images(s) => s.current_root(),
+            ScreenKind::Index(IndexScreen {
+                row,
+                info: Load::Ready(info),
+                ..
+            }) => Some((row.clone(), Arc::clone(info))),
+            ScreenKind::Image(s) => Some((s.row.clone(), Arc::clone(&s.info))),
+            ScreenKind::Verdict(s) => Some((s.row.clone(), Arc::clone(&s.info))),
+            _ => None,
+        }
+    }
+}

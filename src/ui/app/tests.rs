@@ -1,0 +1,248 @@
+//! Model tests: drive `App::update` with keys and canned answers, check the state.
+
+use super::fixture::*;
+use super::*;
+use crate::ui::keymap::KeyPress;
+use crate::ui::tree::Filter;
+use crate::verdict::Verdict;
+use std::sync::atomic::Ordering;
+
+fn kind(app: &App) -> &ScreenKind {
+    &app.screen().unwrap().kind
+}
+
+#[test]
+fn navigation_stack_enter_and_back() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    assert!(
+        matches!(kind(&app), ScreenKind::Repos(s) if s.list.rows.ready().is_some_and(|r| r.len() == 1))
+    );
+    key(&mut app, "Enter");
+    let ScreenKind::Images(ImagesScreen { roots, .. }) = kind(&app) else {
+        panic!("not images")
+    };
+    assert_eq!(roots.len(), 2);
+    assert!(roots.iter().all(|r| r.ready().is_some()));
+    key(&mut app, "Enter"); // mac-arm64: a single image goes straight to its files
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!("not image")
+    };
+    assert!(s.tree.is_some());
+    key(&mut app, "Esc");
+    key(&mut app, "j");
+    key(&mut app, "Enter"); // good: an index
+    assert!(matches!(kind(&app), ScreenKind::Index { .. }));
+    assert_eq!(app.stack.len(), 3);
+    key(&mut app, "Backspace");
+    key(&mut app, "Esc");
+    assert!(matches!(kind(&app), ScreenKind::Repos { .. }));
+    key(&mut app, "Esc"); // the first screen stays
+    assert_eq!(app.stack.len(), 1);
+    // In lists, l opens and h goes back.
+    key(&mut app, "l");
+    assert!(matches!(kind(&app), ScreenKind::Images { .. }));
+    key(&mut app, "h");
+    assert!(matches!(kind(&app), ScreenKind::Repos { .. }));
+}
+
+#[test]
+fn badges_come_from_manifests_then_files_and_follow_the_target() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    key(&mut app, "Enter");
+    let (_, info) = app.current_root().unwrap();
+    let b = badge(&app, &info, &app.target);
+    assert_eq!(
+        (b.verdict, b.from_manifest, b.settled, b.note.as_str()),
+        (Verdict::Fail, true, false, "labelled arm64")
+    );
+    // `:target graviton` switches every badge.
+    keys(
+        &mut app,
+        &[
+            ":", "t", "a", "r", "g", "e", "t", " ", "g", "r", "a", "v", "i", "t", "o", "n", "Enter",
+        ],
+    );
+    assert_eq!(app.target.name, "graviton");
+    let b = badge(&app, &info, &app.target);
+    assert_eq!(b.verdict, Verdict::Pass);
+    // Opening the image reads its files: the badge now comes from them.
+    key(&mut app, "Enter");
+    key(&mut app, "Esc");
+    let b = badge(&app, &info, &app.target);
+    assert_eq!((b.verdict, b.from_manifest), (Verdict::Pass, false));
+    // The picker: `t`, down to fargate (second), Enter.
+    keys(&mut app, &["t", "g", "j", "Enter"]);
+    assert_eq!(app.target.name, "fargate");
+    let b = badge(&app, &info, &app.target);
+    assert_eq!((b.verdict, b.from_manifest), (Verdict::Fail, false));
+}
+
+#[test]
+fn results_for_a_screen_left_are_dropped_and_its_work_cancelled() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    key(&mut app, "Enter");
+    // Open the image but do not answer the analysis yet.
+    let req = open_without_answer(&mut app);
+    assert!(app.busy());
+    key(&mut app, "Esc");
+    assert!(
+        req.cancel.load(Ordering::Relaxed),
+        "leaving the screen cancels its work"
+    );
+    let depth = app.stack.len();
+    app.update(Action::Done(answer(&req)));
+    assert!(app.images.is_empty(), "a late result is dropped");
+    assert_eq!(app.stack.len(), depth);
+    assert!(!app.busy());
+}
+
+#[test]
+fn verdict_finding_jumps_to_the_file_in_the_tree() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    keys(&mut app, &["Enter", "v"]);
+    let ScreenKind::Verdict(VerdictScreen {
+        row,
+        info,
+        sel_target,
+        ..
+    }) = kind(&app)
+    else {
+        panic!("not verdict")
+    };
+    assert_eq!(app.targets[*sel_target].name, "apprunner");
+    let r = verdict_for(
+        &app.images,
+        &app.failed,
+        &row.reference,
+        info,
+        &app.targets[*sel_target],
+    )
+    .unwrap();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let first = r.findings.first().unwrap();
+    assert_eq!(first.path.as_deref(), Some("/app/server"));
+    keys(&mut app, &["Tab", "Enter"]);
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!("not image")
+    };
+    let t = s.tree.as_ref().unwrap();
+    assert_eq!(t.path_of(t.selected_id().unwrap()), "/app/server");
+    assert_eq!(s.pane, Pane::Files);
+}
+
+#[test]
+fn index_lists_attestations_under_their_subject() {
+    let info = index("good");
+    let rows = index_rows(&info);
+    assert_eq!(
+        rows,
+        [
+            IndexRow::Image(0),
+            IndexRow::Attestation(2),
+            IndexRow::Image(1)
+        ]
+    );
+}
+
+#[test]
+fn filter_as_you_type_and_unknown_commands_are_explained() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    key(&mut app, "Enter");
+    keys(&mut app, &["/", "g", "o"]);
+    let ScreenKind::Images(s) = kind(&app) else {
+        panic!()
+    };
+    assert_eq!(s.list.visible().len(), 1);
+    key(&mut app, "Esc");
+    let ScreenKind::Images(s) = kind(&app) else {
+        panic!()
+    };
+    assert_eq!(s.list.visible().len(), 2);
+    keys(&mut app, &[":", "f", "l", "y", "Enter"]);
+    let (level, msg) = app.status.clone().unwrap();
+    assert_eq!(level, Level::Error);
+    assert!(msg.contains(":target graviton"), "{msg}");
+    keys(&mut app, &[":", "t", " ", "s", "3", "9", "0", "Enter"]);
+    assert!(app.status.as_ref().unwrap().1.contains("unknown target"));
+    keys(
+        &mut app,
+        &[
+            ":", "t", " ", "l", "i", "n", "u", "x", "/", "s", "3", "9", "0", "x", "Enter",
+        ],
+    );
+    assert_eq!(app.target.platform.to_string(), "linux/s390x");
+    assert!(app.targets.iter().any(|t| t.name == "linux/s390x"));
+}
+
+#[test]
+fn copy_gives_the_fix_and_reload_reads_again() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    keys(&mut app, &["Enter", "v", "Tab"]);
+    let fx = app.update(Action::Key(KeyPress::parse("y").unwrap()));
+    let copied = fx.iter().find_map(|e| match e {
+        Effect::Copy(t) => Some(t.clone()),
+        _ => None,
+    });
+    assert!(
+        copied
+            .as_deref()
+            .is_some_and(|t| t.contains("--platform linux/amd64")),
+        "{copied:?}"
+    );
+    keys(&mut app, &["Esc", "Enter"]);
+    assert!(matches!(kind(&app), ScreenKind::Image(_)));
+    let fx = app.update(Action::Key(KeyPress::parse("r").unwrap()));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }))),
+        "r reads the image again"
+    );
+    pump(&mut app, fx);
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!()
+    };
+    assert!(s.tree.is_some());
+    assert_eq!(app.stack.len(), 3);
+}
+
+#[test]
+fn going_back_into_an_image_keeps_its_tree() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    keys(&mut app, &["Enter", "Enter", "g", "m"]);
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!()
+    };
+    let before = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
+    keys(&mut app, &["Esc", "Enter"]);
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!()
+    };
+    let after = s.tree.as_ref().map(|t| (t.filter(), t.selected_id()));
+    assert_eq!(before, after);
+    assert_eq!(after.map(|a| a.0), Some(Filter::OnlyMismatches));
+}
+
+#[test]
+fn quit_from_anywhere() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    key(&mut app, "?");
+    assert!(app.overlay.is_some());
+    let fx = app.update(Action::Key(KeyPress::parse("q").unwrap()));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
+}

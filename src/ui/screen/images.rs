@@ -1,0 +1,56 @@
+//! The images (tags) of one repository, each with its manifests for platform chips and badges.
+
+use std::sync::Arc;
+
+use super::{FilteredList, Load, Nav, list_bind};
+use crate::catalog::{ImageRow, RootInfo};
+use crate::ui::keymap::Bind;
+
+#[derive(Debug, Clone)]
+pub struct ImagesScreen {
+    pub repo: String,
+    pub list: FilteredList<ImageRow>,
+    /// Manifest facts per row (same order as the rows).
+    pub roots: Vec<Load<Arc<RootInfo>>>,
+}
+
+/// Whether any tag or the digest contains the filter.
+fn passes(r: &ImageRow, f: &str) -> bool {
+    f.is_empty()
+        || r.tags.iter().any(|t| t.to_lowercase().contains(f))
+        || r.digest.as_ref().is_some_and(|d| d.to_string().contains(f))
+}
+
+impl ImagesScreen {
+    pub fn new(repo: String, rows: Load<Vec<ImageRow>>) -> ImagesScreen {
+        ImagesScreen {
+            repo,
+            list: FilteredList::new(rows, passes),
+            roots: Vec::new(),
+        }
+    }
+
+    pub fn key(&mut self, bind: Bind, page: usize) -> Option<Nav> {
+        let Some(bind) = list_bind(bind) else {
+            return Some(Nav::Back);
+        };
+        if self.list.key(bind, page) == Some(Bind::Enter) {
+            let (i, row) = self.list.selected()?;
+            let info = self.roots.get(i).and_then(|r| r.ready().cloned());
+            return Some(Nav::OpenIndex(row.clone(), info));
+        }
+        None
+    }
+
+    /// The selected row with its manifests, once they are read.
+    pub fn current_root(&self) -> Option<(ImageRow, Arc<RootInfo>)> {
+        let (i, row) = self.list.selected()?;
+        let info = self.roots.get(i)?.ready()?.clone();
+        Some((row.clone(), info))
+    }
+
+    /// The image reference.
+    pub fn copy_text(&self) -> Option<String> {
+        Some(self.list.selected()?.1.reference.clone())
+    }
+}
