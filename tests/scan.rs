@@ -576,3 +576,247 @@ fn children_skip_subtrees_and_keep_name_order() {
         "parents are implied"
     );
 }
+
+// --- Hard links as overlayfs keeps them (fixtures: tests/fixtures/hardlink/README.md).
+
+const TOOL: &str = "/usr/bin/tool";
+const LINK: &str = "/usr/local/bin/tool";
+
+fn hardlink_fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/hardlink/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; rebuild it with scripts/fixtures/hardlink.sh"))
+}
+
+/// A layer tar as `docker build` writes one; `link` entries name their target as tar does
+/// (relative, no leading slash) and carry the file's mode, as real tar writers do.
+fn tar_of(entries: &[(&str, Option<&[u8]>, Option<&str>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data, link) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o755);
+        h.set_mtime(1_700_000_000);
+        match (data, link) {
+            (Some(d), _) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(d.len() as u64);
+                b.append_data(&mut h, path, *d).unwrap();
+            }
+            (None, Some(target)) => {
+                h.set_entry_type(tar::EntryType::Link);
+                h.set_size(0);
+                b.append_link(&mut h, path, target).unwrap();
+            }
+            (None, None) if path.ends_with('/') => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_size(0);
+                b.append_data(&mut h, path, &[][..]).unwrap();
+            }
+            (None, None) => {
+                // A whiteout marker: an empty regular file named .wh.NAME.
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(0);
+                b.append_data(&mut h, path, &[][..]).unwrap();
+            }
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+/// Layer 1 of the issue: an arm64 tool and a hard link to it in /usr/local/bin.
+fn arm64_tool_with_link(arm64: &[u8]) -> Vec<u8> {
+    tar_of(&[
+        ("usr/", None, None),
+        ("usr/bin/", None, None),
+        ("usr/bin/tool", Some(arm64), None),
+        ("usr/local/", None, None),
+        ("usr/local/bin/", None, None),
+        ("usr/local/bin/tool", None, Some("usr/bin/tool")),
+    ])
+}
+
+/// What the rules see at `path`: the real path, its size and the CPU of its artefact.
+fn content_at(fs: &MergedFs, path: &str) -> (String, u64, String) {
+    let (real, node) = fs.resolve(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let arch = fs
+        .artifacts
+        .iter()
+        .find(|(_, a)| a.path == real && a.container.is_none())
+        .and_then(|(_, a)| a.arch.as_ref())
+        .map_or_else(|| "no artefact".to_string(), |a| a.name.clone());
+    (real, node.entry.size, arch)
+}
+
+/// Extracts layer tars in order as containerd's applier does onto overlayfs: a whiteout
+/// deletes its name, an entry first removes whatever non-directory is at its path (so a
+/// hard link to the old file keeps the old bytes), a hard link is made to its target.
+fn extract_as_overlayfs(layers: &[Vec<u8>], root: &std::path::Path) {
+    for tar in layers {
+        let mut archive = tar::Archive::new(&tar[..]);
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let rel = entry.path().unwrap().into_owned();
+            let dst = root.join(&rel);
+            let name = rel.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some(gone) = name.strip_prefix(".wh.") {
+                let victim = dst.with_file_name(gone);
+                if victim.is_dir() {
+                    std::fs::remove_dir_all(&victim).unwrap();
+                } else {
+                    std::fs::remove_file(&victim).unwrap();
+                }
+                continue;
+            }
+            if dst.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+                std::fs::remove_file(&dst).unwrap();
+            }
+            assert!(entry.unpack_in(root).unwrap(), "{rel:?} escapes the root");
+        }
+    }
+}
+
+fn find_tool(name: &str, package: &str) -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("{name} is missing: install it with `apt-get install {package}` (needed to run the arm64 side of the hard-link tests)")
+        })
+}
+
+/// Whether the host runs arm64 ELF files by itself (a binfmt_misc qemu handler).
+fn host_runs_arm64() -> bool {
+    std::fs::read_dir("/proc/sys/fs/binfmt_misc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("aarch64"))
+        .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|s| s.starts_with("enabled")))
+}
+
+/// chroot(2) then execve(2), as runc starts an entrypoint: no PATH search and no /bin/sh
+/// retry on ENOEXEC (which `chroot` and execvp do), so the error is the kernel's.
+const LAUNCH: &str = r#"
+import os, sys
+os.chroot(sys.argv[1]); os.chdir("/")
+try:
+    os.execve(sys.argv[2], sys.argv[2:], {"PATH": "/usr/local/bin:/usr/bin:/bin"})
+except OSError as e:
+    sys.exit(f"exec {sys.argv[2]}: {e.strerror}")
+"#;
+
+/// Runs `path` in a chroot of `root`: natively, or under qemu-aarch64-static copied into the
+/// root (as an arm64 machine would run it). Returns (success, stdout, stderr).
+fn run_in_chroot(root: &std::path::Path, path: &str, arm64: bool) -> (bool, String, String) {
+    assert_eq!(
+        std::env::consts::ARCH,
+        "x86_64",
+        "the hard-link run checks run amd64 natively and arm64 under qemu: they need an x86-64 host"
+    );
+    let python = find_tool("python3", "python3");
+    let mut cmd = std::process::Command::new(python);
+    cmd.args(["-c", LAUNCH]).arg(root);
+    if arm64 {
+        let qemu = find_tool("qemu-aarch64-static", "qemu-user-static");
+        std::fs::copy(&qemu, root.join("qemu-aarch64-static")).unwrap();
+        cmd.arg("/qemu-aarch64-static");
+    }
+    let out = cmd.arg(path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("PermissionError"),
+        "the run checks chroot, which needs root: {stderr}"
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+#[test]
+fn a_hard_link_keeps_the_arm64_bytes_when_a_later_layer_overwrites_its_target() {
+    let arm64 = hardlink_fixture("tool-arm64");
+    let amd64 = hardlink_fixture("tool-amd64");
+    let layers = vec![
+        arm64_tool_with_link(&arm64),
+        tar_of(&[("usr/bin/tool", Some(&amd64), None)]),
+    ];
+    let scans: Vec<(Digest, LayerScan)> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| scanned(t.clone(), &format!("hl{i}")))
+        .collect();
+    let fs = merge(&scans);
+    assert_eq!(
+        content_at(&fs, LINK),
+        (LINK.to_string(), arm64.len() as u64, "arm64".to_string())
+    );
+    assert_eq!(
+        content_at(&fs, TOOL),
+        (TOOL.to_string(), amd64.len() as u64, "amd64".to_string())
+    );
+
+    // The truth, by running: the link is the arm64 build, the overwritten name the amd64 one.
+    let root = tempfile::tempdir().unwrap();
+    extract_as_overlayfs(&layers, root.path());
+    let (ok, out, err) = run_in_chroot(root.path(), LINK, true);
+    assert!(ok, "{LINK} under qemu-aarch64: {err}");
+    assert_eq!(out.trim(), "archlens fixture tool: arm64");
+    let (ok, out, err) = run_in_chroot(root.path(), TOOL, false);
+    assert!(ok, "{TOOL} natively: {err}");
+    assert_eq!(out.trim(), "archlens fixture tool: amd64");
+    // On an amd64 target the link fails as archlens now predicts (exec format error).
+    let (ok, _, err) = run_in_chroot(root.path(), LINK, false);
+    if host_runs_arm64() {
+        assert!(ok, "binfmt_misc runs arm64 here, yet {LINK} failed: {err}");
+    } else {
+        assert!(
+            !ok && err.contains(&format!("exec {LINK}: Exec format error")),
+            "{LINK}: {err}"
+        );
+    }
+}
+
+#[test]
+fn deleting_either_name_of_a_hard_link_leaves_the_other_with_the_content() {
+    let arm64 = hardlink_fixture("tool-arm64");
+    for (gone, kept) in [(TOOL, LINK), (LINK, TOOL)] {
+        let (dir, name) = gone.rsplit_once('/').unwrap();
+        let whiteout = format!("{}/.wh.{name}", &dir[1..]);
+        let layers = vec![
+            arm64_tool_with_link(&arm64),
+            tar_of(&[(whiteout.as_str(), None, None)]),
+        ];
+        let scans: Vec<(Digest, LayerScan)> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| scanned(t.clone(), &format!("del{i}")))
+            .collect();
+        let fs = merge(&scans);
+        assert!(fs.resolve(gone).is_err(), "{gone} should be deleted");
+        assert_eq!(
+            content_at(&fs, kept),
+            (kept.to_string(), arm64.len() as u64, "arm64".to_string()),
+            "after deleting {gone}"
+        );
+        assert_eq!(fs.artifacts.len(), 1, "{:?}", fs.artifacts);
+
+        let root = tempfile::tempdir().unwrap();
+        extract_as_overlayfs(&layers, root.path());
+        let (ok, out, err) = run_in_chroot(root.path(), kept, true);
+        assert!(ok, "{kept} after deleting {gone}: {err}");
+        assert_eq!(out.trim(), "archlens fixture tool: arm64");
+        // The kernel answers before any CPU matters (qemu itself exits without a word).
+        let (ok, _, err) = run_in_chroot(root.path(), gone, false);
+        assert!(
+            !ok && err.contains(&format!("exec {gone}: No such file or directory")),
+            "{gone}: {err}"
+        );
+    }
+}
