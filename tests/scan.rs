@@ -7,7 +7,10 @@ use archlens::detect::{Artifact, Details, Kind, ScriptInfo};
 use archlens::oci::Digest;
 use archlens::scan::{Change, EntryKind, LayerScan, MergedFs, ResolveError, ScanError, scan_layer};
 use archlens::source::verify::VerifyingReader;
-use support::{Layer, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, gzip, zstd};
+use serde_json::{Value, json};
+use support::{
+    Blob, Layer, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, gzip, put_blob, write_index, zstd,
+};
 
 fn digest(tag: &str) -> Digest {
     Digest::sha256_of(tag.as_bytes())
@@ -739,6 +742,54 @@ fn run_in_chroot(root: &std::path::Path, path: &str, arm64: bool) -> (bool, Stri
     )
 }
 
+/// `archlens check --format json` of a one-image layout whose entrypoint is `entrypoint`,
+/// for `target`: that target's result.
+fn check_layout(layers: &[Vec<u8>], arch: &str, entrypoint: &str, target: &str) -> Value {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let blobs: Vec<Blob> = layers.iter().map(|l| Blob::gzip(l)).collect();
+    let cfg = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux", "config": {"Entrypoint": [entrypoint]},
+        "rootfs": {"type": "layers", "diff_ids": blobs.iter().map(|b| b.diff_id.to_string()).collect::<Vec<_>>()},
+    }))
+    .unwrap();
+    let cfg_d = put_blob(dir, &cfg);
+    let layer_descs: Vec<Value> = blobs
+        .iter()
+        .map(|b| {
+            put_blob(dir, &b.bytes);
+            json!({"mediaType": b.media_type, "size": b.bytes.len(), "digest": b.digest().to_string()})
+        })
+        .collect();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": cfg.len(), "digest": cfg_d.to_string()},
+        "layers": layer_descs,
+    }))
+    .unwrap();
+    let d = put_blob(dir, &manifest);
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    write_index(
+        dir,
+        json!([{"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": manifest.len(), "digest": d.to_string(),
+                "annotations": {"org.opencontainers.image.ref.name": "t"}}]),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["check", &format!("oci:{}:t", dir.display())])
+        .args(["--target", target, "--format", "json", "--no-cache"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    v["results"][0].clone()
+}
+
 #[test]
 fn a_hard_link_keeps_the_arm64_bytes_when_a_later_layer_overwrites_its_target() {
     let arm64 = hardlink_fixture("tool-arm64");
@@ -781,6 +832,25 @@ fn a_hard_link_keeps_the_arm64_bytes_when_a_later_layer_overwrites_its_target() 
             "{LINK}: {err}"
         );
     }
+
+    // archlens check agrees with the run, for an image whose entrypoint is the link.
+    let r = check_layout(&layers, "arm64", LINK, "graviton");
+    assert_ne!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(r["predicted_error"], Value::Null, "{r:#}");
+    let foreign: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["path"])
+        .collect();
+    assert_eq!(foreign, [TOOL], "only the amd64 name is foreign: {r:#}");
+    let r = check_layout(&layers, "arm64", LINK, "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(
+        r["predicted_error"],
+        format!("exec {LINK}: exec format error"),
+        "{r:#}"
+    );
 }
 
 #[test]
