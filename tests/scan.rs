@@ -594,34 +594,41 @@ fn hardlink_fixture(name: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{path}: {e}; rebuild it with scripts/fixtures/hardlink.sh"))
 }
 
-/// A layer tar as `docker build` writes one; `link` entries name their target as tar does
-/// (relative, no leading slash) and carry the file's mode, as real tar writers do.
-fn tar_of(entries: &[(&str, Option<&[u8]>, Option<&str>)]) -> Vec<u8> {
+/// One entry of a layer tar for the hard-link tests.
+enum Put<'a> {
+    Dir(&'a str),
+    File(&'a str, &'a [u8]),
+    /// A hard link and its target, named as tar does (relative, no leading slash).
+    Link(&'a str, &'a str),
+    /// A whiteout marker `.wh.NAME`: an empty regular file.
+    Whiteout(&'a str),
+}
+
+/// A layer tar as `docker build` writes one. Every entry has mode 755: a hard link's header
+/// carries its file's mode in real tars, and appliers apply it to the shared inode.
+fn tar_of(entries: &[Put]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
-    for (path, data, link) in entries {
+    for put in entries {
         let mut h = tar::Header::new_gnu();
         h.set_mode(0o755);
         h.set_mtime(1_700_000_000);
-        match (data, link) {
-            (Some(d), _) => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(d.len() as u64);
-                b.append_data(&mut h, path, *d).unwrap();
-            }
-            (None, Some(target)) => {
-                h.set_entry_type(tar::EntryType::Link);
-                h.set_size(0);
-                b.append_link(&mut h, path, target).unwrap();
-            }
-            (None, None) if path.ends_with('/') => {
+        h.set_size(0);
+        match put {
+            Put::Dir(path) => {
                 h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
                 b.append_data(&mut h, path, &[][..]).unwrap();
             }
-            (None, None) => {
-                // A whiteout marker: an empty regular file named .wh.NAME.
+            Put::File(path, data) => {
                 h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(0);
+                h.set_size(data.len() as u64);
+                b.append_data(&mut h, path, *data).unwrap();
+            }
+            Put::Link(path, target) => {
+                h.set_entry_type(tar::EntryType::Link);
+                b.append_link(&mut h, path, target).unwrap();
+            }
+            Put::Whiteout(path) => {
+                h.set_entry_type(tar::EntryType::Regular);
                 b.append_data(&mut h, path, &[][..]).unwrap();
             }
         }
@@ -632,12 +639,12 @@ fn tar_of(entries: &[(&str, Option<&[u8]>, Option<&str>)]) -> Vec<u8> {
 /// Layer 1 of the issue: an arm64 tool and a hard link to it in /usr/local/bin.
 fn arm64_tool_with_link(arm64: &[u8]) -> Vec<u8> {
     tar_of(&[
-        ("usr/", None, None),
-        ("usr/bin/", None, None),
-        ("usr/bin/tool", Some(arm64), None),
-        ("usr/local/", None, None),
-        ("usr/local/bin/", None, None),
-        ("usr/local/bin/tool", None, Some("usr/bin/tool")),
+        Put::Dir("usr/"),
+        Put::Dir("usr/bin/"),
+        Put::File("usr/bin/tool", arm64),
+        Put::Dir("usr/local/"),
+        Put::Dir("usr/local/bin/"),
+        Put::Link("usr/local/bin/tool", "usr/bin/tool"),
     ])
 }
 
@@ -796,7 +803,7 @@ fn a_hard_link_keeps_the_arm64_bytes_when_a_later_layer_overwrites_its_target() 
     let amd64 = hardlink_fixture("tool-amd64");
     let layers = vec![
         arm64_tool_with_link(&arm64),
-        tar_of(&[("usr/bin/tool", Some(&amd64), None)]),
+        tar_of(&[Put::File("usr/bin/tool", &amd64)]),
     ];
     let scans: Vec<(Digest, LayerScan)> = layers
         .iter()
@@ -861,7 +868,7 @@ fn deleting_either_name_of_a_hard_link_leaves_the_other_with_the_content() {
         let whiteout = format!("{}/.wh.{name}", &dir[1..]);
         let layers = vec![
             arm64_tool_with_link(&arm64),
-            tar_of(&[(whiteout.as_str(), None, None)]),
+            tar_of(&[Put::Whiteout(&whiteout)]),
         ];
         let scans: Vec<(Digest, LayerScan)> = layers
             .iter()
