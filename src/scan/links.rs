@@ -31,7 +31,10 @@ pub(super) type Rehome = HashMap<(usize, String), String>;
 impl Links {
     /// `path` no longer names what it named: it was overwritten or deleted.
     pub fn forget(&mut self, path: &str) {
-        self.names.remove(path);
+        // Most images have no hard links: skip hashing every path of every layer.
+        if !self.names.is_empty() {
+            self.names.remove(path);
+        }
     }
 
     /// Makes `link` a new name of the content at `target` (the real path of the link's

@@ -278,10 +278,12 @@ impl MergedFs {
                     }
                 }
                 // A hard link outlived this file's name: the content lives on under it.
-                if let Some(to) = (!rehome.is_empty())
-                    .then(|| rehome.get(&(i, file.to_string())))
-                    .flatten()
-                {
+                let moved_to = if rehome.is_empty() {
+                    None
+                } else {
+                    rehome.get(&(i, file.to_string()))
+                };
+                if let Some(to) = moved_to {
                     let moved = rehomed(a, file, to);
                     fs.artifacts.push((i, moved));
                     continue;
