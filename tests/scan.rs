@@ -7,7 +7,10 @@ use archlens::detect::{Artifact, Details, Kind, ScriptInfo};
 use archlens::oci::Digest;
 use archlens::scan::{Change, EntryKind, LayerScan, MergedFs, ResolveError, ScanError, scan_layer};
 use archlens::source::verify::VerifyingReader;
-use support::{Layer, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, gzip, zstd};
+use serde_json::{Value, json};
+use support::{
+    Blob, Layer, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, gzip, put_blob, write_index, zstd,
+};
 
 fn digest(tag: &str) -> Digest {
     Digest::sha256_of(tag.as_bytes())
@@ -575,4 +578,322 @@ fn children_skip_subtrees_and_keep_name_order() {
         EntryKind::Dir,
         "parents are implied"
     );
+}
+
+// --- Hard links as overlayfs keeps them (fixtures: tests/fixtures/hardlink/README.md).
+
+const TOOL: &str = "/usr/bin/tool";
+const LINK: &str = "/usr/local/bin/tool";
+
+fn hardlink_fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/hardlink/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; rebuild it with scripts/fixtures/hardlink.sh"))
+}
+
+/// One entry of a layer tar for the hard-link tests.
+enum Put<'a> {
+    Dir(&'a str),
+    File(&'a str, &'a [u8]),
+    /// A hard link and its target, named as tar does (relative, no leading slash).
+    Link(&'a str, &'a str),
+    /// A whiteout marker `.wh.NAME`: an empty regular file.
+    Whiteout(&'a str),
+}
+
+/// A layer tar as `docker build` writes one. Every entry has mode 755: a hard link's header
+/// carries its file's mode in real tars, and appliers apply it to the shared inode.
+fn tar_of(entries: &[Put]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for put in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o755);
+        h.set_mtime(1_700_000_000);
+        h.set_size(0);
+        match put {
+            Put::Dir(path) => {
+                h.set_entry_type(tar::EntryType::Directory);
+                b.append_data(&mut h, path, &[][..]).unwrap();
+            }
+            Put::File(path, data) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(data.len() as u64);
+                b.append_data(&mut h, path, *data).unwrap();
+            }
+            Put::Link(path, target) => {
+                h.set_entry_type(tar::EntryType::Link);
+                b.append_link(&mut h, path, target).unwrap();
+            }
+            Put::Whiteout(path) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                b.append_data(&mut h, path, &[][..]).unwrap();
+            }
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+/// Layer 1 of the issue: an arm64 tool and a hard link to it in /usr/local/bin.
+fn arm64_tool_with_link(arm64: &[u8]) -> Vec<u8> {
+    tar_of(&[
+        Put::Dir("usr/"),
+        Put::Dir("usr/bin/"),
+        Put::File("usr/bin/tool", arm64),
+        Put::Dir("usr/local/"),
+        Put::Dir("usr/local/bin/"),
+        Put::Link("usr/local/bin/tool", "usr/bin/tool"),
+    ])
+}
+
+/// What the rules see at `path`: the real path, its size and the CPU of its artefact.
+fn content_at(fs: &MergedFs, path: &str) -> (String, u64, String) {
+    let (real, node) = fs.resolve(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let arch = fs
+        .artifacts
+        .iter()
+        .find(|(_, a)| a.path == real && a.container.is_none())
+        .and_then(|(_, a)| a.arch.as_ref())
+        .map_or_else(|| "no artefact".to_string(), |a| a.name.clone());
+    (real, node.entry.size, arch)
+}
+
+/// Extracts layer tars in order as containerd's applier does onto overlayfs: a whiteout
+/// deletes its name, an entry first removes whatever non-directory is at its path (so a
+/// hard link to the old file keeps the old bytes), a hard link is made to its target.
+fn extract_as_overlayfs(layers: &[Vec<u8>], root: &std::path::Path) {
+    for tar in layers {
+        let mut archive = tar::Archive::new(&tar[..]);
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let rel = entry.path().unwrap().into_owned();
+            let dst = root.join(&rel);
+            let name = rel.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some(gone) = name.strip_prefix(".wh.") {
+                let victim = dst.with_file_name(gone);
+                if victim.is_dir() {
+                    std::fs::remove_dir_all(&victim).unwrap();
+                } else {
+                    std::fs::remove_file(&victim).unwrap();
+                }
+                continue;
+            }
+            if dst.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+                std::fs::remove_file(&dst).unwrap();
+            }
+            assert!(entry.unpack_in(root).unwrap(), "{rel:?} escapes the root");
+        }
+    }
+}
+
+fn find_tool(name: &str, package: &str) -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("{name} is missing: install it with `apt-get install {package}` (needed to run the arm64 side of the hard-link tests)")
+        })
+}
+
+/// Whether the host runs arm64 ELF files by itself (a binfmt_misc qemu handler).
+fn host_runs_arm64() -> bool {
+    std::fs::read_dir("/proc/sys/fs/binfmt_misc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("aarch64"))
+        .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|s| s.starts_with("enabled")))
+}
+
+/// chroot(2) then execve(2), as runc starts an entrypoint: no PATH search and no /bin/sh
+/// retry on ENOEXEC (which `chroot` and execvp do), so the error is the kernel's.
+const LAUNCH: &str = r#"
+import os, sys
+os.chroot(sys.argv[1]); os.chdir("/")
+try:
+    os.execve(sys.argv[2], sys.argv[2:], {"PATH": "/usr/local/bin:/usr/bin:/bin"})
+except OSError as e:
+    sys.exit(f"exec {sys.argv[2]}: {e.strerror}")
+"#;
+
+/// Runs `path` in a chroot of `root`: natively, or under qemu-aarch64-static copied into the
+/// root (as an arm64 machine would run it). Returns (success, stdout, stderr).
+fn run_in_chroot(root: &std::path::Path, path: &str, arm64: bool) -> (bool, String, String) {
+    assert_eq!(
+        std::env::consts::ARCH,
+        "x86_64",
+        "the hard-link run checks run amd64 natively and arm64 under qemu: they need an x86-64 host"
+    );
+    let python = find_tool("python3", "python3");
+    let mut cmd = std::process::Command::new(python);
+    cmd.args(["-c", LAUNCH]).arg(root);
+    if arm64 {
+        let qemu = find_tool("qemu-aarch64-static", "qemu-user-static");
+        std::fs::copy(&qemu, root.join("qemu-aarch64-static")).unwrap();
+        cmd.arg("/qemu-aarch64-static");
+    }
+    let out = cmd.arg(path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("PermissionError"),
+        "the run checks chroot, which needs root: {stderr}"
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+/// `archlens check --format json` of a one-image layout whose entrypoint is `entrypoint`,
+/// for `target`: that target's result.
+fn check_layout(layers: &[Vec<u8>], arch: &str, entrypoint: &str, target: &str) -> Value {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let blobs: Vec<Blob> = layers.iter().map(|l| Blob::gzip(l)).collect();
+    let cfg = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux", "config": {"Entrypoint": [entrypoint]},
+        "rootfs": {"type": "layers", "diff_ids": blobs.iter().map(|b| b.diff_id.to_string()).collect::<Vec<_>>()},
+    }))
+    .unwrap();
+    let cfg_d = put_blob(dir, &cfg);
+    let layer_descs: Vec<Value> = blobs
+        .iter()
+        .map(|b| {
+            put_blob(dir, &b.bytes);
+            json!({"mediaType": b.media_type, "size": b.bytes.len(), "digest": b.digest().to_string()})
+        })
+        .collect();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": cfg.len(), "digest": cfg_d.to_string()},
+        "layers": layer_descs,
+    }))
+    .unwrap();
+    let d = put_blob(dir, &manifest);
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    write_index(
+        dir,
+        json!([{"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": manifest.len(), "digest": d.to_string(),
+                "annotations": {"org.opencontainers.image.ref.name": "t"}}]),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["check", &format!("oci:{}:t", dir.display())])
+        .args(["--target", target, "--format", "json", "--no-cache"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    v["results"][0].clone()
+}
+
+#[test]
+fn a_hard_link_keeps_the_arm64_bytes_when_a_later_layer_overwrites_its_target() {
+    let arm64 = hardlink_fixture("tool-arm64");
+    let amd64 = hardlink_fixture("tool-amd64");
+    let layers = vec![
+        arm64_tool_with_link(&arm64),
+        tar_of(&[Put::File("usr/bin/tool", &amd64)]),
+    ];
+    let scans: Vec<(Digest, LayerScan)> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| scanned(t.clone(), &format!("hl{i}")))
+        .collect();
+    let fs = merge(&scans);
+    assert_eq!(
+        content_at(&fs, LINK),
+        (LINK.to_string(), arm64.len() as u64, "arm64".to_string())
+    );
+    assert_eq!(
+        content_at(&fs, TOOL),
+        (TOOL.to_string(), amd64.len() as u64, "amd64".to_string())
+    );
+
+    // The truth, by running: the link is the arm64 build, the overwritten name the amd64 one.
+    let root = tempfile::tempdir().unwrap();
+    extract_as_overlayfs(&layers, root.path());
+    let (ok, out, err) = run_in_chroot(root.path(), LINK, true);
+    assert!(ok, "{LINK} under qemu-aarch64: {err}");
+    assert_eq!(out.trim(), "archlens fixture tool: arm64");
+    let (ok, out, err) = run_in_chroot(root.path(), TOOL, false);
+    assert!(ok, "{TOOL} natively: {err}");
+    assert_eq!(out.trim(), "archlens fixture tool: amd64");
+    // On an amd64 target the link fails as archlens now predicts (exec format error).
+    let (ok, _, err) = run_in_chroot(root.path(), LINK, false);
+    if host_runs_arm64() {
+        assert!(ok, "binfmt_misc runs arm64 here, yet {LINK} failed: {err}");
+    } else {
+        assert!(
+            !ok && err.contains(&format!("exec {LINK}: Exec format error")),
+            "{LINK}: {err}"
+        );
+    }
+
+    // archlens check agrees with the run, for an image whose entrypoint is the link.
+    let r = check_layout(&layers, "arm64", LINK, "graviton");
+    assert_ne!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(r["predicted_error"], Value::Null, "{r:#}");
+    let foreign: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["path"])
+        .collect();
+    assert_eq!(foreign, [TOOL], "only the amd64 name is foreign: {r:#}");
+    let r = check_layout(&layers, "arm64", LINK, "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(
+        r["predicted_error"],
+        format!("exec {LINK}: exec format error"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn deleting_either_name_of_a_hard_link_leaves_the_other_with_the_content() {
+    let arm64 = hardlink_fixture("tool-arm64");
+    for (gone, kept) in [(TOOL, LINK), (LINK, TOOL)] {
+        let (dir, name) = gone.rsplit_once('/').unwrap();
+        let whiteout = format!("{}/.wh.{name}", &dir[1..]);
+        let layers = vec![
+            arm64_tool_with_link(&arm64),
+            tar_of(&[Put::Whiteout(&whiteout)]),
+        ];
+        let scans: Vec<(Digest, LayerScan)> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| scanned(t.clone(), &format!("del{i}")))
+            .collect();
+        let fs = merge(&scans);
+        assert!(fs.resolve(gone).is_err(), "{gone} should be deleted");
+        assert_eq!(
+            content_at(&fs, kept),
+            (kept.to_string(), arm64.len() as u64, "arm64".to_string()),
+            "after deleting {gone}"
+        );
+        assert_eq!(fs.artifacts.len(), 1, "{:?}", fs.artifacts);
+
+        let root = tempfile::tempdir().unwrap();
+        extract_as_overlayfs(&layers, root.path());
+        let (ok, out, err) = run_in_chroot(root.path(), kept, true);
+        assert!(ok, "{kept} after deleting {gone}: {err}");
+        assert_eq!(out.trim(), "archlens fixture tool: arm64");
+        // The kernel answers before any CPU matters (qemu itself exits without a word).
+        let (ok, _, err) = run_in_chroot(root.path(), gone, false);
+        assert!(
+            !ok && err.contains(&format!("exec {gone}: No such file or directory")),
+            "{gone}: {err}"
+        );
+    }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::oci::Digest;
 
+use super::links::{Links, rehomed};
 use super::path::{file_name, is_within, join, normalise_str, parent};
 use super::{Change, Entry, EntryKind, LayerScan, MergedFs, Node};
 
@@ -38,10 +39,11 @@ pub enum ResolveError {
 }
 
 /// State used only while building: histories of deleted paths, so a path re-added later
-/// keeps its whole story.
+/// keeps its whole story, and the names of hard-linked contents.
 struct Builder {
     fs: MergedFs,
     graveyard: HashMap<String, Vec<(usize, Change)>>,
+    links: Links,
 }
 
 impl Builder {
@@ -67,6 +69,7 @@ impl Builder {
             let Some(mut node) = self.fs.nodes.remove(&key) else {
                 continue;
             };
+            self.links.forget(&key);
             node.history.push((layer, Change::Deleted));
             self.graveyard.insert(key.clone(), node.history);
             self.fs.deleted.insert(key.clone(), layer);
@@ -129,8 +132,36 @@ impl Builder {
         self.put_one(entry.clone(), layer, changes);
     }
 
+    /// What a hard link entry becomes when extracted now: a name of its target's content,
+    /// or a copy of the symlink or device it names. The target's parents are resolved and
+    /// the target itself is not followed, as containerd's applier links it.
+    fn hard_link(&mut self, mut entry: Entry) -> Entry {
+        let EntryKind::Hardlink(target) = &entry.kind else {
+            return entry;
+        };
+        let key = match self.fs.resolve(parent(target)) {
+            Ok((dir, n)) if n.entry.kind == EntryKind::Dir => join(&dir, file_name(target)),
+            _ => return entry,
+        };
+        let Some(node) = self.fs.nodes.get(&key).filter(|_| key != entry.path) else {
+            return entry;
+        };
+        match &node.entry.kind {
+            EntryKind::Symlink(t) => entry.kind = EntryKind::Symlink(t.clone()),
+            EntryKind::Other => entry.kind = EntryKind::Other,
+            _ => {
+                if self.links.link(&entry.path, &key, node) {
+                    entry.kind = EntryKind::Hardlink(key);
+                }
+            }
+        }
+        entry
+    }
+
     fn put_one(&mut self, entry: Entry, layer: usize, changes: &mut BTreeMap<String, LayerChange>) {
         let path = entry.path.clone();
+        self.links.forget(&path);
+        let entry = self.hard_link(entry);
         let replaces_dir = self
             .fs
             .nodes
@@ -200,6 +231,7 @@ impl MergedFs {
                 ..MergedFs::default()
             },
             graveyard: HashMap::new(),
+            links: Links::default(),
         };
         if !layers.is_empty() {
             b.fs.nodes.insert(
@@ -230,6 +262,7 @@ impl MergedFs {
             b.fs.changes.push(changes.into_values().collect());
         }
         let mut fs = b.fs;
+        let rehome = b.links.settle(&mut fs.nodes);
         for (i, (_, scan)) in layers.iter().enumerate() {
             for a in &scan.artifacts {
                 let mut file = match &a.container {
@@ -243,6 +276,17 @@ impl MergedFs {
                         Some((outer, _)) => file = outer,
                         None => break,
                     }
+                }
+                // A hard link outlived this file's name: the content lives on under it.
+                let moved_to = if rehome.is_empty() {
+                    None
+                } else {
+                    rehome.get(&(i, file.to_string()))
+                };
+                if let Some(to) = moved_to {
+                    let moved = rehomed(a, file, to);
+                    fs.artifacts.push((i, moved));
+                    continue;
                 }
                 let live = fs
                     .nodes
@@ -263,8 +307,9 @@ impl MergedFs {
 
     /// Resolves `path` the way the kernel would inside the container: every symlink on the
     /// way (parents and the last component, relative or absolute, written by any layer)
-    /// is followed, `..` stops at `/`, and a hard link at the end leads to its target
-    /// (or is itself the answer when the target's path was deleted later).
+    /// is followed, `..` stops at `/`, and a hard link at the end leads to the first
+    /// surviving name of its content, where that content's size and artefacts are (a link
+    /// whose target never existed is itself the answer).
     /// Returns the real path and its node.
     pub fn resolve(&self, path: &str) -> Result<(String, &Node), ResolveError> {
         let err_path = path.to_string();
@@ -294,8 +339,7 @@ impl MergedFs {
                     continue;
                 }
                 EntryKind::Symlink(t) => t.as_str(),
-                // A hard link shares its target's inode: if a later layer deleted the
-                // target's path, the link still has the content, so it is the answer.
+                // Only a link made to nothing (a broken layer) names a missing path.
                 EntryKind::Hardlink(t) if !self.nodes.contains_key(t.as_str()) => {
                     if more {
                         return Err(ResolveError::NotADirectory {

@@ -6,6 +6,7 @@
 //! every path knows which layer added, changed or deleted it.
 
 mod layer;
+mod links;
 mod merged;
 pub mod path;
 
@@ -52,7 +53,8 @@ pub enum EntryKind {
     Dir,
     /// A symbolic link and its target as written in the tar (relative or absolute).
     Symlink(String),
-    /// A hard link to another path (absolute, normalised) in the same or an earlier layer.
+    /// A hard link to another path (absolute, normalised) in the same or an earlier layer. In
+    /// a [`MergedFs`], the path is the live name that holds the shared content.
     Hardlink(String),
     /// Devices, fifos and the like.
     Other,
@@ -96,7 +98,9 @@ pub enum Change {
 /// A path in the merged filesystem.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
-    /// The entry as the last layer that wrote it left it.
+    /// The entry as the last layer that wrote it left it, except for hard links: of the
+    /// names sharing a content, the first that survives is a `File` of the content's size
+    /// (its artefacts are under that path) and the others are `Hardlink`s to it.
     pub entry: Entry,
     /// Index (into the image's layers) of the layer that last wrote it.
     pub layer: usize,
