@@ -26,6 +26,8 @@ const ARM64_LEVELS: &[(&str, &[(u8, u8)])] = &[
     ("v9.7", &[(9, 7), (8, 9)]),
 ];
 
+const MAX_LEVEL: i64 = 16;
+
 /// Windows Server 2022 (21H2, build 20348): from here on a host also runs containers of the
 /// previous LTSC build (the "stable ABI"); before it, host and container builds must be equal.
 const LTSC2022: u16 = 20348;
@@ -44,9 +46,11 @@ impl Platform {
             arch: Arch::new(name, Some(variant)),
             ..self.clone()
         };
+        // Levels past any real CPU's would only make a huge list out of a typo.
         let level = |v: &Option<String>| {
             v.as_deref()
                 .and_then(|v| v.strip_prefix('v').unwrap_or(v).parse::<i64>().ok())
+                .map(|n| n.min(MAX_LEVEL))
         };
         let variant = self.arch.variant.as_deref().unwrap_or_default();
         match self.arch.name.as_str() {

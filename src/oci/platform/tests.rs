@@ -321,6 +321,7 @@ fn a_host_prefers_its_own_level_then_the_next_older_one() {
         order("linux/arm/v7"),
         ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5"]
     );
+    assert_eq!(order("linux/amd64/v99999999999").len(), 17);
     // containerd has no table row for it, so Only matches nothing at all.
     assert!(order("linux/arm64/v8.10").is_empty());
     let v3 = p("linux/amd64/v3");
