@@ -96,13 +96,7 @@ pub(super) fn parse(s: &str) -> Option<Platform> {
     if !parts[1..].iter().all(|p| valid_word(p)) {
         return None;
     }
-    let with_options = |p: Platform| {
-        let p = p.with_os_features(&features);
-        match &version {
-            Some(v) => p.with_os_version(v),
-            None => p,
-        }
-    };
+    let with_options = |p: Platform| p.with_os_version(&version).with_os_features(&features);
     match parts[..] {
         [word] => {
             let os = normalize_os(os);
@@ -126,7 +120,7 @@ pub(super) fn parse(s: &str) -> Option<Platform> {
 }
 
 /// `name[(version+feature+...)]`, the first component, with options percent-decoded.
-fn parse_os(part: &str) -> Option<(&str, Option<String>, Vec<String>)> {
+fn parse_os(part: &str) -> Option<(&str, String, Vec<String>)> {
     let (name, options) = match part.split_once('(') {
         Some((name, rest)) => (name, Some(rest.strip_suffix(')')?)),
         None => (part, None),
@@ -140,7 +134,7 @@ fn parse_os(part: &str) -> Option<(&str, Option<String>, Vec<String>)> {
         return None;
     }
     let Some(options) = options else {
-        return Some((name, None, Vec::new()));
+        return Some((name, String::new(), Vec::new()));
     };
     if options.len() > MAX_OS_OPTIONS || !options.bytes().all(|b| option_char(b) || b == b'+') {
         return None;
@@ -154,7 +148,7 @@ fn parse_os(part: &str) -> Option<(&str, Option<String>, Vec<String>)> {
         }
         features.push(decode_option(raw)?);
     }
-    Some((name, Some(version), features))
+    Some((name, version, features))
 }
 
 /// Undoes [`encode_option`]; a `%` not followed by two hex digits is an error, as in Go's
