@@ -43,7 +43,7 @@ pub fn parse_document(
     media_type: Option<&str>,
     what: &str,
 ) -> Result<Document, ManifestError> {
-    let value: serde_json::Value =
+    let mut value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|source| ManifestError::Json {
             what: what.to_string(),
             source,
@@ -81,6 +81,7 @@ pub fn parse_document(
         detail: e.to_string(),
     };
     if index {
+        spec_platform_keys(&mut value);
         serde_json::from_value(value)
             .map(|i| Document::Index(Box::new(i)))
             .map_err(|e| invalid("image index", e))
@@ -88,6 +89,24 @@ pub fn parse_document(
         serde_json::from_value(value)
             .map(|m| Document::Image(Box::new(m)))
             .map_err(|e| invalid("image manifest", e))
+    }
+}
+
+/// oci-spec 0.10 reads an entry's `os.version` and `os.features` only under the names
+/// `os_version` and `os_features` (youki-dev/oci-spec-rs#163), so they are renamed first.
+fn spec_platform_keys(index: &mut serde_json::Value) {
+    let Some(entries) = index.get_mut("manifests").and_then(|m| m.as_array_mut()) else {
+        return;
+    };
+    for platform in entries
+        .iter_mut()
+        .filter_map(|e| e.get_mut("platform")?.as_object_mut())
+    {
+        for (spec, read_as) in [("os.version", "os_version"), ("os.features", "os_features")] {
+            if let Some(v) = platform.remove(spec) {
+                platform.insert(read_as.into(), v);
+            }
+        }
     }
 }
 
@@ -103,10 +122,14 @@ pub fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfiguration, Mani
 /// The platform an index entry declares, normalised.
 pub fn descriptor_platform(d: &Descriptor) -> Option<Platform> {
     let p = d.platform().as_ref()?;
-    Some(Platform::new(
-        &p.os().to_string(),
-        Arch::new(&p.architecture().to_string(), p.variant().as_deref()),
-    ))
+    Some(
+        Platform::new(
+            &p.os().to_string(),
+            Arch::new(&p.architecture().to_string(), p.variant().as_deref()),
+        )
+        .with_os_version(p.os_version().as_deref().unwrap_or_default())
+        .with_os_features(p.os_features().iter().flatten()),
+    )
 }
 
 /// The platform a config declares, normalised.
