@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every archlens test. Installs or locates what the tests need first:
 #   - Debian packages: docker-registry (a real registry), skopeo and umoci (real OCI clients),
-#     zstd, tmux, apache2-utils (htpasswd), cross compilers for fixture recipes;
+#     zstd, tmux, apache2-utils (htpasswd), cross compilers for fixture recipes, qemu-user-static
+#     (runs arm64 entrypoints to confirm verdicts);
 #   - moto (ECR's API) in a virtualenv under target/;
 #   - third-party test images under target/fixtures/ (Debian packages, PyPI wheels, npm addons).
 # Then runs `cargo test` over the whole crate. Extra arguments go to cargo test.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 for pair in docker-registry:docker-registry skopeo:skopeo umoci:umoci zstd:zstd tmux:tmux \
     htpasswd:apache2-utils aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu \
-    arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf; do
+    arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf qemu-aarch64-static:qemu-user-static; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
