@@ -134,11 +134,7 @@ pub struct Summary {
 
 impl Summary {
     pub fn verdict_word(&self) -> &'static str {
-        match self.verdict {
-            Verdict::Pass => "PASS",
-            Verdict::Warn => "WARN",
-            Verdict::Fail => "FAIL",
-        }
+        self.verdict.word()
     }
 }
 

@@ -21,6 +21,17 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    /// `PASS`, `WARN` or `FAIL`, as every output prints it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
+            Verdict::Fail => "FAIL",
+        }
+    }
+}
+
 /// Finding codes; part of the JSON contract, so only ever add to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

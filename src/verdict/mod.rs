@@ -7,8 +7,6 @@
 mod assessment;
 pub mod explain;
 mod finding;
-mod legacy;
-pub use legacy::{Selection, evaluate, select};
 mod rules;
 pub mod target;
 

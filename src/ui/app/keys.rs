@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use super::verdicts::findings_count;
 use super::*;
 use crate::ui::keymap::{Bind, KeyCode, KeyPress};
 
@@ -178,7 +177,14 @@ impl App {
 
     pub(super) fn screen_key(&mut self, bind: Bind, fx: &mut Vec<Effect>) {
         let page = self.page();
-        let (images, failed, targets) = (&self.images, &self.failed, &self.targets);
+        // How many findings each target's verdict has, for the verdict screen's selection.
+        let counts: Vec<usize> = match self.stack.last().map(|s| &s.kind) {
+            Some(ScreenKind::Verdict(v)) => (0..self.targets.len())
+                .map(|t| self.verdict_of(&v.info, t).map_or(0, |r| r.findings.len()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let n_targets = self.targets.len();
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
@@ -187,15 +193,12 @@ impl App {
             ScreenKind::Images(s) => s.key(bind, page),
             ScreenKind::Index(s) => s.key(bind, page),
             ScreenKind::Image(s) => {
-                s.key(bind, page, &self.target);
+                s.key(bind, page);
                 None
             }
-            ScreenKind::Verdict(s) => {
-                let (row, info) = (s.row.clone(), Arc::clone(&s.info));
-                s.key(bind, page, targets.len(), |t| {
-                    findings_count(images, failed, targets, &row, &info, t)
-                })
-            }
+            ScreenKind::Verdict(s) => s.key(bind, page, n_targets, |t| {
+                counts.get(t).copied().unwrap_or(0)
+            }),
         };
         match nav {
             None => {}
@@ -255,7 +258,7 @@ impl App {
             ScreenKind::Repos(s) => s.list.select(n),
             ScreenKind::Images(s) => s.list.select(n),
             ScreenKind::Index(s) => s.select(n),
-            ScreenKind::Image(s) => s.select_row(n, &self.target),
+            ScreenKind::Image(s) => s.select_row(n),
             ScreenKind::Verdict(s) => s.select_row(n, n_targets),
         }
     }
@@ -266,9 +269,7 @@ impl App {
             ScreenKind::Images(s) => s.copy_text(),
             ScreenKind::Index(s) => s.copy_text(),
             ScreenKind::Image(s) => s.copy_text(),
-            ScreenKind::Verdict(s) => {
-                s.copy_text(&self.verdict_of(&s.row, &s.info, s.sel_target)?)
-            }
+            ScreenKind::Verdict(s) => s.copy_text(self.verdict_of(&s.info, s.sel_target)?),
         }
     }
 }

@@ -25,4 +25,3 @@ pub use crate::ui::screen::{
     FilteredList, ImageScreen, ImagesScreen, IndexRow, IndexScreen, Load, Nav, Pane, ReposScreen,
     VerdictPane, VerdictScreen, index_rows,
 };
-pub use verdicts::{Badge, badge, entry_verdict, image_verdict, verdict_for};

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use super::verdicts::{chosen_entry, first_tree};
 use super::*;
 use crate::analyze::Entry;
-use crate::oci::{Digest, Platform};
 use crate::catalog::{ImageRow, RootInfo};
+use crate::oci::{Digest, Platform};
 use crate::ui::tree::View;
-use crate::verdict::Target;
+use crate::verdict::{self, Target};
 
 impl App {
     pub(super) fn push(&mut self, kind: ScreenKind) -> u64 {
@@ -84,8 +83,8 @@ impl App {
             };
             match kept {
                 // Back into the image just left: its tree as the user left it.
-                Some(tree) => screen.resume_tree(*tree, &self.target),
-                None => first_tree(&mut screen, &self.target, None, &mut self.verdicts),
+                Some(tree) => screen.resume_tree(*tree),
+                None => screen.show_tree(None),
             }
         }
         let pos = pos.min(self.stack.len());
@@ -127,7 +126,7 @@ impl App {
     ) {
         let mut wanted: Vec<(Digest, String)> = Vec::new();
         for t in &self.targets {
-            if let Some(entry) = chosen_entry(info, t)
+            if let Some(entry) = verdict::pulled_entry(&info.root, t)
                 && !wanted.iter().any(|(d, _)| d == &entry.digest)
             {
                 wanted.push((entry.digest.clone(), entry.media_type.clone()));
@@ -149,21 +148,13 @@ impl App {
             .iter()
             .position(|x| x.name == self.target.name)
             .unwrap_or(0);
-        let platform = self.target.platform.clone();
+        // Image screens' trees follow their new assessment in `refresh_results`.
         let mut verdicts = Vec::new();
         for s in &mut self.stack {
-            match &mut s.kind {
-                ScreenKind::Image(img) => {
-                    if let Some(tree) = &mut img.tree {
-                        tree.set_target(Some(platform.clone()));
-                    }
-                }
-                ScreenKind::Verdict(v) => {
-                    v.sel_target = pos;
-                    v.sel_finding = 0;
-                    verdicts.push((s.id, v.row.clone(), Arc::clone(&v.info)));
-                }
-                _ => {}
+            if let ScreenKind::Verdict(v) = &mut s.kind {
+                v.sel_target = pos;
+                v.sel_finding = 0;
+                verdicts.push((s.id, v.row.clone(), Arc::clone(&v.info)));
             }
         }
         for (id, row, info) in verdicts {
@@ -253,7 +244,7 @@ impl App {
                 continue;
             }
             if let Load::Ready(info) = root
-                && let Some(entry) = chosen_entry(info, &self.target)
+                && let Some(entry) = verdict::pulled_entry(&info.root, &self.target)
             {
                 wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
             }
@@ -310,7 +301,7 @@ impl App {
         let mut wanted = Vec::new();
         for (row, root) in rows.iter().zip(roots) {
             if let Load::Ready(info) = root
-                && let Some(entry) = chosen_entry(info, &self.target)
+                && let Some(entry) = verdict::pulled_entry(&info.root, &self.target)
             {
                 wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
             }
@@ -345,7 +336,12 @@ impl App {
         sf: usize,
         fx: &mut Vec<Effect>,
     ) {
-        let Some(result) = self.verdict_of(&row, &info, st) else {
+        // The image screen shows the active target: make it the one whose finding this is.
+        if let Some(t) = self.targets.get(st).filter(|t| t.name != self.target.name) {
+            let t = t.clone();
+            self.set_target(t, fx);
+        }
+        let Some(result) = self.verdict_of(&info, st).cloned() else {
             return;
         };
         let Some(f) = result.findings.get(sf) else {
@@ -390,7 +386,7 @@ impl App {
             self.push_image_at(pos, row, info, &entry, platform, fx);
         }
         if let Some(ScreenKind::Image(s)) = self.stack.last_mut().map(|s| &mut s.kind) {
-            s.reveal_file(file, &self.target);
+            s.reveal_file(file);
         }
     }
 }

@@ -5,11 +5,10 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::verdicts::first_tree;
 use super::*;
 use crate::analyze::{Image, Progress};
-use crate::oci::Digest;
 use crate::catalog::{ImageRow, RepoRow, RootInfo};
+use crate::oci::Digest;
 use crate::ui::tree::Tree;
 
 /// One kind of background work and the type of its answer.
@@ -354,7 +353,8 @@ impl App {
         mut tree: Option<Box<Tree>>,
         _fx: &mut [Effect],
     ) {
-        let target = self.target.clone();
+        // Assessments that waited for these files are asked again.
+        self.verdicts.forget(digest);
         let ready = self.images.get(digest).cloned();
         let failed = self.failed.get(digest).cloned();
         for s in &mut self.stack {
@@ -364,7 +364,7 @@ impl App {
                 match (&ready, &failed) {
                     (Some(i), _) => {
                         img.image = Load::Ready(Arc::clone(i));
-                        first_tree(img, &target, tree.take(), &mut self.verdicts);
+                        img.show_tree(tree.take());
                     }
                     (None, Some(e)) => img.image = Load::Failed(e.clone()),
                     _ => {}

@@ -54,10 +54,11 @@ fn badges_come_from_manifests_then_files_and_follow_the_target() {
     pump(&mut app, fx);
     key(&mut app, "Enter");
     let (_, info) = app.current_root().unwrap();
-    let b = badge(&app, &info, &app.target);
+    let badge = |app: &App| app.assessment(&info, &app.target).unwrap().summary();
+    let b = badge(&app);
     assert_eq!(
-        (b.verdict, b.from_manifest, b.settled, b.note.as_str()),
-        (Verdict::Fail, true, false, "labelled arm64")
+        (b.verdict, b.from_files, b.settled, b.note.as_str()),
+        (Verdict::Fail, false, false, "labelled arm64")
     );
     // `:target graviton` switches every badge.
     keys(
@@ -67,18 +68,18 @@ fn badges_come_from_manifests_then_files_and_follow_the_target() {
         ],
     );
     assert_eq!(app.target.name, "graviton");
-    let b = badge(&app, &info, &app.target);
+    let b = badge(&app);
     assert_eq!(b.verdict, Verdict::Pass);
     // Opening the image reads its files: the badge now comes from them.
     key(&mut app, "Enter");
     key(&mut app, "Esc");
-    let b = badge(&app, &info, &app.target);
-    assert_eq!((b.verdict, b.from_manifest), (Verdict::Pass, false));
+    let b = badge(&app);
+    assert_eq!((b.verdict, b.from_files), (Verdict::Pass, true));
     // The picker: `t`, down to fargate (second), Enter.
     keys(&mut app, &["t", "g", "j", "Enter"]);
     assert_eq!(app.target.name, "fargate");
-    let b = badge(&app, &info, &app.target);
-    assert_eq!((b.verdict, b.from_manifest), (Verdict::Fail, false));
+    let b = badge(&app);
+    assert_eq!((b.verdict, b.from_files), (Verdict::Fail, true));
 }
 
 #[test]
@@ -109,23 +110,16 @@ fn verdict_finding_jumps_to_the_file_in_the_tree() {
     pump(&mut app, fx);
     keys(&mut app, &["Enter", "v"]);
     let ScreenKind::Verdict(VerdictScreen {
-        row,
-        info,
-        sel_target,
-        ..
+        info, sel_target, ..
     }) = kind(&app)
     else {
         panic!("not verdict")
     };
     assert_eq!(app.targets[*sel_target].name, "apprunner");
-    let r = verdict_for(
-        &app.images,
-        &app.failed,
-        &row.reference,
-        info,
-        &app.targets[*sel_target],
-    )
-    .unwrap();
+    let r = app
+        .assessment(info, &app.targets[*sel_target])
+        .and_then(|a| a.result.clone())
+        .unwrap();
     assert_eq!(r.verdict, Verdict::Fail);
     let first = r.findings.first().unwrap();
     assert_eq!(first.path.as_deref(), Some("/app/server"));

@@ -1,349 +1,120 @@
-//! Every verdict the screens show, assembled and cached here once per image and target;
-//! views and screens only read them.
+//! The assessments the screens show, asked of the core once per (root, target) and kept
+//! until an image they depend on arrives. Nothing here decides a verdict: screens and views
+//! only read [`Assessment`]s.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::*;
-use crate::analyze::{Entry, Image};
-use crate::oci::{Digest, Platform};
-use crate::catalog::{ImageRow, RootInfo};
-use crate::ui::tree::Tree;
-use crate::verdict::{self, Selection, Target, TargetResult, Verdict};
+use super::state::{App, ScreenKind};
+use crate::analyze::Image;
+use crate::catalog::RootInfo;
+use crate::oci::Digest;
+use crate::ui::screen::Judgement;
+use crate::verdict::{Assessment, Read, Target, TargetResult};
 
-/// The verdicts computed so far, per (root or image digest, target name).
+/// The cache: one assessment per (root digest, target name).
 #[derive(Debug, Default)]
-pub(super) struct Verdicts {
-    /// Verdicts of roots, computed once their image is read (the views only read them:
-    /// evaluating a large image on every frame would cost a frame).
-    roots: HashMap<(Digest, String), TargetResult>,
-    /// Verdicts of single images (index entries), whatever the index picks.
-    entries: HashMap<(Digest, String), TargetResult>,
+pub struct Verdicts {
+    map: HashMap<(Digest, String), Assessment>,
 }
 
 impl Verdicts {
-    /// Forgets every verdict (a reload reads the images again).
-    pub(super) fn clear(&mut self) {
-        self.roots.clear();
-        self.entries.clear();
+    pub fn clear(&mut self) {
+        self.map.clear();
     }
+
+    /// Drops every assessment the files of `digest` take part in (they just arrived).
+    pub fn forget(&mut self, digest: &Digest) {
+        self.map
+            .retain(|_, a| !a.entries.iter().any(|e| &e.digest == digest));
+    }
+
+    fn get(&self, info: &RootInfo, target: &Target) -> Option<&Assessment> {
+        self.map
+            .get(&(info.root.digest.clone(), target.name.clone()))
+    }
+}
+
+/// Asks the core for the assessment of `info` on `target` with the files read so far.
+fn assess(
+    images: &HashMap<Digest, Arc<Image>>,
+    failed: &HashMap<Digest, String>,
+    reference: &str,
+    info: &RootInfo,
+    target: &Target,
+) -> Assessment {
+    let read = |d: &Digest| match (images.get(d), failed.get(d)) {
+        (Some(img), _) => Read::Image(img),
+        (None, Some(e)) => Read::Failed(e),
+        (None, None) => Read::NotYet,
+    };
+    Assessment::new(
+        reference,
+        &info.root,
+        info.config_platform.as_ref(),
+        target,
+        &read,
+    )
 }
 
 impl App {
-    /// The verdict of a root for a target, once the image it would run has been read.
-    pub fn root_result(&self, info: &RootInfo, target: &Target) -> Option<&TargetResult> {
-        self.verdicts
-            .roots
-            .get(&(info.root.digest.clone(), target.name.clone()))
+    /// The assessment of a root for a target, once the screens on the stack asked for it.
+    pub fn assessment(&self, info: &RootInfo, target: &Target) -> Option<&Assessment> {
+        self.verdicts.get(info, target)
     }
 
-    /// The verdict of one read image for a target (an index entry, whether chosen or not).
-    pub fn entry_result(&self, digest: &Digest, target: &Target) -> Option<&TargetResult> {
-        self.verdicts
-            .entries
-            .get(&(digest.clone(), target.name.clone()))
+    /// The final verdict of a verdict screen's root for target number `t`.
+    pub(super) fn verdict_of(&self, info: &RootInfo, t: usize) -> Option<&TargetResult> {
+        let t = self.targets.get(t)?;
+        self.assessment(info, t)?.result.as_ref()
     }
 
-    /// Computes the verdicts the screens on the stack show and are not cached yet.
+    /// Asks for the assessments the screens on the stack show and are not cached yet, then
+    /// lets each image screen's tree mark its files by its own assessment.
     pub(super) fn refresh_results(&mut self) {
-        let mut roots: Vec<(ImageRow, Arc<RootInfo>, Vec<Target>)> = Vec::new();
-        let mut entries: Vec<(ImageRow, Arc<RootInfo>, Digest, Option<Platform>)> = Vec::new();
+        let mut wanted: Vec<(String, Arc<RootInfo>, Vec<Target>)> = Vec::new();
         let active = vec![self.target.clone()];
         for s in &self.stack {
             match &s.kind {
-                ScreenKind::Images(ImagesScreen {
-                    list:
-                        FilteredList {
-                            rows: Load::Ready(rows),
-                            ..
-                        },
-                    roots: infos,
-                    ..
-                }) => {
-                    for (row, info) in rows.iter().zip(infos) {
-                        if let Load::Ready(info) = info {
-                            roots.push((row.clone(), Arc::clone(info), active.clone()));
-                        }
+                ScreenKind::Images(l) => {
+                    for (row, info) in l.loaded_roots() {
+                        wanted.push((row.reference.clone(), info, active.clone()));
                     }
                 }
-                ScreenKind::Index(IndexScreen {
-                    row,
-                    info: Load::Ready(info),
-                    ..
-                }) => {
-                    roots.push((row.clone(), Arc::clone(info), active.clone()));
-                    for e in info.root.images() {
-                        entries.push((
-                            row.clone(),
-                            Arc::clone(info),
-                            e.digest.clone(),
-                            e.platform.clone(),
-                        ));
+                ScreenKind::Index(i) => {
+                    if let Some(info) = i.info.ready() {
+                        wanted.push((i.row.reference.clone(), Arc::clone(info), active.clone()));
                     }
                 }
                 ScreenKind::Image(i) => {
-                    roots.push((i.row.clone(), Arc::clone(&i.info), active.clone()));
-                    entries.push((
-                        i.row.clone(),
-                        Arc::clone(&i.info),
-                        i.digest.clone(),
-                        i.platform.clone(),
+                    wanted.push((i.row.reference.clone(), Arc::clone(&i.info), active.clone()));
+                }
+                ScreenKind::Verdict(v) => {
+                    wanted.push((
+                        v.row.reference.clone(),
+                        Arc::clone(&v.info),
+                        self.targets.clone(),
                     ));
                 }
-                ScreenKind::Verdict(VerdictScreen { row, info, .. }) => {
-                    roots.push((row.clone(), Arc::clone(info), self.targets.clone()));
-                }
-                _ => {}
+                ScreenKind::Repos(_) => {}
             }
         }
-        for (row, info, targets) in roots {
+        for (reference, info, targets) in wanted {
             for t in targets {
                 let key = (info.root.digest.clone(), t.name.clone());
-                if self.verdicts.roots.contains_key(&key) {
-                    continue;
-                }
-                if let Some(r) = verdict_for(&self.images, &self.failed, &row.reference, &info, &t)
-                {
-                    self.verdicts.roots.insert(key, r);
+                if !self.verdicts.map.contains_key(&key) {
+                    let a = assess(&self.images, &self.failed, &reference, &info, &t);
+                    self.verdicts.map.insert(key, a);
                 }
             }
         }
-        for (row, info, digest, platform) in entries {
-            let key = (digest.clone(), self.target.name.clone());
-            if self.verdicts.entries.contains_key(&key) {
-                continue;
-            }
-            if let Some(img) = self.images.get(&digest) {
-                let r = entry_verdict(
-                    &self.target,
-                    &row.reference,
-                    &info,
-                    &digest,
-                    platform.as_ref(),
-                    img,
-                );
-                self.verdicts.entries.insert(key, r);
-            }
-        }
-    }
-
-    /// The verdict of the root of a verdict screen for target number `t`.
-    pub(super) fn verdict_of(
-        &self,
-        row: &ImageRow,
-        info: &RootInfo,
-        t: usize,
-    ) -> Option<TargetResult> {
-        let t = self.targets.get(t)?;
-        verdict_for(&self.images, &self.failed, &row.reference, info, t)
-    }
-}
-
-/// How many findings the verdict of a root for target number `t` has (0 while its image is
-/// being read).
-pub(super) fn findings_count(
-    images: &HashMap<Digest, Arc<Image>>,
-    failed: &HashMap<Digest, String>,
-    targets: &[Target],
-    row: &ImageRow,
-    info: &RootInfo,
-    t: usize,
-) -> usize {
-    targets
-        .get(t)
-        .and_then(|t| verdict_for(images, failed, &row.reference, info, t))
-        .map_or(0, |r| r.findings.len())
-}
-
-/// The image `target` would run from this root, when it runs one: the image to read for
-/// its verdict.
-pub(super) fn chosen_entry<'a>(info: &'a RootInfo, target: &Target) -> Option<&'a Entry> {
-    match verdict::select(&info.root, target) {
-        Selection::Image { entry, .. } => Some(entry),
-        _ => None,
-    }
-}
-
-/// Shows the tree of a freshly read image with the file behind the first finding (or a
-/// requested path) revealed, so the cause is on screen at once.
-pub(super) fn first_tree(
-    s: &mut ImageScreen,
-    target: &Target,
-    built: Option<Box<Tree>>,
-    verdicts: &mut Verdicts,
-) {
-    if s.image.ready().is_none() {
-        return;
-    }
-    // The verdict is kept for the views, so a big image is evaluated once.
-    let key = (s.digest.clone(), target.name.clone());
-    if !verdicts.entries.contains_key(&key)
-        && let Some(r) = image_verdict(target, s)
-    {
-        verdicts.entries.insert(key.clone(), r);
-    }
-    let culprit = verdicts.entries.get(&key).and_then(|r| {
-        r.findings
-            .iter()
-            .filter(|f| f.severity >= verdict::Severity::Warning)
-            .find_map(|f| {
-                f.path
-                    .as_deref()
-                    .map(|p| p.split('!').next().unwrap_or(p).to_string())
-            })
-    });
-    s.show_tree(target, built, culprit);
-}
-
-/// This image's files against a target (the entry itself, whatever the index would pick).
-pub fn image_verdict(target: &Target, s: &ImageScreen) -> Option<TargetResult> {
-    let img = s.image.ready()?;
-    Some(entry_verdict(
-        target,
-        &s.row.reference,
-        &s.info,
-        &s.digest,
-        s.platform.as_ref(),
-        img,
-    ))
-}
-
-/// One image of a root against a target, whether or not the target would pick it.
-pub fn entry_verdict(
-    target: &Target,
-    reference: &str,
-    info: &RootInfo,
-    digest: &Digest,
-    platform: Option<&Platform>,
-    img: &Image,
-) -> TargetResult {
-    let platforms: Vec<String> = info
-        .root
-        .images()
-        .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
-        .collect();
-    let index_platform = if info.root.is_index { platform } else { None };
-    let findings = verdict::evaluate_image(reference, target, index_platform, &platforms, img);
-    let chosen = verdict::Chosen {
-        digest: digest.clone(),
-        platform: platform.cloned(),
-    };
-    TargetResult::from_findings(target, Some(chosen), findings)
-}
-
-/// The full verdict of a root for a target, when the image it would run has been read (or
-/// cannot be: then the verdict says so). None while the image is still being read.
-pub fn verdict_for(
-    images: &HashMap<Digest, Arc<Image>>,
-    failed: &HashMap<Digest, String>,
-    reference: &str,
-    info: &RootInfo,
-    target: &Target,
-) -> Option<TargetResult> {
-    match verdict::select(&info.root, target) {
-        Selection::Image { entry, .. } => {
-            if let Some(img) = images.get(&entry.digest) {
-                Some(verdict::evaluate(
-                    reference,
-                    &info.root,
-                    target,
-                    Some(img),
-                    None,
-                ))
-            } else {
-                failed
-                    .get(&entry.digest)
-                    .map(|e| verdict::evaluate(reference, &info.root, target, None, Some(e)))
-            }
-        }
-        _ => Some(verdict::evaluate(reference, &info.root, target, None, None)),
-    }
-}
-
-/// A few words for a badge (the verdict screen has the full finding).
-pub(super) fn short_reason(code: verdict::Code) -> &'static str {
-    use verdict::Code as C;
-    match code {
-        C::NoMatchingPlatform => "no such platform",
-        C::IndexNotSupported => "index refused",
-        C::EntrypointArchMismatch => "entrypoint arch",
-        C::EntrypointNotFound => "no entrypoint",
-        C::EntrypointNotExecutable => "not executable",
-        C::InterpreterMissing => "no ELF loader",
-        C::NativeModuleArchMismatch => "native module arch",
-        C::MislabeledPlatform => "mislabeled",
-        C::ForeignBinary => "foreign binary",
-        C::PlatformFallback => "fallback",
-        C::ImageUnreadable => "unreadable",
-        // Codes added later read as their JSON name until they get a short form here.
-        other => other.as_str(),
-    }
-}
-
-/// A list badge: the verdict for a target, from the content when the image was read, else
-/// from the manifests alone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Badge {
-    pub verdict: Verdict,
-    /// True when only manifests were used (the files may still break it).
-    pub from_manifest: bool,
-    /// True when the verdict is final: the files were read, or the manifests alone decide
-    /// (no entry for the target, an index Lambda refuses). A label alone never settles it:
-    /// the runtime runs whatever the files are.
-    pub settled: bool,
-    pub note: String,
-}
-
-pub fn badge(app: &App, info: &RootInfo, target: &Target) -> Badge {
-    let runs = |p: Option<&Platform>| p.and_then(|p| target.platform.rank(p));
-    match verdict::select(&info.root, target) {
-        Selection::NoMatch => Badge {
-            verdict: Verdict::Fail,
-            from_manifest: true,
-            settled: true,
-            note: format!("no {}", target.platform.arch),
-        },
-        Selection::IndexRejected { .. } => Badge {
-            verdict: Verdict::Fail,
-            from_manifest: true,
-            settled: true,
-            note: "index refused".into(),
-        },
-        Selection::Image { entry, fallback } => {
-            // Cached only once the chosen image has been read (or failed to be).
-            if let Some(r) = app.root_result(info, target) {
-                let note = r
-                    .findings
-                    .iter()
-                    .find(|f| f.severity >= verdict::Severity::Warning)
-                    .map_or_else(
-                        || "files checked".into(),
-                        |f| short_reason(f.code).to_string(),
-                    );
-                return Badge {
-                    verdict: r.verdict,
-                    from_manifest: false,
-                    settled: true,
-                    note,
-                };
-            }
-            let declared = entry.platform.as_ref().or(info.config_platform.as_ref());
-            let (verdict, note) = match runs(declared) {
-                Some(0) if !fallback => (Verdict::Pass, "label ok".to_string()),
-                Some(_) => (Verdict::Warn, "fallback".to_string()),
-                None => (
-                    Verdict::Fail,
-                    format!(
-                        "labelled {}",
-                        declared.map_or_else(|| "?".to_string(), |p| p.arch.to_string())
-                    ),
-                ),
-            };
-            Badge {
-                verdict,
-                from_manifest: true,
-                settled: false,
-                note,
+        let (verdicts, target) = (&self.verdicts, &self.target);
+        for s in &mut self.stack {
+            if let ScreenKind::Image(img) = &mut s.kind {
+                let entry = verdicts
+                    .get(&img.info, target)
+                    .and_then(|a| a.entry(&img.digest));
+                img.judge(Judgement::of(entry, target));
             }
         }
     }

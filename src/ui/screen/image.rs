@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use super::{Load, move_sel};
+use super::{Judgement, Load, move_sel};
 use crate::analyze::{Entry, Image};
-use crate::oci::{Digest, Platform};
 use crate::catalog::{ImageRow, RootInfo};
+use crate::oci::{Digest, Platform};
 use crate::ui::keymap::Bind;
 use crate::ui::tree::{Filter, SortBy, Tree, View};
-use crate::verdict::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -35,6 +34,10 @@ pub struct ImageScreen {
     pub detail_scroll: u16,
     /// A path to select once the tree exists (a jump from the verdict screen).
     pub reveal: Option<String>,
+    /// How the tree marks files, from this entry's assessment (set by the app).
+    pub judgement: Judgement,
+    /// Whether the file behind the first finding was shown once (only on first sight).
+    culprit_shown: bool,
 }
 
 impl ImageScreen {
@@ -59,19 +62,40 @@ impl ImageScreen {
             pane: Pane::Files,
             detail_scroll: 0,
             reveal: None,
+            judgement: Judgement::default(),
+            culprit_shown: false,
+        }
+    }
+
+    /// Marks the files as the entry's assessment says; the first time its files are judged,
+    /// the file behind the first finding is revealed so the cause is on screen at once.
+    pub fn judge(&mut self, j: Judgement) {
+        if self.judgement != j {
+            self.judgement = j;
+            if let Some(t) = &mut self.tree {
+                apply(&self.judgement, t);
+            }
+        }
+        if !self.culprit_shown && self.judgement.settled && self.tree.is_some() {
+            self.culprit_shown = true;
+            if let (Some(t), Some(c)) = (&mut self.tree, self.judgement.culprits.first()) {
+                t.reveal(c);
+            }
         }
     }
 
     /// A merged tree kept from an earlier visit, with its sort, filters and selection.
-    pub fn resume_tree(&mut self, mut tree: Tree, target: &Target) {
-        tree.set_target(Some(target.platform.clone()));
+    pub fn resume_tree(&mut self, mut tree: Tree) {
+        apply(&self.judgement, &mut tree);
+        // The user has seen this image before: keep their selection.
+        self.culprit_shown = true;
         if let Load::Ready(img) = &self.image {
             self.layer = img.layers.len().saturating_sub(1);
         }
         self.tree = Some(tree);
     }
 
-    pub fn key(&mut self, bind: Bind, page: usize, target: &Target) {
+    pub fn key(&mut self, bind: Bind, page: usize) {
         match bind {
             Bind::NextPane => {
                 self.pane = match self.pane {
@@ -93,7 +117,7 @@ impl ImageScreen {
                 } else {
                     View::Merged
                 };
-                self.rebuild_tree(target);
+                self.rebuild_tree();
             }
             Bind::Sort => {
                 if let Some(t) = &mut self.tree {
@@ -137,7 +161,7 @@ impl ImageScreen {
                         self.pane = Pane::Files;
                     }
                     if before != self.layer {
-                        self.rebuild_tree(target);
+                        self.rebuild_tree();
                     }
                 }
                 Pane::Files => {
@@ -173,13 +197,13 @@ impl ImageScreen {
     }
 
     /// Selects row `n` of the focused pane (a layer, or a row of the file tree).
-    pub fn select_row(&mut self, n: usize, target: &Target) {
+    pub fn select_row(&mut self, n: usize) {
         match self.pane {
             Pane::Layers => {
                 let layers = self.image.ready().map_or(0, |i| i.layers.len());
                 if n < layers && n != self.layer {
                     self.layer = n;
-                    self.rebuild_tree(target);
+                    self.rebuild_tree();
                 }
             }
             Pane::Files => {
@@ -191,14 +215,9 @@ impl ImageScreen {
         }
     }
 
-    /// The tree of a freshly read image: the top layer selected, and a requested path (or
-    /// else `culprit`, the file behind the first finding) revealed.
-    pub fn show_tree(
-        &mut self,
-        target: &Target,
-        built: Option<Box<Tree>>,
-        culprit: Option<String>,
-    ) {
+    /// The tree of a freshly read image: the top layer selected, and a requested path
+    /// revealed (else the culprit is, once judged: see [`ImageScreen::judge`]).
+    pub fn show_tree(&mut self, built: Option<Box<Tree>>) {
         let Load::Ready(img) = &self.image else {
             return;
         };
@@ -207,16 +226,17 @@ impl ImageScreen {
             Some(t) if self.view == View::Merged => *t,
             _ => Tree::of_image(img, self.view, self.layer),
         };
-        tree.set_target(Some(target.platform.clone()));
-        if let Some(p) = self.reveal.take().or(culprit) {
+        apply(&self.judgement, &mut tree);
+        if let Some(p) = self.reveal.take() {
             tree.reveal(&p);
+            self.culprit_shown = true;
         }
         self.tree = Some(tree);
     }
 
     /// Shows `file` in the files pane, unfiltered, switching to the merged view when this
     /// layer does not have it; remembered until the tree exists.
-    pub fn reveal_file(&mut self, file: String, target: &Target) {
+    pub fn reveal_file(&mut self, file: String) {
         self.pane = Pane::Files;
         match &mut self.tree {
             Some(tree) => {
@@ -229,7 +249,7 @@ impl ImageScreen {
                     if let Load::Ready(img) = &self.image {
                         self.view = View::Merged;
                         let mut t = Tree::of_image(img, self.view, self.layer);
-                        t.set_target(Some(target.platform.clone()));
+                        apply(&self.judgement, &mut t);
                         t.reveal(&file);
                         self.tree = Some(t);
                     }
@@ -248,13 +268,13 @@ impl ImageScreen {
     }
 
     /// Rebuilds the tree for the selected view and layer, keeping sort, filters and selection.
-    fn rebuild_tree(&mut self, target: &Target) {
+    fn rebuild_tree(&mut self) {
         let Load::Ready(img) = &self.image else {
             return;
         };
         let old = self.tree.take();
         let mut t = Tree::of_image(img, self.view, self.layer);
-        t.set_target(Some(target.platform.clone()));
+        apply(&self.judgement, &mut t);
         if let Some(o) = old {
             t.set_sort(o.sort());
             t.set_filter(o.filter());
@@ -265,4 +285,10 @@ impl ImageScreen {
         }
         self.tree = Some(t);
     }
+}
+
+/// Marks a tree's files by a judgement.
+fn apply(j: &Judgement, tree: &mut Tree) {
+    let culprits: Vec<&str> = j.culprits.iter().map(String::as_str).collect();
+    tree.set_judgement(j.platform.clone(), &culprits);
 }

@@ -42,6 +42,17 @@ impl ImagesScreen {
         None
     }
 
+    /// Every row whose manifests are read, with them.
+    pub fn loaded_roots(&self) -> Vec<(ImageRow, Arc<RootInfo>)> {
+        let Some(rows) = self.list.rows.ready() else {
+            return Vec::new();
+        };
+        rows.iter()
+            .zip(&self.roots)
+            .filter_map(|(row, r)| Some((row.clone(), Arc::clone(r.ready()?))))
+            .collect()
+    }
+
     /// The selected row with its manifests, once they are read.
     pub fn current_root(&self) -> Option<(ImageRow, Arc<RootInfo>)> {
         let (i, row) = self.list.selected()?;

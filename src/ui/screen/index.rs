@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{Load, Nav, list_bind, move_sel};
-use crate::oci::manifest::EntryKind;
 use crate::catalog::{ImageRow, RootInfo};
+use crate::oci::manifest::EntryKind;
 use crate::ui::keymap::Bind;
 
 #[derive(Debug, Clone)]
@@ -50,6 +50,15 @@ impl IndexScreen {
             && n < index_rows(info).len()
         {
             self.sel = n;
+        }
+    }
+
+    /// The digest of the selected row when it is a runnable image.
+    pub fn selected_entry(&self) -> Option<crate::oci::Digest> {
+        let info = self.info.ready()?;
+        match index_rows(info).get(self.sel)? {
+            IndexRow::Image(i) => info.root.entries.get(*i).map(|e| e.digest.clone()),
+            _ => None,
         }
     }
 

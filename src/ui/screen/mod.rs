@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use crate::analyze::Entry;
 use crate::catalog::{ImageRow, RootInfo};
+use crate::oci::Platform;
 use crate::ui::keymap::Bind;
+use crate::verdict::{EntryAssessment, Target};
 
 pub use image::{ImageScreen, Pane};
 pub use images::ImagesScreen;
@@ -34,6 +36,33 @@ impl<T> Load<T> {
         match self {
             Load::Ready(t) => Some(t),
             _ => None,
+        }
+    }
+}
+
+/// How an image screen's tree marks its files, taken from the entry's assessment: against
+/// which platform its files were judged, and which files its findings name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Judgement {
+    pub platform: Option<Platform>,
+    pub culprits: Vec<String>,
+    /// The files were judged (the image was read); until then there are no culprits.
+    pub settled: bool,
+}
+
+impl Judgement {
+    pub fn of(entry: Option<&EntryAssessment>, target: &Target) -> Judgement {
+        match entry {
+            Some(e) => Judgement {
+                platform: e.judged_on(target).cloned(),
+                culprits: e.culprits().into_iter().map(String::from).collect(),
+                settled: e.files.is_some(),
+            },
+            None => Judgement {
+                platform: Some(target.platform.clone()),
+                culprits: Vec::new(),
+                settled: false,
+            },
         }
     }
 }

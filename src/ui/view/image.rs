@@ -18,7 +18,9 @@ use crate::scan::Change;
 use crate::text::{human_size, sanitize};
 use crate::ui::app::{App, ImageScreen, Load, Pane};
 use crate::ui::tree::{Class, Filter, NodeKind, SortBy, View};
-use crate::verdict::{self, TargetResult, Verdict};
+use crate::verdict::{self, Basis, TargetResult};
+
+use super::lists::verdict_style;
 
 fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
     let style = if focused {
@@ -37,11 +39,6 @@ fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
                 app.theme.bold
             },
         ))
-}
-
-/// This image's files against the active target.
-pub fn image_verdict(app: &App, s: &ImageScreen) -> Option<TargetResult> {
-    app.entry_result(&s.digest, &app.target).cloned()
 }
 
 pub fn draw(f: &mut Frame, app: &App, a: &Areas, s: &ImageScreen) {
@@ -97,43 +94,121 @@ fn summary(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
             );
         }
         Load::Ready(_) => {
-            let Some(r) = image_verdict(app, s) else {
-                return;
-            };
-            let (sym, word, style) = match r.verdict {
-                Verdict::Pass => ("✓", "PASS", th.pass),
-                Verdict::Warn => ("!", "WARN", th.warn),
-                Verdict::Fail => ("✗", "FAIL", th.fail),
-            };
-            let mut first = vec![
-                Span::styled(format!("{sym} {word} "), style),
-                Span::raw(format!("on {} ({}) ", app.target.name, app.target.platform)),
-            ];
-            if let Some(e) = &r.predicted_error {
-                first.push(Span::styled(format!("⇒ {}", sanitize(e)), style));
-            }
-            let second = match r
-                .findings
-                .iter()
-                .find(|f| f.severity >= verdict::Severity::Warning)
-            {
-                Some(fi) => Line::from(vec![
-                    Span::styled(
-                        fi.path
-                            .as_deref()
-                            .map_or_else(String::new, |p| format!("{} ", sanitize(p))),
-                        th.bold,
-                    ),
-                    Span::raw(sanitize(&fi.message)),
-                ]),
-                None => Line::from(Span::styled(
-                    "the files that start match the target; v shows every target, e explains",
-                    th.muted,
-                )),
-            };
-            f.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
+            f.render_widget(
+                Paragraph::new(headline(app, s)).wrap(Wrap { trim: true }),
+                area,
+            );
         }
     }
+}
+
+/// The headline of an image screen: what the active target does with this entry, the line
+/// its runtime will print, the file and the fix — all from the entry's assessment.
+pub fn headline(app: &App, s: &ImageScreen) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let Some(a) = app.assessment(&s.info, &app.target) else {
+        return vec![Line::from(Span::styled("…", th.muted))];
+    };
+    let Some(e) = a.entry(&s.digest) else {
+        return vec![Line::from(Span::styled("…", th.muted))];
+    };
+    let t = &a.target;
+    let mut out = Vec::new();
+    // The result this screen is about, and what it is judged on.
+    let shown = match e.basis {
+        Basis::Pulled => a.result.as_ref(),
+        Basis::Alone => {
+            // The target refuses the index: that is its verdict; the entry alone comes second.
+            if let Some(r) = &a.result {
+                out.push(verdict_line(
+                    app,
+                    r,
+                    &format!("on {} ({})", t.name, t.platform),
+                ));
+            }
+            out.push(Line::from(Span::raw(format!(
+                "{}. This entry pushed alone:",
+                sanitize(&a.decision_text())
+            ))));
+            e.files.as_ref()
+        }
+        Basis::OwnPlatform | Basis::Never => {
+            out.push(Line::from(vec![
+                Span::styled(format!("not pulled by {}: ", t.name), th.bold),
+                Span::raw(sanitize(&a.decision_text())),
+                Span::styled(
+                    a.result
+                        .as_ref()
+                        .map_or_else(String::new, |r| format!(" ({})", r.verdict.word())),
+                    th.muted,
+                ),
+            ]));
+            e.files.as_ref()
+        }
+    };
+    let Some(r) = shown else {
+        if a.result.is_none() || e.basis != Basis::Pulled {
+            out.push(Line::from(Span::styled(
+                "the files of this entry are not judged yet",
+                th.muted,
+            )));
+        }
+        return out;
+    };
+    let on = match e.basis {
+        Basis::Pulled | Basis::Alone => format!("on {} ({})", t.name, t.platform),
+        _ => format!("on its own platform {}", r.platform),
+    };
+    if e.basis == Basis::Alone {
+        if let Some(last) = out.last_mut() {
+            let (sym, style) = verdict_style(app, r.verdict);
+            last.spans
+                .push(Span::styled(format!(" {sym} {}", r.verdict.word()), style));
+        }
+    } else {
+        out.push(verdict_line(app, r, &on));
+    }
+    match r
+        .findings
+        .iter()
+        .find(|f| f.severity >= verdict::Severity::Warning)
+    {
+        Some(fi) => {
+            out.push(Line::from(vec![
+                Span::styled(
+                    fi.path
+                        .as_deref()
+                        .map_or_else(String::new, |p| format!("{} ", sanitize(p))),
+                    th.bold,
+                ),
+                Span::raw(sanitize(&fi.message)),
+            ]));
+            if let Some(fix) = &fi.fix {
+                out.push(Line::from(vec![
+                    Span::styled("fix: ", th.muted),
+                    Span::styled(sanitize(fix), th.accent),
+                ]));
+            }
+        }
+        None => out.push(Line::from(Span::styled(
+            "what starts matches this platform; v shows every target, e explains",
+            th.muted,
+        ))),
+    }
+    out
+}
+
+/// `✗ FAIL on apprunner (linux/amd64) ⇒ exec /app/server: exec format error`.
+fn verdict_line(app: &App, r: &TargetResult, on: &str) -> Line<'static> {
+    let (sym, style) = verdict_style(app, r.verdict);
+    let mut spans = vec![
+        Span::styled(format!("{sym} {} ", r.verdict.word()), style),
+        Span::raw(format!("{on} ")),
+    ];
+    if let Some(e) = &r.predicted_error {
+        spans.push(Span::styled(format!("⇒ {}", sanitize(e)), style));
+    }
+    Line::from(spans)
 }
 
 fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
@@ -145,7 +220,7 @@ fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     };
     let height = area.height.saturating_sub(2) as usize;
     let offset = scroll_offset(s.layer, height);
-    let target = &app.target.platform;
+    let judged = s.judgement.platform.as_ref();
     let lines: Vec<Line> = img
         .layers
         .iter()
@@ -163,12 +238,7 @@ fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
             }
             let mut spans = vec![Span::raw(format!("{i:>2} {:>7} ", human_size(l.size)))];
             for (arch, n) in counts {
-                let ok = target
-                    .rank(&Platform::new(
-                        &target.os,
-                        crate::oci::Arch::new(&arch, None),
-                    ))
-                    .is_some();
+                let ok = judged.is_some_and(|t| t.runs_arch(&crate::oci::Arch::new(&arch, None)));
                 let style = if ok { th.matches } else { th.mismatch };
                 spans.push(Span::styled(
                     format!("{}{arch}×{n} ", if ok { "✓" } else { "✗" }),
@@ -212,10 +282,14 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
         }
     }
     title.push(' ');
-    let arch = short_platform(&app.target.platform);
+    let arch = s
+        .judgement
+        .platform
+        .as_ref()
+        .map_or_else(|| "?".to_string(), short_platform);
     let legend = Line::from(vec![
         Span::styled(format!(" ✓ runs on {arch} "), th.matches),
-        Span::styled(" ✗ does not ", th.mismatch),
+        Span::styled(" ✗ does not, or a finding names it ", th.mismatch),
         Span::styled(" ○ any arch ", th.independent),
         Span::styled(" A/M/D added/modified/deleted ", th.muted),
     ]);
@@ -383,7 +457,7 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
         .collect();
     for a in arts {
         lines.push(Line::from(""));
-        lines.extend(artifact_lines(app, a));
+        lines.extend(artifact_lines(app, s, a));
     }
     f.render_widget(
         Paragraph::new(lines)
@@ -394,14 +468,19 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     );
 }
 
-fn artifact_lines(app: &App, a: &Artifact) -> Vec<Line<'static>> {
+fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>> {
     let th = &app.theme;
     let mut out = Vec::new();
     let arch = a
         .arch
         .as_ref()
         .map_or_else(|| "any arch".to_string(), |x| x.to_string());
-    let class = crate::ui::tree::class_of(&crate::ui::tree::mark_of(a), Some(&app.target.platform));
+    let named = s.judgement.culprits.iter().any(|c| *c == a.path);
+    let class = if named {
+        Some(Class::Mismatch)
+    } else {
+        crate::ui::tree::class_of(&crate::ui::tree::mark_of(a), s.judgement.platform.as_ref())
+    };
     let (sym, style) = match class {
         Some(Class::Match) => ("✓", th.matches),
         Some(Class::Mismatch) => ("✗", th.mismatch),

@@ -10,10 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::text::{human_size, sanitize};
-use crate::ui::app::{self, App, Badge, FilteredList, ImagesScreen, IndexRow, Load};
 use crate::catalog::{ImageRow, RepoRow, RootInfo};
-use crate::verdict::{Selection, Verdict};
+use crate::text::{human_size, sanitize};
+use crate::ui::app::{self, App, FilteredList, ImagesScreen, IndexRow, Load};
+use crate::verdict::{Assessment, Basis, EntryAssessment, Summary, Verdict};
 
 /// The block of a list, with the filter in its title when one is set.
 fn block<'a>(app: &App, title: String, filter: &str) -> Block<'a> {
@@ -102,9 +102,9 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
     f.render_widget(t, area);
 }
 
-/// `✗ FAIL entrypoint arch`: symbol and word first so it reads without colour. A badge the
-/// label alone suggests reads `? labelled arm64`: no PASS or FAIL until the files are read.
-pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
+/// `✗ FAIL entrypoint arch`: symbol and word first so it reads without colour. A verdict
+/// the label alone suggests reads `? labelled arm64`: no PASS or FAIL until the files are read.
+pub fn badge_spans(app: &App, b: &Summary) -> Vec<Span<'static>> {
     if !b.settled {
         let style = match b.verdict {
             Verdict::Pass => app.theme.muted,
@@ -115,20 +115,33 @@ pub fn badge_spans(app: &App, b: &Badge) -> Vec<Span<'static>> {
             Span::styled(sanitize(&b.note), style),
         ];
     }
-    let (sym, word, style) = match b.verdict {
-        Verdict::Pass => ("✓", "PASS", app.theme.pass),
-        Verdict::Warn => ("!", "WARN", app.theme.warn),
-        Verdict::Fail => ("✗", "FAIL", app.theme.fail),
-    };
-    let note = if b.from_manifest {
-        format!(" {} (manifest)", b.note)
-    } else {
+    let (sym, style) = verdict_style(app, b.verdict);
+    let note = if b.from_files {
         format!(" {}", b.note)
+    } else {
+        format!(" {} (manifest)", b.note)
     };
     vec![
-        Span::styled(format!("{sym} {word}"), style),
+        Span::styled(format!("{sym} {}", b.verdict_word()), style),
         Span::styled(sanitize(&note), app.theme.muted),
     ]
+}
+
+/// The symbol and colour of a verdict, the same on every screen.
+pub fn verdict_style(app: &App, v: Verdict) -> (&'static str, Style) {
+    match v {
+        Verdict::Pass => ("✓", app.theme.pass),
+        Verdict::Warn => ("!", app.theme.warn),
+        Verdict::Fail => ("✗", app.theme.fail),
+    }
+}
+
+/// The badge of a root on the active target, once its assessment exists.
+fn root_badge(app: &App, info: &RootInfo) -> Line<'static> {
+    match app.assessment(info, &app.target) {
+        Some(a) => Line::from(badge_spans(app, &a.summary())),
+        None => Line::from(Span::styled("…", app.theme.muted)),
+    }
 }
 
 /// `amd64 arm64 +2 attestations`; `compact` shortens the tail to `+2 att.` for 80 columns.
@@ -178,7 +191,7 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
                 Some(Load::Ready(info)) => (
                     if info.root.is_index { "index" } else { "image" }.to_string(),
                     Line::from(chips(app, info, area.width < 100)),
-                    Line::from(badge_spans(app, &app::badge(app, info, &app.target))),
+                    root_badge(app, info),
                     human_size(r.size.unwrap_or(info.size)),
                     info.root.digest.short(),
                 ),
@@ -265,14 +278,22 @@ pub fn index(
     let Load::Ready(info) = info else {
         return not_ready(f, app, area, info, "manifests", b);
     };
-    let rows = app::index_rows(info);
-    let chosen = match crate::verdict::select(&info.root, &app.target) {
-        Selection::Image { entry, .. } => Some(entry.digest.clone()),
-        _ => None,
+    let Some(a) = app.assessment(info, &app.target) else {
+        return f.render_widget(Paragraph::new("…").block(b), area);
     };
-    let height = area.height.saturating_sub(3) as usize;
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    // The index-level verdict first: what the target's runtime does with this index.
+    let head = index_headline(app, a);
+    let head_h = (super::wrapped_height(&head, inner.width) as u16).min(inner.height / 2);
+    let [top, list] =
+        ratatui::layout::Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)])
+            .areas(inner);
+    f.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), top);
+
+    let rows = app::index_rows(info);
+    let height = list.height.saturating_sub(1) as usize;
     let offset = scroll_offset(sel, height);
-    let t = &app.target.platform;
     let body: Vec<Row> = rows
         .iter()
         .enumerate()
@@ -286,44 +307,15 @@ pub fn index(
             };
             let e = info.root.entries.get(idx)?;
             let (what, verdict) = match r {
-                IndexRow::Image(_) => {
-                    let p = e.platform.as_ref();
-                    let what = p.map_or_else(|| "?".to_string(), |p| p.to_string());
-                    let picked = chosen.as_ref() == Some(&e.digest);
-                    let v: Line = match app.entry_result(&e.digest, &app.target) {
-                        Some(r) => {
-                            let note = match (picked, p.and_then(|p| t.rank(p)).is_some()) {
-                                (true, _) => "runs this one".to_string(),
-                                (false, true) => "not chosen".to_string(),
-                                (false, false) => format!("label not {}", t.arch),
-                            };
-                            let b = Badge {
-                                verdict: r.verdict,
-                                from_manifest: false,
-                                settled: true,
-                                note: format!("files; {note}"),
-                            };
-                            Line::from(badge_spans(app, &b))
-                        }
-                        None if picked => Line::from(vec![
-                            Span::styled("→ chosen", app.theme.pass),
-                            Span::styled(
-                                format!(" for {t}; Enter reads it, c reads all"),
-                                app.theme.muted,
-                            ),
-                        ]),
-                        None => match p.and_then(|p| t.rank(p)) {
-                            Some(_) => {
-                                Line::from(Span::styled("runs here, not chosen", app.theme.muted))
-                            }
-                            None => Line::from(Span::styled(
-                                format!("✗ label says it cannot run on {}", t.arch),
-                                app.theme.muted,
-                            )),
-                        },
-                    };
-                    (what, v)
-                }
+                IndexRow::Image(_) => (
+                    e.platform
+                        .as_ref()
+                        .map_or_else(|| "?".to_string(), |p| p.to_string()),
+                    match a.entry(&e.digest) {
+                        Some(ea) => entry_cell(app, a, ea),
+                        None => Line::from(""),
+                    },
+                ),
                 IndexRow::Attestation(_) => (
                     "attestation".to_string(),
                     Line::from(Span::styled(
@@ -368,9 +360,54 @@ pub fn index(
             Constraint::Min(20),
         ],
     )
-    .header(header)
-    .block(b);
-    f.render_widget(table, area);
+    .header(header);
+    f.render_widget(table, list);
+}
+
+/// `✗ FAIL on lambda: lambda refuses the index itself: nothing is pulled or run`.
+fn index_headline(app: &App, a: &Assessment) -> Vec<Line<'static>> {
+    let mut spans = badge_spans(app, &a.summary());
+    spans.push(Span::raw(format!(
+        " on {}: {}",
+        a.target.name,
+        sanitize(&a.decision_text())
+    )));
+    vec![Line::from(spans)]
+}
+
+/// What the target does with one entry: pulls it (its verdict), or not (its files judged on
+/// its own platform, said so), or would run it alone (an index refused).
+fn entry_cell(app: &App, a: &Assessment, e: &EntryAssessment) -> Line<'static> {
+    let muted = app.theme.muted;
+    let verdict = |r: &crate::verdict::TargetResult| {
+        let (sym, style) = verdict_style(app, r.verdict);
+        Span::styled(format!("{sym} {}", r.verdict.word()), style)
+    };
+    match (&e.basis, &e.files) {
+        (Basis::Pulled, Some(r)) => Line::from(vec![
+            Span::styled("→ pulled ", app.theme.bold),
+            verdict(r),
+            Span::styled(format!(" {}", a.summary().note), muted),
+        ]),
+        (Basis::Pulled, None) => Line::from(vec![
+            Span::styled("→ pulled", app.theme.bold),
+            Span::styled("; Enter reads it, c reads all", muted),
+        ]),
+        (Basis::Alone, Some(r)) => Line::from(vec![
+            Span::styled("not pulled (index refused); alone: ", muted),
+            verdict(r),
+        ]),
+        (Basis::Alone, None) => Line::from(Span::styled(
+            "not pulled (index refused); would run if pushed alone",
+            muted,
+        )),
+        (Basis::OwnPlatform, Some(r)) => Line::from(vec![
+            Span::styled("not pulled · on its own platform ", muted),
+            verdict(r),
+        ]),
+        (Basis::OwnPlatform, None) => Line::from(Span::styled("not pulled", muted)),
+        (Basis::Never, _) => Line::from(Span::styled("no platform: never pulled", muted)),
+    }
 }
 
 /// `2026-11-27` from an RFC 3339 time (the column has room for the day only).

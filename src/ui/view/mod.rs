@@ -51,9 +51,12 @@ fn layout_in(app: &App, area: Rect) -> Areas {
         ..Areas::default()
     };
     match app.screen().map(|s| &s.kind) {
-        Some(ScreenKind::Image(_)) => {
+        Some(ScreenKind::Image(s)) => {
+            // The headline is as tall as its wrapped text (at most a third of the screen).
+            let head = image::headline(app, s);
+            let h = (wrapped_height(&head, body.width) as u16).clamp(2, (body.height / 3).max(2));
             let [summary, rest] =
-                Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(body);
+                Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(body);
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
                     .areas(rest);
@@ -75,6 +78,32 @@ fn layout_in(app: &App, area: Rect) -> Areas {
         _ => {}
     }
     a
+}
+
+/// How many rows `lines` take when word-wrapped to `width` columns (as `Paragraph` wraps
+/// them), so a headline's area can be as tall as its text.
+pub fn wrapped_height(lines: &[ratatui::text::Line], width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            let mut rows = 1;
+            let mut col = 0;
+            for word in text.split_whitespace() {
+                let w = word.chars().count();
+                let need = if col == 0 { w } else { col + 1 + w };
+                if need <= width {
+                    col = need;
+                } else {
+                    // A word longer than the line is broken across rows.
+                    rows += usize::from(col > 0) + (w.saturating_sub(1)) / width;
+                    col = if w % width == 0 { width } else { w % width };
+                }
+            }
+            rows
+        })
+        .sum()
 }
 
 /// The first row shown so that `sel` stays visible in `height` rows.

@@ -7,8 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::ui::app::{self, App, Overlay};
-use crate::ui::explain;
-use crate::ui::view::image::image_verdict;
+use crate::verdict::explain;
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -88,30 +87,33 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
             let Some((row, info)) = app.current_root() else {
                 return;
             };
-            let (image, result) = match app.screen().map(|s| &s.kind) {
-                Some(app::ScreenKind::Image(s)) => {
-                    (s.image.ready().map(|i| i.as_ref()), image_verdict(app, s))
+            // The target and finding selected on the screen `e` was pressed on.
+            let (target, digest, finding) = match app.screen().map(|s| &s.kind) {
+                Some(app::ScreenKind::Image(s)) => (&app.target, Some(s.digest.clone()), None),
+                Some(app::ScreenKind::Verdict(v)) => {
+                    let t = app.targets.get(v.sel_target).unwrap_or(&app.target);
+                    (
+                        t,
+                        None,
+                        (v.pane == app::VerdictPane::Findings).then_some(v.sel_finding),
+                    )
                 }
-                _ => {
-                    let img = match crate::verdict::select(&info.root, &app.target) {
-                        crate::verdict::Selection::Image { entry, .. } => {
-                            app.images.get(&entry.digest).map(|i| i.as_ref())
-                        }
-                        _ => None,
-                    };
-                    let full = app.root_result(&info, &app.target).cloned();
-                    // Before the files are read only manifest-level verdicts are final.
-                    let full = full.filter(|_| {
-                        img.is_some()
-                            || !matches!(
-                                crate::verdict::select(&info.root, &app.target),
-                                crate::verdict::Selection::Image { .. }
-                            )
-                    });
-                    (img, full)
-                }
+                Some(app::ScreenKind::Index(i)) => (&app.target, i.selected_entry(), None),
+                _ => (&app.target, None, None),
             };
-            let paras = explain::explain(&row.label(), &info, &app.target, image, result.as_ref());
+            let Some(a) = app.assessment(&info, target) else {
+                return;
+            };
+            let entry = digest.as_ref().and_then(|d| a.entry(d));
+            let finding = finding.and_then(|n| a.result.as_ref()?.findings.get(n));
+            let paras = explain::explain(&explain::Focus {
+                label: &row.label(),
+                root: &info.root,
+                config_platform: info.config_platform.as_ref(),
+                assessment: a,
+                entry,
+                finding,
+            });
             let mut lines = Vec::new();
             for p in paras {
                 lines.push(Line::from(Span::styled(p.title, th.accent)));
@@ -132,7 +134,7 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
                         format!(
                             " Explain: {} on {} (Esc closes) ",
                             crate::text::sanitize(&row.label()),
-                            app.target.name
+                            target.name
                         ),
                         th.bold,
                     ))),

@@ -33,10 +33,14 @@ pub fn draw(
             Style::default()
         }
     };
-    let results: Vec<_> = app
+    let assessments: Vec<_> = app
         .targets
         .iter()
-        .map(|t| app.root_result(info, t).cloned())
+        .map(|t| app.assessment(info, t))
+        .collect();
+    let results: Vec<_> = assessments
+        .iter()
+        .map(|a| a.and_then(|a| a.result.as_ref()))
         .collect();
 
     let height = a.layers.height.saturating_sub(2) as usize;
@@ -107,15 +111,9 @@ pub fn draw(
         Span::styled(format!("{word} "), style),
         Span::raw(format!("{} ({})", t.title, t.platform)),
     ]));
-    if let Some(c) = &r.image {
+    if let Some(Some(a)) = assessments.get(sel_target) {
         lines.push(Line::from(Span::styled(
-            format!(
-                "runs {}{}",
-                c.digest.short(),
-                c.platform
-                    .as_ref()
-                    .map_or_else(String::new, |p| format!(" labelled {p}"))
-            ),
+            sanitize(&a.decision_text()),
             th.muted,
         )));
     }
