@@ -85,8 +85,16 @@ fn index_shows_attestations_under_their_subject() {
     h.select_tag("good");
     h.keys(&["Enter"]);
     let s = h.render(120, 40);
-    let rows: Vec<&str> = s.lines().filter(|l| l.contains("sha256:")).collect();
+    // The rows of the table (the headline above it names the pulled entry too).
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with("│linux/") || l.contains("└ attestation"))
+        .collect();
     assert_eq!(rows.len(), 4, "two platforms and two attestations:\n{s}");
+    assert!(
+        s.contains("apprunner pulls the linux/amd64 entry"),
+        "the index-level decision is stated:\n{s}"
+    );
     assert!(
         rows[0].contains("linux/amd64") && rows[1].contains("attestation"),
         "{s}"
@@ -111,7 +119,13 @@ fn index_entries_get_their_own_verdict_once_read() {
         .lines()
         .find(|l| l.starts_with("│linux/arm64"))
         .unwrap_or_else(|| panic!("no arm64 row:\n{s}"));
-    assert!(arm.contains("FAIL") && arm.contains("runs this one"), "{s}");
+    assert!(arm.contains("FAIL") && arm.contains("→ pulled"), "{s}");
+    // The amd64 entry is never pulled by Graviton: not a failure for it.
+    let amd = s
+        .lines()
+        .find(|l| l.starts_with("│linux/amd64"))
+        .unwrap_or_else(|| panic!("no amd64 row:\n{s}"));
+    assert!(amd.contains("not pulled") && !amd.contains("FAIL"), "{s}");
     insta::assert_snapshot!("index_mislabeled_graviton_120x40", s);
 }
 

@@ -117,10 +117,22 @@ fn runtime(f: &Focus) -> String {
                 ""
             }
         ),
-        Decision::NoMatch => format!(
-            "{} runs {p}. It looks for a {p} entry in the index and finds none, so the pull fails before anything starts.",
-            t.title
-        ),
+        Decision::NoMatch => {
+            let offers: Vec<String> = f
+                .root
+                .images()
+                .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
+                .collect();
+            format!(
+                "{} runs {p}. The index offers {} but no {p} entry, so the pull fails before anything starts.",
+                t.title,
+                if offers.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    offers.join(", ")
+                }
+            )
+        }
         Decision::Refused { .. } => format!(
             "{} wants one single-platform image and refuses an index outright, whatever its entries{}.",
             t.title,

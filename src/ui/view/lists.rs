@@ -364,14 +364,28 @@ pub fn index(
     f.render_widget(table, list);
 }
 
-/// `✗ FAIL on lambda: lambda refuses the index itself: nothing is pulled or run`.
+/// `✗ FAIL on lambda — lambda refuses the index itself: nothing is pulled or run`; before
+/// the pulled image is read, `? apprunner pulls … (label ok; files not read yet)`.
 fn index_headline(app: &App, a: &Assessment) -> Vec<Line<'static>> {
-    let mut spans = badge_spans(app, &a.summary());
-    spans.push(Span::raw(format!(
-        " on {}: {}",
-        a.target.name,
-        sanitize(&a.decision_text())
-    )));
+    let s = a.summary();
+    let decision = sanitize(&a.decision_text());
+    let spans = if s.settled {
+        let (sym, style) = verdict_style(app, s.verdict);
+        vec![
+            Span::styled(format!("{sym} {}", s.verdict_word()), style),
+            Span::raw(format!(" on {} — {decision}", a.target.name)),
+            Span::styled(format!(" ({})", sanitize(&s.note)), app.theme.muted),
+        ]
+    } else {
+        vec![
+            Span::styled("? ", app.theme.muted),
+            Span::raw(decision),
+            Span::styled(
+                format!(" ({}; its files are not read yet)", sanitize(&s.note)),
+                app.theme.muted,
+            ),
+        ]
+    };
     vec![Line::from(spans)]
 }
 
