@@ -265,3 +265,54 @@ fn a_panic_gives_the_terminal_back_and_says_why() {
         "the panic message is readable on the normal screen:\n{text}"
     );
 }
+
+/// The real binary's first screen agrees with `check --format json` for every demo image
+/// and built-in target (the TestBackend side of this is tests/ui_truth.rs).
+#[test]
+fn the_first_screen_agrees_with_check_for_every_target() {
+    let tags = [
+        "good",
+        "mac-arm64",
+        "mislabeled",
+        "python-wheel",
+        "node-addon",
+        "musl-glibc",
+        "lambda-ok",
+    ];
+    let mut want: Vec<(String, String, String)> = Vec::new();
+    for tag in tags {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
+            .args([
+                "check",
+                &format!("oci:assets/demo:{tag}"),
+                "--format",
+                "json",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run archlens check");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("check JSON");
+        for r in v["results"].as_array().expect("results") {
+            want.push((
+                tag.to_string(),
+                r["target"].as_str().unwrap().to_string(),
+                r["verdict"].as_str().unwrap().to_uppercase(),
+            ));
+        }
+    }
+    let targets: Vec<String> = want.iter().map(|w| w.1.clone()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for target in targets.iter().filter(|t| seen.insert((*t).clone())) {
+        let mut s = Session::start(&["demo", "--target", target], &[]);
+        s.wait_for(&[&format!("target:{target}")]);
+        for (tag, _, word) in want.iter().filter(|w| &w.1 == target) {
+            // `│tag ` starts the row: `good` must not match `│goodbye`.
+            let t = s.wait_line(&[&format!("│{tag} "), word]);
+            let line = t.lines().find(|l| l.contains(&format!("│{tag} "))).unwrap();
+            assert!(!line.contains("? "), "{tag} on {target} is settled:\n{t}");
+        }
+        s.keys("q");
+        assert!(s.wait_exit().success());
+    }
+    assert_eq!(seen.len(), 6, "every built-in target");
+}

@@ -25,7 +25,12 @@ const TAGS: [&str; 7] = [
 /// `check --format json` for one demo image, every built-in target.
 fn check(tag: &str) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
-        .args(["check", &format!("oci:assets/demo:{tag}"), "--format", "json"])
+        .args([
+            "check",
+            &format!("oci:assets/demo:{tag}"),
+            "--format",
+            "json",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run archlens check");
@@ -39,7 +44,13 @@ fn check(tag: &str) -> Vec<Value> {
 fn flat(screen: &str) -> String {
     screen
         .chars()
-        .map(|c| if "│┌┐└┘─".contains(c) { ' ' } else { c })
+        .map(|c| {
+            if "│┌┐└┘─".contains(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
