@@ -76,7 +76,7 @@ pub enum Nav {
     /// An image row: its index, or straight its image when the manifests say it is one.
     OpenIndex(ImageRow, Option<Arc<RootInfo>>),
     /// One image of an index.
-    OpenEntry(ImageRow, Arc<RootInfo>, Entry),
+    OpenEntry(ImageRow, Arc<RootInfo>, Box<Entry>),
     /// The file behind finding `finding` of the verdict for target `target`.
     JumpToFinding {
         target: usize,

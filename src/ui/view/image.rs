@@ -475,7 +475,7 @@ fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>
         .arch
         .as_ref()
         .map_or_else(|| "any arch".to_string(), |x| x.to_string());
-    let named = s.judgement.culprits.iter().any(|c| *c == a.path);
+    let named = s.judgement.culprits.contains(&a.path);
     let class = if named {
         Some(Class::Mismatch)
     } else {
