@@ -33,7 +33,11 @@ impl IndexScreen {
         match rows.get(self.sel)? {
             IndexRow::Image(i) => {
                 let entry = info.root.entries.get(*i).cloned()?;
-                Some(Nav::OpenEntry(self.row.clone(), Arc::clone(info), Box::new(entry)))
+                Some(Nav::OpenEntry(
+                    self.row.clone(),
+                    Arc::clone(info),
+                    Box::new(entry),
+                ))
             }
             IndexRow::Attestation(_) => Some(Nav::Info(
                 "an attestation (provenance or SBOM) describes the image above it; it is not a platform and never runs",
