@@ -354,9 +354,9 @@ pub fn index(
     let table = Table::new(
         body,
         [
-            Constraint::Length(20),
-            Constraint::Length(20),
-            Constraint::Length(9),
+            Constraint::Length(16),
+            Constraint::Length(19),
+            Constraint::Length(8),
             Constraint::Min(20),
         ],
     )
@@ -416,7 +416,7 @@ fn entry_cell(app: &App, a: &Assessment, e: &EntryAssessment) -> Line<'static> {
             muted,
         )),
         (Basis::OwnPlatform, Some(r)) => Line::from(vec![
-            Span::styled("not pulled · on its own platform ", muted),
+            Span::styled("not pulled · own platform ", muted),
             verdict(r),
         ]),
         (Basis::OwnPlatform, None) => Line::from(Span::styled("not pulled", muted)),
