@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+mod ui_support;
+
 struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
@@ -270,29 +272,9 @@ fn a_panic_gives_the_terminal_back_and_says_why() {
 /// and built-in target (the TestBackend side of this is tests/ui_truth.rs).
 #[test]
 fn the_first_screen_agrees_with_check_for_every_target() {
-    let tags = [
-        "good",
-        "mac-arm64",
-        "mislabeled",
-        "python-wheel",
-        "node-addon",
-        "musl-glibc",
-        "lambda-ok",
-    ];
     let mut want: Vec<(String, String, String)> = Vec::new();
-    for tag in tags {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
-            .args([
-                "check",
-                &format!("oci:assets/demo:{tag}"),
-                "--format",
-                "json",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run archlens check");
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("check JSON");
-        for r in v["results"].as_array().expect("results") {
+    for tag in ui_support::DEMO_TAGS {
+        for r in ui_support::check_demo(tag) {
             want.push((
                 tag.to_string(),
                 r["target"].as_str().unwrap().to_string(),

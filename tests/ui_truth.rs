@@ -6,38 +6,9 @@
 
 mod ui_support;
 
-use std::process::Command;
-
 use archlens::ui::app::ScreenKind;
 use serde_json::Value;
-use ui_support::Harness;
-
-const TAGS: [&str; 7] = [
-    "good",
-    "mac-arm64",
-    "mislabeled",
-    "python-wheel",
-    "node-addon",
-    "musl-glibc",
-    "lambda-ok",
-];
-
-/// `check --format json` for one demo image, every built-in target.
-fn check(tag: &str) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
-        .args([
-            "check",
-            &format!("oci:assets/demo:{tag}"),
-            "--format",
-            "json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run archlens check");
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("check {tag} printed no JSON ({e}): {out:?}"));
-    v["results"].as_array().expect("results").clone()
-}
+use ui_support::{DEMO_TAGS, Harness, check_demo};
 
 /// Screen text with box drawing and line breaks folded into single spaces, so a sentence
 /// wrapped across rows can be searched as one.
@@ -84,8 +55,8 @@ impl Case<'_> {
 #[test]
 fn every_screen_agrees_with_check_for_every_demo_image_and_target() {
     let mut checked = 0;
-    for tag in TAGS {
-        for r in check(tag) {
+    for tag in DEMO_TAGS {
+        for r in check_demo(tag) {
             let case = Case {
                 tag,
                 target: r["target"].as_str().expect("target"),
@@ -97,7 +68,11 @@ fn every_screen_agrees_with_check_for_every_demo_image_and_target() {
             checked += 1;
         }
     }
-    assert_eq!(checked, TAGS.len() * 6, "every built-in target was checked");
+    assert_eq!(
+        checked,
+        DEMO_TAGS.len() * 6,
+        "every built-in target was checked"
+    );
 }
 
 fn agree(c: &Case) {

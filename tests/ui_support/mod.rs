@@ -127,3 +127,32 @@ impl Harness {
         }
     }
 }
+
+/// The demo's ref names, in layout order.
+pub const DEMO_TAGS: [&str; 7] = [
+    "good",
+    "mac-arm64",
+    "mislabeled",
+    "python-wheel",
+    "node-addon",
+    "musl-glibc",
+    "lambda-ok",
+];
+
+/// `archlens check oci:assets/demo:TAG --format json` (the real binary, every built-in
+/// target): its `results`.
+pub fn check_demo(tag: &str) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args([
+            "check",
+            &format!("oci:assets/demo:{tag}"),
+            "--format",
+            "json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run archlens check");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("check {tag} printed no JSON ({e}): {out:?}"));
+    v["results"].as_array().expect("results").clone()
+}

@@ -18,11 +18,7 @@ impl App {
                 }
             }
             "target" | "t" if arg.is_empty() => {
-                let sel = self
-                    .targets
-                    .iter()
-                    .position(|t| t.name == self.target.name)
-                    .unwrap_or(0);
+                let sel = self.target_pos();
                 self.overlay = Some(Overlay::Targets { sel });
             }
             "target" | "t" => match verdict::target::lookup(arg) {

@@ -30,11 +30,7 @@ impl App {
             Bind::Quit => self.quit = true,
             Bind::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Bind::Targets => {
-                let sel = self
-                    .targets
-                    .iter()
-                    .position(|t| t.name == self.target.name)
-                    .unwrap_or(0);
+                let sel = self.target_pos();
                 self.overlay = Some(Overlay::Targets { sel });
             }
             Bind::Command => {

@@ -103,11 +103,7 @@ impl App {
         info: Arc<RootInfo>,
         fx: &mut Vec<Effect>,
     ) {
-        let sel_target = self
-            .targets
-            .iter()
-            .position(|t| t.name == self.target.name)
-            .unwrap_or(0);
+        let sel_target = self.target_pos();
         let id = self.push(ScreenKind::Verdict(VerdictScreen::new(
             row.clone(),
             Arc::clone(&info),
@@ -143,11 +139,7 @@ impl App {
             self.targets.push(t.clone());
         }
         self.target = t;
-        let pos = self
-            .targets
-            .iter()
-            .position(|x| x.name == self.target.name)
-            .unwrap_or(0);
+        let pos = self.target_pos();
         // Image screens' trees follow their new assessment in `refresh_results`.
         let mut verdicts = Vec::new();
         for s in &mut self.stack {
@@ -220,100 +212,72 @@ impl App {
     }
 
     /// Reads the image that row `only` (or every row) of images screen `owner` would run on
-    /// the active target, so its badge comes from the files.
-    pub(super) fn read_rows(&mut self, owner: u64, only: Option<usize>, fx: &mut Vec<Effect>) {
-        let Some(Screen {
-            kind:
-                ScreenKind::Images(ImagesScreen {
-                    list:
-                        FilteredList {
-                            rows: Load::Ready(rows),
-                            ..
-                        },
-                    roots,
-                    ..
-                }),
-            ..
-        }) = self.stack.iter().find(|s| s.id == owner)
+    /// the active target, so its badge comes from the files. Returns how many were asked.
+    pub(super) fn read_rows(
+        &mut self,
+        owner: u64,
+        only: Option<usize>,
+        fx: &mut Vec<Effect>,
+    ) -> usize {
+        let Some(ScreenKind::Images(list)) =
+            self.stack.iter().find(|s| s.id == owner).map(|s| &s.kind)
         else {
-            return;
+            return 0;
         };
-        let mut wanted = Vec::new();
-        for (i, (row, root)) in rows.iter().zip(roots).enumerate() {
-            if only.is_some_and(|o| o != i) {
-                continue;
-            }
-            if let Load::Ready(info) = root
-                && let Some(entry) = verdict::pulled_entry(&info.root, &self.target)
-            {
-                wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
-            }
+        let wanted: Vec<(ImageRow, Digest, String)> = list
+            .loaded_roots()
+            .into_iter()
+            .filter(|(i, _, _)| only.is_none_or(|o| o == *i))
+            .filter_map(|(_, row, info)| {
+                let e = verdict::pulled_entry(&info.root, &self.target)?;
+                Some((row, e.digest.clone(), e.media_type.clone()))
+            })
+            .collect();
+        for (row, d, m) in &wanted {
+            let _ = self.want_image(owner, row, d, m, fx);
         }
-        for (row, d, m) in wanted {
-            let _ = self.want_image(owner, &row, &d, &m, fx);
-        }
+        wanted.len()
     }
 
     /// Reads the image each listed row would run on the target, so badges come from files.
     pub(super) fn check_all(&mut self, fx: &mut Vec<Effect>) {
-        if let Some(Screen {
-            id,
-            kind:
-                ScreenKind::Index(IndexScreen {
-                    row,
-                    info: Load::Ready(info),
-                    ..
-                }),
-        }) = self.stack.last()
-        {
-            let (owner, row) = (*id, row.clone());
-            let entries: Vec<Entry> = info.root.images().cloned().collect();
-            for e in &entries {
-                let _ = self.want_image(owner, &row, &e.digest, &e.media_type, fx);
+        match self.stack.last() {
+            Some(Screen {
+                id,
+                kind:
+                    ScreenKind::Index(IndexScreen {
+                        row,
+                        info: Load::Ready(info),
+                        ..
+                    }),
+            }) => {
+                let (owner, row) = (*id, row.clone());
+                let entries: Vec<Entry> = info.root.images().cloned().collect();
+                for e in &entries {
+                    let _ = self.want_image(owner, &row, &e.digest, &e.media_type, fx);
+                }
+                self.status = Some((
+                    Level::Info,
+                    format!("reading the files of {} platform images", entries.len()),
+                ));
             }
-            self.status = Some((
-                Level::Info,
-                format!("reading the files of {} platform images", entries.len()),
-            ));
-            return;
-        }
-        let Some(Screen {
-            id,
-            kind:
-                ScreenKind::Images(ImagesScreen {
-                    list:
-                        FilteredList {
-                            rows: Load::Ready(rows),
-                            ..
-                        },
-                    roots,
-                    ..
-                }),
-        }) = self.stack.last()
-        else {
-            self.status = Some((
-                Level::Info,
-                "c reads every image of an images list or an index".into(),
-            ));
-            return;
-        };
-        let owner = *id;
-        let mut wanted = Vec::new();
-        for (row, root) in rows.iter().zip(roots) {
-            if let Load::Ready(info) = root
-                && let Some(entry) = verdict::pulled_entry(&info.root, &self.target)
-            {
-                wanted.push((row.clone(), entry.digest.clone(), entry.media_type.clone()));
+            Some(Screen {
+                id,
+                kind: ScreenKind::Images(_),
+            }) => {
+                let n = self.read_rows(*id, None, fx);
+                self.status = Some((
+                    Level::Info,
+                    format!("reading the files of {n} images for {}", self.target.name),
+                ));
+            }
+            _ => {
+                self.status = Some((
+                    Level::Info,
+                    "c reads every image of an images list or an index".into(),
+                ))
             }
         }
-        let n = wanted.len();
-        for (row, d, m) in wanted {
-            let _ = self.want_image(owner, &row, &d, &m, fx);
-        }
-        self.status = Some((
-            Level::Info,
-            format!("reading the files of {n} images for {}", self.target.name),
-        ));
     }
 
     pub(super) fn push_images(&mut self, repo: String, fx: &mut Vec<Effect>) {

@@ -63,6 +63,14 @@ impl App {
         self.verdicts.get(info, target)
     }
 
+    /// The position of the active target in the target list.
+    pub(super) fn target_pos(&self) -> usize {
+        self.targets
+            .iter()
+            .position(|t| t.name == self.target.name)
+            .unwrap_or(0)
+    }
+
     /// The final verdict of a verdict screen's root for target number `t`.
     pub(super) fn verdict_of(&self, info: &RootInfo, t: usize) -> Option<&TargetResult> {
         let t = self.targets.get(t)?;
@@ -77,7 +85,7 @@ impl App {
         for s in &self.stack {
             match &s.kind {
                 ScreenKind::Images(l) => {
-                    for (row, info) in l.loaded_roots() {
+                    for (_, row, info) in l.loaded_roots() {
                         wanted.push((row.reference.clone(), info, active.clone()));
                     }
                 }

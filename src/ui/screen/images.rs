@@ -42,14 +42,15 @@ impl ImagesScreen {
         None
     }
 
-    /// Every row whose manifests are read, with them.
-    pub fn loaded_roots(&self) -> Vec<(ImageRow, Arc<RootInfo>)> {
+    /// Every row whose manifests are read, with its index and manifests.
+    pub fn loaded_roots(&self) -> Vec<(usize, ImageRow, Arc<RootInfo>)> {
         let Some(rows) = self.list.rows.ready() else {
             return Vec::new();
         };
         rows.iter()
             .zip(&self.roots)
-            .filter_map(|(row, r)| Some((row.clone(), Arc::clone(r.ready()?))))
+            .enumerate()
+            .filter_map(|(i, (row, r))| Some((i, row.clone(), Arc::clone(r.ready()?))))
             .collect()
     }
 
