@@ -163,6 +163,8 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut fx = Vec::new();
+        // Time passing changes no verdict: only the spinner and gauges move.
+        let settles = !matches!(action, Action::Tick);
         match action {
             Action::Tick => self.tick = self.tick.wrapping_add(1),
             Action::Resize(w, h) => self.size = (w, h),
@@ -172,7 +174,9 @@ impl App {
             Action::FocusPane(p) => self.focus(p),
             Action::SelectRow(n) => self.select_row(n),
         }
-        self.refresh_results();
+        if settles {
+            self.refresh_results();
+        }
         if self.quit {
             fx.push(Effect::Quit);
         }
