@@ -8,6 +8,7 @@ mod foreign;
 mod label;
 mod libc;
 mod modules;
+mod shell;
 
 use std::collections::HashMap;
 
