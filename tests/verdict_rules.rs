@@ -545,3 +545,203 @@ fn an_amd64_label_over_arm64_files_runs_on_graviton_and_fails_on_app_runner() {
             .contains("TARGETARCH")
     );
 }
+
+/// An amd64 Debian-like base whose /bin/sh is a link to `shell` (`dash` or `busybox`; the
+/// file is Debian's amd64 `hello`, standing in: only its CPU and its name matter here).
+fn amd64_shell_base(shell: &str) -> Layer {
+    amd64_base_with_glibc("2.36-9+deb12u14")
+        .file_mode(&format!("usr/bin/{shell}"), &fixture("hello-amd64"), 0o755)
+        .symlink("bin/sh", &format!("/usr/bin/{shell}"))
+}
+
+#[test]
+fn sh_c_exec_of_an_arm64_server_fails_on_app_runner_with_dashs_words() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/sh", "-c", "exec /app/server"]}),
+        vec![amd64_shell_base("dash").file_mode("app/server", &fixture("hello-arm64"), 0o755)],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "entrypoint-arch-mismatch");
+    assert_eq!(f["path"], "/app/server");
+    assert!(
+        f["message"].as_str().unwrap().contains("`/bin/sh -c 'exec /app/server'`"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "/bin/sh: 1: exec: /app/server: Exec format error"
+    );
+    let why = f["explanation"].as_str().unwrap();
+    assert!(why.contains("dash") && why.contains("code 126"), "{why}");
+    // What the shell execs is the entrypoint now, not "another binary in the image".
+    assert!(!codes(&r).contains(&"foreign-binary"), "{r:#}");
+    // On Graviton the arm64 server is what runs... and the amd64 shell is what fails.
+    let g = check(t.path(), "graviton");
+    assert_eq!(g["predicted_error"], "exec /bin/sh: exec format error");
+}
+
+#[test]
+fn busybox_reads_a_foreign_binary_as_a_script() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/sh", "-c", "exec /app/server"]}),
+        vec![amd64_shell_base("busybox").file_mode("app/server", &fixture("hello-arm64"), 0o755)],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let p = r["predicted_error"].as_str().unwrap();
+    assert!(p.starts_with("/app/server: line 1: syntax error"), "{p}");
+    let why = finding(&r, "entrypoint-arch-mismatch")["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(why.contains("busybox sh") && why.contains("code 2"), "{why}");
+}
+
+#[test]
+fn shell_form_cmd_finds_node_on_path() {
+    let t = tempfile::tempdir().unwrap();
+    // `CMD node server.js` in a Dockerfile is stored as this.
+    image(
+        t.path(),
+        "amd64",
+        json!({"Cmd": ["/bin/sh", "-c", "node server.js"], "WorkingDir": "/app"}),
+        vec![amd64_shell_base("dash").file_mode("usr/local/bin/node", &fixture("hello-arm64"), 0o755)],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(finding(&r, "entrypoint-arch-mismatch")["path"], "/usr/local/bin/node");
+    assert_eq!(r["predicted_error"], "/bin/sh: 1: node: Exec format error");
+}
+
+#[test]
+fn sh_c_python_module_with_env_prefix_and_set_up() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["sh", "-c", "set -e; cd /srv && PYTHONUNBUFFERED=1 exec python3 -m app"]}),
+        vec![amd64_shell_base("dash").file_mode("usr/bin/python3", &fixture("hello-arm64"), 0o755)],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(finding(&r, "entrypoint-arch-mismatch")["path"], "/usr/bin/python3");
+    // `sh` was found on PATH; dash names itself by the argv[0] it was given.
+    assert_eq!(r["predicted_error"], "sh: 1: exec: python3: Exec format error");
+}
+
+/// The official node image's docker-entrypoint.sh (node:20-bookworm), verbatim.
+const NODE_ENTRYPOINT: &str = r#"#!/bin/sh
+set -e
+
+# Run command with node if the first argument contains a "-" or is not a system command. The last
+# part inside the "{}" is a workaround for the following bug in ash/dash:
+# https://bugs.debian.org/cgi-bin/bugreport.cgi?bug=874264
+if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
+  set -- node "$@"
+fi
+
+exec "$@"
+"#;
+
+#[test]
+fn an_exec_args_wrapper_runs_what_cmd_names() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["node", "server.js"]}),
+        vec![
+            amd64_shell_base("dash")
+                .file_mode("usr/local/bin/node", &fixture("hello-arm64"), 0o755)
+                .file_mode("usr/local/bin/docker-entrypoint.sh", NODE_ENTRYPOINT.as_bytes(), 0o755),
+        ],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "entrypoint-arch-mismatch");
+    assert_eq!(f["path"], "/usr/local/bin/node");
+    assert!(f["message"].as_str().unwrap().contains("docker-entrypoint.sh (line 11"), "{f}");
+    assert_eq!(
+        r["predicted_error"],
+        "/usr/local/bin/docker-entrypoint.sh: 11: exec: node: Exec format error"
+    );
+    // With an amd64 node the same image passes.
+    let t2 = tempfile::tempdir().unwrap();
+    image(
+        t2.path(),
+        "amd64",
+        json!({"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["node", "server.js"]}),
+        vec![
+            amd64_shell_base("dash")
+                .file_mode("usr/local/bin/node", &fixture("hello-amd64"), 0o755)
+                .file_mode("usr/local/bin/docker-entrypoint.sh", NODE_ENTRYPOINT.as_bytes(), 0o755),
+        ],
+    );
+    let r = check(t2.path(), "apprunner");
+    assert_eq!(r["verdict"], "pass", "{r:#}");
+}
+
+#[test]
+fn a_wrapper_whose_cmd_is_missing_fails_as_the_shell_says() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/entrypoint.sh"], "Cmd": ["/app/server"]}),
+        vec![amd64_shell_base("busybox").file_mode(
+            "entrypoint.sh",
+            b"#!/bin/sh\nset -e\nexec \"$@\"\n",
+            0o755,
+        )],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(codes(&r), ["entrypoint-not-found"]);
+    assert_eq!(finding(&r, "entrypoint-not-found")["path"], "/app/server");
+    assert_eq!(
+        r["predicted_error"],
+        "/entrypoint.sh: exec: line 3: /app/server: not found"
+    );
+}
+
+#[test]
+fn a_command_only_known_at_run_time_is_said_not_guessed() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/sh", "-c", "exec $APP_BIN --serve"]}),
+        vec![amd64_shell_base("dash").file_mode("app/server", &fixture("hello-arm64"), 0o755)],
+    );
+    let r = check(t.path(), "apprunner");
+    // The shell runs; what it starts is unknown, and the arm64 file is still reported.
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let f = finding(&r, "command-unknown");
+    assert_eq!(f["severity"], "info");
+    assert!(f["message"].as_str().unwrap().contains("$APP_BIN"), "{f}");
+    assert_eq!(finding(&r, "foreign-binary")["path"], "/app/server");
+}
+
+#[test]
+fn a_shell_string_whose_programs_match_passes() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/sh", "-c", "/app/migrate && exec /app/server \"$@\"", "sh"], "Cmd": ["--port", "80"]}),
+        vec![
+            amd64_shell_base("dash")
+                .file_mode("app/server", &fixture("hello-amd64"), 0o755)
+                .file_mode("app/migrate", &fixture("hello-amd64"), 0o755),
+        ],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "pass", "{r:#}");
+}

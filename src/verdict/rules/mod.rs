@@ -6,6 +6,7 @@ mod entrypoint;
 mod fix;
 mod foreign;
 mod label;
+mod launch;
 mod libc;
 mod modules;
 mod shell;
