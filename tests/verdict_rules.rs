@@ -568,7 +568,10 @@ fn sh_c_exec_of_an_arm64_server_fails_on_app_runner_with_dashs_words() {
     let f = finding(&r, "entrypoint-arch-mismatch");
     assert_eq!(f["path"], "/app/server");
     assert!(
-        f["message"].as_str().unwrap().contains("`/bin/sh -c 'exec /app/server'`"),
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("`/bin/sh -c 'exec /app/server'`"),
         "{f}"
     );
     assert_eq!(
@@ -601,7 +604,10 @@ fn busybox_reads_a_foreign_binary_as_a_script() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(why.contains("busybox sh") && why.contains("code 2"), "{why}");
+    assert!(
+        why.contains("busybox sh") && why.contains("code 2"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -612,11 +618,18 @@ fn shell_form_cmd_finds_node_on_path() {
         t.path(),
         "amd64",
         json!({"Cmd": ["/bin/sh", "-c", "node server.js"], "WorkingDir": "/app"}),
-        vec![amd64_shell_base("dash").file_mode("usr/local/bin/node", &fixture("hello-arm64"), 0o755)],
+        vec![amd64_shell_base("dash").file_mode(
+            "usr/local/bin/node",
+            &fixture("hello-arm64"),
+            0o755,
+        )],
     );
     let r = check(t.path(), "apprunner");
     assert_eq!(r["verdict"], "fail", "{r:#}");
-    assert_eq!(finding(&r, "entrypoint-arch-mismatch")["path"], "/usr/local/bin/node");
+    assert_eq!(
+        finding(&r, "entrypoint-arch-mismatch")["path"],
+        "/usr/local/bin/node"
+    );
     assert_eq!(r["predicted_error"], "/bin/sh: 1: node: Exec format error");
 }
 
@@ -631,9 +644,15 @@ fn sh_c_python_module_with_env_prefix_and_set_up() {
     );
     let r = check(t.path(), "apprunner");
     assert_eq!(r["verdict"], "fail", "{r:#}");
-    assert_eq!(finding(&r, "entrypoint-arch-mismatch")["path"], "/usr/bin/python3");
+    assert_eq!(
+        finding(&r, "entrypoint-arch-mismatch")["path"],
+        "/usr/bin/python3"
+    );
     // `sh` was found on PATH; dash names itself by the argv[0] it was given.
-    assert_eq!(r["predicted_error"], "sh: 1: exec: python3: Exec format error");
+    assert_eq!(
+        r["predicted_error"],
+        "sh: 1: exec: python3: Exec format error"
+    );
 }
 
 /// The official node image's docker-entrypoint.sh (node:20-bookworm), verbatim.
@@ -660,14 +679,24 @@ fn an_exec_args_wrapper_runs_what_cmd_names() {
         vec![
             amd64_shell_base("dash")
                 .file_mode("usr/local/bin/node", &fixture("hello-arm64"), 0o755)
-                .file_mode("usr/local/bin/docker-entrypoint.sh", NODE_ENTRYPOINT.as_bytes(), 0o755),
+                .file_mode(
+                    "usr/local/bin/docker-entrypoint.sh",
+                    NODE_ENTRYPOINT.as_bytes(),
+                    0o755,
+                ),
         ],
     );
     let r = check(t.path(), "apprunner");
     assert_eq!(r["verdict"], "fail", "{r:#}");
     let f = finding(&r, "entrypoint-arch-mismatch");
     assert_eq!(f["path"], "/usr/local/bin/node");
-    assert!(f["message"].as_str().unwrap().contains("docker-entrypoint.sh (line 11"), "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("started by /usr/local/bin/docker-entrypoint.sh at line 11"),
+        "{f}"
+    );
     assert_eq!(
         r["predicted_error"],
         "/usr/local/bin/docker-entrypoint.sh: 11: exec: node: Exec format error"
@@ -681,7 +710,11 @@ fn an_exec_args_wrapper_runs_what_cmd_names() {
         vec![
             amd64_shell_base("dash")
                 .file_mode("usr/local/bin/node", &fixture("hello-amd64"), 0o755)
-                .file_mode("usr/local/bin/docker-entrypoint.sh", NODE_ENTRYPOINT.as_bytes(), 0o755),
+                .file_mode(
+                    "usr/local/bin/docker-entrypoint.sh",
+                    NODE_ENTRYPOINT.as_bytes(),
+                    0o755,
+                ),
         ],
     );
     let r = check(t2.path(), "apprunner");

@@ -49,7 +49,10 @@ pub fn tail(text: &str) -> Option<ScriptTail> {
     }
     let sets_args = lines.iter().any(|l| {
         let t = l.trim_start();
-        t.starts_with("set --") || t == "shift" || t.starts_with("shift ") || t.starts_with("shift;")
+        t.starts_with("set --")
+            || t == "shift"
+            || t.starts_with("shift ")
+            || t.starts_with("shift;")
     });
     Some(ScriptTail {
         line: u32::try_from(start + 1).ok()?,
@@ -148,11 +151,15 @@ mod tests {
     #[test]
     fn classify_keeps_the_tail_of_shell_scripts_only() {
         let script = b"#!/bin/sh\nset -e\nexec \"$@\"\n";
-        let found = crate::detect::classify("/e.sh", script.len() as u64, &mut &script[..]).unwrap();
+        let found =
+            crate::detect::classify("/e.sh", script.len() as u64, &mut &script[..]).unwrap();
         let crate::detect::Details::Script(s) = &found[0].details else {
             panic!("{found:?}")
         };
-        assert_eq!(s.tail.as_ref().map(|t| t.text.as_str()), Some("exec \"$@\""));
+        assert_eq!(
+            s.tail.as_ref().map(|t| t.text.as_str()),
+            Some("exec \"$@\"")
+        );
         let js = b"#!/usr/bin/env node\nmain()\n";
         let found = crate::detect::classify("/e.js", js.len() as u64, &mut &js[..]).unwrap();
         let crate::detect::Details::Script(s) = &found[0].details else {

@@ -77,12 +77,16 @@ fn start(
         });
         return None;
     };
-    let who = match by {
-        None => "the entrypoint".to_string(),
-        Some(r) => format!("the program {} starts,", r.told),
-    };
     let mut own = Vec::new();
-    let entry = follow(ask, idx, &path, &path, 0, &who, &mut own);
+    let entry = follow(
+        ask,
+        idx,
+        &path,
+        &path,
+        0,
+        by.map(|r| r.told.as_str()),
+        &mut own,
+    );
     if let Some(r) = by {
         for f in &mut own {
             launch::relaunch(ask, r, &path, f);
@@ -142,10 +146,14 @@ fn follow(
     path: &str,
     shown: &str,
     depth: usize,
-    who: &str,
+    by: Option<&str>,
     findings: &mut Vec<Finding>,
 ) -> Option<(String, Arch)> {
     let target = ask.target;
+    // How the started program is named: the runtime's entrypoint, or what a shell started.
+    let who = by.map_or("the entrypoint".to_string(), |t| {
+        format!("the program started by {t}")
+    });
     let real = match idx.image.fs.resolve(path) {
         Ok((real, node)) => {
             let is_dir = node.entry.kind == EntryKind::Dir;
@@ -156,7 +164,7 @@ fn follow(
                     path,
                     &real,
                     shown,
-                    if depth == 0 { who } else { "the interpreter" },
+                    if depth == 0 { &who } else { "the interpreter" },
                     &node.entry,
                 ));
                 return None;
@@ -175,7 +183,7 @@ fn follow(
                     .predicts(exec_error(target, shown, "no such file or directory"))
                     .because(format!(
                         "{path} is named by the image ({}) but cannot be followed in the merged layers: {e}. A symlink whose target a later layer removed, or that exists only in a build stage, still shows in a listing, yet exec fails with 'no such file or directory'.",
-                        if depth == 0 { who.trim_end_matches(',').to_string() } else { format!("the #! line of {shown}") }
+                        if depth == 0 { who.clone() } else { format!("the #! line of {shown}") }
                     )),
             );
             return None;
@@ -188,14 +196,17 @@ fn follow(
         String::new()
     };
     let role = if depth == 0 {
-        who.trim_end_matches(',').to_string()
+        who.clone()
     } else {
         format!("the interpreter of {shown}")
     };
     // How the file is named in messages: the entrypoint itself, or the interpreter a
     // script asks for (the runtime's error names the script, so say how they relate).
     let subject = if depth == 0 {
-        format!("{who} {path}{via}")
+        match by {
+            None => format!("the entrypoint {path}{via}"),
+            Some(t) => format!("{path}{via}, started by {t},"),
+        }
     } else {
         format!("{shown} is a script whose interpreter {path}{via}")
     };
@@ -271,7 +282,7 @@ fn follow(
                 );
                 return None;
             }
-            follow(ask, idx, &interp, shown, depth + 1, who, findings)
+            follow(ask, idx, &interp, shown, depth + 1, by, findings)
         }
         _ => {
             let step = Step {
@@ -318,7 +329,7 @@ fn not_executable(
         Code::EntrypointNotExecutable,
         format!(
             "{} {path} is {what} (mode {:o}): the kernel refuses to execute it",
-            who.trim_end_matches(','),
+            who,
             mode & 0o7777
         ),
     )

@@ -51,7 +51,7 @@ pub(super) fn launched(
                 flavour: interp.as_deref().and_then(Flavour::of),
                 zero: path.to_string(),
                 script: true,
-                told: format!("{path} (line {}: `{}`)", tail.line, short(&tail.text)),
+                told: format!("{path} at line {} (`{}`)", tail.line, short(&tail.text)),
                 args_rewritten: tail.sets_args && tail.text.contains('$'),
             };
             let args = argv.get(1..).unwrap_or_default();
@@ -141,16 +141,21 @@ pub(super) fn not_found(
         run.told
     ));
     let f = if word.contains('/') {
-        f.at(absolute(cwd.or(idx.image.config.workdir.as_deref()), word), None)
+        f.at(
+            absolute(cwd.or(idx.image.config.workdir.as_deref()), word),
+            None,
+        )
     } else {
         f
     };
     let f = match run.flavour {
-        Some(fl) => f.predicts(fl.error_line(&run.zero, &run.svc, word, run.script, Failure::NotFound)),
+        Some(fl) => {
+            f.predicts(fl.error_line(&run.zero, &run.svc, word, run.script, Failure::NotFound))
+        }
         None => f,
     };
     f.because(format!(
-        "The runtime starts the shell, which then runs {word} ({}). No layer of the image has it{}: it was installed in another build stage, under another name, or deleted by a later layer. The shell prints 'not found' and exits with code 127; the CPU and the C library play no part.",
+        "The runtime starts the shell, which then runs {word}, as {} says. No layer of the image has it{}: it was installed in another build stage, under another name, or deleted by a later layer. The shell prints 'not found' and exits with code 127; the CPU and the C library play no part.",
         run.told,
         if word.contains('/') { String::new() } else { format!(" in a directory on PATH ({path_var})") }
     ))
@@ -165,7 +170,9 @@ pub(super) fn relaunch(ask: &Ask, run: &ShellRun, found: &str, f: &mut Finding) 
         (Failure::PermissionDenied, "permission denied"),
     ]
     .into_iter()
-    .find(|(_, reason)| f.predicted_error.as_deref() == Some(&exec_error(ask.target, found, reason)))
+    .find(|(_, reason)| {
+        f.predicted_error.as_deref() == Some(&exec_error(ask.target, found, reason))
+    })
     .map(|(failure, _)| failure) else {
         return;
     };
@@ -175,7 +182,7 @@ pub(super) fn relaunch(ask: &Ask, run: &ShellRun, found: &str, f: &mut Finding) 
     let shell = run.flavour.map_or("the shell", Flavour::name);
     let code = run.flavour.map_or(126, |fl| fl.exit_code(failure));
     f.explanation.push_str(&format!(
-        " The runtime starts the shell, which runs; it is {shell} that then executes {found} ({}), so the error comes from the shell, not the runtime, and the container exits with code {code}.",
+        " The runtime starts the shell, which runs; it is {shell} that then executes {found}, as {} says, so the error comes from the shell, not the runtime, and the container exits with code {code}.",
         run.told
     ));
     match (run.flavour, failure) {

@@ -74,7 +74,9 @@ impl Flavour {
         match (self, failure) {
             (Flavour::Dash, f) => format!("{name}: {n}: {exec}{word}: {}", dash_reason(f)),
             (Flavour::Busybox, Failure::ExecFormat) => {
-                format!("{found}: line 1: syntax error: ... (the bytes of the binary read as shell)")
+                format!(
+                    "{found}: line 1: syntax error: ... (the bytes of the binary read as shell)"
+                )
             }
             (Flavour::Busybox, f) => {
                 let reason = dash_reason(f);
@@ -85,9 +87,9 @@ impl Flavour {
                     format!("{name}: {word}: {reason}")
                 }
             }
-            (Flavour::Bash, Failure::ExecFormat) => format!(
-                "{name}: line {n}: {found}: cannot execute binary file: Exec format error"
-            ),
+            (Flavour::Bash, Failure::ExecFormat) => {
+                format!("{name}: line {n}: {found}: cannot execute binary file: Exec format error")
+            }
             (Flavour::Bash, Failure::NotFound) if svc.exec => {
                 format!("{name}: line {n}: exec: {word}: not found")
             }
@@ -398,8 +400,8 @@ struct Simple {
 
 /// Shell words that open compound commands: archlens does not evaluate control flow.
 const RESERVED: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
-    "{", "}", "!", "function", "select", "[[",
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "{",
+    "}", "!", "function", "select", "[[",
 ];
 
 /// Builtins that are never the service: setting up, or ending the shell.
@@ -463,7 +465,10 @@ fn assignment(w: &Word) -> Option<(String, Word)> {
         return None;
     };
     let (name, value) = s.split_once('=')?;
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
         return None;
@@ -585,7 +590,8 @@ pub(super) fn service(
             }
             "export" => {
                 for w in &words[1..] {
-                    if let Some(("PATH", v)) = assignment(w).as_ref().map(|(n, v)| (n.as_str(), v)) {
+                    if let Some(("PATH", v)) = assignment(w).as_ref().map(|(n, v)| (n.as_str(), v))
+                    {
                         st.path = st.path_value(v);
                     }
                 }
@@ -625,7 +631,10 @@ pub(super) fn service(
             "it first reads {file} with `.`, and a sourced file may change PATH or define `{word}`"
         ));
     }
-    let path = match (&c.assigns.iter().find(|(n, _)| n == "PATH"), st.path.clone()) {
+    let path = match (
+        &c.assigns.iter().find(|(n, _)| n == "PATH"),
+        st.path.clone(),
+    ) {
         (Some((_, v)), _) => st.path_value(v),
         (None, p) => p,
     };
@@ -676,7 +685,9 @@ mod tests {
     }
 
     fn argv(text: &str) -> Vec<String> {
-        svc(text, &[]).unwrap_or_else(|e| panic!("{text}: {e}")).argv
+        svc(text, &[])
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .argv
     }
 
     #[test]
@@ -694,42 +705,49 @@ mod tests {
 
     #[test]
     fn quotes_and_escapes() {
-        assert_eq!(argv("exec '/opt/my app/run' \"a b\" c\\ d"), [
-            "/opt/my app/run",
-            "a b",
-            "c d"
-        ]);
-        assert_eq!(argv(r#"exec nginx -g 'daemon off;'"#), [
-            "nginx",
-            "-g",
-            "daemon off;"
-        ]);
+        assert_eq!(
+            argv("exec '/opt/my app/run' \"a b\" c\\ d"),
+            ["/opt/my app/run", "a b", "c d"]
+        );
+        assert_eq!(
+            argv(r#"exec nginx -g 'daemon off;'"#),
+            ["nginx", "-g", "daemon off;"]
+        );
         assert_eq!(argv(r#"exec "/app/ser"ver"#), ["/app/server"]);
-        assert!(svc("exec 'unclosed", &[]).unwrap_err().contains("unterminated"));
+        assert!(
+            svc("exec 'unclosed", &[])
+                .unwrap_err()
+                .contains("unterminated")
+        );
     }
 
     #[test]
     fn assignments_set_up_and_chains() {
-        assert_eq!(argv("FOO=1 BAR='x y' exec /app/server --port 80"), [
-            "/app/server",
-            "--port",
-            "80"
-        ]);
+        assert_eq!(
+            argv("FOO=1 BAR='x y' exec /app/server --port 80"),
+            ["/app/server", "--port", "80"]
+        );
         assert_eq!(argv("set -e; cd /app && exec ./server"), ["./server"]);
-        assert_eq!(svc("cd /app && exec ./server", &[]).unwrap().cwd.as_deref(), Some("/app"));
-        assert_eq!(argv("python manage.py migrate && gunicorn app:app"), [
-            "gunicorn", "app:app"
-        ]);
+        assert_eq!(
+            svc("cd /app && exec ./server", &[]).unwrap().cwd.as_deref(),
+            Some("/app")
+        );
+        assert_eq!(
+            argv("python manage.py migrate && gunicorn app:app"),
+            ["gunicorn", "app:app"]
+        );
         // `exec` ends the shell: what follows never runs.
         assert_eq!(argv("exec /app/a; /app/b"), ["/app/a"]);
         // A fallback after `||` runs only when the service failed.
-        assert_eq!(argv("nginx -g 'daemon off;' || exit 1"), [
-            "nginx",
-            "-g",
-            "daemon off;"
-        ]);
+        assert_eq!(
+            argv("nginx -g 'daemon off;' || exit 1"),
+            ["nginx", "-g", "daemon off;"]
+        );
         assert_eq!(argv("/app/migrate ; /app/server"), ["/app/server"]);
-        assert_eq!(argv("exec >/proc/1/fd/1 2>&1; exec /app/server"), ["/app/server"]);
+        assert_eq!(
+            argv("exec >/proc/1/fd/1 2>&1; exec /app/server"),
+            ["/app/server"]
+        );
         assert_eq!(argv("/app/server 2>&1"), ["/app/server"]);
     }
 
@@ -737,7 +755,11 @@ mod tests {
     fn pipelines_take_the_last_command() {
         assert_eq!(argv("/app/server | tee /tmp/log"), ["tee", "/tmp/log"]);
         assert_eq!(argv("/app/worker & exec /app/server"), ["/app/server"]);
-        assert!(svc("/app/server &", &[]).unwrap_err().contains("background"));
+        assert!(
+            svc("/app/server &", &[])
+                .unwrap_err()
+                .contains("background")
+        );
     }
 
     #[test]
@@ -745,13 +767,25 @@ mod tests {
         let s = svc("exec \"$@\"", &["/app/server", "--x"]).unwrap();
         assert_eq!(s.argv, ["/app/server", "--x"]);
         assert!(s.exec);
-        assert_eq!(svc("exec $1 --flag", &["node"]).unwrap().argv, ["node", "--flag"]);
         assert_eq!(
-            svc("set -- node \"$@\"; exec \"$@\"", &["app.js"]).unwrap().argv,
+            svc("exec $1 --flag", &["node"]).unwrap().argv,
+            ["node", "--flag"]
+        );
+        assert_eq!(
+            svc("set -- node \"$@\"; exec \"$@\"", &["app.js"])
+                .unwrap()
+                .argv,
             ["node", "app.js"]
         );
-        assert_eq!(svc("shift; exec \"$@\"", &["x", "/bin/y"]).unwrap().argv, ["/bin/y"]);
-        assert!(svc("exec \"$@\"", &[]).unwrap_err().contains("no arguments"));
+        assert_eq!(
+            svc("shift; exec \"$@\"", &["x", "/bin/y"]).unwrap().argv,
+            ["/bin/y"]
+        );
+        assert!(
+            svc("exec \"$@\"", &[])
+                .unwrap_err()
+                .contains("no arguments")
+        );
     }
 
     #[test]
@@ -760,7 +794,11 @@ mod tests {
         assert_eq!(s.path, format!("/opt/venv/bin:{PATH}"));
         let s = svc("PATH=/x exec tool", &[]).unwrap();
         assert_eq!(s.path, "/x");
-        assert!(svc("PATH=$(cat /p) exec tool", &[]).unwrap_err().contains("PATH"));
+        assert!(
+            svc("PATH=$(cat /p) exec tool", &[])
+                .unwrap_err()
+                .contains("PATH")
+        );
         // An absolute command needs no PATH.
         assert_eq!(argv("PATH=$(cat /p); exec /bin/tool"), ["/bin/tool"]);
     }
@@ -837,7 +875,10 @@ mod tests {
             line(Flavour::Busybox, Failure::NotFound),
             "/bin/sh: exec: line 0: /app/server: not found"
         );
-        assert!(line(Flavour::Busybox, Failure::ExecFormat).starts_with("/app/server: line 1: syntax error"));
+        assert!(
+            line(Flavour::Busybox, Failure::ExecFormat)
+                .starts_with("/app/server: line 1: syntax error")
+        );
         assert_eq!(
             line(Flavour::Bash, Failure::ExecFormat),
             "/bin/sh: line 1: /app/server: cannot execute binary file: Exec format error"
