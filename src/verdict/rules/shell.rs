@@ -75,7 +75,7 @@ impl Flavour {
             (Flavour::Dash, f) => format!("{name}: {n}: {exec}{word}: {}", dash_reason(f)),
             (Flavour::Busybox, Failure::ExecFormat) => {
                 format!(
-                    "{found}: line 1: syntax error: ... (the bytes of the binary read as shell)"
+                    "{found}: line N: syntax error: ... (busybox sh reads the binary as a shell script)"
                 )
             }
             (Flavour::Busybox, f) => {
@@ -877,7 +877,7 @@ mod tests {
         );
         assert!(
             line(Flavour::Busybox, Failure::ExecFormat)
-                .starts_with("/app/server: line 1: syntax error")
+                .starts_with("/app/server: line N: syntax error")
         );
         assert_eq!(
             line(Flavour::Bash, Failure::ExecFormat),
