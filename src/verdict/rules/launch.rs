@@ -35,6 +35,7 @@ pub(super) fn launched(
     path_var: &str,
 ) -> Option<Result<ShellRun, Finding>> {
     let real = idx.image.fs.resolve(path).ok()?.0;
+    let argv0 = argv.first()?;
     let (svc, run) = match idx.primary(&real).map(|(_, a)| &a.details) {
         Some(Details::Script(s)) => {
             let tail = s.tail.as_ref()?;
@@ -58,7 +59,7 @@ pub(super) fn launched(
             (shell::service(&tail.text, tail.line, args, path_var), run)
         }
         Some(Details::Elf(_)) | None => {
-            let is_shell = [real.as_str(), argv[0].as_str()]
+            let is_shell = [real.as_str(), argv0.as_str()]
                 .iter()
                 .filter_map(|p| p.rsplit('/').next())
                 .any(|n| SHELLS.contains(&n));
@@ -69,9 +70,9 @@ pub(super) fn launched(
             let run = ShellRun {
                 svc: placeholder(),
                 flavour: Flavour::of(&real),
-                zero: zero.unwrap_or(&argv[0]).to_string(),
+                zero: zero.unwrap_or(argv0).to_string(),
                 script: false,
-                told: format!("`{} -c '{}'`", argv[0], short(text)),
+                told: format!("`{argv0} -c '{}'`", short(text)),
                 args_rewritten: false,
             };
             (shell::service(text, 1, args, path_var), run)
