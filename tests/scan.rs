@@ -317,6 +317,7 @@ fn script(path: &str) -> Artifact {
         details: Details::Script(ScriptInfo {
             interpreter: "/bin/sh".into(),
             args: vec![],
+            tail: None,
         }),
     }
 }

@@ -46,6 +46,7 @@ fn big_image(n: usize) -> Image {
                 details: archlens::detect::Details::Script(archlens::detect::ScriptInfo {
                     interpreter: "/bin/sh".into(),
                     args: vec![],
+                    tail: None,
                 }),
             });
         }

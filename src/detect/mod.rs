@@ -222,6 +222,22 @@ pub struct ScriptInfo {
     pub interpreter: String,
     /// The rest of the shebang line (`node` for `#!/usr/bin/env node`).
     pub args: Vec<String>,
+    /// For a shell script, its last command line: what a wrapper finally runs (`exec "$@"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<ScriptTail>,
+}
+
+/// The last command of a shell script, kept so the verdict can tell what a wrapper starts
+/// without holding the whole script.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScriptTail {
+    /// 1-based line where it starts.
+    pub line: u32,
+    /// The command line as written (continuation lines joined), at most [`script::TAIL_MAX`] bytes.
+    pub text: String,
+    /// The script changes its arguments somewhere (`set --`, `shift`), so `"$@"` at the end
+    /// may not be what it was given.
+    pub sets_args: bool,
 }
 
 /// A failure to classify a file that looked native (a corrupt ELF, an unreadable jar).
@@ -352,7 +368,11 @@ pub fn classify(
                 detail,
             });
     }
-    if let Some(info) = script::parse(&head) {
+    if let Some(mut info) = script::parse(&head) {
+        if script::is_shell(&info) && size <= script::SCRIPT_CAP {
+            read_up_to(reader, &mut head, size).map_err(io_err)?;
+            info.tail = script::tail(&String::from_utf8_lossy(&head));
+        }
         let mut a = artifact(
             path,
             Kind::Script,

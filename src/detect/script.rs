@@ -4,10 +4,62 @@
 //! Linux reads at most 256 bytes of the line (BINPRM_BUF_SIZE) and passes everything after
 //! the interpreter as one argument; `env -S` splits it again.
 
-use super::ScriptInfo;
+use super::{ScriptInfo, ScriptTail};
 
 /// How much of the first line is considered, as the kernel does.
 pub const SHEBANG_MAX: usize = 256;
+
+/// Shell scripts up to this size are read whole for their last command (an official
+/// image's docker-entrypoint.sh is 2-15 KiB).
+pub const SCRIPT_CAP: u64 = 128 * 1024;
+
+/// A last command longer than this is not kept.
+pub const TAIL_MAX: usize = 512;
+
+/// Interpreters whose scripts are shell, so their last line says what they start.
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"];
+
+/// Whether the script is run by a POSIX-style shell.
+pub fn is_shell(info: &ScriptInfo) -> bool {
+    info.command()
+        .and_then(|c| c.rsplit('/').next())
+        .is_some_and(|c| SHELLS.contains(&c))
+}
+
+/// The last command line of a shell script: the last line that is not blank or a comment,
+/// with `\`-continued lines joined. `None` when it is too long to keep.
+pub fn tail(text: &str) -> Option<ScriptTail> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut end = lines.len();
+    while end > 0 {
+        let t = lines[end - 1].trim();
+        if t.is_empty() || t.starts_with('#') {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut start = end.checked_sub(1)?;
+    while start > 0 && lines[start - 1].trim_end().ends_with('\\') {
+        start -= 1;
+    }
+    let joined = lines[start..end].join("\n");
+    if joined.len() > TAIL_MAX || start == 0 {
+        return None;
+    }
+    let sets_args = lines.iter().any(|l| {
+        let t = l.trim_start();
+        t.starts_with("set --")
+            || t == "shift"
+            || t.starts_with("shift ")
+            || t.starts_with("shift;")
+    });
+    Some(ScriptTail {
+        line: u32::try_from(start + 1).ok()?,
+        text: joined,
+        sets_args,
+    })
+}
 
 /// Parses a shebang from the first bytes of a file; `None` when there is none or it names
 /// no interpreter.
@@ -25,6 +77,7 @@ pub fn parse(head: &[u8]) -> Option<ScriptInfo> {
     Some(ScriptInfo {
         interpreter,
         args: words.map(str::to_string).collect(),
+        tail: None,
     })
 }
 
@@ -73,6 +126,46 @@ mod tests {
         assert_eq!(parse(b"#!\n"), None);
         assert_eq!(parse(b"#!   \r\n"), None);
         assert_eq!(parse(b"echo hi"), None);
+    }
+
+    #[test]
+    fn a_wrapper_script_keeps_its_last_command() {
+        // The end of the official node image's docker-entrypoint.sh.
+        let text = "#!/bin/sh\nset -e\n\nif [ \"${1#-}\" != \"${1}\" ]; then\n  set -- node \"$@\"\nfi\n\nexec \"$@\"\n";
+        let t = tail(text).unwrap();
+        assert_eq!(t.text, "exec \"$@\"");
+        assert_eq!(t.line, 8);
+        assert!(t.sets_args);
+
+        let t = tail("#!/bin/sh\nexec /app/server \\\n  --port 80\n# done\n\n").unwrap();
+        assert_eq!(t.text, "exec /app/server \\\n  --port 80");
+        assert_eq!(t.line, 2);
+        assert!(!t.sets_args);
+
+        assert_eq!(tail("#!/bin/sh\n# nothing\n"), None);
+        assert!(is_shell(&parse(b"#!/bin/sh\n").unwrap()));
+        assert!(is_shell(&parse(b"#!/usr/bin/env bash\n").unwrap()));
+        assert!(!is_shell(&parse(b"#!/usr/bin/env node\n").unwrap()));
+    }
+
+    #[test]
+    fn classify_keeps_the_tail_of_shell_scripts_only() {
+        let script = b"#!/bin/sh\nset -e\nexec \"$@\"\n";
+        let found =
+            crate::detect::classify("/e.sh", script.len() as u64, &mut &script[..]).unwrap();
+        let crate::detect::Details::Script(s) = &found[0].details else {
+            panic!("{found:?}")
+        };
+        assert_eq!(
+            s.tail.as_ref().map(|t| t.text.as_str()),
+            Some("exec \"$@\"")
+        );
+        let js = b"#!/usr/bin/env node\nmain()\n";
+        let found = crate::detect::classify("/e.js", js.len() as u64, &mut &js[..]).unwrap();
+        let crate::detect::Details::Script(s) = &found[0].details else {
+            panic!("{found:?}")
+        };
+        assert_eq!(s.tail, None);
     }
 
     #[test]

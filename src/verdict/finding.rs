@@ -49,6 +49,9 @@ pub enum Code {
     ForeignBinary,
     PlatformFallback,
     ImageUnreadable,
+    /// What a shell entrypoint (`sh -c STRING`, a wrapper script) starts cannot be told
+    /// without running it.
+    CommandUnknown,
 }
 
 impl Code {
@@ -67,6 +70,7 @@ impl Code {
             Code::ForeignBinary => "foreign-binary",
             Code::PlatformFallback => "platform-fallback",
             Code::ImageUnreadable => "image-unreadable",
+            Code::CommandUnknown => "command-unknown",
         }
     }
 
@@ -86,6 +90,7 @@ impl Code {
             Code::ForeignBinary => "foreign binary",
             Code::PlatformFallback => "fallback",
             Code::ImageUnreadable => "unreadable",
+            Code::CommandUnknown => "start unknown",
         }
     }
 }
@@ -119,6 +124,10 @@ impl Finding {
 
     pub fn warning(code: Code, message: impl Into<String>) -> Finding {
         Finding::new(Severity::Warning, code, message.into())
+    }
+
+    pub fn info(code: Code, message: impl Into<String>) -> Finding {
+        Finding::new(Severity::Info, code, message.into())
     }
 
     fn new(severity: Severity, code: Code, message: String) -> Finding {
@@ -177,6 +186,7 @@ mod tests {
             Code::ForeignBinary,
             Code::PlatformFallback,
             Code::ImageUnreadable,
+            Code::CommandUnknown,
         ];
         for c in all {
             let s = c.short();

@@ -5,8 +5,9 @@ use crate::detect::{Artifact, Details, Kind};
 use crate::oci::{Arch, Digest};
 use crate::scan::{Entry, EntryKind};
 
+use super::launch::{self, ShellRun};
 use super::{Ask, Index, cpu, exec_error, libc};
-use crate::verdict::{Code, Finding};
+use crate::verdict::{Code, Finding, Severity};
 
 /// How many script interpreters are followed (`#!/usr/bin/env node` -> node) before giving up.
 const MAX_EXEC_DEPTH: usize = 4;
@@ -29,7 +30,7 @@ pub(super) fn check(ask: &Ask, idx: &Index, findings: &mut Vec<Finding>) -> Opti
     let cfg = &idx.image.config;
     let mut argv: Vec<String> = cfg.entrypoint.clone().unwrap_or_default();
     argv.extend(cfg.cmd.clone().unwrap_or_default());
-    let Some(argv0) = argv.first().cloned().filter(|a| !a.is_empty()) else {
+    if argv.first().is_none_or(|a| a.is_empty()) {
         findings.push(
             Finding::error(
                 Code::EntrypointNotFound,
@@ -42,12 +43,68 @@ pub(super) fn check(ask: &Ask, idx: &Index, findings: &mut Vec<Finding>) -> Opti
             ),
         );
         return None;
+    }
+    start(ask, idx, &argv, None, 0, findings)
+}
+
+/// Looks up and follows `argv[0]`, started by the runtime (`by` is `None`) or by a shell;
+/// then, if it is a shell given a command, what that command starts.
+fn start(
+    ask: &Ask,
+    idx: &Index,
+    argv: &[String],
+    by: Option<&ShellRun>,
+    depth: usize,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, Arch)> {
+    let cfg = &idx.image.config;
+    let argv0 = argv.first()?;
+    let (path_var, cwd) = match by {
+        Some(r) => (
+            r.svc.path.clone(),
+            r.svc.cwd.clone().or_else(|| cfg.workdir.clone()),
+        ),
+        None => (cfg.path_var(), cfg.workdir.clone()),
     };
-    let Some(path) = look_path(idx, &argv0) else {
-        findings.push(not_found(ask, idx, &argv0));
+    let Some(path) = look_path_in(idx, argv0, &path_var, cwd.as_deref()) else {
+        findings.push(match by {
+            None => not_found(ask, idx, argv0),
+            Some(r) if r.args_rewritten => launch::unknown(
+                r,
+                &format!("the script rewrites its arguments (`set --`, `shift`) before it runs them, and {argv0} as given is not in the image"),
+            ),
+            Some(r) => launch::not_found(idx, r, argv0, &path_var, cwd.as_deref()),
+        });
         return None;
     };
-    follow(ask, idx, &path, &path, 0, findings)
+    let mut own = Vec::new();
+    let entry = follow(
+        ask,
+        idx,
+        &path,
+        &path,
+        0,
+        by.map(|r| r.told.as_str()),
+        &mut own,
+    );
+    if let Some(r) = by {
+        for f in &mut own {
+            launch::relaunch(ask, r, &path, f);
+        }
+    }
+    let failed = own.iter().any(|f| f.severity == Severity::Error);
+    findings.extend(own);
+    if failed || depth >= MAX_EXEC_DEPTH {
+        return entry;
+    }
+    match launch::launched(idx, argv, &path, &path_var) {
+        None => entry,
+        Some(Err(unknown)) => {
+            findings.push(unknown);
+            entry
+        }
+        Some(Ok(run)) => start(ask, idx, &run.svc.argv, Some(&run), depth + 1, findings).or(entry),
+    }
 }
 
 fn not_found(ask: &Ask, idx: &Index, argv0: &str) -> Finding {
@@ -89,9 +146,14 @@ fn follow(
     path: &str,
     shown: &str,
     depth: usize,
+    by: Option<&str>,
     findings: &mut Vec<Finding>,
 ) -> Option<(String, Arch)> {
     let target = ask.target;
+    // How the started program is named: the runtime's entrypoint, or what a shell started.
+    let who = by.map_or("the entrypoint".to_string(), |t| {
+        format!("the program started by {t}")
+    });
     let real = match idx.image.fs.resolve(path) {
         Ok((real, node)) => {
             let is_dir = node.entry.kind == EntryKind::Dir;
@@ -102,7 +164,7 @@ fn follow(
                     path,
                     &real,
                     shown,
-                    depth,
+                    if depth == 0 { &who } else { "the interpreter" },
                     &node.entry,
                 ));
                 return None;
@@ -121,7 +183,7 @@ fn follow(
                     .predicts(exec_error(target, shown, "no such file or directory"))
                     .because(format!(
                         "{path} is named by the image ({}) but cannot be followed in the merged layers: {e}. A symlink whose target a later layer removed, or that exists only in a build stage, still shows in a listing, yet exec fails with 'no such file or directory'.",
-                        if depth == 0 { "its entrypoint".to_string() } else { format!("the #! line of {shown}") }
+                        if depth == 0 { who.clone() } else { format!("the #! line of {shown}") }
                     )),
             );
             return None;
@@ -134,14 +196,17 @@ fn follow(
         String::new()
     };
     let role = if depth == 0 {
-        "the entrypoint".to_string()
+        who.clone()
     } else {
         format!("the interpreter of {shown}")
     };
     // How the file is named in messages: the entrypoint itself, or the interpreter a
     // script asks for (the runtime's error names the script, so say how they relate).
     let subject = if depth == 0 {
-        format!("the entrypoint {path}{via}")
+        match by {
+            None => format!("the entrypoint {path}{via}"),
+            Some(t) => format!("{path}{via}, started by {t},"),
+        }
     } else {
         format!("{shown} is a script whose interpreter {path}{via}")
     };
@@ -217,7 +282,7 @@ fn follow(
                 );
                 return None;
             }
-            follow(ask, idx, &interp, shown, depth + 1, findings)
+            follow(ask, idx, &interp, shown, depth + 1, by, findings)
         }
         _ => {
             let step = Step {
@@ -250,7 +315,7 @@ fn not_executable(
     path: &str,
     real: &str,
     shown: &str,
-    depth: usize,
+    who: &str,
     entry: &Entry,
 ) -> Finding {
     let is_dir = entry.kind == EntryKind::Dir;
@@ -264,11 +329,7 @@ fn not_executable(
         Code::EntrypointNotExecutable,
         format!(
             "{} {path} is {what} (mode {:o}): the kernel refuses to execute it",
-            if depth == 0 {
-                "the entrypoint"
-            } else {
-                "the interpreter"
-            },
+            who,
             mode & 0o7777
         ),
     )
@@ -291,13 +352,18 @@ fn not_executable(
 
 /// Resolves a command name as runc does: a name with a slash is a path (relative to the
 /// working directory), anything else is searched on the image's PATH.
-fn look_path(idx: &Index, name: &str) -> Option<String> {
+pub(super) fn look_path(idx: &Index, name: &str) -> Option<String> {
     let cfg = &idx.image.config;
+    look_path_in(idx, name, &cfg.path_var(), cfg.workdir.as_deref())
+}
+
+/// [`look_path`] with a given PATH and working directory, as a shell that changed them.
+fn look_path_in(idx: &Index, name: &str, path_var: &str, cwd: Option<&str>) -> Option<String> {
     if name.contains('/') {
-        let p = absolute(cfg.workdir.as_deref(), name);
+        let p = absolute(cwd, name);
         return idx.image.fs.resolve(&p).ok().map(|_| p);
     }
-    cfg.path_var()
+    path_var
         .split(':')
         .filter(|d| d.starts_with('/'))
         .map(|d| format!("{}/{}", d.trim_end_matches('/'), name))
@@ -310,7 +376,7 @@ fn look_path(idx: &Index, name: &str) -> Option<String> {
         })
 }
 
-fn absolute(workdir: Option<&str>, p: &str) -> String {
+pub(super) fn absolute(workdir: Option<&str>, p: &str) -> String {
     if p.starts_with('/') {
         return p.to_string();
     }

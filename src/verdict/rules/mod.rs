@@ -6,8 +6,10 @@ mod entrypoint;
 mod fix;
 mod foreign;
 mod label;
+mod launch;
 mod libc;
 mod modules;
+mod shell;
 
 use std::collections::HashMap;
 
