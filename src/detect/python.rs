@@ -245,10 +245,7 @@ pub fn is_interpreter_path(path: &str) -> bool {
     if let Some(rest) = name.strip_prefix("libpython3") {
         return rest.contains(".so");
     }
-    path.contains("/bin/")
-        && name
-            .strip_prefix("python")
-            .is_some_and(|rest| versioned(rest))
+    path.contains("/bin/") && name.strip_prefix("python").is_some_and(versioned)
 }
 
 /// Whether an ELF at `path` should be reported as a Python extension module.

@@ -509,7 +509,8 @@ pub(super) fn python_module(path: &str) -> String {
     }
 }
 
-/// `site-packages/numpy/core/_x.so` -> `numpy`.
+/// `site-packages/numpy/core/_x.so` -> `numpy`; the standard library's own modules are one
+/// group, their `lib-dynload` directory.
 pub(super) fn python_group(path: &str) -> String {
     for marker in ["/site-packages/", "/dist-packages/"] {
         if let Some((_, rest)) = path.split_once(marker) {
@@ -518,7 +519,10 @@ pub(super) fn python_group(path: &str) -> String {
             return top.to_string();
         }
     }
-    path.to_string()
+    match path.split_once("/lib-dynload/") {
+        Some((dir, _)) => format!("{dir}/lib-dynload"),
+        None => path.to_string(),
+    }
 }
 
 /// The `<os>-<arch>` directory of a prebuildify addon (`prebuilds/darwin-arm64/x.node`).
