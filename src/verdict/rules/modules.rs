@@ -318,23 +318,9 @@ fn python_fault<'a>(
     for &(layer, a) in variants {
         let verdict = match extension_suffix(&a.path) {
             None => Err(None),
-            Some((_, ExtensionSuffix::Tagged(tag))) => {
-                let suffix = ExtensionSuffix::Tagged(tag);
-                match suffix.triplet() {
-                    None => Err(None),
-                    Some(t) if machine.as_deref().is_some_and(|m| m != triplet_machine(t)) => {
-                        Err(None)
-                    }
-                    Some(t) => match (triplet_libc(t), own.as_deref()) {
-                        (None, _) => Err(None),
-                        (Some(l), _) if py.libc.map_or(!has(l), |p| p != l) => Err(Some(l)),
-                        // Same CPU and libc, another ABI (arm's gnueabi against gnueabihf).
-                        (_, Some(own)) if own != t => Err(None),
-                        _ => Ok(0),
-                    },
-                }
-            }
-            Some((_, suffix)) => Ok(suffix.rank()),
+            Some((_, suffix)) => name_tried(&suffix, machine.as_deref(), own.as_deref(), &|l| {
+                py.libc.map_or(has(l), |p| p == l)
+            }),
         };
         match verdict {
             Ok(rank) => tried.push((rank, layer, a)),
@@ -366,6 +352,33 @@ fn python_fault<'a>(
     }
     let (layer, a, libc) = skipped?;
     Some((layer, a, PyFault::NotTried(libc)))
+}
+
+/// Whether this Python tries a file with `suffix` (`Ok(rank)`), else `Err(Some(libc))` when
+/// the tag is for this CPU and another C library, `Err(None)` for another CPU or ABI.
+/// `machine` is the target's (`x86_64`), `own` the Python's whole triplet when its libc is known.
+fn name_tried(
+    suffix: &ExtensionSuffix,
+    machine: Option<&str>,
+    own: Option<&str>,
+    libc_ok: &dyn Fn(Libc) -> bool,
+) -> Result<u8, Option<Libc>> {
+    if !matches!(suffix, ExtensionSuffix::Tagged(_)) {
+        return Ok(suffix.rank());
+    }
+    let triplet = suffix.triplet().ok_or(None)?;
+    if machine.is_some_and(|m| m != triplet_machine(triplet)) {
+        return Err(None);
+    }
+    let libc = triplet_libc(triplet).ok_or(None)?;
+    if !libc_ok(libc) {
+        return Err(Some(libc));
+    }
+    // Same CPU and libc, another ABI (arm's gnueabi against gnueabihf).
+    if own.is_some_and(|o| o != triplet) {
+        return Err(None);
+    }
+    Ok(suffix.rank())
 }
 
 fn python_finding(
@@ -457,7 +470,13 @@ fn python_finding(
                 ),
             )
             .fix(libc_fix(target, py, path))
-            .predicts(dlopen_libc_error("ImportError: ", a, word))
+            .predicts(match libc_linker_script(idx) {
+                // glibc's dlopen finds libc6-dev's `libc.so`, a text linker script.
+                Some(script) if needs == Libc::Other => {
+                    format!("ImportError: {script}: invalid ELF header")
+                }
+                _ => dlopen_libc_error("ImportError: ", a, word),
+            })
             .because(format!(
                 "{path} is machine code for this CPU, and its name lets CPython try it, but it is linked against {} and this image's Python is built for {has} ({}). dlopen looks for that C library while loading the module and stops. {pick}",
                 libc_word(needs),
@@ -474,6 +493,16 @@ fn python_has(py: &PythonLibc, needs: Libc) -> String {
         Some(l) => format!("the image's Python is built for {}", libc_word(l)),
         None => format!("the image has no {}", libc_word(needs)),
     }
+}
+
+/// libc6-dev's `libc.so` (a linker script), when the image has one.
+fn libc_linker_script<'a>(idx: &Index<'a>) -> Option<&'a str> {
+    idx.image
+        .fs
+        .nodes
+        .keys()
+        .map(String::as_str)
+        .find(|p| p.ends_with("-linux-gnu/libc.so"))
 }
 
 /// Reinstall for the image's own C library, with the wheel tag pip should ask for.
@@ -598,4 +627,71 @@ fn node_package_fits(target: &Target, p: &NodePackageInfo) -> bool {
                 && !list.iter().any(|v| v == &format!("!{want}")))
     };
     allows(&p.os, &target.platform.os) && allows(&p.cpu, node_cpu(&target.platform.arch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tried(
+        file: &str,
+        own: Option<&str>,
+        libc_ok: &dyn Fn(Libc) -> bool,
+    ) -> Result<u8, Option<Libc>> {
+        let (_, suffix) = extension_suffix(file).unwrap();
+        name_tried(&suffix, Some("x86_64"), own, libc_ok)
+    }
+
+    #[test]
+    fn a_glibc_python_tries_its_own_tag_then_abi3_then_plain() {
+        let glibc = |l: Libc| l == Libc::Glibc;
+        let own = Some("x86_64-linux-gnu");
+        assert_eq!(
+            tried("/x/a.cpython-311-x86_64-linux-gnu.so", own, &glibc),
+            Ok(0)
+        );
+        assert_eq!(tried("/x/a.abi3.so", own, &glibc), Ok(1));
+        assert_eq!(tried("/x/a.so", own, &glibc), Ok(2));
+        // Another libc on this CPU, another CPU, another implementation: never tried.
+        assert_eq!(
+            tried("/x/a.cpython-311-x86_64-linux-musl.so", own, &glibc),
+            Err(Some(Libc::Musl))
+        );
+        assert_eq!(
+            tried("/x/a.cpython-311-aarch64-linux-gnu.so", own, &glibc),
+            Err(None)
+        );
+        assert_eq!(
+            tried("/x/a.pypy39-pp73-x86_64-linux-gnu.so", own, &glibc),
+            Err(None)
+        );
+    }
+
+    #[test]
+    fn with_its_libc_unknown_a_tag_is_tried_when_the_image_has_that_libc() {
+        let both = |_: Libc| true;
+        assert_eq!(
+            tried("/x/a.cpython-311-x86_64-linux-musl.so", None, &both),
+            Ok(0)
+        );
+        let only_glibc = |l: Libc| l == Libc::Glibc;
+        assert_eq!(
+            tried("/x/a.cpython-311-x86_64-linux-musl.so", None, &only_glibc),
+            Err(Some(Libc::Musl))
+        );
+    }
+
+    #[test]
+    fn stdlib_modules_are_one_group() {
+        assert_eq!(
+            python_group("/usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so"),
+            "/usr/lib/python3.11/lib-dynload"
+        );
+        assert_eq!(
+            python_module(
+                "/usr/local/lib/python3.11/site-packages/orjson/orjson.cpython-311-x86_64-linux-musl.so"
+            ),
+            "orjson.orjson"
+        );
+    }
 }
