@@ -1,5 +1,5 @@
-//! Native modules loaded by interpreters: Python extensions, Node addons (and the napi-rs
-//! packages that carry them), JNI libraries in jars. Their CPU must be the target's.
+//! Native modules loaded by interpreters: Python extensions (by CPython's suffix filter, then
+//! dlopen), Node addons and their napi-rs packages, JNI libraries in jars. CPU and libc must fit.
 
 use std::collections::BTreeMap;
 
