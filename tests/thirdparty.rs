@@ -541,3 +541,87 @@ fn debian_multi_normalises_targets_and_names_missing_platforms() {
         assert!(s(&f[0]["message"]).contains("linux/s390x"), "{}", f[0]);
     }
 }
+
+const ORJSON_SO: &str =
+    "/usr/local/lib/python3.11/dist-packages/orjson/orjson.cpython-311-x86_64-linux-musl.so";
+const UJSON_SO: &str =
+    "/usr/local/lib/python3.11/dist-packages/ujson.cpython-311-aarch64-linux-gnu.so";
+
+/// Runs the image's own Debian python3.11 with the image's own glibc loader on the trees
+/// images.sh extracted (the app layer's dist-packages on PYTHONPATH, as its site.py would
+/// add it); returns the last line it prints.
+fn image_python(code: &str) -> String {
+    let work = PathBuf::from(ROOT).join("target/fixtures/cache/work");
+    let base = work.join("python-debian");
+    let out = Command::new(base.join("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+        .arg("--library-path")
+        .arg(format!(
+            "{}:{}",
+            base.join("lib/x86_64-linux-gnu").display(),
+            base.join("usr/lib/x86_64-linux-gnu").display()
+        ))
+        .arg(base.join("usr/bin/python3.11"))
+        .args(["-c", code])
+        .env_clear()
+        .env("PYTHONHOME", base.join("usr"))
+        .env(
+            "PYTHONPATH",
+            work.join("python-musl-app/usr/local/lib/python3.11/dist-packages"),
+        )
+        .output()
+        .expect("run the image's python3.11");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_musllinux_wheel_in_a_debian_python_is_never_imported() {
+    let r = format!("oci:{}:latest", image("python-musl-wheel"));
+    let (code, json) = check(&r, &["apprunner"]);
+    assert_eq!(code, 1);
+    let res = result(&json, "apprunner");
+    assert_eq!(res["verdict"], "fail");
+    // orjson 3.10.7's .so links a bare libc.so: the file name is what says musl.
+    let libc = findings(res, "native-module-libc-mismatch");
+    assert_eq!(libc.len(), 1, "{res:#}");
+    assert_eq!(libc[0]["path"], ORJSON_SO);
+    assert_eq!(libc[0]["severity"], "error");
+    assert!(
+        s(&libc[0]["explanation"])
+            .contains("its interpreter /usr/bin/python3.11 links against glibc"),
+        "{}",
+        libc[0]
+    );
+    assert!(
+        s(&libc[0]["fix"]).contains("--platform manylinux2014_x86_64 --python-version 3.11"),
+        "{}",
+        libc[0]
+    );
+    let arch = findings(res, "native-module-arch-mismatch");
+    assert_eq!(arch.len(), 1, "{res:#}");
+    assert_eq!(arch[0]["path"], UJSON_SO);
+    assert_eq!(
+        res["predicted_error"],
+        "ModuleNotFoundError: No module named 'orjson.orjson'"
+    );
+
+    // Truth: the image's python3.11 lists only gnu suffixes and fails as predicted.
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(
+            image_python("import importlib.machinery as m; print(m.EXTENSION_SUFFIXES)"),
+            "['.cpython-311-x86_64-linux-gnu.so', '.abi3.so', '.so']"
+        );
+        assert_eq!(
+            image_python("import orjson, ujson"),
+            s(&res["predicted_error"])
+        );
+        assert_eq!(
+            image_python("import ujson"),
+            "ModuleNotFoundError: No module named 'ujson'"
+        );
+    }
+}

@@ -1012,3 +1012,218 @@ fn shells_really_print_the_predicted_error_when_the_entrypoint_is_started() {
     let (stdout, stderr, status) = run_in_chroot(dir.path(), &argv);
     assert_eq!((stdout.trim(), status), ("Hello, world!", 0), "{stderr}");
 }
+
+// Python extension modules as CPython's finder sees them. Suffixes a CPython tries, in order
+// (`python3 -c 'import importlib.machinery as m; print(m.EXTENSION_SUFFIXES)'`, Debian 3.11
+// amd64): `.cpython-311-x86_64-linux-gnu.so`, `.abi3.so`, `.so`; Alpine's says `-linux-musl`.
+// The predicted lines are those host python3.11 printed for the same files (see images.sh).
+
+const MARKUPSAFE: &str = "usr/local/lib/python3.11/site-packages/markupsafe";
+
+/// An arm64 musl base: a static entrypoint (it starts anywhere) and musl's loader file names.
+fn arm64_musl_base() -> Layer {
+    Layer::new()
+        .file_mode("bin/app", &fixture("static-pie-arm64"), 0o755)
+        .file(
+            "lib/ld-musl-aarch64.so.1",
+            b"musl stand-in: only its presence is checked",
+        )
+        .symlink("lib/libc.musl-aarch64.so.1", "ld-musl-aarch64.so.1")
+}
+
+/// `/usr/local/lib/python3.11/site-packages/markupsafe/<file>` holding fixture `bytes`.
+fn markupsafe(file: &str, bytes: &str) -> Layer {
+    Layer::new().file(&format!("{MARKUPSAFE}/{file}"), &fixture(bytes))
+}
+
+#[test]
+fn a_manylinux_named_module_in_a_musl_image_is_never_tried() {
+    let t = tempfile::tempdir().unwrap();
+    // A glibc arm64 shared object under a manylinux wheel's name.
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            arm64_musl_base(),
+            markupsafe(
+                "_speedups.cpython-311-aarch64-linux-gnu.so",
+                "libarchlens-arm64.so",
+            ),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-libc-mismatch");
+    assert_eq!(
+        f["path"],
+        format!("/{MARKUPSAFE}/_speedups.cpython-311-aarch64-linux-gnu.so")
+    );
+    assert!(f["message"].as_str().unwrap().contains("glibc"), "{f}");
+    assert!(
+        f["fix"].as_str().unwrap().contains("musllinux_1_2_aarch64"),
+        "{f}"
+    );
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("EXTENSION_SUFFIXES"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "ModuleNotFoundError: No module named 'markupsafe._speedups'"
+    );
+}
+
+#[test]
+fn a_module_with_a_variant_for_this_python_loads() {
+    // The musl file beside the glibc one is never opened by a glibc Python.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            arm64_glibc_base(),
+            markupsafe(
+                "_speedups.cpython-311-aarch64-linux-musl.so",
+                "_speedups.cpython-311-aarch64-linux-musl.so",
+            ),
+            markupsafe(
+                "_speedups.cpython-311-aarch64-linux-gnu.so",
+                "libarchlens-arm64.so",
+            ),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "pass", "{r:#}");
+}
+
+#[test]
+fn an_abi3_module_of_another_cpu_is_tried_and_refused_by_dlopen() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            arm64_glibc_base(),
+            markupsafe(
+                "_speedups.abi3.so",
+                "_speedups.cpython-311-x86_64-linux-gnu.so",
+            ),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert!(f["message"].as_str().unwrap().contains("amd64"), "{f}");
+    assert_eq!(
+        r["predicted_error"],
+        format!(
+            "ImportError: /{MARKUPSAFE}/_speedups.abi3.so: cannot open shared object file: No such file or directory"
+        )
+    );
+}
+
+#[test]
+fn a_musl_module_under_an_untagged_name_fails_in_dlopen_on_glibc() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            arm64_glibc_base(),
+            markupsafe(
+                "_speedups.abi3.so",
+                "_speedups.cpython-311-aarch64-linux-musl.so",
+            ),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    finding(&r, "native-module-libc-mismatch");
+    assert_eq!(
+        r["predicted_error"],
+        "ImportError: libc.musl-aarch64.so.1: cannot open shared object file: No such file or directory"
+    );
+}
+
+#[test]
+fn with_both_libcs_the_python_interpreter_decides() {
+    let both = || {
+        arm64_glibc_base().file(
+            "lib/ld-musl-aarch64.so.1",
+            b"musl stand-in: only its presence is checked",
+        )
+    };
+    let musl_module = || {
+        markupsafe(
+            "_speedups.cpython-311-aarch64-linux-musl.so",
+            "_speedups.cpython-311-aarch64-linux-musl.so",
+        )
+    };
+    // No interpreter to ask and nothing contradicts: nothing is said.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![both(), musl_module()],
+    );
+    assert_eq!(check(t.path(), "graviton")["verdict"], "pass");
+
+    // A glibc python3.11 (Debian's hello stands in for its ELF header) never tries the musl file.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            both().file_mode("usr/local/bin/python3.11", &fixture("hello-arm64"), 0o755),
+            musl_module(),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-libc-mismatch");
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("its interpreter /usr/local/bin/python3.11 links against glibc"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "ModuleNotFoundError: No module named 'markupsafe._speedups'"
+    );
+
+    // Modules for both libcs and no interpreter: one kind cannot load, which is unknown.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            both(),
+            musl_module(),
+            Layer::new().file(
+                "usr/local/lib/python3.11/site-packages/other/_native.cpython-311-aarch64-linux-gnu.so",
+                &fixture("libarchlens-arm64.so"),
+            ),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let w = finding(&r, "native-module-libc-mismatch");
+    assert_eq!(w["severity"], "warning");
+    assert!(
+        w["message"].as_str().unwrap().contains("cannot tell"),
+        "{w}"
+    );
+}

@@ -128,6 +128,126 @@ pub fn extension_name_claim(path: &str) -> Option<(Arch, Libc)> {
     Some((arch, libc))
 }
 
+/// What an extension file's name says to CPython's finder, which tries, per directory, the
+/// suffixes of `importlib.machinery.EXTENSION_SUFFIXES` in order: `.cpython-311-x86_64-linux-gnu.so`,
+/// `.abi3.so`, `.so`. A name with none of them is never tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtensionSuffix {
+    /// `.cpython-311-x86_64-linux-gnu.so`: the tag between the stem and `.so`.
+    Tagged(String),
+    Abi3,
+    Plain,
+}
+
+impl ExtensionSuffix {
+    /// The order CPython tries it in (lower first).
+    pub fn rank(&self) -> u8 {
+        match self {
+            ExtensionSuffix::Tagged(_) => 0,
+            ExtensionSuffix::Abi3 => 1,
+            ExtensionSuffix::Plain => 2,
+        }
+    }
+
+    /// The multiarch triplet of a `cpython-311-<triplet>` tag (`x86_64-linux-musl`).
+    pub fn triplet(&self) -> Option<&str> {
+        let ExtensionSuffix::Tagged(tag) = self else {
+            return None;
+        };
+        let rest = tag.strip_prefix("cpython-")?;
+        rest.split_once('-').map(|(_, t)| t)
+    }
+}
+
+/// The module stem and suffix of an extension file (`orjson.cpython-311-x86_64-linux-musl.so`
+/// -> `orjson`, tagged); `None` for names no Linux CPython tries (`.pyd`, `.dylib`).
+pub fn extension_suffix(path: &str) -> Option<(&str, ExtensionSuffix)> {
+    let name = path.rsplit('/').next()?;
+    let (stem, middle) = match name.strip_suffix(".so")?.split_once('.') {
+        Some((stem, middle)) => (stem, middle),
+        None => (name.strip_suffix(".so")?, ""),
+    };
+    let suffix = match middle {
+        "" => ExtensionSuffix::Plain,
+        "abi3" => ExtensionSuffix::Abi3,
+        tag => ExtensionSuffix::Tagged(tag.to_string()),
+    };
+    Some((stem, suffix))
+}
+
+/// The multiarch triplet CPython is built with for `arch` and `libc` (its `SOABI` tail):
+/// Debian's python3.11 on amd64 accepts `.cpython-311-x86_64-linux-gnu.so`, Alpine's
+/// `.cpython-311-x86_64-linux-musl.so`.
+pub fn python_triplet(arch: &Arch, libc: Libc) -> Option<String> {
+    let libc = match libc {
+        Libc::Glibc => "gnu",
+        Libc::Musl => "musl",
+        Libc::Other => return None,
+    };
+    let machine = match (arch.name.as_str(), arch.variant.as_deref()) {
+        ("amd64", _) => "x86_64",
+        ("arm64", _) => "aarch64",
+        ("386", _) => "i386",
+        ("ppc64le", _) => "powerpc64le",
+        ("ppc64", _) => "powerpc64",
+        ("s390x", _) => "s390x",
+        ("riscv64", _) => "riscv64",
+        ("loong64", _) => "loongarch64",
+        ("arm", Some("v6" | "v5")) => return Some(format!("arm-linux-{libc}eabi")),
+        ("arm", _) => return Some(format!("arm-linux-{libc}eabihf")),
+        _ => return None,
+    };
+    Some(format!("{machine}-linux-{libc}"))
+}
+
+/// The machine part of a triplet (`aarch64` of `aarch64-linux-gnu`).
+pub fn triplet_machine(triplet: &str) -> &str {
+    triplet.split_once("-linux-").map_or(triplet, |(m, _)| m)
+}
+
+/// The libc a triplet names (`-linux-gnu*` glibc, `-linux-musl*` musl).
+pub fn triplet_libc(triplet: &str) -> Option<Libc> {
+    let (_, tail) = triplet.split_once("-linux-")?;
+    if tail.starts_with("gnu") {
+        Some(Libc::Glibc)
+    } else if tail.starts_with("musl") {
+        Some(Libc::Musl)
+    } else {
+        None
+    }
+}
+
+/// The `X.Y` of the first `pythonX.Y` directory in a path (`/usr/local/lib/python3.11/...`):
+/// the one CPython version that reads that site-packages.
+pub fn python_version_in(path: &str) -> Option<&str> {
+    let mut parts = path.split('/');
+    parts
+        .find_map(|p| {
+            let v = p.strip_prefix("python")?;
+            let (major, minor) = v.split_once('.')?;
+            (!major.is_empty()
+                && !minor.is_empty()
+                && major
+                    .chars()
+                    .chain(minor.chars())
+                    .all(|c| c.is_ascii_digit()))
+            .then_some(v)
+        })
+        .filter(|_| parts.next().is_some())
+}
+
+/// Whether `path` names a CPython interpreter or its shared library (`/usr/local/bin/python3.11`,
+/// `libpython3.11.so.1.0`), whose ELF tells which libc the image's Python is built for.
+pub fn is_interpreter_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let versioned =
+        |rest: &str| rest.is_empty() || rest.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if let Some(rest) = name.strip_prefix("libpython3") {
+        return rest.contains(".so");
+    }
+    path.contains("/bin/") && name.strip_prefix("python").is_some_and(versioned)
+}
+
 /// Whether an ELF at `path` should be reported as a Python extension module.
 pub fn is_extension_path(path: &str) -> bool {
     let Some(name) = path.rsplit('/').next() else {
@@ -193,6 +313,66 @@ mod tests {
             arch_of_tags(&tags(&["cp39-cp39-linux_armv7l"])).0,
             Some(Arch::new("arm", Some("v7")))
         );
+    }
+
+    #[test]
+    fn extension_suffixes_as_cpython_reads_them() {
+        let (stem, s) = extension_suffix(
+            "/usr/local/lib/python3.11/site-packages/orjson/orjson.cpython-311-x86_64-linux-musl.so",
+        )
+        .unwrap();
+        assert_eq!(stem, "orjson");
+        assert_eq!(s.triplet(), Some("x86_64-linux-musl"));
+        assert_eq!(s.rank(), 0);
+        assert_eq!(
+            extension_suffix("/x/ujson.abi3.so"),
+            Some(("ujson", ExtensionSuffix::Abi3))
+        );
+        assert_eq!(
+            extension_suffix("/x/_cffi.so"),
+            Some(("_cffi", ExtensionSuffix::Plain))
+        );
+        assert_eq!(extension_suffix("/x/_a.cp311-win_amd64.pyd"), None);
+        // PyPy's tag is not CPython's: no triplet, so a CPython never matches it.
+        let (_, pypy) = extension_suffix("/x/_a.pypy39-pp73-x86_64-linux-gnu.so").unwrap();
+        assert_eq!(pypy.triplet(), None);
+    }
+
+    #[test]
+    fn triplets_are_those_of_importlib_extension_suffixes() {
+        // Debian python3.11 amd64: ['.cpython-311-x86_64-linux-gnu.so', '.abi3.so', '.so'].
+        assert_eq!(
+            python_triplet(&Arch::amd64(), Libc::Glibc).as_deref(),
+            Some("x86_64-linux-gnu")
+        );
+        assert_eq!(
+            python_triplet(&Arch::amd64(), Libc::Musl).as_deref(),
+            Some("x86_64-linux-musl")
+        );
+        assert_eq!(
+            python_triplet(&Arch::new("arm", Some("v7")), Libc::Glibc).as_deref(),
+            Some("arm-linux-gnueabihf")
+        );
+        assert_eq!(python_triplet(&Arch::arm64(), Libc::Other), None);
+        assert_eq!(triplet_machine("aarch64-linux-gnu"), "aarch64");
+        assert_eq!(triplet_libc("arm-linux-musleabihf"), Some(Libc::Musl));
+        assert_eq!(triplet_libc("x86_64-linux-gnu"), Some(Libc::Glibc));
+        assert!(is_interpreter_path("/usr/local/bin/python3.11"));
+        assert!(is_interpreter_path("/usr/bin/python3"));
+        assert!(is_interpreter_path(
+            "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"
+        ));
+        assert!(!is_interpreter_path("/usr/bin/python3-config"));
+        assert!(!is_interpreter_path("/usr/lib/python3.11/os.py"));
+        assert_eq!(
+            python_version_in("/usr/local/lib/python3.11/site-packages/x/_a.so"),
+            Some("3.11")
+        );
+        assert_eq!(
+            python_version_in("/usr/lib/python3/dist-packages/x.so"),
+            None
+        );
+        assert_eq!(python_version_in("/usr/local/bin/python3.11"), None);
     }
 
     #[test]

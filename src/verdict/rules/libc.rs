@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 
 use crate::analyze::Image;
-use crate::detect::{Artifact, Details, Kind, Libc};
+use crate::detect::{Artifact, Details, Kind, Libc, python};
 use crate::oci::Arch;
 use crate::verdict::{Code, Finding, Target};
 
 use super::entrypoint::Step;
-use super::modules::{node_group, prebuild_os, python_group, python_module};
+use super::modules::{node_group, prebuild_os};
 use super::{Ask, Index, exec_error};
 
 /// Which C libraries the image holds, going by their file names anywhere in the tree
@@ -23,6 +23,96 @@ pub(super) fn image_libcs(image: &Image) -> (bool, bool) {
             && file.ends_with(".so.1");
     }
     (glibc, musl)
+}
+
+/// The C library the image's Python is built for, and how archlens knows; `libc` is `None`
+/// when it cannot tell (the image holds both libcs, or none, and no interpreter it can read).
+pub(super) struct PythonLibc {
+    pub libc: Option<Libc>,
+    /// `its interpreter /usr/local/bin/python3.11 links against glibc`, for explanations.
+    pub how: String,
+}
+
+/// Asks, in order: the interpreter's ELF (`python3.11`, `libpython3.11.so.1.0`), the tags of
+/// its standard library's own extensions (`lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so`),
+/// the one C library the image holds.
+pub(super) fn python_libc(idx: &Index, target: &Target) -> PythonLibc {
+    let elves = idx.image.fs.artifacts.iter().filter_map(|(_, a)| {
+        let fits = a.container.is_none()
+            && a.kind == Kind::Elf
+            && python::is_interpreter_path(&a.path)
+            && a.arch.as_ref().is_some_and(|x| target.runs(x));
+        let libc = a.libc.filter(|l| *l != Libc::Other)?;
+        fits.then(|| {
+            (
+                libc,
+                format!(
+                    "its interpreter {} links against {}",
+                    a.path,
+                    libc_word(libc)
+                ),
+            )
+        })
+    });
+    let stdlib = idx.image.fs.nodes.keys().filter_map(|p| {
+        if !p.contains("/lib-dynload/") {
+            return None;
+        }
+        let (_, suffix) = python::extension_suffix(p)?;
+        let libc = python::triplet_libc(suffix.triplet()?)?;
+        Some((
+            libc,
+            format!(
+                "its standard library's {p} is named for {}",
+                libc_word(libc)
+            ),
+        ))
+    });
+    for source in [elves.collect::<Vec<_>>(), stdlib.collect::<Vec<_>>()] {
+        match source.as_slice() {
+            [] => continue,
+            [(libc, how), rest @ ..] if rest.iter().all(|(l, _)| l == libc) => {
+                return PythonLibc {
+                    libc: Some(*libc),
+                    how: how.clone(),
+                };
+            }
+            _ => {
+                return PythonLibc {
+                    libc: None,
+                    how: "it holds Pythons built for glibc and for musl".into(),
+                };
+            }
+        }
+    }
+    match idx.libcs {
+        (true, false) => PythonLibc {
+            libc: Some(Libc::Glibc),
+            how: "the image holds glibc and no musl".into(),
+        },
+        (false, true) => PythonLibc {
+            libc: Some(Libc::Musl),
+            how: "the image holds musl and no glibc".into(),
+        },
+        (true, true) => PythonLibc {
+            libc: None,
+            how: "the image holds both glibc and musl, and no Python interpreter archlens can read"
+                .into(),
+        },
+        (false, false) => PythonLibc {
+            libc: None,
+            how: "the image holds no C library".into(),
+        },
+    }
+}
+
+/// `glibc`, `musl`: a libc as said in sentences.
+pub(super) fn libc_word(libc: Libc) -> &'static str {
+    match libc {
+        Libc::Glibc => "glibc",
+        Libc::Musl => "musl",
+        Libc::Other => "a bare libc.so",
+    }
 }
 
 /// What the image has instead, for explanations.
@@ -148,13 +238,13 @@ pub(super) fn libc_note(idx: &Index, a: &Artifact) -> &'static str {
     }
 }
 
-/// A module of the right CPU can still fail to load: a musllinux wheel or a `-musl` napi-rs
-/// addon needs musl's libc, which a glibc image lacks, and the reverse.
+/// A Node addon of the right CPU can still fail to load: a `-musl` napi-rs addon needs musl's
+/// libc, which a glibc image lacks, and the reverse. (Python's modules: see `modules::python`.)
 pub(super) fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
     let (has_glibc, has_musl) = idx.libcs;
     let mut seen = HashSet::new();
     for (layer, a) in &idx.image.fs.artifacts {
-        if a.container.is_some() || !matches!(a.kind, Kind::PythonExtension | Kind::NodeAddon) {
+        if a.container.is_some() || a.kind != Kind::NodeAddon {
             continue;
         }
         // Prebuild loaders pick the libc-matching file among several at run time.
@@ -169,92 +259,57 @@ pub(super) fn check_modules(target: &Target, idx: &Index, findings: &mut Vec<Fin
             Some(Libc::Musl) => ("musl", has_musl, "glibc"),
             _ => continue,
         };
-        let python = a.kind == Kind::PythonExtension;
-        let group = if python {
-            python_group(&a.path)
-        } else {
-            node_group(&a.path)
-        };
-        if present || !seen.insert(group.clone()) {
+        if present || !seen.insert(node_group(&a.path)) {
             continue;
         }
-        let what = if python {
-            format!("the Python package {group}")
-        } else {
-            format!("the Node addon {}", a.path)
-        };
-        let (picks, process) = if python {
-            (
-                "pip picks manylinux (glibc) or musllinux wheels by the C library of the machine that runs it",
-                "Python",
-            )
-        } else {
-            (
-                "npm installs the -gnu or -musl binding by the C library of the machine that runs it",
-                "Node",
-            )
-        };
         findings.push(
             Finding::error(
                 Code::NativeModuleLibcMismatch,
                 format!(
-                    "{what} is built against {needs}, but the image has no {needs} (it looks like a {other} image): it will not load"
+                    "the Node addon {} is built against {needs}, but the image has no {needs} (it looks like a {other} image): it will not load",
+                    a.path
                 ),
             )
             .at(a.path.clone(), idx.layer(*layer))
             .fix(format!(
-                "install the {other} build of the package inside the image build ({})",
-                if python {
-                    "pip picks musllinux or manylinux wheels by the image's libc"
-                } else {
-                    "npm ci in the image picks the -gnu or -musl package"
-                }
+                "install the {other} build of the package inside the image build (npm ci in the image picks the -gnu or -musl package)"
             ))
-            .predicts(libc_load_error(a, needs))
+            .predicts(dlopen_libc_error("Error: ", a, needs))
             .because(format!(
-                "{} is built for {arch}, which {} runs: the CPU is right, the C library is not. The dynamic loader maps a native module into the running {process} process together with the C library it was linked against, {needs}, and this image has only {other}. {picks}, so packages installed on a {needs} system and copied into this image bring the wrong build.",
+                "{} is built for {arch}, which {} runs: the CPU is right, the C library is not. The dynamic loader maps a native module into the running Node process together with the C library it was linked against, {needs}, and this image has only {other}. npm installs the -gnu or -musl binding by the C library of the machine that runs it, so packages installed on a {needs} system and copied into this image bring the wrong build.",
                 a.path, target.platform
             )),
         );
     }
 }
 
-/// What loading a module built against the other libc prints. Python first filters
-/// extension files by name: a `-linux-gnu.so` is never tried by a musl Python, nor a
-/// `-linux-musl.so` by a glibc one.
-fn libc_load_error(a: &Artifact, needs: &str) -> String {
-    let file = a.path.rsplit('/').next().unwrap_or(&a.path);
-    let arch = a.arch.as_ref().map(|x| x.name.as_str()).unwrap_or("");
-    let musl_arch = match arch {
-        "amd64" => "x86_64",
-        "arm64" => "aarch64",
-        "386" => "i386",
-        other => other,
+/// What dlopen prints for a module linked against a C library the process lacks: glibc's
+/// loader names the missing `libc.musl-*` (or bare `libc.so`), musl's names `libc.so.6`.
+pub(super) fn dlopen_libc_error(prefix: &str, a: &Artifact, needs: &str) -> String {
+    let needed = match &a.details {
+        Details::Elf(e) => e.needed.iter().find(|n| {
+            n.starts_with("libc.musl-") || n.as_str() == "libc.so" || n.as_str() == "libc.so.6"
+        }),
+        _ => None,
     };
-    let prefix = if a.kind == Kind::PythonExtension {
-        "ImportError: "
-    } else {
-        "Error: "
-    };
-    match (a.kind, needs) {
-        (Kind::PythonExtension, "musl") if file.contains("-linux-musl") => {
-            format!(
-                "ModuleNotFoundError: No module named '{}'",
-                python_module(&a.path)
-            )
-        }
-        (Kind::PythonExtension, "glibc") if file.contains("-linux-gnu") => {
-            format!(
-                "ModuleNotFoundError: No module named '{}'",
-                python_module(&a.path)
-            )
-        }
-        (_, "musl") => format!(
-            "{prefix}libc.musl-{musl_arch}.so.1: cannot open shared object file: No such file or directory"
-        ),
-        _ => format!(
+    match (needs, needed) {
+        ("glibc", _) => format!(
             "{prefix}Error loading shared library libc.so.6: No such file or directory (needed by {})",
             a.path
         ),
+        (_, Some(n)) => {
+            format!("{prefix}{n}: cannot open shared object file: No such file or directory")
+        }
+        _ => {
+            let machine = a
+                .arch
+                .as_ref()
+                .and_then(|x| python::python_triplet(x, Libc::Musl))
+                .map(|t| python::triplet_machine(&t).to_string())
+                .unwrap_or_else(|| "x86_64".into());
+            format!(
+                "{prefix}libc.musl-{machine}.so.1: cannot open shared object file: No such file or directory"
+            )
+        }
     }
 }
