@@ -483,13 +483,19 @@ fn amd64_levels_from_go_build_info_and_the_gnu_property_note() {
     // Go writes no GNU property note.
     assert_eq!(x86_level(&go), None);
 
-    assert_eq!(x86_level(&one("/a", &cpu_fixture("c-avx2-v3-note"))), Some(3));
+    assert_eq!(
+        x86_level(&one("/a", &cpu_fixture("c-avx2-v3-note"))),
+        Some(3)
+    );
     assert_eq!(
         x86_level(&one("/a", &cpu_fixture("c-avx2-v3-static-note"))),
         Some(3)
     );
     // gcc's own note says only "baseline" whatever -march said.
-    assert_eq!(x86_level(&one("/a", &cpu_fixture("c-avx2-v3-nonote"))), Some(1));
+    assert_eq!(
+        x86_level(&one("/a", &cpu_fixture("c-avx2-v3-nonote"))),
+        Some(1)
+    );
     // Debian's hello (2022 toolchain) has a property note too, at baseline or none.
     assert!(x86_level(&one("/a", &fixture("hello-amd64"))).is_none_or(|l| l == 1));
     // arm64 binaries carry other property bits (BTI/PAC); they are never an x86 level.

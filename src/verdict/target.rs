@@ -152,7 +152,7 @@ pub fn lookup(name: &str) -> Result<Target, TargetError> {
             name: name.to_string(),
             title: format!("any {platform} host (containerd, Docker, Kubernetes)"),
             cpu_level: base_level(&platform.arch),
-            cpu_source: "the platform's variant; without one, the architecture's first level (containerd treats an amd64 host without a variant as v1)".into(),
+            cpu_source: "the platform names it; a platform without a variant means the architecture's first level, as containerd treats an amd64 host without one as v1".into(),
             platform,
             accepts_index: true,
             runtime: Runtime::Containerd,

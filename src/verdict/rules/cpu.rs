@@ -86,7 +86,7 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
     };
     why.push_str(&if sigill {
         format!(
-            "{real} is built for {arch}, a newer revision of the {} CPU than {} guarantees. The kernel loads it, and the first instruction the CPU lacks kills it with SIGILL (exit code 132).",
+            "{real} is built for {arch}, a newer revision of the {} CPU than {} guarantees. The kernel loads it, and the first instruction the CPU lacks kills it with SIGILL: the container exits with code 132.",
             arch.name, target.platform
         )
     } else {
@@ -185,13 +185,13 @@ pub(super) fn level_too_high(ask: &Ask, step: &Step) -> Option<Finding> {
     };
     let how = match by {
         Need::Go => format!(
-            "Go's runtime checks the CPU before main runs and, on a CPU without {level}, prints \"{line}\" and exits with code 1."
+            "Go's runtime checks the CPU before main runs and, on a CPU without {level}, prints \"{line}\": the container exits with code 1."
         ),
         Need::ElfNote if line.contains("ISA level") => format!(
-            "glibc's dynamic loader reads that note and, on a CPU without {level}, refuses to start it: \"{line}\" (exit code 127)."
+            "glibc's dynamic loader reads that note and, on a CPU without {level}, refuses to start it with \"{line}\": the container exits with code 127."
         ),
         Need::ElfNote => format!(
-            "No loader checks the note for a {} binary, so it starts and the first {level} instruction (AVX2, BMI2, FMA for v3) kills it with SIGILL (exit code 132).",
+            "No loader checks the note for a {} binary, so it starts and the first {level} instruction (AVX2, BMI2, FMA for v3) kills it with SIGILL: the container exits with code 132.",
             if step.art.libc == Some(crate::detect::Libc::Musl) {
                 "musl"
             } else {
@@ -209,7 +209,7 @@ pub(super) fn level_too_high(ask: &Ask, step: &Step) -> Option<Finding> {
                 ),
             ),
             format!(
-                "{real} is built for {level}: {recorded}. {} promises v{have} ({}), and code of a higher level runs only on hosts of that level or newer. {how}",
+                "{real} is built for {level}: {recorded}. {} promises v{have}: {}. Code of a level runs only on hosts of that level or newer. {how}",
                 target.title, target.cpu_source
             ),
         ),
@@ -244,8 +244,8 @@ pub(super) fn level_too_high(ask: &Ask, step: &Step) -> Option<Finding> {
 /// What glibc's loader prints for a program whose ISA note the CPU does not meet (it names
 /// the program as started); empty when no loader will check (static, musl).
 fn loader_line(step: &Step, shown: &str) -> String {
-    let dynamic_glibc = step.art.libc == Some(crate::detect::Libc::Glibc)
-        && step.art.interpreter.is_some();
+    let dynamic_glibc =
+        step.art.libc == Some(crate::detect::Libc::Glibc) && step.art.interpreter.is_some();
     if dynamic_glibc {
         format!("{shown}: CPU ISA level is lower than required")
     } else {
