@@ -227,6 +227,37 @@ mod tests {
     }
 
     #[test]
+    fn cpu_levels_are_stated_with_a_source_or_said_to_be_unknown() {
+        for t in builtin() {
+            assert!(t.cpu_source.len() > 40, "{}: {}", t.name, t.cpu_source);
+        }
+        // AWS does not document its x86 hosts: no amd64 level is promised.
+        for name in ["apprunner", "fargate", "lambda"] {
+            let t = lookup(name).unwrap();
+            assert_eq!(t.cpu_level, CpuLevel::Unknown, "{name}");
+            assert_eq!(t.cpu_level.amd64(), None);
+        }
+        assert_eq!(
+            lookup("lambda-arm64").unwrap().cpu_level,
+            CpuLevel::Known("v8.2".into())
+        );
+        assert_eq!(lookup("linux/amd64").unwrap().cpu_level.amd64(), Some(1));
+        let v2 = lookup("linux/amd64/v2").unwrap();
+        assert_eq!(v2.cpu_level.amd64(), Some(2));
+        // Lower levels run on a higher host; higher ones do not match it.
+        assert!(v2.runs(&Arch::new("amd64", None)));
+        assert!(!v2.runs(&Arch::new("amd64", Some("v3"))));
+        assert_eq!(
+            serde_json::to_value(&v2).unwrap()["cpu_level"],
+            serde_json::json!("v2")
+        );
+        assert_eq!(
+            serde_json::to_value(lookup("fargate").unwrap()).unwrap()["cpu_level"],
+            serde_json::json!("unknown")
+        );
+    }
+
+    #[test]
     fn raw_platforms_are_targets_and_junk_is_explained() {
         let t = lookup("linux/arm/v7").unwrap();
         assert_eq!(t.platform.to_string(), "linux/arm/v7");
