@@ -1018,21 +1018,26 @@ fn cpu_fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/cpu.sh"))
 }
 
-/// Runs `file` (written under a temporary path) on an emulated x86-64-v2 CPU (Nehalem):
-/// its stderr's last line and its exit code (128 + N for signal N, as a shell reports it).
+/// Runs `file` (written under a temporary path) on an emulated x86-64-v2 CPU (Nehalem).
 fn run_on_nehalem(file: &[u8]) -> (String, String, i32) {
+    run_under_qemu("qemu-x86_64-static", "Nehalem", file)
+}
+
+/// Runs `file` under `qemu` emulating `cpu`: its path, its stderr's last line and its exit
+/// code (128 + N for signal N, as a shell reports it).
+fn run_under_qemu(qemu: &str, cpu: &str, file: &[u8]) -> (String, String, i32) {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app");
     std::fs::write(&path, file).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = Command::new("qemu-x86_64-static")
-        .args(["-cpu", "Nehalem"])
+    let out = Command::new(qemu)
+        .args(["-cpu", cpu])
         .arg(&path)
         .output()
         .unwrap_or_else(|e| {
-            panic!("qemu-x86_64-static: {e}; install it with `apt-get install qemu-user-static`")
+            panic!("{qemu}: {e}; install it with `apt-get install qemu-user-static`")
         });
     let code = match (out.status.code(), out.status.signal()) {
         (Some(c), _) => c,
@@ -1151,5 +1156,30 @@ fn an_isa_note_is_refused_by_glibcs_loader_and_a_static_one_dies_with_sigill() {
     );
     assert_eq!(exit_code_said(f), 132);
     let (_, _, code) = run_on_nehalem(&fixed);
+    assert_eq!(code, 132);
+}
+
+#[test]
+fn a_goarm_7_binary_on_an_armv6_cpu_dies_with_sigill_and_the_fix_is_goarm_6() {
+    let bin = cpu_fixture("go-arm-v7");
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![Layer::new().file_mode("bin/app", &bin, 0o755)],
+    );
+    let r = check(t.path(), "linux/arm/v6");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "entrypoint-arch-mismatch");
+    assert!(f["message"].as_str().unwrap().contains("GOARM=6"), "{f}");
+    assert_eq!(
+        f["fix"],
+        "build it with GOOS=linux GOARCH=arm GOARM=6 CGO_ENABLED=0"
+    );
+    assert_eq!(exit_code_said(f), 132);
+    assert_eq!(check(t.path(), "linux/arm/v7")["verdict"], "pass");
+    // An ARMv6 CPU (the Raspberry Pi 1 / Zero core) stops it at the first v7 instruction.
+    let (_, _, code) = run_under_qemu("qemu-arm-static", "arm1176", &bin);
     assert_eq!(code, 132);
 }

@@ -39,8 +39,19 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
     if target.runs(arch) {
         return None;
     }
-    let go_hint = match &step.art.details {
-        Details::Go { .. } => format!(
+    // Same CPU family, newer variant (arm/v7 code on an arm/v6 CPU): the kernel loads it,
+    // and the first unknown instruction kills it.
+    let sigill = arch.name == target.platform.arch.name;
+    let goarm = target
+        .platform
+        .arch
+        .variant
+        .as_deref()
+        .and_then(|v| v.strip_prefix('v'))
+        .filter(|_| sigill && arch.name == "arm");
+    let go_hint = match (&step.art.details, goarm) {
+        (Details::Go { .. }, Some(n)) => format!(" (a Go binary: build with GOARM={n})"),
+        (Details::Go { .. }, None) => format!(
             " (a Go binary: build with GOOS=linux GOARCH={} CGO_ENABLED=0, or `FROM --platform=$BUILDPLATFORM` with GOARCH=$TARGETARCH)",
             target.platform.arch.name
         ),
@@ -61,14 +72,13 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
         _ => "",
     };
     let mislabeled = target.runs(&idx.declared.arch);
-    let fix = if mislabeled {
+    let fix = if let (Some(n), Details::Go { .. }) = (goarm, &step.art.details) {
+        format!("build it with GOOS=linux GOARCH=arm GOARM={n} CGO_ENABLED=0")
+    } else if mislabeled {
         fix::per_targetarch(ask, arch)
     } else {
         fix::build_for(ask)
     };
-    // Same CPU family, newer variant (arm/v7 code on an arm/v6 CPU): the kernel loads it,
-    // and the first unknown instruction kills it.
-    let sigill = arch.name == target.platform.arch.name;
     let predicted = if sigill {
         "the container exits with code 132: SIGILL (Illegal instruction)".to_string()
     } else {
@@ -106,8 +116,14 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
             built_on(&arch.name)
         ));
     }
-    if !go_hint.is_empty() {
-        why.push_str(" Go cross-compiles without extra tools: set GOARCH in the build stage.");
+    match goarm {
+        Some(n) if !go_hint.is_empty() => why.push_str(&format!(
+            " Go picks the ARM revision from GOARM; GOARM={n} builds code this CPU runs."
+        )),
+        _ if !go_hint.is_empty() => {
+            why.push_str(" Go cross-compiles without extra tools: set GOARCH in the build stage.")
+        }
+        _ => {}
     }
     Some(
         Finding::error(
