@@ -225,16 +225,16 @@ pub(super) fn level_too_high(ask: &Ask, step: &Step) -> Option<Finding> {
                 ),
             ),
             format!(
-                "{real} is built for {level}: {recorded}. {} promises v{have}: {}. Code of a level runs only on hosts of that level or newer. {how}",
-                target.title, target.cpu_source
+                "{real} is built for {level}: {recorded}. A host of {} has at least v{have}: {}. Code of a level runs only on hosts of that level or newer. {how}",
+                target.name, target.cpu_source
             ),
         ),
         None => (
             Finding::warning(
                 Code::CpuLevelUnsupported,
                 format!(
-                    "{} needs an {level} CPU; {} does not say which x86 CPUs it runs on",
-                    step.subject, target.title
+                    "{} needs an {level} CPU, and the x86 CPUs of {} are not documented",
+                    step.subject, target.name
                 ),
             ),
             format!(
