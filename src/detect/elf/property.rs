@@ -53,7 +53,7 @@ fn in_segment(r: &Rd<'_>, offset: u64, size: u64) -> Option<u8> {
 }
 
 /// Walks the `pr_type`, `pr_datasz`, `pr_data` entries of one property note.
-fn isa_needed(desc: &[u8], be: bool, align: u64) -> Option<u8> {
+pub(super) fn isa_needed(desc: &[u8], be: bool, align: u64) -> Option<u8> {
     let u32_at = |o: usize| -> Option<u32> {
         let s: [u8; 4] = desc.get(o..o.checked_add(4)?)?.try_into().ok()?;
         Some(if be {
