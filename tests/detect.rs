@@ -455,3 +455,73 @@ fn corrupted_binaries_and_jars_never_panic() {
         }
     }
 }
+
+fn cpu_fixture(name: &str) -> Vec<u8> {
+    let p = format!("{}/tests/fixtures/cpu/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&p)
+        .unwrap_or_else(|e| panic!("{p}: {e}; rebuild the fixtures with scripts/fixtures/cpu.sh"))
+}
+
+fn x86_level(a: &Artifact) -> Option<u8> {
+    match &a.details {
+        Details::Elf(e) => e.x86_level_needed,
+        Details::Go { elf, .. } => elf.as_ref().and_then(|e| e.x86_level_needed),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn amd64_levels_from_go_build_info_and_the_gnu_property_note() {
+    let go = one("/app", &cpu_fixture("go-amd64-v3"));
+    assert_eq!(go.kind, Kind::GoBinary);
+    let Details::Go { go: info, .. } = &go.details else {
+        panic!("{go:?}")
+    };
+    assert_eq!(info.goarch_level.as_deref(), Some("v3"));
+    // The level is not an OCI variant: the arch stays amd64, which every amd64 host matches.
+    assert_eq!(go.arch, Some(Arch::new("amd64", None)));
+    // Go writes no GNU property note.
+    assert_eq!(x86_level(&go), None);
+
+    assert_eq!(
+        x86_level(&one("/a", &cpu_fixture("c-avx2-v3-note"))),
+        Some(3)
+    );
+    assert_eq!(
+        x86_level(&one("/a", &cpu_fixture("c-avx2-v3-static-note"))),
+        Some(3)
+    );
+    // gcc's own note says only "baseline" whatever -march said.
+    assert_eq!(
+        x86_level(&one("/a", &cpu_fixture("c-avx2-v3-nonote"))),
+        Some(1)
+    );
+    // Debian's hello (2022 toolchain) has a property note too, at baseline or none.
+    assert!(x86_level(&one("/a", &fixture("hello-amd64"))).is_none_or(|l| l == 1));
+    // arm64 binaries carry other property bits (BTI/PAC); they are never an x86 level.
+    assert_eq!(x86_level(&one("/a", &fixture("hello-arm64"))), None);
+}
+
+#[test]
+fn hostile_property_notes_never_panic_and_never_claim_a_level() {
+    let good = cpu_fixture("c-avx2-v3-note");
+    // Every byte of the first 1 KiB (headers and the note) set to a few hostile values.
+    for at in 0..1024.min(good.len()) {
+        for v in [0x00, 0xff, 0x7f, 0x08] {
+            let mut b = good.clone();
+            b[at] = v;
+            let mut r = Trickle {
+                data: &b,
+                chunk: 4096,
+                taken: 0,
+            };
+            if let Ok(arts) = classify("/a", b.len() as u64, &mut r) {
+                for a in &arts {
+                    if let Details::Elf(e) = &a.details {
+                        assert!(e.x86_level_needed.is_none_or(|l| (1..=4).contains(&l)));
+                    }
+                }
+            }
+        }
+    }
+}

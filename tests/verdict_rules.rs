@@ -1227,3 +1227,174 @@ fn with_both_libcs_the_python_interpreter_decides() {
         "{w}"
     );
 }
+
+fn cpu_fixture(name: &str) -> Vec<u8> {
+    let p = format!("{}/tests/fixtures/cpu/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/cpu.sh"))
+}
+
+/// Runs `file` (written under a temporary path) on an emulated x86-64-v2 CPU (Nehalem).
+fn run_on_nehalem(file: &[u8]) -> (String, String, i32) {
+    run_under_qemu("qemu-x86_64-static", "Nehalem", file)
+}
+
+/// Runs `file` under `qemu` emulating `cpu`: its path, its stderr's last line and its exit
+/// code (128 + N for signal N, as a shell reports it).
+fn run_under_qemu(qemu: &str, cpu: &str, file: &[u8]) -> (String, String, i32) {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app");
+    std::fs::write(&path, file).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(qemu)
+        .args(["-cpu", cpu])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{qemu}: {e}; install it with `apt-get install qemu-user-static`")
+        });
+    let code = match (out.status.code(), out.status.signal()) {
+        (Some(c), _) => c,
+        (None, Some(s)) => 128 + s,
+        _ => -1,
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let last = stderr
+        .lines()
+        .rfind(|l| !l.starts_with("qemu"))
+        .unwrap_or_default()
+        .to_string();
+    (path.display().to_string(), last, code)
+}
+
+fn one_file_image(dir: &Path, layer: Layer) {
+    image(
+        dir,
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![layer],
+    );
+}
+
+#[test]
+fn a_goamd64_v3_binary_fails_on_v2_passes_on_v3_and_is_a_warning_where_aws_does_not_say() {
+    let bin = cpu_fixture("go-amd64-v3");
+    let t = tempfile::tempdir().unwrap();
+    one_file_image(t.path(), Layer::new().file_mode("bin/app", &bin, 0o755));
+    let line =
+        "This program can only be run on AMD64 processors with v3 microarchitecture support.";
+
+    let r = check(t.path(), "linux/amd64/v2");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(codes(&r), ["cpu-level-unsupported"]);
+    assert_eq!(r["predicted_error"], line);
+    let f = finding(&r, "cpu-level-unsupported");
+    assert!(f["fix"].as_str().unwrap().contains("GOAMD64=v1"), "{f}");
+    assert!(
+        f["explanation"].as_str().unwrap().contains("GOAMD64=v3"),
+        "{f}"
+    );
+    // A plain linux/amd64 host is v1, as containerd sees it.
+    assert_eq!(check(t.path(), "linux/amd64")["verdict"], "fail");
+    // On a v3 (or v4) host it runs: not "built for another architecture".
+    for ok in ["linux/amd64/v3", "linux/amd64/v4"] {
+        let r = check(t.path(), ok);
+        assert_eq!(r["verdict"], "pass", "{ok}: {r:#}");
+    }
+    // AWS does not document Fargate / App Runner / Lambda x86 CPUs: a warning, with the reason.
+    for aws in ["fargate", "apprunner", "lambda"] {
+        let r = check(t.path(), aws);
+        assert_eq!(r["verdict"], "warn", "{aws}: {r:#}");
+        let f = finding(&r, "cpu-level-unsupported");
+        assert_eq!(f["severity"], "warning");
+        // A warning predicts nothing for sure; its explanation says what a v2 host prints.
+        assert!(
+            f["explanation"].as_str().unwrap().contains(line),
+            "{aws}: {f}"
+        );
+    }
+    let why = finding(&check(t.path(), "fargate"), "cpu-level-unsupported")["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(why.contains("containers-roadmap#1538"), "{why}");
+
+    // The CPU says what we predicted, word for word.
+    let (_, last, code) = run_on_nehalem(&bin);
+    assert_eq!((last.as_str(), code), (line, 1));
+}
+
+#[test]
+fn an_isa_note_is_refused_by_glibcs_loader_and_a_static_one_dies_with_sigill() {
+    let loader = || {
+        Layer::new()
+            .file(
+                "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+                b"loader stand-in",
+            )
+            .symlink(
+                "lib64/ld-linux-x86-64.so.2",
+                "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            )
+            .file("lib/x86_64-linux-gnu/libc.so.6", b"libc stand-in")
+    };
+    let dynamic = cpu_fixture("c-avx2-v3-note");
+    let t = tempfile::tempdir().unwrap();
+    one_file_image(t.path(), loader().file_mode("bin/app", &dynamic, 0o755));
+    let r = check(t.path(), "linux/amd64/v2");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(codes(&r), ["cpu-level-unsupported"]);
+    assert_eq!(
+        r["predicted_error"],
+        "/bin/app: CPU ISA level is lower than required"
+    );
+    let f = finding(&r, "cpu-level-unsupported");
+    assert!(f["fix"].as_str().unwrap().contains("-march=x86-64"), "{f}");
+    assert_eq!(check(t.path(), "linux/amd64/v3")["verdict"], "pass");
+    let (path, last, code) = run_on_nehalem(&dynamic);
+    assert_eq!(
+        last,
+        format!("{path}: CPU ISA level is lower than required")
+    );
+    assert_eq!(code, 127);
+
+    let fixed = cpu_fixture("c-avx2-v3-static-note");
+    let t = tempfile::tempdir().unwrap();
+    one_file_image(t.path(), Layer::new().file_mode("bin/app", &fixed, 0o755));
+    let r = check(t.path(), "linux/amd64/v2");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "cpu-level-unsupported");
+    assert!(
+        r["predicted_error"].as_str().unwrap().contains("SIGILL"),
+        "{r:#}"
+    );
+    assert_eq!(exit_code_said(f), 132);
+    let (_, _, code) = run_on_nehalem(&fixed);
+    assert_eq!(code, 132);
+}
+
+#[test]
+fn a_goarm_7_binary_on_an_armv6_cpu_dies_with_sigill_and_the_fix_is_goarm_6() {
+    let bin = cpu_fixture("go-arm-v7");
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![Layer::new().file_mode("bin/app", &bin, 0o755)],
+    );
+    let r = check(t.path(), "linux/arm/v6");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "entrypoint-arch-mismatch");
+    assert!(f["message"].as_str().unwrap().contains("GOARM=6"), "{f}");
+    assert_eq!(
+        f["fix"],
+        "build it with GOOS=linux GOARCH=arm GOARM=6 CGO_ENABLED=0"
+    );
+    assert_eq!(exit_code_said(f), 132);
+    assert_eq!(check(t.path(), "linux/arm/v7")["verdict"], "pass");
+    // An ARMv6 CPU (the Raspberry Pi 1 / Zero core) stops it at the first v7 instruction.
+    let (_, _, code) = run_under_qemu("qemu-arm-static", "arm1176", &bin);
+    assert_eq!(code, 132);
+}

@@ -146,6 +146,10 @@ pub struct ElfInfo {
     /// one; the ELF header outranks it, and a disagreement is also written in `notes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_arch: Option<Arch>,
+    /// The x86-64 level (1 = baseline, 2..4 = v2..v4) its GNU property note says the code
+    /// needs; glibc's loader refuses to start it on a lower CPU. `None` without the note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x86_level_needed: Option<u8>,
     /// What could not be inspected (parts beyond the prefix read) or looked odd, for people.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

@@ -52,6 +52,9 @@ pub enum Code {
     /// What a shell entrypoint (`sh -c STRING`, a wrapper script) starts cannot be told
     /// without running it.
     CommandUnknown,
+    /// The entrypoint needs a CPU level (x86-64-v3, armv7) above what the target's hosts
+    /// have, or are documented to have.
+    CpuLevelUnsupported,
 }
 
 impl Code {
@@ -71,6 +74,7 @@ impl Code {
             Code::PlatformFallback => "platform-fallback",
             Code::ImageUnreadable => "image-unreadable",
             Code::CommandUnknown => "command-unknown",
+            Code::CpuLevelUnsupported => "cpu-level-unsupported",
         }
     }
 
@@ -91,6 +95,7 @@ impl Code {
             Code::PlatformFallback => "fallback",
             Code::ImageUnreadable => "unreadable",
             Code::CommandUnknown => "start unknown",
+            Code::CpuLevelUnsupported => "cpu level",
         }
     }
 }
@@ -187,6 +192,7 @@ mod tests {
             Code::PlatformFallback,
             Code::ImageUnreadable,
             Code::CommandUnknown,
+            Code::CpuLevelUnsupported,
         ];
         for c in all {
             let s = c.short();

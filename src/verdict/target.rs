@@ -27,6 +27,59 @@ pub struct Target {
     pub runtime: Runtime,
     /// Where the facts of this profile are written.
     pub source: String,
+    /// The CPU level every host of the target has, beyond its architecture.
+    pub cpu_level: CpuLevel,
+    /// Where that level is written, or why it is not known.
+    pub cpu_source: String,
+}
+
+/// How far a target's CPUs are known: amd64 `v1`..`v4`, arm64 `v8.0`..`v9.x`, arm `v5`..`v8`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum CpuLevel {
+    /// Every host runs code of this level; lower levels run too.
+    Known(String),
+    /// The provider does not document its hosts' CPUs: anything above the base level may
+    /// or may not run.
+    Unknown,
+}
+
+impl CpuLevel {
+    /// `unknown`, or a level as written in `targets.toml` (`v2`, `v8.2`).
+    fn parse(s: &str) -> CpuLevel {
+        match s.trim() {
+            "" | "unknown" => CpuLevel::Unknown,
+            l => CpuLevel::Known(l.to_ascii_lowercase()),
+        }
+    }
+
+    /// The amd64 level (1..4) when it is known; `None` when it is not or is no amd64 level.
+    pub fn amd64(&self) -> Option<u8> {
+        match self {
+            CpuLevel::Known(l) => amd64_level(l),
+            CpuLevel::Unknown => None,
+        }
+    }
+}
+
+/// `v1`..`v4` as a number.
+pub fn amd64_level(s: &str) -> Option<u8> {
+    match s.trim() {
+        "v1" => Some(1),
+        "v2" => Some(2),
+        "v3" => Some(3),
+        "v4" => Some(4),
+        _ => None,
+    }
+}
+
+impl From<CpuLevel> for String {
+    fn from(l: CpuLevel) -> String {
+        match l {
+            CpuLevel::Known(l) => l,
+            CpuLevel::Unknown => "unknown".into(),
+        }
+    }
 }
 
 impl Target {
@@ -50,6 +103,8 @@ struct Profile {
     accepts_index: bool,
     runtime: Runtime,
     source: String,
+    cpu_level: String,
+    cpu_source: String,
 }
 
 const BUILTIN: &str = include_str!("../../assets/targets.toml");
@@ -79,6 +134,8 @@ pub fn builtin() -> Vec<Target> {
                 accepts_index: p.accepts_index,
                 runtime: p.runtime,
                 source: p.source,
+                cpu_level: CpuLevel::parse(&p.cpu_level),
+                cpu_source: p.cpu_source,
             })
         })
         .collect()
@@ -94,6 +151,8 @@ pub fn lookup(name: &str) -> Result<Target, TargetError> {
         Ok(platform) => Ok(Target {
             name: name.to_string(),
             title: format!("any {platform} host (containerd, Docker, Kubernetes)"),
+            cpu_level: base_level(&platform.arch),
+            cpu_source: "the platform names it; a platform without a variant means the architecture's first level, as containerd treats an amd64 host without one as v1".into(),
             platform,
             accepts_index: true,
             runtime: Runtime::Containerd,
@@ -106,6 +165,16 @@ pub fn lookup(name: &str) -> Result<Target, TargetError> {
                 .collect::<Vec<_>>()
                 .join(", "),
         )),
+    }
+}
+
+/// The level a raw platform names: its variant, or the architecture's first one.
+fn base_level(arch: &Arch) -> CpuLevel {
+    match (&arch.variant, arch.name.as_str()) {
+        (Some(v), _) => CpuLevel::Known(v.clone()),
+        (None, "amd64") => CpuLevel::Known("v1".into()),
+        (None, "arm64") => CpuLevel::Known("v8.0".into()),
+        (None, _) => CpuLevel::Unknown,
     }
 }
 
@@ -155,6 +224,37 @@ mod tests {
                 .runs(&Arch::new("arm", Some("v6")))
         );
         assert!(!lookup("apprunner").unwrap().runs(&Arch::new("arm64", None)));
+    }
+
+    #[test]
+    fn cpu_levels_are_stated_with_a_source_or_said_to_be_unknown() {
+        for t in builtin() {
+            assert!(t.cpu_source.len() > 40, "{}: {}", t.name, t.cpu_source);
+        }
+        // AWS does not document its x86 hosts: no amd64 level is promised.
+        for name in ["apprunner", "fargate", "lambda"] {
+            let t = lookup(name).unwrap();
+            assert_eq!(t.cpu_level, CpuLevel::Unknown, "{name}");
+            assert_eq!(t.cpu_level.amd64(), None);
+        }
+        assert_eq!(
+            lookup("lambda-arm64").unwrap().cpu_level,
+            CpuLevel::Known("v8.2".into())
+        );
+        assert_eq!(lookup("linux/amd64").unwrap().cpu_level.amd64(), Some(1));
+        let v2 = lookup("linux/amd64/v2").unwrap();
+        assert_eq!(v2.cpu_level.amd64(), Some(2));
+        // Lower levels run on a higher host; higher ones do not match it.
+        assert!(v2.runs(&Arch::new("amd64", None)));
+        assert!(!v2.runs(&Arch::new("amd64", Some("v3"))));
+        assert_eq!(
+            serde_json::to_value(&v2).unwrap()["cpu_level"],
+            serde_json::json!("v2")
+        );
+        assert_eq!(
+            serde_json::to_value(lookup("fargate").unwrap()).unwrap()["cpu_level"],
+            serde_json::json!("unknown")
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::{ElfInfo, ElfType, Libc};
 pub const ELF_PREFIX_CAP: usize = 4 * 1024 * 1024;
 
 mod arm;
+mod property;
 #[cfg(test)]
 mod tests;
 
@@ -472,6 +473,10 @@ pub fn parse_with(prefix: &[u8], extra: &[Extent], file_size: u64) -> Result<Elf
             None => {}
         }
     }
+    // The ISA-level bits mean x86-64 levels only on x86-64 (i386 uses other bits).
+    let x86_level_needed = (machine == 62)
+        .then(|| property::x86_isa_needed(&r, &phdrs))
+        .flatten();
     let libc = libc_of(interpreter.as_deref(), &needed);
     Ok(ElfFacts {
         info: ElfInfo {
@@ -485,6 +490,7 @@ pub fn parse_with(prefix: &[u8], extra: &[Extent], file_size: u64) -> Result<Elf
             soname,
             min_glibc: min_glibc.map(|(_, s)| s),
             claimed_arch: None,
+            x86_level_needed,
             notes,
         },
         arch,

@@ -234,3 +234,34 @@ fn hostile_headers_give_errors_or_notes() {
     assert_eq!(parse(&bad, 100), Err(ElfError::Invalid("class (byte 4)")));
     assert_eq!(parse(b"MZ", 2), Err(ElfError::NotElf));
 }
+
+#[test]
+fn isa_needed_properties_are_read_bounded() {
+    use super::property::isa_needed;
+    let prop = |kind: u32, size: u32, data: &[u8]| {
+        let mut v = kind.to_le_bytes().to_vec();
+        v.extend_from_slice(&size.to_le_bytes());
+        v.extend_from_slice(data);
+        v
+    };
+    // An unrelated property (x86 feature_1: IBT/SHSTK) first, then ISA_1_NEEDED with v4.
+    let mut desc = prop(0xc000_0002, 4, &[3, 0, 0, 0, 0, 0, 0, 0]);
+    desc.extend(prop(0xc000_8002, 4, &[0x0f, 0, 0, 0, 0, 0, 0, 0]));
+    assert_eq!(isa_needed(&desc, false, 8), Some(4));
+    assert_eq!(
+        isa_needed(&prop(0xc000_8002, 4, &[3, 0, 0, 0]), false, 4),
+        Some(2)
+    );
+    // Big-endian words are read as such.
+    let mut be = 0xc000_8002u32.to_be_bytes().to_vec();
+    be.extend_from_slice(&4u32.to_be_bytes());
+    be.extend_from_slice(&5u32.to_be_bytes());
+    assert_eq!(isa_needed(&be, true, 4), Some(3));
+    // A size that runs past the end, or wraps, ends the walk without a level.
+    assert_eq!(isa_needed(&prop(1, u32::MAX, &[0; 8]), false, 8), None);
+    assert_eq!(isa_needed(&prop(0xc000_8002, 2, &[7, 0]), false, 8), None);
+    assert_eq!(isa_needed(&[], false, 8), None);
+    // Zero-sized properties repeated forever stop at the walk's cap.
+    let many: Vec<u8> = (0..10_000).flat_map(|_| prop(1, 0, &[])).collect();
+    assert_eq!(isa_needed(&many, false, 8), None);
+}

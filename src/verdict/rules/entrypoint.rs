@@ -303,6 +303,8 @@ fn follow(
                 findings.push(f);
             } else if let Some(f) = libc::glibc_too_old(idx, &step) {
                 findings.push(f);
+            } else if let Some(f) = cpu::level_too_high(ask, &step) {
+                findings.push(f);
             }
             Some((real, arch))
         }
