@@ -35,6 +35,9 @@ pub struct Native {
     package: Option<String>,
     /// Whether the package still works, without its native code, when none fits.
     pub fallback: bool,
+    /// The file (relative to site-packages) that holds a Python package's fallback.
+    #[serde(default)]
+    pub fallback_file: Option<String>,
     /// What it falls back to.
     #[serde(default)]
     pub falls_back_to: Option<String>,
