@@ -625,3 +625,33 @@ fn a_musllinux_wheel_in_a_debian_python_is_never_imported() {
         );
     }
 }
+
+/// Real packages the natives table knows to fall back: markupsafe 3.0.3's x86_64 wheel (its
+/// `_native.py` is in the wheel) and bufferutil 4.1.0 (no linux-arm64 prebuild) on arm64
+/// are warnings that say what they fall back to, never the reason a target fails.
+#[test]
+fn known_fallback_packages_are_warnings_on_real_wheels_and_prebuilds() {
+    let (_, python) = check(&format!("oci:{}:latest", image("python")), &["graviton"]);
+    let (_, node) = check(&format!("oci:{}:latest", image("node")), &["graviton"]);
+    for (json, package, to) in [
+        (
+            &python,
+            "markupsafe",
+            "markupsafe falls back to its pure-Python escape functions",
+        ),
+        (
+            &node,
+            "bufferutil",
+            "bufferutil falls back to its JavaScript implementation",
+        ),
+    ] {
+        let r = result(json, "graviton");
+        let f = findings(r, "native-module-arch-mismatch");
+        let f = f
+            .iter()
+            .find(|f| s(&f["path"]).contains(&format!("/{package}/")))
+            .unwrap_or_else(|| panic!("no {package} finding: {r:#}"));
+        assert_eq!(f["severity"], "warning", "{f}");
+        assert!(s(&f["message"]).contains(to), "{f}");
+    }
+}

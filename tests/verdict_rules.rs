@@ -1398,3 +1398,126 @@ fn a_goarm_7_binary_on_an_armv6_cpu_dies_with_sigill_and_the_fix_is_goarm_6() {
     let (_, _, code) = run_under_qemu("qemu-arm-static", "arm1176", &bin);
     assert_eq!(code, 132);
 }
+
+// Native-library knowledge (assets/natives.toml): a library known to have no fallback is an
+// error with its own line, one known to fall back a warning, an unknown one a warning.
+
+/// A jar holding the x86_64 `libsqlitejdbc.so` of the sqlite-demo.jar fixture (our own C
+/// file, gcc-built, see tests/fixtures/detect/README.md) at `inner`: no aarch64 variant.
+fn x86_64_only_jar(inner: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut demo = zip::ZipArchive::new(std::io::Cursor::new(fixture("sqlite-demo.jar"))).unwrap();
+    let mut so = Vec::new();
+    demo.by_name("org/sqlite/native/Linux/x86_64/libsqlitejdbc.so")
+        .unwrap()
+        .read_to_end(&mut so)
+        .unwrap();
+    let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zw.start_file(inner, stored).unwrap();
+    zw.write_all(&so).unwrap();
+    zw.finish().unwrap().into_inner()
+}
+
+fn jar_image(inner: &str) -> Value {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            arm64_glibc_base(),
+            Layer::new().file("app/app.jar", &x86_64_only_jar(inner)),
+        ],
+    );
+    check(t.path(), "graviton")
+}
+
+#[test]
+fn sqlite_jdbc_without_aarch64_natives_fails_with_its_own_line() {
+    let r = jar_image("org/sqlite/native/Linux/x86_64/libsqlitejdbc.so");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["message"].as_str().unwrap().contains("sqlite-jdbc"),
+        "{f}"
+    );
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("SQLiteJDBCLoader.java"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "org.sqlite.NativeLibraryNotFoundException: No native library found for os.name=Linux, os.arch=aarch64, paths=[/org/sqlite/native/Linux/aarch64:...]"
+    );
+}
+
+#[test]
+fn netty_without_aarch_64_natives_is_a_warning_that_it_falls_back_to_nio() {
+    let r = jar_image("META-INF/native/libnetty_transport_native_epoll_x86_64.so");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert_eq!(f["severity"], "warning");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("falls back to the NIO transport"),
+        "{f}"
+    );
+    assert!(f["fix"].as_str().unwrap().contains("aarch_64"), "{f}");
+}
+
+#[test]
+fn an_unknown_jni_library_without_aarch64_natives_may_fail() {
+    let r = jar_image("native/linux-x86_64/libacme_codec.so");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["message"].as_str().unwrap().contains("may fail"), "{f}");
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("archlens does not know this library"),
+        "{f}"
+    );
+}
+
+#[test]
+fn markupsafe_speedups_for_another_cpu_are_a_warning_when_its_python_fallback_is_there() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "arm64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            arm64_glibc_base(),
+            markupsafe(
+                "_speedups.cpython-311-x86_64-linux-gnu.so",
+                "_speedups.cpython-311-x86_64-linux-gnu.so",
+            ),
+            Layer::new().file(
+                &format!("{MARKUPSAFE}/_native.py"),
+                b"# markupsafe's pure-Python escape\n",
+            ),
+        ],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert_eq!(f["severity"], "warning");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("markupsafe falls back to its pure-Python escape functions"),
+        "{f}"
+    );
+    assert!(r["predicted_error"].is_null(), "{r:#}");
+}

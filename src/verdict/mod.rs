@@ -7,6 +7,7 @@
 mod assessment;
 pub mod explain;
 mod finding;
+pub mod natives;
 mod rules;
 pub mod target;
 

@@ -9,7 +9,8 @@ use crate::detect::python::{
 };
 use crate::detect::{Artifact, Details, Kind, Libc, NodePackageInfo};
 use crate::oci::Arch;
-use crate::verdict::{Code, Finding, Target};
+use crate::verdict::natives::{self, Native};
+use crate::verdict::{Code, Finding, Severity, Target};
 
 use super::libc::{PythonLibc, dlopen_libc_error, libc_note, libc_word, python_libc};
 use super::{Index, built_on, describe_arch, fix};
@@ -73,10 +74,12 @@ pub(super) fn check(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
             continue;
         }
         let (layer, first) = g.bad[0];
-        findings.push(
-            mismatch(target, order, &key, first, g.bad.len())
-                .at(first.path.clone(), idx.layer(layer)),
-        );
+        let f = mismatch(target, order, &key, first, g.bad.len())
+            .at(first.path.clone(), idx.layer(layer));
+        findings.push(match natives::node(&first.path) {
+            Some(lib) if order != 2 => known_node(target, f, lib),
+            _ => f,
+        });
     }
 }
 
@@ -164,33 +167,131 @@ fn mismatch(target: &Target, order: u8, key: &str, first: &Artifact, count: usiz
         .because(format!(
             "The package picks a file under prebuilds/linux-{cpu}/ when it is loaded, and it ships only {arch} ones ({path}). The prebuilds are those the package was published with, or those installed on another machine and copied in; none is for {platform}."
         )),
-        // netty and others fall back to pure Java when their native library cannot load, so
-        // a JNI mismatch is a warning, not a certain failure.
-        _ => {
-            let jar = first.container.as_deref().unwrap_or("a jar");
+        _ => jni_mismatch(target, first, &arch, &more),
+    }
+}
+
+/// A JNI library with no variant for the target: an error when the table knows it has no
+/// fallback, a warning when it knows one, or when it does not know the library.
+fn jni_mismatch(target: &Target, first: &Artifact, arch: &str, more: &str) -> Finding {
+    let jar = first.container.as_deref().unwrap_or("a jar");
+    let platform = &target.platform;
+    let path = &first.path;
+    let inner = path.rsplit_once('!').map(|(_, p)| p).unwrap_or(path);
+    let java = format!(
+        "{jar} carries its native library per CPU, and the JVM can load only one built for its own ({}); this jar has {arch} only{more}.",
+        platform.arch
+    );
+    let fix = format!(
+        "use a build of the library that ships linux-{} natives (for netty, the linux-{} classifier jar)",
+        platform.arch.name,
+        if platform.arch.name == "arm64" {
+            "aarch_64"
+        } else {
+            "x86_64"
+        }
+    );
+    let Some(lib) = natives::jni(inner) else {
+        return Finding::warning(
+            Code::NativeModuleArchMismatch,
+            format!(
+                "{jar} has no {} variant of the JNI library {inner} (found {arch}{more}); the app may fail when it loads it, unless the library falls back to pure Java",
+                platform.arch
+            ),
+        )
+        .fix(fix)
+        .predicts(format!("java.lang.UnsatisfiedLinkError: {path}"))
+        .because(format!(
+            "{java} archlens does not know this library: libraries that catch UnsatisfiedLinkError (netty does) fall back to pure Java, slower; others fail on first use. The build picked natives for another CPU, not for {platform}."
+        ));
+    };
+    let name = &lib.name;
+    if lib.fallback {
+        return falls_back(
             Finding::warning(
                 Code::NativeModuleArchMismatch,
                 format!(
-                    "{jar} has no {} variant of the JNI library {key} (found {arch}{more}); loading it fails, unless the library falls back to pure Java",
+                    "{jar} has no {} variant of {name}'s JNI library (found {arch}{more})",
                     platform.arch
                 ),
             )
-            .fix(format!(
-                "use a build of the library that ships linux-{} natives (for netty, the linux-{} classifier jar)",
-                platform.arch.name,
-                if platform.arch.name == "arm64" {
-                    "aarch_64"
-                } else {
-                    "x86_64"
-                }
-            ))
-            .predicts(format!("java.lang.UnsatisfiedLinkError: {path}"))
+            .fix(fix)
             .because(format!(
-                "{jar} carries its native library per CPU, and the JVM can load only one built for its own ({}); this jar has {arch} only. Libraries that catch UnsatisfiedLinkError (netty does) fall back to pure Java, slower; others fail on first use. The build picked natives for another CPU (for netty, a classifier jar), not for {platform}.",
-                platform.arch
-            ))
-        }
+                "{java} The build picked natives for another CPU, not for {platform}."
+            )),
+            lib,
+        );
     }
+    Finding::error(
+        Code::NativeModuleArchMismatch,
+        format!(
+            "{jar} has no {} variant of {name}'s JNI library (found {arch}{more}); {name} has no fallback, so the app fails when it first uses it",
+            platform.arch
+        ),
+    )
+    .fix(format!(
+        "use a {name} build whose jar ships linux-{} natives (or add the library for {platform} to java.library.path)",
+        platform.arch.name
+    ))
+    .predicts(
+        lib.error_on(&platform.arch)
+            .unwrap_or_else(|| format!("java.lang.UnsatisfiedLinkError: {path}")),
+    )
+    .because(format!(
+        "{java} {name} throws when it finds no native library for the JVM's CPU and has no pure-Java implementation to use instead ({}). The build picked natives for another CPU, not for {platform}.",
+        lib.source
+    ))
+}
+
+/// Whether the pure-Python fallback sits in the same site-packages as the module: a
+/// stripped image without it fails like a package that has none.
+fn has_fallback_file(idx: &Index, module: &str, lib: &Native) -> bool {
+    let Some(file) = lib.fallback_file.as_deref() else {
+        return true;
+    };
+    ["/site-packages/", "/dist-packages/"].iter().any(|m| {
+        module
+            .split_once(m)
+            .is_some_and(|(dir, _)| idx.image.fs.nodes.contains_key(&format!("{dir}{m}{file}")))
+    })
+}
+
+/// A Node addon of a package the table knows: a warning when it falls back to JavaScript,
+/// else an error with the package's own line.
+fn known_node(target: &Target, mut f: Finding, lib: &Native) -> Finding {
+    if lib.fallback {
+        return falls_back(f, lib);
+    }
+    f.severity = Severity::Error;
+    if let Some(line) = lib.error_on(&target.platform.arch) {
+        f.predicted_error = Some(line);
+    }
+    f.explanation = format!(
+        "{} {} has no JavaScript fallback ({}).",
+        f.explanation, lib.name, lib.source
+    );
+    f
+}
+
+/// The finding for a library known to fall back: a warning that says to what, and no
+/// predicted error, since the failure is caught.
+fn falls_back(mut f: Finding, lib: &Native) -> Finding {
+    let to = lib
+        .falls_back_to
+        .as_deref()
+        .unwrap_or("code without its native part");
+    f.severity = Severity::Warning;
+    f.predicted_error = None;
+    f.message = format!(
+        "{}; {} falls back to {to}, so it runs, slower",
+        f.message.trim_end_matches(": they will not load"),
+        lib.name
+    );
+    f.explanation = format!(
+        "{} {} catches the failed load and uses {to} instead ({}).",
+        f.explanation, lib.name, lib.source
+    );
+    f
 }
 
 /// What glibc's dlopen says about a library built for another machine: `invalid ELF header`
@@ -256,10 +357,12 @@ fn python(target: &Target, idx: &Index, findings: &mut Vec<Finding>) {
             .or_insert((layer, a, fault, 1));
     }
     for (package, (layer, a, fault, count)) in packages {
-        findings.push(
-            python_finding(target, idx, &py, &package, a, fault, count)
-                .at(a.path.clone(), idx.layer(layer)),
-        );
+        let f = python_finding(target, idx, &py, &package, a, fault, count)
+            .at(a.path.clone(), idx.layer(layer));
+        findings.push(match natives::python(&package) {
+            Some(lib) if lib.fallback && has_fallback_file(idx, &a.path, lib) => falls_back(f, lib),
+            _ => f,
+        });
     }
     if py.libc.is_none() {
         findings.extend(python_libc_unknown(&py, idx, &modules));
