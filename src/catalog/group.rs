@@ -107,19 +107,9 @@ fn cosign_subject(tag: &str) -> Option<(String, &'static str)> {
 }
 
 fn related_kind(artifact_type: Option<&str>) -> String {
-    let a = artifact_type.unwrap_or("").to_ascii_lowercase();
-    if a.contains("soci") {
-        "soci-index"
-    } else if a.contains("in-toto") || a.contains("attestation") || a.contains("provenance") {
-        "attestation"
-    } else if a.contains("sig") || a.contains("cosign") || a.contains("notary") {
-        "signature"
-    } else if a.contains("sbom") || a.contains("spdx") || a.contains("cyclonedx") {
-        "sbom"
-    } else {
-        "referrer"
-    }
-    .to_string()
+    manifest::Artifact::from_type(artifact_type)
+        .listing_kind()
+        .to_string()
 }
 
 /// The top-level images of `raws`, newest push first. A single image's platform comes from

@@ -78,6 +78,8 @@ mod tests {
             digest: Digest::sha256_of(&[n]),
             media_type: crate::oci::media::OCI_MANIFEST.into(),
             platform: platform.map(|p| p.parse().unwrap()),
+            artifact: (kind == EntryKind::Attestation)
+                .then_some(crate::oci::manifest::Artifact::BuildkitAttestation),
             kind,
             subject: None,
             size: 100,
