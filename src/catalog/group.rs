@@ -26,8 +26,8 @@ pub(super) struct Raw {
 /// What one manifest says about itself.
 struct Parsed {
     kind: ImageKind,
-    /// Index entries: (digest, platform, entry kind, attestation subject).
-    children: Vec<(String, String, EntryKind, Option<String>)>,
+    /// Index entries: (digest, platform, entry kind, subject, what a non-image entry is).
+    children: Vec<(String, String, EntryKind, Option<String>, Option<manifest::Artifact>)>,
     config: Option<(Digest, u64)>,
     layers_size: Option<u64>,
     subject: Option<String>,
@@ -56,7 +56,7 @@ fn parse(raw: &Raw) -> Option<Parsed> {
                     let platform = manifest::descriptor_platform(d)
                         .map(|p| p.to_string())
                         .unwrap_or_else(|| "unknown".into());
-                    (d.digest().to_string(), platform, kind, subj)
+                    (d.digest().to_string(), platform, kind, subj, manifest::artifact(d))
                 })
                 .collect(),
             config: None,
@@ -176,7 +176,7 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             related: attached.remove(&r.digest).unwrap_or_default(),
         };
         if let Some(p) = p {
-            for (digest, platform, kind, subj) in &p.children {
+            for (digest, platform, kind, subj, artifact) in &p.children {
                 match kind {
                     EntryKind::Image => info.platforms.push(PlatformInfo {
                         platform: platform.clone(),
@@ -190,8 +190,11 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
                     }),
                     EntryKind::Other => info.related.push(Related {
                         digest: digest.clone(),
-                        kind: "referrer".into(),
-                        subject: None,
+                        kind: artifact
+                            .unwrap_or(manifest::Artifact::Referrer)
+                            .listing_kind()
+                            .into(),
+                        subject: subj.clone(),
                         tags: Vec::new(),
                     }),
                 }
