@@ -1363,3 +1363,26 @@ fn a_soci_v2_index_entry_is_named_as_such_and_is_no_platform() {
     // App Runner takes the index; the SOCI entry, though it says linux/amd64, is not an image.
     assert_eq!(check(t.path(), "apprunner")["verdict"], "pass");
 }
+
+#[test]
+fn a_napi_rs_package_for_another_cpu_predicts_napi_rs_own_words() {
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![
+            amd64_base_with_glibc("2.36-9+deb12u14").file(
+                "app/node_modules/@node-rs/crc32-linux-arm64-gnu/package.json",
+                br#"{"name":"@node-rs/crc32-linux-arm64-gnu","version":"1.10.8","os":["linux"],"cpu":["arm64"],"libc":["glibc"],"main":"crc32.linux-arm64-gnu.node"}"#,
+            ),
+        ],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(codes(&r), ["native-module-arch-mismatch"], "{r:#}");
+    // What @node-rs/crc32 1.10.8's index.js throws when no platform package loads.
+    assert_eq!(
+        r["predicted_error"],
+        "Error: Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again after removing both package-lock.json and node_modules directory."
+    );
+}
