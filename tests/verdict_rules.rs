@@ -1274,8 +1274,13 @@ fn a_loader_deleted_by_a_later_layer_is_said_to_be_deleted_by_that_layer() {
     );
     let r = check(t.path(), "apprunner");
     assert_eq!(r["verdict"], "fail", "{r:#}");
-    let msg = finding(&r, "interpreter-missing")["message"].as_str().unwrap();
-    assert!(msg.contains("needs the loader /lib64/ld-linux-x86-64.so.2"), "{msg}");
+    let msg = finding(&r, "interpreter-missing")["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        msg.contains("needs the loader /lib64/ld-linux-x86-64.so.2"),
+        "{msg}"
+    );
     assert!(msg.contains("which layer 2 of 2 (sha256:"), "{msg}");
     assert!(
         msg.contains("deleted (as /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)"),
@@ -1297,7 +1302,9 @@ fn a_loader_no_layer_ever_had_is_said_to_be_absent() {
         ],
     );
     let r = check(t.path(), "apprunner");
-    let msg = finding(&r, "interpreter-missing")["message"].as_str().unwrap();
+    let msg = finding(&r, "interpreter-missing")["message"]
+        .as_str()
+        .unwrap();
     assert!(
         msg.contains("/lib64/ld-linux-x86-64.so.2, which no layer of the image has"),
         "{msg}"
@@ -1354,7 +1361,10 @@ fn a_soci_v2_index_entry_is_named_as_such_and_is_no_platform() {
     assert_eq!(r["verdict"], "fail", "{r:#}");
     let f = finding(&r, "index-not-supported");
     let msg = f["message"].as_str().unwrap();
-    assert!(msg.contains("a SOCI index that `soci convert` appended"), "{msg}");
+    assert!(
+        msg.contains("a SOCI index that `soci convert` appended"),
+        "{msg}"
+    );
     assert!(!msg.contains("BuildKit"), "{msg}");
     assert!(
         f["explanation"].as_str().unwrap().contains("soci convert"),

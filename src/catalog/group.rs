@@ -23,11 +23,20 @@ pub(super) struct Raw {
     pub(super) manifest: Option<Vec<u8>>,
 }
 
+/// One entry of an index.
+struct Child {
+    digest: String,
+    platform: String,
+    kind: EntryKind,
+    /// The image an attestation or SOCI index describes.
+    subject: Option<String>,
+    artifact: Option<manifest::Artifact>,
+}
+
 /// What one manifest says about itself.
 struct Parsed {
     kind: ImageKind,
-    /// Index entries: (digest, platform, entry kind, subject, what a non-image entry is).
-    children: Vec<(String, String, EntryKind, Option<String>, Option<manifest::Artifact>)>,
+    children: Vec<Child>,
     config: Option<(Digest, u64)>,
     layers_size: Option<u64>,
     subject: Option<String>,
@@ -52,11 +61,16 @@ fn parse(raw: &Raw) -> Option<Parsed> {
                 .manifests()
                 .iter()
                 .map(|d| {
-                    let (kind, subj) = manifest::entry_kind(d);
-                    let platform = manifest::descriptor_platform(d)
-                        .map(|p| p.to_string())
-                        .unwrap_or_else(|| "unknown".into());
-                    (d.digest().to_string(), platform, kind, subj, manifest::artifact(d))
+                    let (kind, subject) = manifest::entry_kind(d);
+                    Child {
+                        digest: d.digest().to_string(),
+                        platform: manifest::descriptor_platform(d)
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "unknown".into()),
+                        kind,
+                        subject,
+                        artifact: manifest::artifact(d),
+                    }
                 })
                 .collect(),
             config: None,
@@ -122,7 +136,7 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
     for (d, p) in &parsed {
         if let Some(p) = p {
             for c in &p.children {
-                owner.insert(c.0.clone(), d.clone());
+                owner.insert(c.digest.clone(), d.clone());
             }
         }
     }
@@ -176,7 +190,14 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             related: attached.remove(&r.digest).unwrap_or_default(),
         };
         if let Some(p) = p {
-            for (digest, platform, kind, subj, artifact) in &p.children {
+            for Child {
+                digest,
+                platform,
+                kind,
+                subject: subj,
+                artifact,
+            } in &p.children
+            {
                 match kind {
                     EntryKind::Image => info.platforms.push(PlatformInfo {
                         platform: platform.clone(),

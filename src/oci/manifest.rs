@@ -228,7 +228,9 @@ pub fn describe_all(kinds: &[Artifact]) -> String {
 pub fn artifact(d: &Descriptor) -> Option<Artifact> {
     let ann = d.annotations().as_ref();
     let has = |k: &str| ann.is_some_and(|a| a.contains_key(k));
-    if ann.and_then(|a| a.get("vnd.docker.reference.type")).map(String::as_str)
+    if ann
+        .and_then(|a| a.get("vnd.docker.reference.type"))
+        .map(String::as_str)
         == Some("attestation-manifest")
     {
         return Some(Artifact::BuildkitAttestation);
@@ -238,7 +240,7 @@ pub fn artifact(d: &Descriptor) -> Option<Artifact> {
         return Some(Artifact::SociIndex);
     }
     if let Some(t) = d.artifact_type() {
-        return Some(Artifact::from_type(Some(&t.to_string())));
+        return Some(Artifact::from_type(Some(t.as_ref())));
     }
     let mt = d.media_type().to_string();
     if mt == media::OCI_MANIFEST || mt == media::DOCKER_MANIFEST || media::is_index(&mt) {
@@ -319,10 +321,19 @@ mod tests {
     #[test]
     fn referrers_are_named_by_artifact_type() {
         for (t, want) in [
-            ("application/vnd.amazon.soci.index.v1+json", Artifact::SociIndex),
-            ("application/vnd.dev.cosign.artifact.sig.v1+json", Artifact::Signature),
+            (
+                "application/vnd.amazon.soci.index.v1+json",
+                Artifact::SociIndex,
+            ),
+            (
+                "application/vnd.dev.cosign.artifact.sig.v1+json",
+                Artifact::Signature,
+            ),
             ("application/vnd.cncf.notary.signature", Artifact::Signature),
-            ("application/vnd.dev.cosign.artifact.sbom.v1+json", Artifact::Sbom),
+            (
+                "application/vnd.dev.cosign.artifact.sbom.v1+json",
+                Artifact::Sbom,
+            ),
             ("application/spdx+json", Artifact::Sbom),
             ("application/vnd.in-toto+json", Artifact::Attestation),
             ("application/vnd.example.thing", Artifact::Referrer),

@@ -208,7 +208,9 @@ fn loaded_libc(idx: &Index) -> String {
     let fs = &idx.image.fs;
     fs.nodes
         .keys()
-        .filter(|p| p.ends_with("/libc.so.6") && (p.starts_with("/lib") || p.starts_with("/usr/lib")))
+        .filter(|p| {
+            p.ends_with("/libc.so.6") && (p.starts_with("/lib") || p.starts_with("/usr/lib"))
+        })
         .map(|p| match p.strip_prefix("/usr") {
             Some(short) if fs.resolve(short).is_ok_and(|(real, _)| real == *p) => short.to_string(),
             _ => p.clone(),
