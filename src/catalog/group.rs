@@ -259,4 +259,31 @@ mod tests {
             "soci-index"
         );
     }
+
+    #[test]
+    fn a_soci_v2_index_entry_is_listed_as_a_soci_index_of_its_image() {
+        let img = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        let soci = "sha256:486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7";
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{img}","size":1,"platform":{{"architecture":"amd64","os":"linux"}}}},
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{soci}","size":1,"platform":{{"architecture":"amd64","os":"linux"}},
+             "annotations":{{"com.amazon.soci.image-manifest-digest":"{img}"}}}}]}}"#
+        );
+        let p = parse(&Raw {
+            digest: "sha256:00".into(),
+            manifest: Some(index.into_bytes()),
+            ..Raw::default()
+        })
+        .unwrap();
+        let kinds: Vec<_> = p.children.iter().map(|c| (c.kind, c.artifact)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (EntryKind::Image, None),
+                (EntryKind::Other, Some(manifest::Artifact::SociIndex))
+            ]
+        );
+        assert_eq!(p.children[1].subject.as_deref(), Some(img));
+    }
 }
