@@ -1372,6 +1372,24 @@ fn a_soci_v2_index_entry_is_named_as_such_and_is_no_platform() {
     );
     // App Runner takes the index; the SOCI entry, though it says linux/amd64, is not an image.
     assert_eq!(check(t.path(), "apprunner")["verdict"], "pass");
+    let inspect = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+            .args(["inspect", &format!("oci:{}:t", t.path().display())])
+            .args(["--format", format, "--no-cache"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(
+        inspect("text").contains("SOCI index of sha256:"),
+        "{}",
+        inspect("text")
+    );
+    let json: Value = serde_json::from_str(&inspect("json")).unwrap();
+    let entries = json["manifests"].as_array().unwrap();
+    assert_eq!(entries[1]["kind"], "other", "{json:#}");
+    assert_eq!(entries[1]["artifact"], "soci-index", "{json:#}");
+    assert_eq!(entries[0]["artifact"], Value::Null, "{json:#}");
 }
 
 #[test]

@@ -199,6 +199,18 @@ impl Artifact {
         }
     }
 
+    /// One such entry, named in a listing.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Artifact::BuildkitAttestation => "attestation",
+            Artifact::Attestation => "in-toto attestation",
+            Artifact::SociIndex => "SOCI index",
+            Artifact::Signature => "signature",
+            Artifact::Sbom => "SBOM",
+            Artifact::Referrer => "other artifact",
+        }
+    }
+
     /// What these entries are, for a sentence about an index ("it also carries ...").
     pub fn described(self) -> &'static str {
         match self {
