@@ -168,6 +168,50 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_index_names_the_soci_index_and_signature_it_holds() {
+        use crate::oci::manifest::Artifact;
+        let mut soci = entry(2, Some("linux/amd64"), EntryKind::Other);
+        soci.artifact = Some(Artifact::SociIndex);
+        let mut sig = entry(3, None, EntryKind::Other);
+        sig.artifact = Some(Artifact::Signature);
+        let root = index(vec![
+            entry(1, Some("linux/amd64"), EntryKind::Image),
+            soci,
+            sig,
+        ]);
+        let a = assess("fn:1", &root, "lambda");
+        let r = a.result.as_ref().unwrap();
+        let msg = &r.findings[0].message;
+        assert!(
+            msg.contains(
+                "lists a SOCI index that `soci convert` appended and signatures (cosign/Notation)"
+            ),
+            "{msg}"
+        );
+        assert!(!msg.contains("BuildKit"), "{msg}");
+        let paras = explain::explain(&explain::Focus {
+            label: "fn:1",
+            root: &root,
+            config_platform: None,
+            assessment: &a,
+            entry: None,
+            finding: None,
+        });
+        assert!(
+            paras[0].text.contains("plus a SOCI index"),
+            "{}",
+            paras[0].text
+        );
+        assert!(
+            paras[1]
+                .text
+                .contains("`soci convert` appends a SOCI index"),
+            "{}",
+            paras[1].text
+        );
+    }
+
+    #[test]
     fn lambda_rejects_any_index_even_with_the_right_platform() {
         let root = index(vec![
             entry(1, Some("linux/amd64"), EntryKind::Image),
