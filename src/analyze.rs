@@ -24,8 +24,11 @@ pub struct Entry {
     /// The platform the index declares for it (none for a single manifest).
     pub platform: Option<Platform>,
     pub kind: EntryKind,
-    /// For an attestation, the digest of the image it describes.
+    /// For an attestation or a SOCI index, the digest of the image it describes.
     pub subject: Option<String>,
+    /// What a non-image entry is (SOCI index, signature, ...); absent for an image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<manifest::Artifact>,
     pub size: u64,
 }
 
@@ -44,6 +47,14 @@ impl Root {
     /// The runnable images (attestations and other artefacts left out).
     pub fn images(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.kind == EntryKind::Image)
+    }
+
+    /// The kinds of non-image entries, each once, in a fixed order.
+    pub fn artifacts(&self) -> Vec<manifest::Artifact> {
+        let mut kinds: Vec<_> = self.entries.iter().filter_map(|e| e.artifact).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
     }
 
     /// Attestations whose subject is `digest`.
@@ -150,6 +161,7 @@ pub fn load_root(src: &dyn ImageSource) -> Result<Root, AnalyzeError> {
                     platform: None,
                     kind: EntryKind::Image,
                     subject: None,
+                    artifact: None,
                     size: top.bytes.len() as u64,
                 }],
             })
@@ -204,6 +216,7 @@ fn flatten(
             platform: manifest::descriptor_platform(d),
             kind,
             subject,
+            artifact: manifest::artifact(d),
             size: d.size(),
         });
     }

@@ -114,6 +114,7 @@ fn key_to_frame_on_a_200k_file_tree() {
                 platform: None,
                 kind: EntryKind::Image,
                 subject: None,
+                artifact: None,
                 size: 1,
             }],
         },

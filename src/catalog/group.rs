@@ -23,11 +23,20 @@ pub(super) struct Raw {
     pub(super) manifest: Option<Vec<u8>>,
 }
 
+/// One entry of an index.
+struct Child {
+    digest: String,
+    platform: String,
+    kind: EntryKind,
+    /// The image an attestation or SOCI index describes.
+    subject: Option<String>,
+    artifact: Option<manifest::Artifact>,
+}
+
 /// What one manifest says about itself.
 struct Parsed {
     kind: ImageKind,
-    /// Index entries: (digest, platform, entry kind, attestation subject).
-    children: Vec<(String, String, EntryKind, Option<String>)>,
+    children: Vec<Child>,
     config: Option<(Digest, u64)>,
     layers_size: Option<u64>,
     subject: Option<String>,
@@ -52,11 +61,16 @@ fn parse(raw: &Raw) -> Option<Parsed> {
                 .manifests()
                 .iter()
                 .map(|d| {
-                    let (kind, subj) = manifest::entry_kind(d);
-                    let platform = manifest::descriptor_platform(d)
-                        .map(|p| p.to_string())
-                        .unwrap_or_else(|| "unknown".into());
-                    (d.digest().to_string(), platform, kind, subj)
+                    let (kind, subject) = manifest::entry_kind(d);
+                    Child {
+                        digest: d.digest().to_string(),
+                        platform: manifest::descriptor_platform(d)
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "unknown".into()),
+                        kind,
+                        subject,
+                        artifact: manifest::artifact(d),
+                    }
                 })
                 .collect(),
             config: None,
@@ -107,19 +121,9 @@ fn cosign_subject(tag: &str) -> Option<(String, &'static str)> {
 }
 
 fn related_kind(artifact_type: Option<&str>) -> String {
-    let a = artifact_type.unwrap_or("").to_ascii_lowercase();
-    if a.contains("soci") {
-        "soci-index"
-    } else if a.contains("in-toto") || a.contains("attestation") || a.contains("provenance") {
-        "attestation"
-    } else if a.contains("sig") || a.contains("cosign") || a.contains("notary") {
-        "signature"
-    } else if a.contains("sbom") || a.contains("spdx") || a.contains("cyclonedx") {
-        "sbom"
-    } else {
-        "referrer"
-    }
-    .to_string()
+    manifest::Artifact::from_type(artifact_type)
+        .listing_kind()
+        .to_string()
 }
 
 /// The top-level images of `raws`, newest push first. A single image's platform comes from
@@ -132,7 +136,7 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
     for (d, p) in &parsed {
         if let Some(p) = p {
             for c in &p.children {
-                owner.insert(c.0.clone(), d.clone());
+                owner.insert(c.digest.clone(), d.clone());
             }
         }
     }
@@ -186,7 +190,14 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             related: attached.remove(&r.digest).unwrap_or_default(),
         };
         if let Some(p) = p {
-            for (digest, platform, kind, subj) in &p.children {
+            for Child {
+                digest,
+                platform,
+                kind,
+                subject: subj,
+                artifact,
+            } in &p.children
+            {
                 match kind {
                     EntryKind::Image => info.platforms.push(PlatformInfo {
                         platform: platform.clone(),
@@ -200,8 +211,11 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
                     }),
                     EntryKind::Other => info.related.push(Related {
                         digest: digest.clone(),
-                        kind: "referrer".into(),
-                        subject: None,
+                        kind: artifact
+                            .unwrap_or(manifest::Artifact::Referrer)
+                            .listing_kind()
+                            .into(),
+                        subject: subj.clone(),
                         tags: Vec::new(),
                     }),
                 }
@@ -244,5 +258,32 @@ mod tests {
             related_kind(Some("application/vnd.amazon.soci.index.v1+json")),
             "soci-index"
         );
+    }
+
+    #[test]
+    fn a_soci_v2_index_entry_is_listed_as_a_soci_index_of_its_image() {
+        let img = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        let soci = "sha256:486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7";
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{img}","size":1,"platform":{{"architecture":"amd64","os":"linux"}}}},
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{soci}","size":1,"platform":{{"architecture":"amd64","os":"linux"}},
+             "annotations":{{"com.amazon.soci.image-manifest-digest":"{img}"}}}}]}}"#
+        );
+        let p = parse(&Raw {
+            digest: "sha256:00".into(),
+            manifest: Some(index.into_bytes()),
+            ..Raw::default()
+        })
+        .unwrap();
+        let kinds: Vec<_> = p.children.iter().map(|c| (c.kind, c.artifact)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (EntryKind::Image, None),
+                (EntryKind::Other, Some(manifest::Artifact::SociIndex))
+            ]
+        );
+        assert_eq!(p.children[1].subject.as_deref(), Some(img));
     }
 }

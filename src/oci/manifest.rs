@@ -149,15 +149,110 @@ pub enum EntryKind {
     Other,
 }
 
-/// Classifies an index entry and, for an attestation, returns its subject digest.
-pub fn entry_kind(d: &Descriptor) -> (EntryKind, Option<String>) {
-    let ann = d.annotations().as_ref();
-    let get = |k: &str| ann.and_then(|a| a.get(k)).cloned();
-    if get("vnd.docker.reference.type").as_deref() == Some("attestation-manifest") {
-        return (EntryKind::Attestation, get("vnd.docker.reference.digest"));
+/// Which artefact a non-image manifest is, so that messages name what is really there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Artifact {
+    /// Provenance/SBOM manifest BuildKit adds (platform `unknown/unknown`).
+    BuildkitAttestation,
+    /// An in-toto attestation stored as an OCI 1.1 referrer (cosign, Notation, ECR).
+    Attestation,
+    /// A SOCI index: v1 as a referrer, v2 as an entry `soci convert` appends to the index.
+    SociIndex,
+    /// A cosign, Sigstore or Notation (AWS Signer) signature.
+    Signature,
+    Sbom,
+    /// Anything else that is not an image.
+    Referrer,
+}
+
+/// The index-descriptor annotation a SOCI v2 index entry names its image with.
+pub const SOCI_IMAGE_MANIFEST_DIGEST: &str = "com.amazon.soci.image-manifest-digest";
+
+impl Artifact {
+    /// Classifies a referrer by its `artifactType` (or config media type).
+    pub fn from_type(artifact_type: Option<&str>) -> Artifact {
+        let a = artifact_type.unwrap_or("").to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| a.contains(w));
+        // SBOM before signature: cosign's SBOM type also says "cosign".
+        if has(&["soci"]) {
+            Artifact::SociIndex
+        } else if has(&["sbom", "spdx", "cyclonedx"]) {
+            Artifact::Sbom
+        } else if has(&["in-toto", "attestation", "provenance"]) {
+            Artifact::Attestation
+        } else if has(&["sig", "cosign", "notary"]) {
+            Artifact::Signature
+        } else {
+            Artifact::Referrer
+        }
     }
-    if d.artifact_type().is_some() {
-        return (EntryKind::Other, None);
+
+    /// The word the catalog listing uses (`attestation`, `soci-index`, `signature`, `sbom`, `referrer`).
+    pub fn listing_kind(self) -> &'static str {
+        match self {
+            Artifact::BuildkitAttestation | Artifact::Attestation => "attestation",
+            Artifact::SociIndex => "soci-index",
+            Artifact::Signature => "signature",
+            Artifact::Sbom => "sbom",
+            Artifact::Referrer => "referrer",
+        }
+    }
+
+    /// One such entry, named in a listing.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Artifact::BuildkitAttestation => "attestation",
+            Artifact::Attestation => "in-toto attestation",
+            Artifact::SociIndex => "SOCI index",
+            Artifact::Signature => "signature",
+            Artifact::Sbom => "SBOM",
+            Artifact::Referrer => "other artifact",
+        }
+    }
+
+    /// What these entries are, for a sentence about an index ("it also carries ...").
+    pub fn described(self) -> &'static str {
+        match self {
+            Artifact::BuildkitAttestation => {
+                "attestation manifests that BuildKit adds by default (provenance/SBOM)"
+            }
+            Artifact::Attestation => "in-toto attestations",
+            Artifact::SociIndex => "a SOCI index that `soci convert` appended",
+            Artifact::Signature => "signatures (cosign/Notation)",
+            Artifact::Sbom => "SBOMs",
+            Artifact::Referrer => "other non-image artefacts",
+        }
+    }
+}
+
+/// `a, b and c` of each kind's description, for one sentence.
+pub fn describe_all(kinds: &[Artifact]) -> String {
+    let words: Vec<&str> = kinds.iter().map(|k| k.described()).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What a non-image index entry is; `None` for an image.
+pub fn artifact(d: &Descriptor) -> Option<Artifact> {
+    let ann = d.annotations().as_ref();
+    let has = |k: &str| ann.is_some_and(|a| a.contains_key(k));
+    if ann
+        .and_then(|a| a.get("vnd.docker.reference.type"))
+        .map(String::as_str)
+        == Some("attestation-manifest")
+    {
+        return Some(Artifact::BuildkitAttestation);
+    }
+    // A SOCI v2 entry declares its image's platform; only the annotation tells it apart.
+    if has(SOCI_IMAGE_MANIFEST_DIGEST) {
+        return Some(Artifact::SociIndex);
+    }
+    if let Some(t) = d.artifact_type() {
+        return Some(Artifact::from_type(Some(t.as_ref())));
     }
     let mt = d.media_type().to_string();
     if mt == media::OCI_MANIFEST || mt == media::DOCKER_MANIFEST || media::is_index(&mt) {
@@ -165,11 +260,25 @@ pub fn entry_kind(d: &Descriptor) -> (EntryKind, Option<String>) {
             && p.os == "unknown"
             && p.arch.name == "unknown"
         {
-            return (EntryKind::Other, None);
+            return Some(Artifact::Referrer);
         }
-        (EntryKind::Image, None)
+        None
     } else {
-        (EntryKind::Other, None)
+        Some(Artifact::Referrer)
+    }
+}
+
+/// Classifies an index entry and returns the digest of the image it belongs to, if it says
+/// (a BuildKit attestation's subject, a SOCI v2 index's image).
+pub fn entry_kind(d: &Descriptor) -> (EntryKind, Option<String>) {
+    let get = |k: &str| d.annotations().as_ref().and_then(|a| a.get(k)).cloned();
+    match artifact(d) {
+        None => (EntryKind::Image, None),
+        Some(Artifact::BuildkitAttestation) => {
+            (EntryKind::Attestation, get("vnd.docker.reference.digest"))
+        }
+        Some(Artifact::SociIndex) => (EntryKind::Other, get(SOCI_IMAGE_MANIFEST_DIGEST)),
+        Some(_) => (EntryKind::Other, None),
     }
 }
 
@@ -198,5 +307,72 @@ mod tests {
         };
         let p = descriptor_platform(&i.manifests()[0]).unwrap();
         assert_eq!(p.to_string(), "linux/arm/v7");
+    }
+
+    fn descriptor(json: &str) -> Descriptor {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const HEX: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+    #[test]
+    fn soci_v2_entry_is_told_apart_from_its_image_by_the_annotation() {
+        let d = descriptor(&format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{HEX}","size":1,
+            "platform":{{"architecture":"amd64","os":"linux"}},
+            "annotations":{{"com.amazon.soci.image-manifest-digest":"sha256:{HEX}"}}}}"#
+        ));
+        assert_eq!(artifact(&d), Some(Artifact::SociIndex));
+        assert_eq!(
+            entry_kind(&d),
+            (EntryKind::Other, Some(format!("sha256:{HEX}")))
+        );
+        assert!(Artifact::SociIndex.described().contains("SOCI index"));
+    }
+
+    #[test]
+    fn referrers_are_named_by_artifact_type() {
+        for (t, want) in [
+            (
+                "application/vnd.amazon.soci.index.v1+json",
+                Artifact::SociIndex,
+            ),
+            (
+                "application/vnd.dev.cosign.artifact.sig.v1+json",
+                Artifact::Signature,
+            ),
+            ("application/vnd.cncf.notary.signature", Artifact::Signature),
+            (
+                "application/vnd.dev.cosign.artifact.sbom.v1+json",
+                Artifact::Sbom,
+            ),
+            ("application/spdx+json", Artifact::Sbom),
+            ("application/vnd.in-toto+json", Artifact::Attestation),
+            ("application/vnd.example.thing", Artifact::Referrer),
+        ] {
+            assert_eq!(Artifact::from_type(Some(t)), want, "{t}");
+        }
+        let d = descriptor(&format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{HEX}","size":1,
+            "artifactType":"application/vnd.cncf.notary.signature"}}"#
+        ));
+        assert_eq!(entry_kind(&d), (EntryKind::Other, None));
+        assert_eq!(artifact(&d).map(Artifact::listing_kind), Some("signature"));
+    }
+
+    #[test]
+    fn buildkit_attestation_keeps_its_subject_and_images_stay_images() {
+        let att = descriptor(&format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{HEX}","size":1,
+            "platform":{{"architecture":"unknown","os":"unknown"}},
+            "annotations":{{"vnd.docker.reference.type":"attestation-manifest","vnd.docker.reference.digest":"sha256:{HEX}"}}}}"#
+        ));
+        assert_eq!(artifact(&att), Some(Artifact::BuildkitAttestation));
+        assert_eq!(entry_kind(&att).0, EntryKind::Attestation);
+        let img = descriptor(&format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{HEX}","size":1,
+            "platform":{{"architecture":"arm64","os":"linux"}}}}"#
+        ));
+        assert_eq!(entry_kind(&img), (EntryKind::Image, None));
     }
 }

@@ -42,6 +42,7 @@ pub fn inspect_json(ins: &Inspection) -> Value {
                 "platform": e.platform,
                 "kind": e.kind,
                 "subject": e.subject,
+                "artifact": e.artifact,
                 "size": e.size,
             })
         })

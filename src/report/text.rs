@@ -163,7 +163,16 @@ pub fn inspect_text(ins: &Inspection, c: &Colors) -> String {
                             .unwrap_or_else(|| "?".into())
                     )
                 ),
-                EntryKind::Other => "other artifact".into(),
+                EntryKind::Other => {
+                    let noun = e.artifact.map_or("other artifact", |a| a.noun());
+                    match &e.subject {
+                        Some(s) => format!(
+                            "{noun} of {}",
+                            sanitize(&s.chars().take(19).collect::<String>())
+                        ),
+                        None => noun.to_string(),
+                    }
+                }
             };
             let _ = writeln!(
                 out,

@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::analyze::{Entry, Image, Root};
-use crate::oci::manifest::EntryKind;
+use crate::oci::manifest::{self, Artifact};
 use crate::oci::{Digest, Platform};
 
 use super::target::{self, Runtime};
@@ -431,7 +431,7 @@ impl Ctx<'_> {
 
     fn refused(&self) -> TargetResult {
         let target = self.target;
-        let attested = self.root.entries.iter().any(|e| e.kind != EntryKind::Image);
+        let extras = self.root.artifacts();
         let finding = Finding {
             severity: Severity::Error,
             code: Code::IndexNotSupported,
@@ -440,10 +440,13 @@ impl Ctx<'_> {
             message: format!(
                 "{} does not accept an image index (manifest list){}; push a single-platform {} image",
                 target.title,
-                if attested {
-                    ", and this one also carries attestation manifests that BuildKit adds by default"
+                if extras.is_empty() {
+                    String::new()
                 } else {
-                    ""
+                    format!(
+                        ", and besides its images this one lists {}",
+                        manifest::describe_all(&extras)
+                    )
                 },
                 target.platform
             ),
@@ -453,8 +456,13 @@ impl Ctx<'_> {
                 self.reference
             )),
             explanation: format!(
-                "{} takes one single-platform image manifest and refuses an image index, whatever platforms it lists. BuildKit adds provenance attestations by default, which turns even a one-platform build into an index.",
-                target.title
+                "{} takes one single-platform image manifest and refuses an image index, whatever platforms it lists. {}",
+                target.title,
+                if extras.contains(&Artifact::SociIndex) {
+                    "`soci convert` appends its SOCI index to an index, which turns even a single-platform image into one."
+                } else {
+                    "BuildKit adds provenance attestations by default, which turns even a one-platform build into an index."
+                }
             ),
         };
         // Nothing runs: the service refuses the reference before any image is chosen.

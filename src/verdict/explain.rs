@@ -5,7 +5,7 @@
 
 use crate::analyze::Root;
 use crate::oci::Platform;
-use crate::oci::manifest::EntryKind;
+use crate::oci::manifest::{self, Artifact, EntryKind};
 use crate::text::sanitize;
 
 use super::{Assessment, Basis, Decision, EntryAssessment, Finding, Severity, Verdict};
@@ -70,7 +70,7 @@ fn registry(f: &Focus) -> String {
         .count();
     let what = if f.root.is_index {
         format!(
-            "`{label}` is an index (manifest list) of {} image{}: {}{}.",
+            "`{label}` is an index (manifest list) of {} image{}: {}{}{}.",
             platforms.len(),
             plural(platforms.len()),
             if platforms.is_empty() {
@@ -85,6 +85,22 @@ fn registry(f: &Focus) -> String {
                 )
             } else {
                 String::new()
+            },
+            {
+                let others: Vec<Artifact> = f
+                    .root
+                    .artifacts()
+                    .into_iter()
+                    .filter(|a| *a != Artifact::BuildkitAttestation)
+                    .collect();
+                if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", plus {} (not images; nothing in them runs)",
+                        manifest::describe_all(&others)
+                    )
+                }
             }
         )
     } else {
@@ -136,14 +152,15 @@ fn runtime(f: &Focus) -> String {
         Decision::Refused { .. } => format!(
             "{} wants one single-platform image and refuses an index outright, whatever its entries{}.",
             t.title,
-            if f.root
-                .entries
-                .iter()
-                .any(|e| e.kind == EntryKind::Attestation)
             {
-                "; BuildKit's default attestations make even a one-platform build an index"
-            } else {
-                ""
+                let kinds = f.root.artifacts();
+                if kinds.contains(&Artifact::SociIndex) {
+                    "; `soci convert` appends a SOCI index, which makes even a single-platform image an index"
+                } else if kinds.contains(&Artifact::BuildkitAttestation) {
+                    "; BuildKit's default attestations make even a one-platform build an index"
+                } else {
+                    ""
+                }
             }
         ),
     };

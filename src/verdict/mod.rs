@@ -79,6 +79,8 @@ mod tests {
             digest: Digest::sha256_of(&[n]),
             media_type: crate::oci::media::OCI_MANIFEST.into(),
             platform: platform.map(|p| p.parse().unwrap()),
+            artifact: (kind == EntryKind::Attestation)
+                .then_some(crate::oci::manifest::Artifact::BuildkitAttestation),
             kind,
             subject: None,
             size: 100,
@@ -163,6 +165,50 @@ mod tests {
         assert_eq!(
             r.predicted_error.as_deref(),
             Some("no matching manifest for linux/arm64/v8 in the manifest list entries")
+        );
+    }
+
+    #[test]
+    fn a_refused_index_names_the_soci_index_and_signature_it_holds() {
+        use crate::oci::manifest::Artifact;
+        let mut soci = entry(2, Some("linux/amd64"), EntryKind::Other);
+        soci.artifact = Some(Artifact::SociIndex);
+        let mut sig = entry(3, None, EntryKind::Other);
+        sig.artifact = Some(Artifact::Signature);
+        let root = index(vec![
+            entry(1, Some("linux/amd64"), EntryKind::Image),
+            soci,
+            sig,
+        ]);
+        let a = assess("fn:1", &root, "lambda");
+        let r = a.result.as_ref().unwrap();
+        let msg = &r.findings[0].message;
+        assert!(
+            msg.contains(
+                "lists a SOCI index that `soci convert` appended and signatures (cosign/Notation)"
+            ),
+            "{msg}"
+        );
+        assert!(!msg.contains("BuildKit"), "{msg}");
+        let paras = explain::explain(&explain::Focus {
+            label: "fn:1",
+            root: &root,
+            config_platform: None,
+            assessment: &a,
+            entry: None,
+            finding: None,
+        });
+        assert!(
+            paras[0].text.contains("plus a SOCI index"),
+            "{}",
+            paras[0].text
+        );
+        assert!(
+            paras[1]
+                .text
+                .contains("`soci convert` appends a SOCI index"),
+            "{}",
+            paras[1].text
         );
     }
 

@@ -115,6 +115,7 @@ pub fn single(name: &str, arch: Arch) -> RootInfo {
                 platform: None,
                 kind: EntryKind::Image,
                 subject: None,
+                artifact: None,
                 size: 500,
             }],
         },
@@ -129,6 +130,8 @@ pub fn index(name: &str) -> RootInfo {
         digest: digest(n),
         media_type: media::OCI_MANIFEST.into(),
         platform: arch.map(Platform::linux),
+        artifact: (kind == EntryKind::Attestation)
+            .then_some(crate::oci::manifest::Artifact::BuildkitAttestation),
         kind,
         subject,
         size: 600,

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use crate::analyze::Image;
 use crate::detect::{Artifact, Details, Kind, Libc, python};
 use crate::oci::Arch;
+use crate::scan::ResolveError;
 use crate::verdict::{Code, Finding, Target};
 
 use super::entrypoint::Step;
@@ -129,9 +130,12 @@ fn image_has(idx: &Index) -> &'static str {
 /// missing. The CPU is right here (the arch rule runs first).
 pub(super) fn loader_missing(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) -> Option<Finding> {
     let interp = step.art.interpreter.as_deref()?;
-    if idx.image.fs.resolve(interp).is_ok() {
-        return None;
-    }
+    let missing = match idx.image.fs.resolve(interp) {
+        Ok(_) => return None,
+        Err(ResolveError::NotFound { missing, .. }) => missing,
+        Err(_) => interp.to_string(),
+    };
+    let gone = loader_gone(idx, interp, &missing);
     let real = step.real;
     let libc = match step.art.libc {
         Some(Libc::Glibc) => "glibc",
@@ -156,7 +160,7 @@ pub(super) fn loader_missing(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) -
         Finding::error(
             Code::InterpreterMissing,
             format!(
-                "{} is linked against {libc} and needs the loader {interp}, which is not in the image (the file exists, yet the kernel reports it missing)",
+                "{} is linked against {libc} and needs the loader {interp}, which {gone}",
                 step.subject
             ),
         )
@@ -169,6 +173,50 @@ pub(super) fn loader_missing(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) -
             image_has(idx)
         )),
     )
+}
+
+/// Why the loader is not there: deleted by a later layer's whiteout, or never in any layer.
+fn loader_gone(idx: &Index, interp: &str, missing: &str) -> String {
+    let fs = &idx.image.fs;
+    let deleted = [interp, missing]
+        .into_iter()
+        .find_map(|p| Some((p, *fs.deleted.get(p)?)));
+    match deleted {
+        Some((path, layer)) => format!(
+            "layer {} of {}{} deleted{}: the binary exists, yet the kernel reports it missing",
+            layer + 1,
+            fs.layers.len(),
+            fs.layers
+                .get(layer)
+                .map(|d| format!(" ({})", d.short()))
+                .unwrap_or_default(),
+            if path == interp {
+                String::new()
+            } else {
+                format!(" (as {path})")
+            },
+        ),
+        None => "no layer of the image has: the binary exists, yet the kernel reports it missing"
+            .to_string(),
+    }
+}
+
+/// The libc.so.6 path glibc's loader prints: the name ld.so.cache gives it. ldconfig reads
+/// Debian's `/lib/<triplet>` before `/usr/lib/<triplet>`, so a merged-/usr image shows the
+/// `/lib` spelling (checked: Debian 12's ld.so prints `/lib/x86_64-linux-gnu/libc.so.6`).
+fn loaded_libc(idx: &Index) -> String {
+    let fs = &idx.image.fs;
+    fs.nodes
+        .keys()
+        .filter(|p| {
+            p.ends_with("/libc.so.6") && (p.starts_with("/lib") || p.starts_with("/usr/lib"))
+        })
+        .map(|p| match p.strip_prefix("/usr") {
+            Some(short) if fs.resolve(short).is_ok_and(|(real, _)| real == *p) => short.to_string(),
+            _ => p.clone(),
+        })
+        .min_by_key(|p| (p.starts_with("/usr"), p.len()))
+        .unwrap_or_else(|| "libc.so.6".into())
 }
 
 /// A glibc binary needs every `GLIBC_x.y` symbol version it was linked against: built on a
@@ -194,14 +242,7 @@ pub(super) fn glibc_too_old(idx: &Index, step: &Step) -> Option<Finding> {
         return None;
     }
     let real = step.real;
-    let libc = idx
-        .image
-        .fs
-        .nodes
-        .keys()
-        .find(|p| p.ends_with("/libc.so.6"))
-        .cloned()
-        .unwrap_or_else(|| "libc.so.6".into());
+    let libc = loaded_libc(idx);
     Some(
         Finding::error(
             Code::GlibcTooOld,

@@ -110,9 +110,8 @@ fn wrong_package(
     )
     .at(a.path.clone(), idx.layer(layer))
     .fix(fix::node_fix(target))
-    .predicts(format!(
-        "Error: Cannot find native binding (the package for linux-{cpu} is not installed)"
-    ))
+    // napi-rs 3's generated index.js (seen in @node-rs/crc32 1.10.8); older ones differ.
+    .predicts("Error: Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again after removing both package-lock.json and node_modules directory.".to_string())
     .because(format!(
         "npm installs only the optional dependency whose os and cpu match the machine that runs npm. {name} (os {:?}, cpu {:?}) is here, so node_modules was installed on such a machine and copied into the image; the linux-{cpu} binding that {} needs was never installed, and the loader finds none at require time.",
         p.os, p.cpu, target.platform
