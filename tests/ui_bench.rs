@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use archlens::analyze::{Config, Entry, Image, Layer, Root};
-use archlens::catalog::{ImageRow, RootInfo};
 use archlens::oci::manifest::EntryKind;
 use archlens::oci::{Arch, Digest, Platform, media};
 use archlens::scan::{self, LayerScan, MergedFs};
 use archlens::ui::app::{Action, Analyzed, App, Completion, Effect, Job, Origin, Reply};
+use archlens::catalog::{ImageRow, RootInfo};
 use archlens::ui::keymap::{self, KeyPress};
 use archlens::ui::tree::{Tree, View};
 use archlens::ui::view;

@@ -11,9 +11,9 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::app::{Analyzed, Completion, Job, Reply, Request};
+use crate::catalog::{self, Catalog};
 use super::tree::{Tree, View};
 use crate::analyze::{self, LayerCache};
-use crate::catalog::{self, Catalog};
 use crate::oci::Digest;
 use crate::source::{Fetched, ImageSource, SourceError};
 

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use archlens::catalog::Catalog;
 use archlens::ui::app::{Action, App, Effect, ScreenKind};
+use archlens::catalog::Catalog;
 use archlens::ui::keymap::{self, KeyPress};
 use archlens::ui::{Launch, Options, new_app, tasks, view};
 use ratatui::Terminal;

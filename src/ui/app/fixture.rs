@@ -6,12 +6,12 @@ use std::sync::Arc;
 use super::*;
 use crate::analyze::{Config, Layer, Root};
 use crate::analyze::{Entry, Image};
-use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::detect::{Artifact, Details, ElfInfo, ElfType, Kind, Libc};
 use crate::oci::manifest::EntryKind;
 use crate::oci::{Arch, media};
 use crate::oci::{Digest, Platform};
 use crate::scan::{self, Change, LayerScan, MergedFs, Node};
+use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::ui::keymap::KeyPress;
 use crate::ui::keymap::{self, Keymap};
 

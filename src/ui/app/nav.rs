@@ -5,8 +5,8 @@ use std::sync::Arc;
 use super::verdicts::{chosen_entry, first_tree};
 use super::*;
 use crate::analyze::Entry;
-use crate::catalog::{ImageRow, RootInfo};
 use crate::oci::{Digest, Platform};
+use crate::catalog::{ImageRow, RootInfo};
 use crate::ui::tree::View;
 use crate::verdict::Target;
 

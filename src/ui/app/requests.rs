@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::verdicts::first_tree;
 use super::*;
 use crate::analyze::{Image, Progress};
-use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::oci::Digest;
+use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::ui::tree::Tree;
 
 /// One kind of background work and the type of its answer.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::*;
 use crate::analyze::{Entry, Image};
-use crate::catalog::{ImageRow, RootInfo};
 use crate::oci::{Digest, Platform};
+use crate::catalog::{ImageRow, RootInfo};
 use crate::ui::tree::Tree;
 use crate::verdict::{self, Selection, Target, TargetResult, Verdict};
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::{Load, move_sel};
 use crate::analyze::{Entry, Image};
-use crate::catalog::{ImageRow, RootInfo};
 use crate::oci::{Digest, Platform};
+use crate::catalog::{ImageRow, RootInfo};
 use crate::ui::keymap::Bind;
 use crate::ui::tree::{Filter, SortBy, Tree, View};
 use crate::verdict::Target;

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{Load, Nav, list_bind, move_sel};
-use crate::catalog::{ImageRow, RootInfo};
 use crate::oci::manifest::EntryKind;
+use crate::catalog::{ImageRow, RootInfo};
 use crate::ui::keymap::Bind;
 
 #[derive(Debug, Clone)]

@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::text::{human_size, sanitize};
 use crate::ui::app::{self, App, Badge, FilteredList, ImagesScreen, IndexRow, Load};
+use crate::catalog::{ImageRow, RepoRow, RootInfo};
 use crate::verdict::{Selection, Verdict};
 
 /// The block of a list, with the filter in its title when one is set.
