@@ -22,8 +22,11 @@ use archlens::verdict::{self, target};
 /// The descriptor's media type for fuzzed layers; the magic bytes decide the decoder.
 const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
+/// A harness: any bytes in, no panic out.
+pub type Harness = fn(&[u8]);
+
 /// Every harness by target name (the file name under `fuzz/fuzz_targets/`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("detect_elf", detect_elf),
     ("detect_go", detect_go),
     ("detect_foreign", detect_foreign),
@@ -128,7 +131,7 @@ fn layer_digest(data: &[u8]) -> Digest {
 }
 
 fn scan(data: &[u8]) -> Option<LayerScan> {
-    scan_layer(&data[..], LAYER_MEDIA_TYPE, &layer_digest(data)).ok()
+    scan_layer(data, LAYER_MEDIA_TYPE, &layer_digest(data)).ok()
 }
 
 /// A layer blob (gzip, zstd or plain tar, sniffed), stacked twice into a merged filesystem

@@ -189,6 +189,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn token_from_token_or_access_token() {
+        assert_eq!(token_of(br#"{"token":"abc"}"#).as_deref(), Some("abc"));
+        assert_eq!(token_of(br#"{"access_token":"xyz"}"#).as_deref(), Some("xyz"));
+        assert_eq!(token_of(br#"{"token":7}"#), None);
+        assert_eq!(token_of(b"not json"), None);
+    }
+
+    #[test]
     fn challenge_parsing() {
         let (s, p) = parse_challenge(
             r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
