@@ -191,7 +191,10 @@ mod tests {
     #[test]
     fn token_from_token_or_access_token() {
         assert_eq!(token_of(br#"{"token":"abc"}"#).as_deref(), Some("abc"));
-        assert_eq!(token_of(br#"{"access_token":"xyz"}"#).as_deref(), Some("xyz"));
+        assert_eq!(
+            token_of(br#"{"access_token":"xyz"}"#).as_deref(),
+            Some("xyz")
+        );
         assert_eq!(token_of(br#"{"token":7}"#), None);
         assert_eq!(token_of(b"not json"), None);
     }
