@@ -169,7 +169,7 @@ pub(super) fn pull_scope(repository: &str) -> String {
 }
 
 /// The `rel="next"` target of a `Link` header.
-fn next_link(h: &str) -> Option<String> {
+pub(super) fn next_link(h: &str) -> Option<String> {
     h.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         let is_next = params

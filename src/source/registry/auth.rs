@@ -93,19 +93,14 @@ impl Client {
                 return Err(self.denied(op, what, status.as_u16(), creds.is_some()));
             }
             let body = read_capped(resp, ERROR_BODY_MAX).await.unwrap_or_default();
-            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            let token = v
-                .get("token")
-                .or_else(|| v.get("access_token"))
-                .and_then(|t| t.as_str())
-                .ok_or_else(|| {
-                    RegistryError::Invalid(format!(
-                        "{}: the token service answered without a token",
-                        self.registry
-                    ))
-                })?;
+            let token = token_of(&body).ok_or_else(|| {
+                RegistryError::Invalid(format!(
+                    "{}: the token service answered without a token",
+                    self.registry
+                ))
+            })?;
             if let Ok(mut st) = self.auth.lock() {
-                st.tokens.insert(scope.to_string(), token.to_string());
+                st.tokens.insert(scope.to_string(), token);
             }
             Ok(())
         } else if scheme.eq_ignore_ascii_case("basic") {
@@ -149,8 +144,15 @@ impl Client {
     }
 }
 
+/// The token in a token service's JSON answer (`token`, or OAuth2's `access_token`).
+pub(super) fn token_of(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let t = v.get("token").or_else(|| v.get("access_token"))?;
+    t.as_str().map(str::to_string)
+}
+
 /// Parses `Bearer realm="...",service="...",scope="..."`.
-fn parse_challenge(h: &str) -> (String, HashMap<String, String>) {
+pub(super) fn parse_challenge(h: &str) -> (String, HashMap<String, String>) {
     let h = h.trim();
     let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
     let mut params = HashMap::new();
@@ -185,6 +187,17 @@ fn parse_challenge(h: &str) -> (String, HashMap<String, String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_from_token_or_access_token() {
+        assert_eq!(token_of(br#"{"token":"abc"}"#).as_deref(), Some("abc"));
+        assert_eq!(
+            token_of(br#"{"access_token":"xyz"}"#).as_deref(),
+            Some("xyz")
+        );
+        assert_eq!(token_of(br#"{"token":7}"#), None);
+        assert_eq!(token_of(b"not json"), None);
+    }
 
     #[test]
     fn challenge_parsing() {

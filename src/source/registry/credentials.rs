@@ -54,39 +54,8 @@ pub(super) fn docker_credentials(path: Option<PathBuf>, names: &[String]) -> Opt
         {
             return Some(c);
         }
-        if let Some(auths) = v.get("auths").and_then(|a| a.as_object()) {
-            let entry = auths.iter().find_map(|(k, e)| {
-                let host = k
-                    .trim_start_matches("https://")
-                    .trim_start_matches("http://")
-                    .split('/')
-                    .next()
-                    .unwrap_or("");
-                keys.iter()
-                    .any(|want| want == host || want == k)
-                    .then_some(e)
-            });
-            if let Some(e) = entry {
-                if let Some(a) = e.get("auth").and_then(|a| a.as_str())
-                    && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(a.trim())
-                    && let Ok(s) = String::from_utf8(raw)
-                    && let Some((u, p)) = s.split_once(':')
-                {
-                    return Some(BasicCreds {
-                        user: u.to_string(),
-                        pass: Secret(p.to_string()),
-                    });
-                }
-                if let (Some(u), Some(p)) = (
-                    e.get("username").and_then(|x| x.as_str()),
-                    e.get("password").and_then(|x| x.as_str()),
-                ) {
-                    return Some(BasicCreds {
-                        user: u.to_string(),
-                        pass: Secret(p.to_string()),
-                    });
-                }
-            }
+        if let Some(c) = stored_auth(&v, &keys) {
+            return Some(c);
         }
         if let Some(store) = v.get("credsStore").and_then(|s| s.as_str())
             && let Some(c) = run_helper(store, name)
@@ -97,7 +66,40 @@ pub(super) fn docker_credentials(path: Option<PathBuf>, names: &[String]) -> Opt
     None
 }
 
-fn auth_keys(name: &str) -> Vec<String> {
+/// The `auths` entry of a parsed config.json for any of `keys`: `auth` (base64 user:password)
+/// first, else `username`/`password`.
+pub(super) fn stored_auth(v: &serde_json::Value, keys: &[String]) -> Option<BasicCreds> {
+    let auths = v.get("auths")?.as_object()?;
+    let e = auths.iter().find_map(|(k, e)| {
+        let host = k
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        keys.iter()
+            .any(|want| want == host || want == k)
+            .then_some(e)
+    })?;
+    if let Some(a) = e.get("auth").and_then(|a| a.as_str())
+        && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(a.trim())
+        && let Ok(s) = String::from_utf8(raw)
+        && let Some((u, p)) = s.split_once(':')
+    {
+        return Some(BasicCreds {
+            user: u.to_string(),
+            pass: Secret(p.to_string()),
+        });
+    }
+    let u = e.get("username").and_then(|x| x.as_str())?;
+    let p = e.get("password").and_then(|x| x.as_str())?;
+    Some(BasicCreds {
+        user: u.to_string(),
+        pass: Secret(p.to_string()),
+    })
+}
+
+pub(super) fn auth_keys(name: &str) -> Vec<String> {
     if name == dockerref::DOCKER_HUB || name == "registry-1.docker.io" || name == "index.docker.io"
     {
         vec![

@@ -18,6 +18,8 @@ mod client;
 mod credentials;
 mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod options;
 
 use std::io::Read;
