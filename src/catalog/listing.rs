@@ -150,7 +150,18 @@ pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> 
         .iter()
         .find_map(|r| r.uri.as_deref()?.split('/').next().map(str::to_string))
         .unwrap_or_else(|| format!("ECR ({region})"));
-    let mut repositories: Vec<RepositoryInfo> = repos
+    Ok(Listing {
+        registry,
+        repository: None,
+        repositories: ecr_repositories(repos),
+        images: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
+/// ECR's repositories as listing rows, by name.
+fn ecr_repositories(repos: Vec<ecr::EcrRepository>) -> Vec<RepositoryInfo> {
+    let mut out: Vec<RepositoryInfo> = repos
         .into_iter()
         .map(|r| RepositoryInfo {
             name: r.name,
@@ -158,14 +169,8 @@ pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> 
             created_at: r.created_at,
         })
         .collect();
-    repositories.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Listing {
-        registry,
-        repository: None,
-        repositories,
-        images: Vec::new(),
-        notes: Vec::new(),
-    })
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// Repositories of a registry: DescribeRepositories for ECR, `/v2/_catalog` otherwise.
@@ -180,16 +185,7 @@ pub fn list_repositories(
             client.repositories(Some(&h.account)).await
         })?
         .map_err(RegistryError::from)?;
-        let mut out: Vec<RepositoryInfo> = repos
-            .into_iter()
-            .map(|r| RepositoryInfo {
-                name: r.name,
-                uri: r.uri,
-                created_at: r.created_at,
-            })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        return Ok(out);
+        return Ok(ecr_repositories(repos));
     }
     let (host, insecure) = opts.host_endpoint(registry);
     let client = Client::new(registry, &host, insecure, opts)?;
