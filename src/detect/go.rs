@@ -20,7 +20,7 @@ const CHUNK: usize = 256 * 1024;
 /// A rolling search for the build info header over a file fed in order from offset 0.
 /// Go aligns the header to 16 bytes, so only aligned offsets are compared, straight in
 /// the fed slices; a header split across two feeds is completed from a 13-byte carry.
-/// Once the header is found, the [`TAIL`] bytes from it are kept.
+/// Once the header is found, the 64 KiB from it (`TAIL`) are kept.
 #[derive(Debug, Default)]
 pub struct Finder {
     /// File offset of the next byte to be fed.
