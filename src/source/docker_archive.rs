@@ -43,7 +43,7 @@ pub struct DockerArchive {
 }
 
 /// `docker.io/library/x:1` and `x:1` name the same image; a missing tag means `latest`.
-fn canonical(name: &str) -> String {
+pub(crate) fn canonical(name: &str) -> String {
     let name = name
         .strip_prefix("docker.io/library/")
         .or_else(|| name.strip_prefix("docker.io/"))
