@@ -22,6 +22,8 @@ struct Engines {
     dir: PathBuf,
     docker: PathBuf,
     podman: PathBuf,
+    /// The watchdog shells; they end on their own once this process has.
+    _watchdogs: Vec<std::process::Child>,
 }
 
 fn tool(name: &str, package: &str) -> PathBuf {
@@ -39,7 +41,7 @@ fn tool(name: &str, package: &str) -> PathBuf {
 
 /// Starts `cmd` under a watchdog shell that stops it by PID (and removes `dir`'s data) once
 /// this test process is gone, so a failing test leaves no daemon behind.
-fn start(dir: &Path, name: &str, cmd: &str, socket: &Path) {
+fn start(dir: &Path, name: &str, cmd: &str, socket: &Path) -> std::process::Child {
     let me = std::process::id();
     let script = format!(
         "{cmd} >{log} 2>&1 & d=$!; echo $d >{pid}; \
@@ -49,7 +51,7 @@ fn start(dir: &Path, name: &str, cmd: &str, socket: &Path) {
         pid = dir.join(format!("{name}.pid")).display(),
         dir = dir.display(),
     );
-    Command::new("sh")
+    let watchdog = Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -64,11 +66,17 @@ fn start(dir: &Path, name: &str, cmd: &str, socket: &Path) {
             && r.status == 200
         {
             eprintln!("{name} ready in {:?}", t0.elapsed());
-            return;
+            return watchdog;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+    // Stop the daemon by its PID; its watchdog then ends too.
+    if let Ok(pid) = std::fs::read_to_string(dir.join(format!("{name}.pid"))) {
+        let _ = Command::new("kill").arg(pid.trim()).status();
+    }
+    let mut watchdog = watchdog;
+    let _ = watchdog.wait();
     panic!(
         "{name} did not answer on {} within 60 s:\n{log}",
         socket.display()
@@ -89,7 +97,7 @@ fn engines() -> &'static Engines {
             .keep();
         let d = dir.display();
         let docker = dir.join("docker.sock");
-        start(
+        let dockerd_watch = start(
             &dir,
             "dockerd",
             &format!(
@@ -99,7 +107,7 @@ fn engines() -> &'static Engines {
             &docker,
         );
         let podman_sock = dir.join("podman.sock");
-        start(
+        let podman_watch = start(
             &dir,
             "podman",
             &format!(
@@ -113,6 +121,7 @@ fn engines() -> &'static Engines {
             dir,
             docker,
             podman: podman_sock,
+            _watchdogs: vec![dockerd_watch, podman_watch],
         }
     })
 }

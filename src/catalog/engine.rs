@@ -17,7 +17,7 @@ pub struct EngineCatalog {
     engine: Mutex<Option<Engine>>,
     spool: Option<PathBuf>,
     /// The image opened last, so its save is made once for all the jobs that read it.
-    last: Mutex<Option<(Digest, Arc<EngineImage>)>>,
+    last: Mutex<Option<(Digest, Arc<dyn ImageSource>)>>,
 }
 
 impl EngineCatalog {
@@ -76,8 +76,9 @@ impl Catalog for EngineCatalog {
 
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
         let n = self.images("")?.len();
+        // The breadcrumb then says which engine: `docker-daemon › unix:///var/run/docker.sock`.
         Ok(vec![RepoRow {
-            name: self.kind.transport().to_string(),
+            name: self.engine()?.located.endpoint.to_string(),
             images: Some(n),
             last_push: None,
             created: None,
@@ -119,7 +120,7 @@ impl Catalog for EngineCatalog {
         let src =
             EngineImage::with_engine(self.engine()?, &Self::name(image), self.spool.as_deref())
                 .map_err(|e| e.to_string())?;
-        let src = Arc::new(src);
+        let src: Arc<dyn ImageSource> = Arc::new(src);
         if let (Some(d), Ok(mut g)) = (&image.digest, self.last.lock()) {
             *g = Some((d.clone(), Arc::clone(&src)));
         }
@@ -158,8 +159,8 @@ impl EngineCatalog {
     }
 }
 
-/// One engine image shared by the explorer's jobs.
-struct Shared(Arc<EngineImage>);
+/// One opened source shared by the explorer's jobs (an engine image is saved once for all).
+pub(super) struct Shared(pub(super) Arc<dyn ImageSource>);
 
 impl ImageSource for Shared {
     fn describe(&self) -> String {
