@@ -98,10 +98,10 @@ struct ErrorBody {
     message: String,
 }
 
-/// `1.41` -> (1, 41).
+/// `1.41` -> (1, 41); a patch part (`4.3.1`) is ignored.
 pub fn parse_version(v: &str) -> Option<(u32, u32)> {
-    let (a, b) = v.split_once('.')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
+    let mut parts = v.trim().split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 /// Escapes a name for a URL path: image names keep `/`, `:` and `@`, the rest is encoded.
@@ -285,6 +285,62 @@ mod tests {
         assert_eq!(parse_version("1.41"), Some((1, 41)));
         assert_eq!(parse_version("4.3.1").map(|v| v.0), Some(4));
         assert!(parse_version("x").is_none());
+    }
+
+    /// A socket that answers one request with `answer`, as an old engine would.
+    fn one_answer(answer: &'static str) -> (tempfile::TempDir, Located) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("engine.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            use std::io::{BufRead, Write};
+            if let Ok((s, _)) = listener.accept() {
+                let mut r = std::io::BufReader::new(s);
+                let mut line = String::new();
+                while r.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = r.get_mut().write_all(answer.as_bytes());
+            }
+        });
+        let located = Located {
+            endpoint: Endpoint::Unix(path),
+            from: "DOCKER_HOST".into(),
+        };
+        (dir, located)
+    }
+
+    #[test]
+    fn old_engines_are_named_with_the_way_around() {
+        let body = r#"{"Version":"1.12.6","ApiVersion":"1.24","MinAPIVersion":"1.12"}"#;
+        let answer: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let (_dir, located) = one_answer(answer);
+        let e = Engine::connect(EngineKind::Docker, located).unwrap_err();
+        assert!(e.contains("Docker 1.12.6"), "{e}");
+        assert!(e.contains("older than the 1.25 archlens needs"), "{e}");
+        assert!(e.contains("docker-archive:FILE"), "{e}");
+    }
+
+    #[test]
+    fn newer_engines_are_asked_in_the_newest_version_archlens_speaks() {
+        let body = r#"{"Version":"28.0.1","ApiVersion":"1.49","MinAPIVersion":"1.24"}"#;
+        let answer: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let (_dir, located) = one_answer(answer);
+        let e = Engine::connect(EngineKind::Docker, located).unwrap();
+        assert_eq!(e.version, API_MAX);
+        assert_eq!(e.server, "28.0.1");
     }
 
     #[test]

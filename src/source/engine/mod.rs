@@ -10,14 +10,15 @@ pub mod api;
 pub mod endpoint;
 pub mod http;
 
-use std::io::Read;
+use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use api::{Engine, Inspect, Summary};
 
 use super::docker_archive::{DockerArchive, canonical};
-use super::{Fetched, ImageSource, SourceError};
+use super::{Fetched, ImageSource, SourceError, safe_relative};
 use crate::oci::Digest;
 
 /// Which engine a reference names.
@@ -190,19 +191,74 @@ impl EngineImage {
                 .tempfile()
                 .map_err(|e| io("spool file", e))?,
         };
-        let mut body = self
+        let body = self
             .engine
             .save(&self.inspect.id)
             .map_err(SourceError::NotFound)?;
-        std::io::copy(&mut body, file.as_file_mut())
+        let known = spool(body, file.as_file_mut())
             .map_err(|e| io(&format!("saving the image from {}", self.engine.label()), e))?;
-        let archive = DockerArchive::open(file.path(), None)?;
+        let archive = DockerArchive::open_known(file.path(), None, &known)?;
         let s = Arc::new(Spooled {
             archive,
             _file: file,
         });
         *slot = Some(Arc::clone(&s));
         Ok(s)
+    }
+}
+
+/// Copies a tar stream to `out` whole, hashing each regular file on the way, so the layers
+/// of a classic `docker save` (named by ID, not digest) are read once here and once to scan.
+fn spool(body: impl Read, out: &mut std::fs::File) -> std::io::Result<HashMap<String, Digest>> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let mut tee = Tee {
+        inner: body,
+        out: &mut out,
+    };
+    let mut known = HashMap::new();
+    {
+        let mut archive = tar::Archive::new(&mut tee);
+        let mut buf = vec![0u8; 256 * 1024];
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let mut hasher = Digest::sha256_of(&[]).hasher();
+            loop {
+                let n = entry.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            // Names the archive reader would refuse are never asked for.
+            if let (Ok(name), Ok(d)) = (
+                safe_relative(&raw, "docker save"),
+                format!("sha256:{}", hasher.finish_hex()).parse::<Digest>(),
+            ) {
+                known.insert(name, d);
+            }
+        }
+    }
+    // The end-of-archive blocks and record padding, so the file is the stream byte for byte.
+    std::io::copy(&mut tee, &mut std::io::sink())?;
+    out.flush()?;
+    Ok(known)
+}
+
+/// A reader that writes everything it reads to `out`.
+struct Tee<R, W> {
+    inner: R,
+    out: W,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out.write_all(&buf[..n])?;
+        Ok(n)
     }
 }
 
@@ -240,6 +296,31 @@ mod tests {
             created: 0,
             size: 0,
         }
+    }
+
+    #[test]
+    fn the_spool_is_the_stream_byte_for_byte_with_each_file_hashed() {
+        use std::io::Seek;
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in [
+            ("abc/layer.tar", &b"layer bytes"[..]),
+            ("manifest.json", b"[]"),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, data).unwrap();
+        }
+        let stream = b.into_inner().unwrap();
+        let mut file = tempfile::tempfile().unwrap();
+        let known = spool(&stream[..], &mut file).unwrap();
+        assert_eq!(known["abc/layer.tar"], Digest::sha256_of(b"layer bytes"));
+        assert_eq!(known["manifest.json"], Digest::sha256_of(b"[]"));
+        let mut written = Vec::new();
+        file.rewind().unwrap();
+        file.read_to_end(&mut written).unwrap();
+        assert_eq!(written, stream);
     }
 
     #[test]
