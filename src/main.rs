@@ -109,8 +109,8 @@ enum Command {
     /// List repositories of a registry, or the images of a repository, with their platforms.
     /// With no argument: the ECR registry of the current AWS account and region.
     Ls {
-        /// REGISTRY (`123456789012.dkr.ecr.eu-west-1.amazonaws.com`, `localhost:5000`) or
-        /// REGISTRY/REPO.
+        /// REGISTRY (`123456789012.dkr.ecr.eu-west-1.amazonaws.com`, `localhost:5000`),
+        /// REGISTRY/REPO, or `docker-daemon:` / `podman:` for the local engine's images.
         target: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,

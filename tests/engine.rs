@@ -384,6 +384,33 @@ fn catalog(kind: EngineKind) -> EngineCatalog {
 }
 
 #[test]
+fn ls_lists_the_engines_images_with_their_platforms() {
+    load_layout(&format!("oci:{ROOT}/assets/demo:mac-arm64"), "ls/app:arm");
+    for (engine, tag) in [
+        ("docker-daemon:", "ls/app:arm"),
+        ("podman:", "docker.io/ls/app:arm"),
+    ] {
+        let (code, out, err) = archlens(&["ls", engine, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let json: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        let image = json["images"]
+            .as_array()
+            .and_then(|a| {
+                a.iter().find(|i| {
+                    i["tags"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|t| t == tag))
+                })
+            })
+            .unwrap_or_else(|| panic!("{tag} not listed by ls {engine}: {json:#}"));
+        assert_eq!(
+            image["platforms"][0]["platform"], "linux/arm64",
+            "{image:#}"
+        );
+    }
+}
+
+#[test]
 fn the_explorer_lists_engine_images_and_opens_them() {
     load_layout(&format!("oci:{ROOT}/assets/demo:mac-arm64"), "list/app:arm");
     for kind in [EngineKind::Docker, EngineKind::Podman] {

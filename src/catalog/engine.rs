@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use super::listing::{ImageInfo, ImageKind, Listing, PlatformInfo};
 use super::{Catalog, ImageRow, RepoRow, RootInfo};
 use crate::analyze::{Entry, Root};
 use crate::oci::manifest::EntryKind;
@@ -157,6 +158,46 @@ impl EngineCatalog {
             size: inspect.size.unwrap_or(0),
         })
     }
+}
+
+/// `archlens ls docker-daemon:` / `ls podman:`: the engine's images with the platform each
+/// inspect reports, through the same [`Listing`] as a registry's, so text and JSON match.
+pub fn list_engine(kind: EngineKind) -> Result<Listing, SourceError> {
+    let engine = engine::connect(kind)?;
+    let catalog = EngineCatalog::with_engine(engine.clone(), None);
+    let rows = catalog.images("").map_err(SourceError::NotFound)?;
+    let mut images = Vec::new();
+    for row in rows {
+        let Some(id) = row.digest.clone() else {
+            continue;
+        };
+        let platform = engine
+            .inspect(&id.to_string())
+            .map_err(SourceError::NotFound)?
+            .and_then(|i| i.platform())
+            .unwrap_or_else(|| "unknown".into());
+        images.push(ImageInfo {
+            tags: row.tags,
+            digest: id.to_string(),
+            kind: ImageKind::Image,
+            media_type: None,
+            size: row.size,
+            pushed_at: row.pushed,
+            last_pulled_at: None,
+            platforms: vec![PlatformInfo {
+                platform,
+                digest: id.to_string(),
+            }],
+            related: Vec::new(),
+        });
+    }
+    Ok(Listing {
+        registry: engine.label(),
+        repository: Some(kind.transport().to_string()),
+        repositories: Vec::new(),
+        images,
+        notes: Vec::new(),
+    })
 }
 
 /// One opened source shared by the explorer's jobs (an engine image is saved once for all).
