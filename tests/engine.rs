@@ -453,3 +453,48 @@ fn the_explorer_lists_engine_images_and_opens_them() {
         assert_eq!(spooled(), 0, "the spool outlived the catalog");
     }
 }
+
+#[path = "ui_support/mod.rs"]
+mod ui_support;
+
+#[test]
+fn archlens_local_shows_the_images_with_a_target_badge_and_opens_one() {
+    load_layout(&format!("oci:{ROOT}/assets/demo:mac-arm64"), "ui/app:arm");
+    let opts = archlens::ui::Options {
+        launch: archlens::ui::Launch::Engine {
+            kind: EngineKind::Docker,
+        },
+        target: None,
+        registry: None,
+        cache: None,
+    };
+    let settings = archlens::ui::keymap::load(None, false);
+    let (app, _, fx) = archlens::ui::new_app(&opts, settings).expect("app");
+    // The launch's own catalog would find the engine through DOCKER_HOST; this one is told.
+    let mut h = ui_support::Harness {
+        app,
+        catalog: std::sync::Arc::new(catalog(EngineKind::Docker)),
+    };
+    h.pump(fx);
+    let screen = h.render(140, 20);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ui/app:arm"))
+        .unwrap_or_else(|| panic!("ui/app:arm not listed:\n{screen}"));
+    // Listing saves nothing: the badge is the engine's label until the files are read.
+    assert!(row.contains("? labelled arm64"), "{row}");
+    h.keys(&["c"]);
+    let screen = h.render(140, 20);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ui/app:arm"))
+        .unwrap_or_else(|| panic!("ui/app:arm not listed:\n{screen}"));
+    assert!(row.contains("FAIL entrypoint arch"), "{row}");
+    h.select_tag("ui/app:arm");
+    h.keys(&["Enter"]);
+    let screen = h.render(140, 20);
+    assert!(
+        screen.contains("exec /usr/local/bin/docker-entrypoint.sh: exec format error"),
+        "{screen}"
+    );
+}

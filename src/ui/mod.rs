@@ -137,9 +137,10 @@ pub fn catalog_for(
                     .and_then(|o| o.cache.as_ref())
                     .map(|c| c.dir().join("spool")),
             )),
+            // Not `local`: reading every row at once would `docker save` every image.
             Origin {
                 source: kind.transport().to_string(),
-                local: true,
+                local: false,
                 ..Origin::default()
             },
         ),
