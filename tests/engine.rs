@@ -359,6 +359,24 @@ fn errors_say_what_to_do_in_one_sentence() {
         "{err}"
     );
     assert!(err.contains("sudo systemctl start docker"), "{err}");
+
+    // dockerd makes its socket root:docker 0660; someone outside the group is refused.
+    let setpriv = tool("setpriv", "util-linux");
+    let out = Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_archlens"))
+        .args(["check", "docker-daemon:app", "--no-cache"])
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", engines().docker.display()),
+        )
+        .env("HOME", "/tmp")
+        .output()
+        .expect("run archlens as nobody");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("permission denied on"), "{err}");
+    assert!(err.contains("sudo usermod -aG docker $USER"), "{err}");
 }
 
 /// Each engine's catalog spools into its own directory, so a test can tell whether it saved.

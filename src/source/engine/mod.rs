@@ -176,6 +176,9 @@ impl EngineImage {
             what: format!("{}: {what}", self.label),
             source,
         };
+        if let Some(d) = &self.spool_dir {
+            sweep(d);
+        }
         let mut file = match &self.spool_dir {
             Some(d) => std::fs::create_dir_all(d)
                 .and_then(|()| {
@@ -204,6 +207,27 @@ impl EngineImage {
         });
         *slot = Some(Arc::clone(&s));
         Ok(s)
+    }
+}
+
+/// Spools older than a day were left by a process that was killed (a dropped source removes
+/// its own); they would otherwise fill the cache directory.
+fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        let ours = e.file_name().to_string_lossy().starts_with("save-");
+        if old && ours {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
