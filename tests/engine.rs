@@ -21,6 +21,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 struct Engines {
     dir: PathBuf,
     docker: PathBuf,
+    /// The same dockerd on loopback TCP (`host:port`).
+    docker_tcp: String,
     podman: PathBuf,
     /// The watchdog shells; they end on their own once this process has.
     _watchdogs: Vec<std::process::Child>,
@@ -97,11 +99,16 @@ fn engines() -> &'static Engines {
             .keep();
         let d = dir.display();
         let docker = dir.join("docker.sock");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let docker_tcp = format!("127.0.0.1:{port}");
         let dockerd_watch = start(
             &dir,
             "dockerd",
             &format!(
-                "{} --host unix://{d}/docker.sock --data-root {d}/dockerd-data/root --exec-root {d}/dockerd-data/exec --pidfile {d}/dockerd-data/pid --storage-driver vfs --iptables=false --bridge=none",
+                "{} --host unix://{d}/docker.sock --host tcp://{docker_tcp} --data-root {d}/dockerd-data/root --exec-root {d}/dockerd-data/exec --pidfile {d}/dockerd-data/pid --storage-driver vfs --iptables=false --bridge=none",
                 dockerd.display()
             ),
             &docker,
@@ -121,6 +128,7 @@ fn engines() -> &'static Engines {
             dir,
             docker,
             podman: podman_sock,
+            docker_tcp,
             _watchdogs: vec![dockerd_watch, podman_watch],
         }
     })
@@ -429,6 +437,30 @@ fn ls_lists_the_engines_images_with_their_platforms() {
 }
 
 #[test]
+fn docker_host_over_tcp_reaches_the_engine() {
+    load_layout(&format!("oci:{ROOT}/assets/demo:lambda-ok"), "tcp/app:v1");
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args([
+            "check",
+            "docker-daemon:tcp/app:v1",
+            "-t",
+            "lambda",
+            "--no-cache",
+        ])
+        .env("DOCKER_HOST", format!("tcp://{}", engines().docker_tcp))
+        .output()
+        .expect("run archlens");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("lambda  linux/amd64    PASS"), "{text}");
+}
+
+#[test]
 fn the_explorer_lists_engine_images_and_opens_them() {
     load_layout(&format!("oci:{ROOT}/assets/demo:mac-arm64"), "list/app:arm");
     for kind in [EngineKind::Docker, EngineKind::Podman] {
@@ -494,25 +526,36 @@ fn archlens_local_shows_the_images_with_a_target_badge_and_opens_one() {
         catalog: std::sync::Arc::new(catalog(EngineKind::Docker)),
     };
     h.pump(fx);
-    let screen = h.render(140, 20);
+    // Rows are images (several tags share one when their ID is the same): find it by ID.
+    let id = h
+        .catalog
+        .images("")
+        .expect("images")
+        .into_iter()
+        .find(|r| r.tags.iter().any(|t| t == "ui/app:arm"))
+        .and_then(|r| r.digest)
+        .expect("ui/app:arm listed")
+        .short();
+    let screen = h.render(140, 60);
     let row = screen
         .lines()
-        .find(|l| l.contains("ui/app:arm"))
-        .unwrap_or_else(|| panic!("ui/app:arm not listed:\n{screen}"));
+        .find(|l| l.contains(&id[7..]))
+        .unwrap_or_else(|| panic!("{id} not listed:\n{screen}"));
     // Listing saves nothing: the badge is the engine's label until the files are read.
     assert!(row.contains("? labelled arm64"), "{row}");
-    h.keys(&["c"]);
-    let screen = h.render(140, 20);
-    let row = screen
-        .lines()
-        .find(|l| l.contains("ui/app:arm"))
-        .unwrap_or_else(|| panic!("ui/app:arm not listed:\n{screen}"));
-    assert!(row.contains("FAIL entrypoint arch"), "{row}");
     h.select_tag("ui/app:arm");
     h.keys(&["Enter"]);
-    let screen = h.render(140, 20);
+    let screen = h.render(140, 60);
     assert!(
         screen.contains("exec /usr/local/bin/docker-entrypoint.sh: exec format error"),
         "{screen}"
     );
+    // Back on the list, the row's badge now comes from the files that were read.
+    h.keys(&["Esc"]);
+    let screen = h.render(140, 60);
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&id[7..]))
+        .unwrap_or_else(|| panic!("{id} not listed:\n{screen}"));
+    assert!(row.contains("FAIL entrypoint arch"), "{row}");
 }

@@ -192,8 +192,8 @@ pub fn list_engine(kind: EngineKind) -> Result<Listing, SourceError> {
         });
     }
     Ok(Listing {
-        registry: engine.label(),
-        repository: Some(kind.transport().to_string()),
+        registry: kind.transport().to_string(),
+        repository: Some(engine.located.endpoint.to_string()),
         repositories: Vec::new(),
         images,
         notes: Vec::new(),
