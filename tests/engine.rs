@@ -41,14 +41,14 @@ fn tool(name: &str, package: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Starts `cmd` under a watchdog shell that stops it by PID (and removes `dir`'s data) once
-/// this test process is gone, so a failing test leaves no daemon behind.
+/// Starts `cmd` under a watchdog shell that stops it by PID (and removes `dir`) once this test
+/// process is gone, so a failing test leaves no daemon and no data behind.
 fn start(dir: &Path, name: &str, cmd: &str, socket: &Path) -> std::process::Child {
     let me = std::process::id();
     let script = format!(
         "{cmd} >{log} 2>&1 & d=$!; echo $d >{pid}; \
          while kill -0 {me} 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 0.2; done; \
-         kill $d 2>/dev/null; wait $d 2>/dev/null; rm -rf {dir}/{name}-data",
+         kill $d 2>/dev/null; wait $d 2>/dev/null; rm -rf {dir}/{name}-data; rm -rf {dir}",
         log = dir.join(format!("{name}.log")).display(),
         pid = dir.join(format!("{name}.pid")).display(),
         dir = dir.display(),
@@ -91,7 +91,7 @@ fn engines() -> &'static Engines {
         let dockerd = tool("dockerd", "docker.io");
         let podman = tool("podman", "podman");
         tool("skopeo", "skopeo");
-        // Kept: the watchdogs remove the daemons' data; the sockets' directory is tiny.
+        // Kept: the watchdogs remove it once the daemons are stopped.
         let dir = tempfile::Builder::new()
             .prefix("archlens-engine-")
             .tempdir_in("/tmp")
