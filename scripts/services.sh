@@ -2,7 +2,8 @@
 # Installs or locates the real services the registry and ECR tests run against:
 # Debian's docker-registry, skopeo and htpasswd (apache2-utils), and moto's server in a
 # venv under target/. Idempotent: a second run only checks. Prints KEY=VALUE lines
-# (DOCKER_REGISTRY=..., SKOPEO=..., HTPASSWD=..., MOTO_SERVER=...) that tests may eval.
+# (DOCKER_REGISTRY=..., SKOPEO=..., HTPASSWD=..., MOTO_SERVER=...) that tests may eval, and
+# DOCKERD=/PODMAN= (empty when docker.io/podman are not installed; scripts/test.sh installs them).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,3 +33,5 @@ echo "DOCKER_REGISTRY=$(command -v docker-registry)"
 echo "SKOPEO=$(command -v skopeo)"
 echo "HTPASSWD=$(command -v htpasswd)"
 echo "MOTO_SERVER=$venv/bin/moto_server"
+echo "DOCKERD=$(command -v dockerd || true)"
+echo "PODMAN=$(command -v podman || true)"

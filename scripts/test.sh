@@ -2,7 +2,7 @@
 # Runs every archlens test. Installs or locates what the tests need first:
 #   - Debian packages: docker-registry (a real registry), skopeo and umoci (real OCI clients),
 #     zstd, tmux, apache2-utils (htpasswd), cross compilers for fixture recipes, qemu-user-static
-#     (runs arm64 entrypoints to confirm verdicts);
+#     (runs arm64 entrypoints to confirm verdicts), docker.io and podman (real local engines);
 #   - moto (ECR's API) in a virtualenv under target/;
 #   - third-party test images under target/fixtures/ (Debian packages, PyPI wheels, npm addons).
 # Then runs `cargo test` over the whole crate. Extra arguments go to cargo test.
@@ -25,6 +25,18 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+# The local-engine tests (tests/engine.rs) start their own dockerd and podman service on private
+# sockets; they need Debian's docker.io and podman.
+engine_pkgs=()
+command -v dockerd >/dev/null 2>&1 || engine_pkgs+=(docker.io)
+command -v podman >/dev/null 2>&1 || engine_pkgs+=(podman)
+if [ ${#engine_pkgs[@]} -gt 0 ]; then
+    echo "test.sh: installing ${engine_pkgs[*]} with apt-get" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${engine_pkgs[@]}" >/dev/null
 fi
 
 if [ -x scripts/services.sh ]; then

@@ -11,6 +11,7 @@ use archlens::analyze::{self, LayerCache, Progress};
 use archlens::cache::Cache;
 use archlens::config::Config;
 use archlens::report::{self, Colors, Inspection};
+use archlens::source::engine::EngineKind;
 use archlens::source::registry::RegistryOptions;
 use archlens::ui::Launch;
 use archlens::{check, source, verdict};
@@ -83,7 +84,8 @@ impl Global {
 enum Command {
     /// List every image in a reference and every native artefact in it.
     Inspect {
-        /// oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG]
+        /// oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG],
+        /// docker-daemon:NAME[:TAG], podman:NAME[:TAG], REGISTRY/REPO[:TAG]
         image: String,
         /// Only the image for this platform (e.g. linux/arm64).
         #[arg(long)]
@@ -107,8 +109,8 @@ enum Command {
     /// List repositories of a registry, or the images of a repository, with their platforms.
     /// With no argument: the ECR registry of the current AWS account and region.
     Ls {
-        /// REGISTRY (`123456789012.dkr.ecr.eu-west-1.amazonaws.com`, `localhost:5000`) or
-        /// REGISTRY/REPO.
+        /// REGISTRY (`123456789012.dkr.ecr.eu-west-1.amazonaws.com`, `localhost:5000`),
+        /// REGISTRY/REPO, or `docker-daemon:` / `podman:` for the local engine's images.
         target: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -130,7 +132,16 @@ enum Command {
         #[arg(long, short = 't')]
         target: Option<String>,
     },
-    /// Browse a registry's repositories in the terminal UI.
+    /// Explore the images of the local Docker engine (or Podman) in the terminal UI.
+    Local {
+        /// Podman's API socket instead of Docker's.
+        #[arg(long)]
+        podman: bool,
+        #[arg(long, short = 't')]
+        target: Option<String>,
+    },
+    /// Browse a registry's repositories in the terminal UI (`docker-daemon:` or `podman:`:
+    /// the local engine's images).
     Browse {
         registry: String,
         #[arg(long, short = 't')]
@@ -196,7 +207,28 @@ fn run(cli: Cli) -> Result<u8> {
             target,
         ),
         Command::Open { image, target } => ui(Launch::Open { reference: image }, target),
-        Command::Browse { registry, target } => ui(Launch::Browse { registry }, target),
+        Command::Local { podman, target } => ui(
+            Launch::Engine {
+                kind: if podman {
+                    EngineKind::Podman
+                } else {
+                    EngineKind::Docker
+                },
+            },
+            target,
+        ),
+        Command::Browse { registry, target } => {
+            let launch = match registry.as_str() {
+                "docker-daemon:" | "docker-daemon" => Launch::Engine {
+                    kind: EngineKind::Docker,
+                },
+                "podman:" | "podman" => Launch::Engine {
+                    kind: EngineKind::Podman,
+                },
+                _ => Launch::Browse { registry },
+            };
+            ui(launch, target)
+        }
         Command::Ls { target, format } => {
             let listing = match &target {
                 Some(t) => archlens::catalog::list(t, &env.opts)?,

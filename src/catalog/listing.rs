@@ -11,6 +11,7 @@ use crate::oci::Digest;
 use crate::source::SourceError;
 use crate::source::dockerref::RegistryRef;
 use crate::source::ecr::{self, Ecr};
+use crate::source::engine::EngineKind;
 use crate::source::registry::{Client, RegistryError, RegistryOptions, RegistrySource, run};
 
 /// The result of `archlens ls TARGET`.
@@ -112,8 +113,14 @@ pub fn parse_target(text: &str) -> Result<ListTarget, SourceError> {
     Ok(ListTarget::Repository(r))
 }
 
-/// Lists a registry's repositories or a repository's images.
+/// Lists a registry's repositories or a repository's images (or a local engine's images:
+/// `docker-daemon:`, `podman:`).
 pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError> {
+    for kind in [EngineKind::Docker, EngineKind::Podman] {
+        if target.trim_end_matches(':') == kind.transport() {
+            return super::engine::list_engine(kind);
+        }
+    }
     match parse_target(target)? {
         ListTarget::Registry(registry) => Ok(Listing {
             repositories: list_repositories(&registry, opts)?,

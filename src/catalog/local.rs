@@ -2,7 +2,9 @@
 //! names as tags), one image named on the command line, and a catalog that cannot list.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use super::engine::Shared;
 use super::{Catalog, ImageRow, RepoRow};
 use crate::oci::Digest;
 use crate::source::layout::{self, REF_NAME};
@@ -79,6 +81,8 @@ impl Catalog for LayoutCatalog {
 pub struct SingleCatalog {
     reference: String,
     opts: RegistryOptions,
+    /// A local engine's image, once opened: its save is made once for every job.
+    engine_image: Mutex<Option<Arc<dyn ImageSource>>>,
 }
 
 impl SingleCatalog {
@@ -87,6 +91,7 @@ impl SingleCatalog {
         SingleCatalog {
             reference: reference.to_string(),
             opts,
+            engine_image: Mutex::new(None),
         }
     }
 
@@ -120,7 +125,24 @@ impl Catalog for SingleCatalog {
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
-        source::open_with(&image.reference, &self.opts).map_err(|e| e.to_string())
+        let is_engine = matches!(
+            source::Reference::parse(&image.reference),
+            Ok(source::Reference::Engine { .. })
+        );
+        if !is_engine {
+            return source::open_with(&image.reference, &self.opts).map_err(|e| e.to_string());
+        }
+        let mut g = self
+            .engine_image
+            .lock()
+            .map_err(|_| "the opened image was poisoned".to_string())?;
+        if let Some(s) = g.as_ref() {
+            return Ok(Box::new(Shared(Arc::clone(s))));
+        }
+        let s: Arc<dyn ImageSource> =
+            Arc::from(source::open_with(&image.reference, &self.opts).map_err(|e| e.to_string())?);
+        *g = Some(Arc::clone(&s));
+        Ok(Box::new(Shared(s)))
     }
 }
 

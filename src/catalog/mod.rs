@@ -1,6 +1,7 @@
 //! What a source holds: repositories, images, their platforms and attachments, for `ls` and
 //! the explorer alike. Listings go through the sources' public API, never a second reader.
 
+mod engine;
 mod group;
 pub mod listing;
 mod local;
@@ -12,6 +13,7 @@ use crate::oci::manifest::{self, Document};
 use crate::oci::{Digest, Platform};
 use crate::source::ImageSource;
 
+pub use engine::EngineCatalog;
 pub use listing::{
     ImageInfo, ImageKind, ListTarget, Listing, MAX_TAGS_INSPECTED, PlatformInfo, Related,
     RepositoryInfo, list, list_default_ecr, list_images, list_images_noted, list_repositories,
@@ -110,6 +112,11 @@ pub trait Catalog: Send + Sync {
     fn describe(&self) -> String;
     fn repositories(&self) -> Result<Vec<RepoRow>, String>;
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
+    /// What a row holds when the catalog knows it without reading manifests (a local engine
+    /// reports platform and size itself); `None`: read them through [`Catalog::open`].
+    fn root_info(&self, _image: &ImageRow) -> Option<Result<RootInfo, String>> {
+        None
+    }
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String>;
 }
 

@@ -43,7 +43,7 @@ pub struct DockerArchive {
 }
 
 /// `docker.io/library/x:1` and `x:1` name the same image; a missing tag means `latest`.
-fn canonical(name: &str) -> String {
+pub(crate) fn canonical(name: &str) -> String {
     let name = name
         .strip_prefix("docker.io/library/")
         .or_else(|| name.strip_prefix("docker.io/"))
@@ -60,6 +60,16 @@ impl DockerArchive {
     /// Indexes the archive, picks the image (`NAME:TAG`, `@N`, or the only one) and
     /// synthesises its manifest (hashing layer files whose name is not their digest).
     pub fn open(file: &Path, image: Option<&str>) -> Result<DockerArchive, SourceError> {
+        DockerArchive::open_known(file, image, &HashMap::new())
+    }
+
+    /// As [`DockerArchive::open`], with the sha256 of files already hashed by whoever wrote
+    /// the archive (name -> digest), so layers are not read twice; reads still verify them.
+    pub fn open_known(
+        file: &Path,
+        image: Option<&str>,
+        known: &HashMap<String, Digest>,
+    ) -> Result<DockerArchive, SourceError> {
         let store = TarStore::index(file)?;
         let label = match image {
             Some(i) => format!("docker-archive:{}:{i}", file.display()),
@@ -91,7 +101,7 @@ impl DockerArchive {
         let mut layers = Vec::new();
         for layer in &chosen.layers {
             let name = safe_relative(layer, &what)?;
-            let (digest, size, media_type) = describe_layer(&store, &name)?;
+            let (digest, size, media_type) = describe_layer(&store, &name, known.get(&name))?;
             layers.push(serde_json::json!({
                 "mediaType": media_type,
                 "size": size,
@@ -188,6 +198,7 @@ fn pick<'a>(
 fn describe_layer(
     store: &TarStore,
     name: &str,
+    known: Option<&Digest>,
 ) -> Result<(Digest, u64, &'static str), SourceError> {
     let io = |source| SourceError::Io {
         what: store.label(name),
@@ -210,6 +221,9 @@ fn describe_layer(
     } else {
         LAYER_TAR
     };
+    if let Some(d) = known {
+        return Ok((d.clone(), size, media_type));
+    }
     if let Some(hex) = name.strip_prefix("blobs/sha256/")
         && let Ok(d) = format!("sha256:{hex}").parse::<Digest>()
     {

@@ -1,10 +1,11 @@
 //! Where image bytes come from, behind one trait: OCI layouts and archives, docker-archive
-//! tarballs, registries and ECR. Every manifest and blob is checked against its digest and size.
+//! tarballs, local engines, registries and ECR. Every manifest and blob is checked on read.
 
 pub mod archive;
 pub mod docker_archive;
 pub mod dockerref;
 pub mod ecr;
+pub mod engine;
 pub mod layout;
 pub mod reference;
 pub mod registry;
@@ -114,6 +115,14 @@ pub fn open_reference(
         Reference::DockerArchive { file, image } => Ok(Box::new(
             docker_archive::DockerArchive::open(file, image.as_deref())?,
         )),
+        Reference::Engine { engine, image } => {
+            let spool = opts.cache.as_ref().map(|c| c.dir().join("spool"));
+            Ok(Box::new(engine::EngineImage::open(
+                *engine,
+                image,
+                spool.as_deref(),
+            )?))
+        }
         Reference::Registry(r) => registry::open_registry(r, opts),
     }
 }

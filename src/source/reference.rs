@@ -1,10 +1,12 @@
 //! Image references in the containers-transports syntax (`oci:DIR[:REF]`,
-//! `oci-archive:FILE[:REF]`, `docker-archive:FILE[:NAME:TAG]`), parsed once into a [`Reference`].
+//! `oci-archive:FILE[:REF]`, `docker-archive:FILE[:NAME:TAG]`, `docker-daemon:NAME`,
+//! `podman:NAME`), parsed once into a [`Reference`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::SourceError;
+use super::engine::EngineKind;
 
 /// Where an image is, as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,9 @@ pub enum Reference {
         file: PathBuf,
         image: Option<String>,
     },
+    /// An image in a local engine: `NAME[:TAG]`, `NAME@DIGEST` or an image ID, as the
+    /// engine's API takes it.
+    Engine { engine: EngineKind, image: String },
     /// Anything else (`host/repo:tag`, `docker://...`): for the registry sources.
     Registry(String),
 }
@@ -66,13 +71,24 @@ impl Reference {
             nonempty("archive path", &file.to_string_lossy())?;
             return Ok(Reference::DockerArchive { file, image });
         }
-        for other in [
-            "dir:",
-            "containers-storage:",
-            "docker-daemon:",
-            "sif:",
-            "tarball:",
-        ] {
+        for engine in [EngineKind::Docker, EngineKind::Podman] {
+            if let Some(image) = text
+                .strip_prefix(engine.transport())
+                .and_then(|r| r.strip_prefix(':'))
+            {
+                if image.is_empty() {
+                    return Err(SourceError::Reference(format!(
+                        "{text:?}: the image name is empty; write e.g. {}:myapp:latest (or `archlens local` to list them)",
+                        engine.transport()
+                    )));
+                }
+                return Ok(Reference::Engine {
+                    engine,
+                    image: image.to_string(),
+                });
+            }
+        }
+        for other in ["dir:", "containers-storage:", "sif:", "tarball:"] {
             if text.starts_with(other) {
                 return Err(SourceError::Reference(format!(
                     "{text:?}: the {} transport is not supported; copy the image first, e.g. `skopeo copy {text} oci:./image:latest`",
@@ -119,7 +135,13 @@ impl Reference {
 }
 
 /// The transport prefixes that name files on this machine rather than a registry.
-const LOCAL_TRANSPORTS: [&str; 3] = ["oci:", "oci-archive:", "docker-archive:"];
+const LOCAL_TRANSPORTS: [&str; 5] = [
+    "oci:",
+    "oci-archive:",
+    "docker-archive:",
+    "docker-daemon:",
+    "podman:",
+];
 
 /// True when `text` names a local layout or archive by its transport prefix. Only the text
 /// is looked at (no file is touched), so a bare path counts as not local.
@@ -134,6 +156,9 @@ impl fmt::Display for Reference {
             Reference::OciArchive { file, reference } => ("oci-archive", file, reference),
             Reference::DockerArchive { file, image } => ("docker-archive", file, image),
             Reference::Registry(r) => return f.write_str(r),
+            Reference::Engine { engine, image } => {
+                return write!(f, "{}:{image}", engine.transport());
+            }
         };
         write!(f, "{prefix}:{}", path.display())?;
         if let Some(e) = extra {
@@ -189,6 +214,19 @@ mod tests {
         );
         assert!(Reference::parse("oci:").is_err());
         assert!(Reference::parse("containers-storage:x").is_err());
+        assert_eq!(
+            Reference::parse("docker-daemon:localhost:5000/app:v1").unwrap(),
+            Reference::Engine {
+                engine: EngineKind::Docker,
+                image: "localhost:5000/app:v1".into()
+            }
+        );
+        assert_eq!(
+            Reference::parse("podman:sha256:3e39").unwrap().to_string(),
+            "podman:sha256:3e39"
+        );
+        assert!(Reference::parse("docker-daemon:").is_err());
+        assert!(is_local("docker-daemon:app"));
         assert_eq!(
             Reference::parse("docker-archive:a.tar:x:y")
                 .unwrap()

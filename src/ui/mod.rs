@@ -37,6 +37,10 @@ pub enum Launch {
     Open { reference: String },
     /// A registry's repositories.
     Browse { registry: String },
+    /// The images of a local Docker or Podman engine.
+    Engine {
+        kind: crate::source::engine::EngineKind,
+    },
     /// Amazon ECR of the current AWS profile and region.
     Ecr {
         profile: Option<String>,
@@ -123,6 +127,20 @@ pub fn catalog_for(
             )),
             Origin {
                 source: registry.clone(),
+                ..Origin::default()
+            },
+        ),
+        Launch::Engine { kind } => (
+            Arc::new(catalog::EngineCatalog::new(
+                *kind,
+                given
+                    .and_then(|o| o.cache.as_ref())
+                    .map(|c| c.dir().join("spool")),
+            )),
+            // Not `local`: reading every row at once would `docker save` every image.
+            Origin {
+                source: kind.transport().to_string(),
+                local: false,
                 ..Origin::default()
             },
         ),
@@ -235,7 +253,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));
     }
-    app.enter_single_repo = matches!(opts.launch, Launch::Layout { .. });
+    app.enter_single_repo = matches!(opts.launch, Launch::Layout { .. } | Launch::Engine { .. });
     let fx = match &opts.launch {
         Launch::Open { reference } => app.open_image(catalog::ImageRow {
             tags: vec![reference.clone()],

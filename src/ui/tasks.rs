@@ -108,10 +108,13 @@ pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request)
         Job::Repositories(j) => Completion::Repositories(Reply::new(id, j, catalog.repositories())),
         Job::Images(j) => Completion::Images(Reply::new(id, j, catalog.images(&j.repository))),
         Job::Root(j) => {
-            let result = catalog.open(&j.row).and_then(|src| {
-                let src = Cancellable::new(src, Arc::clone(&req.cancel));
-                catalog::load_root_info(&src).map(Arc::new)
-            });
+            let result = match catalog.root_info(&j.row) {
+                Some(known) => known.map(Arc::new),
+                None => catalog.open(&j.row).and_then(|src| {
+                    let src = Cancellable::new(src, Arc::clone(&req.cancel));
+                    catalog::load_root_info(&src).map(Arc::new)
+                }),
+            };
             Completion::Root(Reply::new(id, j, result))
         }
         Job::Analyze(j) => {
