@@ -1708,3 +1708,155 @@ fn a_napi_rs_package_for_another_cpu_predicts_napi_rs_own_words() {
         "Error: Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again after removing both package-lock.json and node_modules directory."
     );
 }
+
+/// Wraps the layout's one image in an index whose only entry declares `platform`.
+fn as_index(dir: &Path, platform: Value) {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let mut image = index["manifests"][0].clone();
+    image["annotations"] = json!({});
+    image["platform"] = platform;
+    let top = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [image],
+    }))
+    .unwrap();
+    let top_d = put_blob(dir, &top);
+    write_index(
+        dir,
+        json!([{"mediaType": "application/vnd.oci.image.index.v1+json", "size": top.len(), "digest": top_d.to_string(),
+                "annotations": {"org.opencontainers.image.ref.name": "t"}}]),
+    );
+}
+
+/// `archlens check` for people, on one target.
+fn check_text(dir: &Path, target: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["check", &format!("oci:{}:t", dir.display())])
+        .args(["--target", target, "--no-cache"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_index_with_only_an_amd64_v3_entry_is_a_warning_where_aws_names_no_level() {
+    let t = tempfile::tempdir().unwrap();
+    let bin = cpu_fixture("go-amd64-v3");
+    one_file_image(t.path(), Layer::new().file_mode("bin/app", &bin, 0o755));
+    as_index(
+        t.path(),
+        json!({"architecture": "amd64", "os": "linux", "variant": "v3"}),
+    );
+    // App Runner and Fargate document no CPU level: pulled, with the reason, not "no match".
+    for target in ["apprunner", "fargate"] {
+        let r = check(t.path(), target);
+        assert_eq!(r["verdict"], "warn", "{target}: {r:#}");
+        assert_eq!(r["decision"]["if_host_level"], true, "{r:#}");
+        assert_eq!(r["image"]["platform"], "linux/amd64/v3");
+        let w = finding(&r, "cpu-level-unsupported");
+        assert!(
+            w["message"].as_str().unwrap().contains(&format!(
+                "only linux/amd64/v3 (x86-64-v3); the CPUs of {target} are not documented"
+            )),
+            "{w:#}"
+        );
+        assert!(
+            w["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("aws/containers-roadmap#1538"),
+            "{w:#}"
+        );
+    }
+    let text = check_text(t.path(), "apprunner");
+    assert!(
+        text.contains("pulls the linux/amd64/v3 entry")
+            && text.contains("only on a host of x86-64-v3"),
+        "{text}"
+    );
+    // Named levels are matched as containerd does: a v2 host refuses it, a v3 host takes it.
+    let r = check(t.path(), "linux/amd64/v2");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(codes(&r), ["no-matching-platform"]);
+    assert_eq!(
+        r["predicted_error"],
+        "no matching manifest for linux/amd64/v2 in the manifest list entries"
+    );
+    assert_eq!(check(t.path(), "linux/amd64/v3")["verdict"], "pass");
+    // Both outcomes the warning names, by running it: a v3 CPU (Haswell) starts it, a v2
+    // CPU (Nehalem) stops it with Go's line.
+    let (_, _, code) = run_under_qemu("qemu-x86_64-static", "Haswell", &bin);
+    assert_eq!(code, 0);
+    let (_, line, code) = run_on_nehalem(&bin);
+    assert_eq!(
+        (line.as_str(), code),
+        (
+            "This program can only be run on AMD64 processors with v3 microarchitecture support.",
+            1
+        )
+    );
+}
+
+#[test]
+fn an_arm_v7_binary_on_graviton_fails_on_graviton4_which_has_no_aarch32() {
+    let t = tempfile::tempdir().unwrap();
+    let bin = cpu_fixture("go-arm-v7");
+    image(
+        t.path(),
+        "arm",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![Layer::new().file_mode("bin/app", &bin, 0o755)],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let w = finding(&r, "aarch32-unsupported");
+    assert!(
+        w["message"].as_str().unwrap().contains(
+            "fails on Graviton4 (C8g, M8g, R8g, X8g, I8g) and Graviton5 (M9g) (no AArch32)"
+        ),
+        "{w:#}"
+    );
+    assert!(
+        w["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("'32bit Backward Compatibility'"),
+        "{w:#}"
+    );
+    let text = check_text(t.path(), "graviton");
+    assert!(
+        text.contains("where it fails: exec /bin/app: exec format error"),
+        "{text}"
+    );
+    // Fargate arm64 (Graviton2/3) and a plain arm64 host run 32-bit userspace.
+    assert_eq!(check(t.path(), "fargate-arm64")["verdict"], "pass");
+    assert_eq!(check(t.path(), "linux/arm64")["verdict"], "pass");
+    // It is real ARMv7 code: an ARMv7 CPU (Cortex-A15) runs it.
+    let (_, _, code) = run_under_qemu("qemu-arm-static", "cortex-a15", &bin);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn targets_print_each_cpu_level_and_its_source() {
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["targets"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("cpu level unknown: AWS does not document the x86 host CPUs of App Runner"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cpu level v8.2: Fargate arm64 tasks land on Graviton2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no 32-bit arm (AArch32) on Graviton4"),
+        "{text}"
+    );
+}

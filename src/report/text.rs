@@ -129,6 +129,14 @@ pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &
                         .unwrap_or_default()
                 );
             }
+            // An error's line is printed above; a warning's is what happens where it fails.
+            if let Some(line) = f
+                .predicted_error
+                .as_ref()
+                .filter(|_| f.severity == Severity::Warning)
+            {
+                let _ = writeln!(out, "    where it fails: {}", sanitize(line));
+            }
             if let Some(fix) = &f.fix {
                 let _ = writeln!(out, "    fix:   {}", sanitize(fix));
             }
@@ -298,6 +306,24 @@ pub fn targets_text(targets: &[Target], c: &Colors) -> String {
             "",
             c.dim(&format!("source: {}", t.source))
         );
+        let level = String::from(t.cpu_level.clone());
+        let _ = writeln!(
+            out,
+            "{:<14} {}",
+            "",
+            c.dim(&format!("cpu level {level}: {}", t.cpu_source))
+        );
+        if let Some(gap) = &t.aarch32_missing {
+            let _ = writeln!(
+                out,
+                "{:<14} {}",
+                "",
+                c.dim(&format!(
+                    "no 32-bit arm (AArch32) on {}: {}",
+                    gap.on, gap.source
+                ))
+            );
+        }
     }
     let _ = writeln!(
         out,

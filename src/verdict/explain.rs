@@ -124,11 +124,17 @@ fn runtime(f: &Focus) -> String {
             "{} runs {p} only. A single image is not matched against the host: the runtime pulls it and starts it whatever its label says, so the files decide what really happens.",
             t.title
         ),
-        Decision::Pulls { fallback, .. } => format!(
+        Decision::Pulls {
+            fallback,
+            if_host_level,
+            ..
+        } => format!(
             "{} runs {p}. From an index the runtime takes the entry for its own platform{}.",
             t.title,
             if *fallback {
                 "; with none for it, it falls back to a compatible one that runs only where the host CPU supports it"
+            } else if *if_host_level {
+                "; this index has only entries of a higher CPU level, which a host takes only if it has that level and its runtime matches levels"
             } else {
                 ""
             }
