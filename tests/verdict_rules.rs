@@ -757,7 +757,8 @@ fn a_command_only_known_at_run_time_is_said_not_guessed() {
     // The shell runs; what it starts is unknown, and the arm64 file is still reported.
     assert_eq!(r["verdict"], "warn", "{r:#}");
     let f = finding(&r, "command-unknown");
-    assert_eq!(f["severity"], "info");
+    // A warning, so text output shows it: what runs could not be checked.
+    assert_eq!(f["severity"], "warning");
     assert!(f["message"].as_str().unwrap().contains("$APP_BIN"), "{f}");
     assert_eq!(finding(&r, "foreign-binary")["path"], "/app/server");
 }
@@ -1859,4 +1860,133 @@ fn targets_print_each_cpu_level_and_its_source() {
         text.contains("no 32-bit arm (AArch32) on Graviton4"),
         "{text}"
     );
+}
+
+fn wrapper_fixture(name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let p = format!(
+        "{}/tests/fixtures/wrappers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let raw =
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/wrappers.sh"));
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("{p}: {e}"));
+    out
+}
+
+/// dash as /bin/sh, Debian's amd64 tini-static and gosu, and the arm64 /app/server.
+fn real_wrapper_root() -> Root {
+    real_shell_root("dash")
+        .file("usr/bin/tini", wrapper_fixture("tini-static-amd64.gz"), 0o755)
+        .file("usr/sbin/gosu", wrapper_fixture("gosu-amd64.gz"), 0o755)
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".to_vec(),
+            0o644,
+        )
+        .file("etc/group", b"root:x:0:\nnogroup:x:65534:\n".to_vec(), 0o644)
+}
+
+#[test]
+fn tini_and_gosu_are_followed_to_the_server_they_exec_and_print_their_own_lines() {
+    let root = real_wrapper_root();
+    // (ENTRYPOINT, predicted line, what the real run's last stderr line starts with and holds)
+    let cases: [(Vec<&str>, &str, &str, &str); 3] = [
+        // Debian's tini-static is glibc: its execvp runs the arm64 file again as a /bin/sh
+        // script, and dash, not tini, prints the error.
+        (
+            vec!["/usr/bin/tini", "--", "/app/server"],
+            "/app/server: N: Syntax error: ... (/bin/sh reads the binary as a script)",
+            "/app/server: ",
+            ": Syntax error: ",
+        ),
+        (
+            vec!["/usr/sbin/gosu", "nobody", "/app/server"],
+            "error: exec failed: exec format error",
+            "error: exec failed: exec format error",
+            "",
+        ),
+        // A docker-entrypoint.sh style chain: tini, then gosu, then the server.
+        (
+            vec![
+                "/usr/bin/tini",
+                "-s",
+                "--",
+                "/usr/sbin/gosu",
+                "nobody",
+                "/app/server",
+            ],
+            "error: exec failed: exec format error",
+            "error: exec failed: exec format error",
+            "",
+        ),
+    ];
+    for (argv, line, starts, holds) in cases {
+        let t = tempfile::tempdir().unwrap();
+        image(
+            t.path(),
+            "amd64",
+            json!({"Entrypoint": argv}),
+            vec![root.layer()],
+        );
+        let r = check(t.path(), "apprunner");
+        assert_eq!(r["verdict"], "fail", "{argv:?}: {r:#}");
+        let f = finding(&r, "entrypoint-arch-mismatch");
+        assert_eq!(f["path"], "/app/server", "{f:#}");
+        assert_eq!(r["predicted_error"], line, "{argv:?}");
+        // What really happens when the runtime starts it.
+        let dir = tempfile::tempdir().unwrap();
+        root.write(dir.path());
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        let (_, stderr, code) = run_in_chroot(dir.path(), &argv);
+        let got = stderr.lines().last().unwrap_or_default();
+        assert!(
+            got.starts_with(starts) && got.contains(holds),
+            "{argv:?}: predicted {line:?}, got {stderr:?}"
+        );
+        assert_eq!(code, exit_code_said(f), "{argv:?}: {stderr}");
+    }
+    // The wrappers themselves are amd64: on arm64 the first one is what fails.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/usr/bin/tini", "--", "/app/server"]}),
+        vec![root.layer()],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(
+        finding(&r, "entrypoint-arch-mismatch")["path"],
+        "/usr/bin/tini"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "exec /usr/bin/tini: exec format error"
+    );
+}
+
+#[test]
+fn a_script_ending_in_an_if_block_is_a_visible_warning_not_a_pass() {
+    let t = tempfile::tempdir().unwrap();
+    let script = b"#!/bin/sh\nset -e\nif [ \"$1\" = serve ]; then\n  exec /app/server\nfi\n";
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/entry.sh"], "Cmd": ["serve"]}),
+        vec![
+            real_shell_root("dash")
+                .file("entry.sh", script.to_vec(), 0o755)
+                .layer(),
+        ],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let f = finding(&r, "command-unknown");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["message"].as_str().unwrap().contains("`fi`"), "{f:#}");
+    let text = check_text(t.path(), "apprunner");
+    assert!(text.contains("warning [command-unknown]"), "{text}");
 }

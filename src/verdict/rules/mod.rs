@@ -10,6 +10,7 @@ mod launch;
 mod libc;
 mod modules;
 mod shell;
+mod wrapper;
 
 use std::collections::HashMap;
 
