@@ -1990,3 +1990,87 @@ fn a_script_ending_in_an_if_block_is_a_visible_warning_not_a_pass() {
     let text = check_text(t.path(), "apprunner");
     assert!(text.contains("warning [command-unknown]"), "{text}");
 }
+
+#[test]
+fn a_cpython_312_module_in_a_python_311_image_is_never_imported() {
+    let site = "usr/local/lib/python3.11/site-packages/markupsafe";
+    let module = "_speedups.cpython-312-x86_64-linux-gnu.so";
+    let base = || {
+        amd64_base_with_glibc("2.36-9+deb12u14")
+            .file_mode("usr/local/bin/python3.11", &fixture("hello-amd64"), 0o755)
+            .file(
+                "usr/local/lib/python3.11/os.py",
+                b"# the standard library's os module",
+            )
+            .file(&format!("{site}/__init__.py"), b"")
+            .file(&format!("{site}/{module}"), &fixture(module))
+    };
+    // Without markupsafe's pure-Python fallback the import fails.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![base()],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-python-mismatch");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("built for CPython 3.12, but the image runs Python 3.11"),
+        "{f:#}"
+    );
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("its interpreter /usr/local/bin/python3.11"),
+        "{f:#}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "ModuleNotFoundError: No module named 'markupsafe._speedups'"
+    );
+    // With its fallback (markupsafe/_native.py) it is a warning: markupsafe catches the error.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![base().file(&format!("{site}/_native.py"), b"# pure Python")],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    assert_eq!(
+        finding(&r, "native-module-python-mismatch")["severity"],
+        "warning"
+    );
+    // A real CPython 3.11 says what was predicted.
+    let py = Command::new("python3.11").arg("--version").output();
+    assert!(
+        py.is_ok(),
+        "python3.11 is needed: apt-get install python3.11"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("markupsafe");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), b"").unwrap();
+    std::fs::write(pkg.join(module), fixture(module)).unwrap();
+    let out = Command::new("python3.11")
+        .args(["-S", "-c"])
+        .arg(format!(
+            "import sys; sys.path.insert(0, {:?}); import markupsafe._speedups",
+            dir.path().display().to_string()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().last(),
+        Some("ModuleNotFoundError: No module named 'markupsafe._speedups'"),
+        "{stderr}"
+    );
+}

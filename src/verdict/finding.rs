@@ -57,6 +57,8 @@ pub enum Code {
     CpuLevelUnsupported,
     /// 32-bit arm code on an arm64 target some of whose hosts have no AArch32 (Graviton4).
     Aarch32Unsupported,
+    /// A Python extension module tagged for another CPython version than the image's.
+    NativeModulePythonMismatch,
 }
 
 impl Code {
@@ -78,6 +80,7 @@ impl Code {
             Code::CommandUnknown => "command-unknown",
             Code::CpuLevelUnsupported => "cpu-level-unsupported",
             Code::Aarch32Unsupported => "aarch32-unsupported",
+            Code::NativeModulePythonMismatch => "native-module-python-mismatch",
         }
     }
 
@@ -100,6 +103,7 @@ impl Code {
             Code::CommandUnknown => "start unknown",
             Code::CpuLevelUnsupported => "cpu level",
             Code::Aarch32Unsupported => "no AArch32",
+            Code::NativeModulePythonMismatch => "python version",
         }
     }
 }

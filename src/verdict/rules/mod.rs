@@ -9,6 +9,7 @@ mod label;
 mod launch;
 mod libc;
 mod modules;
+mod pyext;
 mod shell;
 mod wrapper;
 
