@@ -1703,6 +1703,15 @@ fn a_napi_rs_package_for_another_cpu_predicts_napi_rs_own_words() {
     );
     let r = check(t.path(), "apprunner");
     assert_eq!(codes(&r), ["native-module-arch-mismatch"], "{r:#}");
+    // Older napi-rs loaders word it differently: the explanation says how, with the source.
+    let why = finding(&r, "native-module-arch-mismatch")["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        why.contains("`Error: Failed to load native binding`") && why.contains("js-binding.ts"),
+        "{why}"
+    );
     // What @node-rs/crc32 1.10.8's index.js throws when no platform package loads.
     assert_eq!(
         r["predicted_error"],
@@ -2072,5 +2081,23 @@ fn a_cpython_312_module_in_a_python_311_image_is_never_imported() {
         stderr.lines().last(),
         Some("ModuleNotFoundError: No module named 'markupsafe._speedups'"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn rocksdbjni_without_an_aarch64_library_fails_with_its_loaders_line() {
+    let r = jar_image("librocksdbjni-linux64.so");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("NativeLibraryLoader.java"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "java.lang.RuntimeException: librocksdbjni-linux-aarch64.so was not found inside JAR."
     );
 }

@@ -89,7 +89,7 @@ fn wrong_package(
 ) -> Finding {
     let cpu = node_cpu(&target.platform.arch);
     let name = p.name.as_deref().unwrap_or(dir);
-    Finding::error(
+    let f = Finding::error(
         Code::NativeModuleArchMismatch,
         format!(
             "the installed npm package {name} is for os {:?} cpu {:?}{}; {} needs linux/{cpu}: its native addon will not load",
@@ -104,11 +104,26 @@ fn wrong_package(
         ),
     )
     .at(a.path.clone(), idx.layer(layer))
-    .fix(fix::node_fix(target))
-    // napi-rs 3's generated index.js (seen in @node-rs/crc32 1.10.8); older ones differ.
-    .predicts("Error: Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again after removing both package-lock.json and node_modules directory.".to_string())
-    .because(format!(
-        "npm installs only the optional dependency whose os and cpu match the machine that runs npm. {name} (os {:?}, cpu {:?}) is here, so node_modules was installed on such a machine and copied into the image; the linux-{cpu} binding that {} needs was never installed, and the loader finds none at require time.",
+    .fix(fix::node_fix(target));
+    let arch = &target.platform.arch;
+    let loader = natives::napi();
+    let f = match loader.and_then(|n| n.error_on(arch)) {
+        Some(line) => f.predicts(line),
+        None => f,
+    };
+    let older = loader.map_or_else(String::new, |n| {
+        format!(
+            " napi-rs's generated loader then throws the predicted line; loaders from older napi-rs releases print {} instead ({}).",
+            n.older_errors_on(arch)
+                .iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            n.source
+        )
+    });
+    f.because(format!(
+        "npm installs only the optional dependency whose os and cpu match the machine that runs npm. {name} (os {:?}, cpu {:?}) is here, so node_modules was installed on such a machine and copied into the image; the linux-{cpu} binding that {} needs was never installed, and the loader finds none at require time.{older}",
         p.os, p.cpu, target.platform
     ))
 }
