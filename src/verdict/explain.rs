@@ -145,8 +145,19 @@ fn runtime(f: &Focus) -> String {
                 .images()
                 .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
                 .collect();
+            let higher = f
+                .root
+                .images()
+                .filter_map(|e| e.platform.as_ref())
+                .find(|e| super::hosts::gap(t, e).is_some())
+                .map_or_else(String::new, |e| {
+                    format!(
+                        " ({e} asks for {}, more than {p} hosts are matched with)",
+                        super::hosts::level_name(&e.arch)
+                    )
+                });
             format!(
-                "{} runs {p}. The index offers {} but no {p} entry, so the pull fails before anything starts.",
+                "{} runs {p}. The index offers {}{higher} but no {p} entry, so the pull fails before anything starts.",
                 t.title,
                 if offers.is_empty() {
                     "nothing".to_string()

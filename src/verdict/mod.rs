@@ -411,6 +411,21 @@ mod tests {
             r.predicted_error.as_deref(),
             Some("no matching manifest for linux/arm64/v8 in the manifest list entries")
         );
+        let paras = explain::explain(&explain::Focus {
+            label: "x",
+            root: &root,
+            config_platform: None,
+            assessment: &a,
+            entry: None,
+            finding: None,
+        });
+        assert!(
+            paras[1].text.contains(
+                "linux/arm64/v9 asks for Armv9.0, more than linux/arm64 hosts are matched with"
+            ),
+            "{}",
+            paras[1].text
+        );
         // Fargate's Graviton2/3 hosts are at least Armv8.2: a v9 entry runs on none of them.
         let a = assess("x", &root, "fargate-arm64");
         assert_eq!(a.decision, Decision::NoMatch);
