@@ -1891,6 +1891,7 @@ fn real_wrapper_root() -> Root {
     real_shell_root("dash")
         .file("usr/bin/tini", wrapper_fixture("tini-static-amd64.gz"), 0o755)
         .file("usr/sbin/gosu", wrapper_fixture("gosu-amd64.gz"), 0o755)
+        .file("usr/bin/dumb-init", wrapper_fixture("dumb-init-amd64.gz"), 0o755)
         .file(
             "etc/passwd",
             b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".to_vec(),
@@ -1900,10 +1901,17 @@ fn real_wrapper_root() -> Root {
 }
 
 #[test]
-fn tini_and_gosu_are_followed_to_the_server_they_exec_and_print_their_own_lines() {
+fn exec_wrappers_are_followed_to_the_server_they_exec_and_print_their_own_lines() {
     let root = real_wrapper_root();
     // (ENTRYPOINT, predicted line, what the real run's last stderr line starts with and holds)
-    let cases: [(Vec<&str>, &str, &str, &str); 3] = [
+    let cases: [(Vec<&str>, &str, &str, &str); 4] = [
+        // Debian's dumb-init links glibc (read from its ELF): the same retry as a script.
+        (
+            vec!["/usr/bin/dumb-init", "--", "/app/server"],
+            "/app/server: N: Syntax error: ... (/bin/sh reads the binary as a script)",
+            "/app/server: ",
+            ": Syntax error: ",
+        ),
         // Debian's tini-static is glibc: its execvp runs the arm64 file again as a /bin/sh
         // script, and dash, not tini, prints the error.
         (

@@ -1,7 +1,7 @@
 //! Entrypoints that start another program: `sh -c STRING`, scripts ending in `exec "$@"`, and
 //! `tini`/`gosu`-style wrappers. Finds what they start and words errors as the starter does.
 
-use crate::detect::Details;
+use crate::detect::{Details, Libc};
 use crate::verdict::{Code, Finding};
 
 use super::entrypoint::{absolute, look_path};
@@ -28,6 +28,9 @@ pub(super) struct ShellRun {
     pub args_rewritten: bool,
     /// Set when the starter is an exec wrapper (tini, gosu) rather than a shell.
     pub wrapper: Option<Wrapper>,
+    /// The wrapper's `execvp` runs a file the kernel refuses again as a /bin/sh script
+    /// (glibc's does, musl's does not).
+    pub retries_as_script: bool,
 }
 
 impl ShellRun {
@@ -35,7 +38,7 @@ impl ShellRun {
     fn error_line(&self, found: &str, failure: Failure, missing: bool) -> Option<String> {
         let word = self.svc.argv.first().map_or(found, String::as_str);
         match (self.wrapper, self.flavour) {
-            (Some(w), fl) if failure == Failure::ExecFormat && w.shell_fallback() => match fl {
+            (Some(_), fl) if failure == Failure::ExecFormat && self.retries_as_script => match fl {
                 Some(Flavour::Bash) => {
                     Some(format!("/bin/sh: {found}: cannot execute binary file"))
                 }
@@ -58,7 +61,7 @@ impl ShellRun {
     /// The starter's name and the code the container exits with when that exec fails.
     fn failed_with(&self, failure: Failure) -> (&'static str, i32) {
         match (self.wrapper, self.flavour) {
-            (Some(w), fl) if failure == Failure::ExecFormat && w.shell_fallback() => match fl {
+            (Some(_), fl) if failure == Failure::ExecFormat && self.retries_as_script => match fl {
                 Some(Flavour::Bash) => ("/bin/sh", 126),
                 _ => ("/bin/sh", 2),
             },
@@ -81,7 +84,20 @@ pub(super) fn launched(
     let argv0 = argv.first()?;
     if let Some(w) = Wrapper::of(&real).or_else(|| Wrapper::of(argv0)) {
         let sh = idx.image.fs.resolve("/bin/sh").ok().map(|(r, _)| r);
-        return wrapped(w, argv, path_var, sh.as_deref().and_then(Flavour::of));
+        // A static build does not say its libc: then the one it usually ships with.
+        let retries = w.uses_execvp()
+            && match idx.primary(&real).and_then(|(_, a)| a.libc) {
+                Some(Libc::Glibc) => true,
+                Some(Libc::Musl) => false,
+                _ => w.shell_fallback(),
+            };
+        return wrapped(
+            w,
+            argv,
+            path_var,
+            sh.as_deref().and_then(Flavour::of),
+            retries,
+        );
     }
     let (svc, run) = match idx.primary(&real).map(|(_, a)| &a.details) {
         Some(Details::Script(s)) => {
@@ -102,6 +118,7 @@ pub(super) fn launched(
                 told: format!("{path} at line {} (`{}`)", tail.line, short(&tail.text)),
                 args_rewritten: tail.sets_args && tail.text.contains('$'),
                 wrapper: None,
+                retries_as_script: false,
             };
             let args = argv.get(1..).unwrap_or_default();
             (shell::service(&tail.text, tail.line, args, path_var), run)
@@ -123,6 +140,7 @@ pub(super) fn launched(
                 told: format!("`{argv0} -c '{}'`", short(text)),
                 args_rewritten: false,
                 wrapper: None,
+                retries_as_script: false,
             };
             (shell::service(text, 1, args, path_var), run)
         }
@@ -141,6 +159,7 @@ fn wrapped(
     argv: &[String],
     path_var: &str,
     sh: Option<Flavour>,
+    retries_as_script: bool,
 ) -> Option<Result<ShellRun, Finding>> {
     let cmd = w.command(argv.get(1..).unwrap_or_default())?;
     Some(Ok(ShellRun {
@@ -157,6 +176,7 @@ fn wrapped(
         told: format!("`{}`", short(&argv.join(" "))),
         args_rewritten: false,
         wrapper: Some(w),
+        retries_as_script,
     }))
 }
 
@@ -268,16 +288,17 @@ pub(super) fn relaunch(ask: &Ask, run: &ShellRun, found: &str, f: &mut Finding) 
             w.name(),
             run.told
         ));
-        if failure == Failure::ExecFormat && w.shell_fallback() {
+        if failure == Failure::ExecFormat && run.retries_as_script {
             f.explanation.push_str(&format!(
                 " {} calls glibc's execvp, which on exec format error runs the file again as `/bin/sh {found}`, as POSIX asks: the shell reads the binary as a script and fails with a syntax error whose words depend on its bytes. A musl build of {} (Alpine's) does not retry, and prints its own exec error instead.",
                 w.name(),
                 w.name()
             ));
-        } else if failure == Failure::ExecFormat && w == Wrapper::SuExec {
-            f.explanation.push_str(
-                " That is su-exec built against musl, as Alpine ships it; a glibc build's execvp would run the file again as a /bin/sh script and fail with the shell's syntax error.",
-            );
+        } else if failure == Failure::ExecFormat && w.uses_execvp() {
+            f.explanation.push_str(&format!(
+                " That is {} built against musl (as Alpine ships it), whose execvp does not retry; a glibc build's would run the file again as a /bin/sh script and fail with the shell's syntax error.",
+                w.name()
+            ));
         }
         return;
     }

@@ -46,6 +46,11 @@ impl Wrapper {
         matches!(self, Wrapper::Tini | Wrapper::DumbInit)
     }
 
+    /// Whether it starts the command with the C library's `execvp` (all but gosu).
+    pub fn uses_execvp(self) -> bool {
+        self != Wrapper::Gosu
+    }
+
     /// The command it execs, from its arguments (after `argv[0]`); `None` when it is given
     /// none (it then prints its usage and exits).
     pub fn command(self, args: &[String]) -> Option<&[String]> {
