@@ -1838,7 +1838,7 @@ fn an_arm_v7_binary_on_graviton_fails_on_graviton4_which_has_no_aarch32() {
     );
     let text = check_text(t.path(), "graviton");
     assert!(
-        text.contains("where it fails: exec /bin/app: exec format error"),
+        text.contains("(no AArch32) with `exec /bin/app: exec format error`"),
         "{text}"
     );
     // Fargate arm64 (Graviton2/3) and a plain arm64 host run 32-bit userspace.

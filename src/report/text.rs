@@ -129,14 +129,6 @@ pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &
                         .unwrap_or_default()
                 );
             }
-            // An error's line is printed above; a warning's is what happens where it fails.
-            if let Some(line) = f
-                .predicted_error
-                .as_ref()
-                .filter(|_| f.severity == Severity::Warning)
-            {
-                let _ = writeln!(out, "    where it fails: {}", sanitize(line));
-            }
             if let Some(fix) = &f.fix {
                 let _ = writeln!(out, "    fix:   {}", sanitize(fix));
             }

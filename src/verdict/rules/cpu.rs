@@ -148,17 +148,18 @@ pub(super) fn aarch32_missing(ask: &Ask, step: &Step, arch: &Arch) -> Option<Fin
     if arch.name != "arm" || target.platform.arch.name != "arm64" {
         return None;
     }
+    let line = exec_error(target, step.shown, "exec format error");
     Some(
         Finding::warning(
             Code::Aarch32Unsupported,
             format!(
-                "{} is 32-bit {arch} code: it runs on older {} hosts and fails on {} (no AArch32)",
+                "{} is 32-bit {arch} code: it runs on older {} hosts and fails on {} (no AArch32) with `{line}`",
                 step.subject, target.name, gap.on
             ),
         )
         .at(step.real, step.layer.clone())
         .fix(fix::build_for(ask))
-        .predicts(exec_error(target, step.shown, "exec format error"))
+        .predicts(line)
         .because(format!(
             "{} is 32-bit ARM ({arch}) machine code, which an arm64 CPU runs only in its AArch32 state. {} have none: there the kernel's execve refuses every 32-bit program with ENOEXEC, printed as exec format error, while hosts with AArch32 start it. Which one a task lands on is not up to the image. {}",
             step.real, gap.on, gap.source
