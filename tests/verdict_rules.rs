@@ -757,7 +757,8 @@ fn a_command_only_known_at_run_time_is_said_not_guessed() {
     // The shell runs; what it starts is unknown, and the arm64 file is still reported.
     assert_eq!(r["verdict"], "warn", "{r:#}");
     let f = finding(&r, "command-unknown");
-    assert_eq!(f["severity"], "info");
+    // A warning, so text output shows it: what runs could not be checked.
+    assert_eq!(f["severity"], "warning");
     assert!(f["message"].as_str().unwrap().contains("$APP_BIN"), "{f}");
     assert_eq!(finding(&r, "foreign-binary")["path"], "/app/server");
 }
@@ -1702,9 +1703,409 @@ fn a_napi_rs_package_for_another_cpu_predicts_napi_rs_own_words() {
     );
     let r = check(t.path(), "apprunner");
     assert_eq!(codes(&r), ["native-module-arch-mismatch"], "{r:#}");
+    // Older napi-rs loaders word it differently: the explanation says how, with the source.
+    let why = finding(&r, "native-module-arch-mismatch")["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        why.contains("`Error: Failed to load native binding`") && why.contains("js-binding.ts"),
+        "{why}"
+    );
     // What @node-rs/crc32 1.10.8's index.js throws when no platform package loads.
     assert_eq!(
         r["predicted_error"],
         "Error: Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again after removing both package-lock.json and node_modules directory."
+    );
+}
+
+/// Wraps the layout's one image in an index whose only entry declares `platform`.
+fn as_index(dir: &Path, platform: Value) {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let mut image = index["manifests"][0].clone();
+    image["annotations"] = json!({});
+    image["platform"] = platform;
+    let top = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [image],
+    }))
+    .unwrap();
+    let top_d = put_blob(dir, &top);
+    write_index(
+        dir,
+        json!([{"mediaType": "application/vnd.oci.image.index.v1+json", "size": top.len(), "digest": top_d.to_string(),
+                "annotations": {"org.opencontainers.image.ref.name": "t"}}]),
+    );
+}
+
+/// `archlens check` for people, on one target.
+fn check_text(dir: &Path, target: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["check", &format!("oci:{}:t", dir.display())])
+        .args(["--target", target, "--no-cache"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_index_with_only_an_amd64_v3_entry_is_a_warning_where_aws_names_no_level() {
+    let t = tempfile::tempdir().unwrap();
+    let bin = cpu_fixture("go-amd64-v3");
+    one_file_image(t.path(), Layer::new().file_mode("bin/app", &bin, 0o755));
+    as_index(
+        t.path(),
+        json!({"architecture": "amd64", "os": "linux", "variant": "v3"}),
+    );
+    // App Runner and Fargate document no CPU level: pulled, with the reason, not "no match".
+    for target in ["apprunner", "fargate"] {
+        let r = check(t.path(), target);
+        assert_eq!(r["verdict"], "warn", "{target}: {r:#}");
+        assert_eq!(r["decision"]["if_host_level"], true, "{r:#}");
+        assert_eq!(r["image"]["platform"], "linux/amd64/v3");
+        let w = finding(&r, "cpu-level-unsupported");
+        assert!(
+            w["message"].as_str().unwrap().contains(&format!(
+                "only linux/amd64/v3 (x86-64-v3); the CPUs of {target} are not documented"
+            )),
+            "{w:#}"
+        );
+        assert!(
+            w["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("aws/containers-roadmap#1538"),
+            "{w:#}"
+        );
+    }
+    let text = check_text(t.path(), "apprunner");
+    assert!(
+        text.contains("pulls the linux/amd64/v3 entry")
+            && text.contains("only on a host of x86-64-v3"),
+        "{text}"
+    );
+    // Named levels are matched as containerd does: a v2 host refuses it, a v3 host takes it.
+    let r = check(t.path(), "linux/amd64/v2");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(codes(&r), ["no-matching-platform"]);
+    assert_eq!(
+        r["predicted_error"],
+        "no matching manifest for linux/amd64/v2 in the manifest list entries"
+    );
+    assert_eq!(check(t.path(), "linux/amd64/v3")["verdict"], "pass");
+    // Both outcomes the warning names, by running it: a v3 CPU (Haswell) starts it, a v2
+    // CPU (Nehalem) stops it with Go's line.
+    let (_, _, code) = run_under_qemu("qemu-x86_64-static", "Haswell", &bin);
+    assert_eq!(code, 0);
+    let (_, line, code) = run_on_nehalem(&bin);
+    assert_eq!(
+        (line.as_str(), code),
+        (
+            "This program can only be run on AMD64 processors with v3 microarchitecture support.",
+            1
+        )
+    );
+}
+
+#[test]
+fn an_arm_v7_binary_on_graviton_fails_on_graviton4_which_has_no_aarch32() {
+    let t = tempfile::tempdir().unwrap();
+    let bin = cpu_fixture("go-arm-v7");
+    image(
+        t.path(),
+        "arm",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![Layer::new().file_mode("bin/app", &bin, 0o755)],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let w = finding(&r, "aarch32-unsupported");
+    assert!(
+        w["message"].as_str().unwrap().contains(
+            "fails on Graviton4 (C8g, M8g, R8g, X8g, I8g) and Graviton5 (M9g) (no AArch32)"
+        ),
+        "{w:#}"
+    );
+    assert!(
+        w["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("'32bit Backward Compatibility'"),
+        "{w:#}"
+    );
+    let text = check_text(t.path(), "graviton");
+    assert!(
+        text.contains("(no AArch32) with `exec /bin/app: exec format error`"),
+        "{text}"
+    );
+    // Fargate arm64 (Graviton2/3) and a plain arm64 host run 32-bit userspace.
+    assert_eq!(check(t.path(), "fargate-arm64")["verdict"], "pass");
+    assert_eq!(check(t.path(), "linux/arm64")["verdict"], "pass");
+    // It is real ARMv7 code: an ARMv7 CPU (Cortex-A15) runs it.
+    let (_, _, code) = run_under_qemu("qemu-arm-static", "cortex-a15", &bin);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn targets_print_each_cpu_level_and_its_source() {
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["targets"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("cpu level unknown: AWS does not document the x86 host CPUs of App Runner"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cpu level v8.2: Fargate arm64 tasks land on Graviton2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no 32-bit arm (AArch32) on Graviton4"),
+        "{text}"
+    );
+}
+
+fn wrapper_fixture(name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let p = format!(
+        "{}/tests/fixtures/wrappers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let raw =
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}; run scripts/fixtures/wrappers.sh"));
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("{p}: {e}"));
+    out
+}
+
+/// dash as /bin/sh, Debian's amd64 tini-static and gosu, and the arm64 /app/server.
+fn real_wrapper_root() -> Root {
+    real_shell_root("dash")
+        .file("usr/bin/tini", wrapper_fixture("tini-static-amd64.gz"), 0o755)
+        .file("usr/sbin/gosu", wrapper_fixture("gosu-amd64.gz"), 0o755)
+        .file("usr/bin/dumb-init", wrapper_fixture("dumb-init-amd64.gz"), 0o755)
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".to_vec(),
+            0o644,
+        )
+        .file("etc/group", b"root:x:0:\nnogroup:x:65534:\n".to_vec(), 0o644)
+}
+
+#[test]
+fn exec_wrappers_are_followed_to_the_server_they_exec_and_print_their_own_lines() {
+    let root = real_wrapper_root();
+    // (ENTRYPOINT, predicted line, what the real run's last stderr line starts with and holds)
+    let cases: [(Vec<&str>, &str, &str, &str); 4] = [
+        // Debian's dumb-init links glibc (read from its ELF): the same retry as a script.
+        (
+            vec!["/usr/bin/dumb-init", "--", "/app/server"],
+            "/app/server: N: Syntax error: ... (/bin/sh reads the binary as a script)",
+            "/app/server: ",
+            ": Syntax error: ",
+        ),
+        // Debian's tini-static is glibc: its execvp runs the arm64 file again as a /bin/sh
+        // script, and dash, not tini, prints the error.
+        (
+            vec!["/usr/bin/tini", "--", "/app/server"],
+            "/app/server: N: Syntax error: ... (/bin/sh reads the binary as a script)",
+            "/app/server: ",
+            ": Syntax error: ",
+        ),
+        (
+            vec!["/usr/sbin/gosu", "nobody", "/app/server"],
+            "error: exec failed: exec format error",
+            "error: exec failed: exec format error",
+            "",
+        ),
+        // A docker-entrypoint.sh style chain: tini, then gosu, then the server.
+        (
+            vec![
+                "/usr/bin/tini",
+                "-s",
+                "--",
+                "/usr/sbin/gosu",
+                "nobody",
+                "/app/server",
+            ],
+            "error: exec failed: exec format error",
+            "error: exec failed: exec format error",
+            "",
+        ),
+    ];
+    for (argv, line, starts, holds) in cases {
+        let t = tempfile::tempdir().unwrap();
+        image(
+            t.path(),
+            "amd64",
+            json!({"Entrypoint": argv}),
+            vec![root.layer()],
+        );
+        let r = check(t.path(), "apprunner");
+        assert_eq!(r["verdict"], "fail", "{argv:?}: {r:#}");
+        let f = finding(&r, "entrypoint-arch-mismatch");
+        assert_eq!(f["path"], "/app/server", "{f:#}");
+        assert_eq!(r["predicted_error"], line, "{argv:?}");
+        // What really happens when the runtime starts it.
+        let dir = tempfile::tempdir().unwrap();
+        root.write(dir.path());
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        let (_, stderr, code) = run_in_chroot(dir.path(), &argv);
+        let got = stderr.lines().last().unwrap_or_default();
+        assert!(
+            got.starts_with(starts) && got.contains(holds),
+            "{argv:?}: predicted {line:?}, got {stderr:?}"
+        );
+        assert_eq!(code, exit_code_said(f), "{argv:?}: {stderr}");
+    }
+    // The wrappers themselves are amd64: on arm64 the first one is what fails.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/usr/bin/tini", "--", "/app/server"]}),
+        vec![root.layer()],
+    );
+    let r = check(t.path(), "graviton");
+    assert_eq!(
+        finding(&r, "entrypoint-arch-mismatch")["path"],
+        "/usr/bin/tini"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "exec /usr/bin/tini: exec format error"
+    );
+}
+
+#[test]
+fn a_script_ending_in_an_if_block_is_a_visible_warning_not_a_pass() {
+    let t = tempfile::tempdir().unwrap();
+    let script = b"#!/bin/sh\nset -e\nif [ \"$1\" = serve ]; then\n  exec /app/server\nfi\n";
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/entry.sh"], "Cmd": ["serve"]}),
+        vec![
+            real_shell_root("dash")
+                .file("entry.sh", script.to_vec(), 0o755)
+                .layer(),
+        ],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    let f = finding(&r, "command-unknown");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["message"].as_str().unwrap().contains("`fi`"), "{f:#}");
+    let text = check_text(t.path(), "apprunner");
+    assert!(text.contains("warning [command-unknown]"), "{text}");
+}
+
+#[test]
+fn a_cpython_312_module_in_a_python_311_image_is_never_imported() {
+    let site = "usr/local/lib/python3.11/site-packages/markupsafe";
+    let module = "_speedups.cpython-312-x86_64-linux-gnu.so";
+    let base = || {
+        amd64_base_with_glibc("2.36-9+deb12u14")
+            .file_mode("usr/local/bin/python3.11", &fixture("hello-amd64"), 0o755)
+            .file(
+                "usr/local/lib/python3.11/os.py",
+                b"# the standard library's os module",
+            )
+            .file(&format!("{site}/__init__.py"), b"")
+            .file(&format!("{site}/{module}"), &fixture(module))
+    };
+    // Without markupsafe's pure-Python fallback the import fails.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![base()],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-python-mismatch");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("built for CPython 3.12, but the image runs Python 3.11"),
+        "{f:#}"
+    );
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("its interpreter /usr/local/bin/python3.11"),
+        "{f:#}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "ModuleNotFoundError: No module named 'markupsafe._speedups'"
+    );
+    // With its fallback (markupsafe/_native.py) it is a warning: markupsafe catches the error.
+    let t = tempfile::tempdir().unwrap();
+    image(
+        t.path(),
+        "amd64",
+        json!({"Entrypoint": ["/bin/app"]}),
+        vec![base().file(&format!("{site}/_native.py"), b"# pure Python")],
+    );
+    let r = check(t.path(), "apprunner");
+    assert_eq!(r["verdict"], "warn", "{r:#}");
+    assert_eq!(
+        finding(&r, "native-module-python-mismatch")["severity"],
+        "warning"
+    );
+    // A real CPython 3.11 says what was predicted.
+    let py = Command::new("python3.11").arg("--version").output();
+    assert!(
+        py.is_ok(),
+        "python3.11 is needed: apt-get install python3.11"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("markupsafe");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), b"").unwrap();
+    std::fs::write(pkg.join(module), fixture(module)).unwrap();
+    let out = Command::new("python3.11")
+        .args(["-S", "-c"])
+        .arg(format!(
+            "import sys; sys.path.insert(0, {:?}); import markupsafe._speedups",
+            dir.path().display().to_string()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().last(),
+        Some("ModuleNotFoundError: No module named 'markupsafe._speedups'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rocksdbjni_without_an_aarch64_library_fails_with_its_loaders_line() {
+    let r = jar_image("librocksdbjni-linux64.so");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let f = finding(&r, "native-module-arch-mismatch");
+    assert!(
+        f["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("NativeLibraryLoader.java"),
+        "{f}"
+    );
+    assert_eq!(
+        r["predicted_error"],
+        "java.lang.RuntimeException: librocksdbjni-linux-aarch64.so was not found inside JAR."
     );
 }

@@ -298,6 +298,24 @@ pub fn targets_text(targets: &[Target], c: &Colors) -> String {
             "",
             c.dim(&format!("source: {}", t.source))
         );
+        let level = String::from(t.cpu_level.clone());
+        let _ = writeln!(
+            out,
+            "{:<14} {}",
+            "",
+            c.dim(&format!("cpu level {level}: {}", t.cpu_source))
+        );
+        if let Some(gap) = &t.aarch32_missing {
+            let _ = writeln!(
+                out,
+                "{:<14} {}",
+                "",
+                c.dim(&format!(
+                    "no 32-bit arm (AArch32) on {}: {}",
+                    gap.on, gap.source
+                ))
+            );
+        }
     }
     let _ = writeln!(
         out,

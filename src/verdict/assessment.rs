@@ -16,6 +16,7 @@ use crate::analyze::{Entry, Image, Root};
 use crate::oci::manifest::{self, Artifact};
 use crate::oci::{Digest, Platform};
 
+use super::hosts::{self, Gap};
 use super::target::{self, Runtime};
 use super::{Chosen, Code, Finding, Severity, Target, TargetResult, Verdict, rules};
 
@@ -34,11 +35,15 @@ pub enum Decision {
     /// A single manifest: pulled and started whatever its config says.
     Single { digest: Digest },
     /// The index entry the runtime pulls. `fallback` is set when no entry matches exactly
-    /// and a compatible platform (arm/v7 on arm64) is taken instead.
+    /// and a compatible platform (arm/v7 on arm64) is taken instead. `if_host_level` is set
+    /// when the entry asks for a CPU level (amd64/v3) the target's hosts may lack: it is
+    /// pulled only by a host of that level whose runtime matches levels.
     Pulls {
         digest: Digest,
         platform: Platform,
         fallback: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        if_host_level: bool,
     },
     /// No entry the target can run: the pull fails before anything starts.
     NoMatch,
@@ -148,9 +153,19 @@ pub fn pulled_entry<'a>(root: &'a Root, target: &Target) -> Option<&'a Entry> {
 }
 
 enum Choice<'a> {
-    Image { entry: &'a Entry, fallback: bool },
-    NoMatch,
-    Refused { would_match: Option<&'a Entry> },
+    Image {
+        entry: &'a Entry,
+        fallback: bool,
+        /// Set when the entry asks for a CPU level the hosts may lack.
+        gap: Option<Gap>,
+    },
+    /// `level` is an entry of the target's CPU at a level its hosts are not matched with.
+    NoMatch {
+        level: Option<(&'a Entry, String)>,
+    },
+    Refused {
+        would_match: Option<&'a Entry>,
+    },
 }
 
 /// Picks the manifest as containerd does: a single image runs whatever its label; from an
@@ -161,8 +176,9 @@ fn choose<'a>(root: &'a Root, target: &Target) -> Choice<'a> {
             Some(entry) => Choice::Image {
                 entry,
                 fallback: false,
+                gap: None,
             },
-            None => Choice::NoMatch,
+            None => Choice::NoMatch { level: None },
         };
     }
     let best = root
@@ -172,17 +188,44 @@ fn choose<'a>(root: &'a Root, target: &Target) -> Choice<'a> {
             target.platform.rank(p).map(|r| (r, e))
         })
         .min_by_key(|(r, _)| *r);
+    // With no entry the platform matches, the lowest level above it is what a host of
+    // that level would take.
+    let leveled = root
+        .images()
+        .filter_map(|e| {
+            let (gap, depth) = hosts::gap(target, e.platform.as_ref()?)?;
+            Some((depth, gap, e))
+        })
+        .max_by_key(|(depth, _, _)| *depth)
+        .map(|(_, gap, e)| (gap, e));
     if !target.accepts_index {
         return Choice::Refused {
-            would_match: best.map(|(_, e)| e),
+            would_match: best
+                .map(|(_, e)| e)
+                .or_else(|| leveled.as_ref().map(|(_, e)| *e)),
         };
     }
-    match best {
-        Some((rank, entry)) => Choice::Image {
+    match (best, leveled) {
+        (Some((rank, entry)), _) => Choice::Image {
             entry,
-            fallback: rank > 0,
+            // A lower level of the host's own CPU (amd64/v2 on a v3 host) runs everywhere
+            // the host does; only another CPU's code (arm on arm64, 386) is a fallback.
+            fallback: rank > 0
+                && entry
+                    .platform
+                    .as_ref()
+                    .is_some_and(|p| !p.arch.same_family(&target.platform.arch)),
+            gap: None,
         },
-        None => Choice::NoMatch,
+        (None, Some((gap, entry))) if gap.pulled() => Choice::Image {
+            entry,
+            fallback: false,
+            gap: Some(gap),
+        },
+        (None, Some((Gap::Refused { have }, entry))) => Choice::NoMatch {
+            level: Some((entry, have)),
+        },
+        (None, _) => Choice::NoMatch { level: None },
     }
 }
 
@@ -208,14 +251,18 @@ impl Assessment {
         };
         let choice = choose(root, target);
         let (decision, result) = match &choice {
-            Choice::NoMatch => (Decision::NoMatch, Some(ctx.no_match())),
+            Choice::NoMatch { level } => (Decision::NoMatch, Some(ctx.no_match(level.as_ref()))),
             Choice::Refused { would_match } => (
                 Decision::Refused {
                     would_match: would_match.map(|e| e.digest.clone()),
                 },
                 Some(ctx.refused()),
             ),
-            Choice::Image { entry, fallback } => {
+            Choice::Image {
+                entry,
+                fallback,
+                gap,
+            } => {
                 let decision = if root.is_index {
                     Decision::Pulls {
                         digest: entry.digest.clone(),
@@ -224,13 +271,18 @@ impl Assessment {
                             target.platform.clone()
                         }),
                         fallback: *fallback,
+                        if_host_level: gap.is_some(),
                     }
                 } else {
                     Decision::Single {
                         digest: entry.digest.clone(),
                     }
                 };
-                let result = ctx.files(entry, target, *fallback, read(&entry.digest));
+                let how = Pull {
+                    fallback: *fallback,
+                    gap: gap.as_ref(),
+                };
+                let result = ctx.files(entry, target, how, read(&entry.digest));
                 (decision, result)
             }
         };
@@ -257,13 +309,13 @@ impl Assessment {
                             accepts_index: true,
                             ..target.clone()
                         };
-                        ctx.files(e, &alone, false, read(&e.digest))
+                        ctx.files(e, &alone, Pull::default(), read(&e.digest))
                     }
                     Basis::OwnPlatform => e
                         .platform
                         .as_ref()
                         .and_then(|p| target::lookup(&p.to_string()).ok())
-                        .and_then(|own| ctx.files(e, &own, false, read(&e.digest))),
+                        .and_then(|own| ctx.files(e, &own, Pull::default(), read(&e.digest))),
                     Basis::Never => None,
                 };
                 EntryAssessment {
@@ -302,7 +354,15 @@ impl Assessment {
         if let Some(r) = &self.result {
             let from_files = self.pulled().is_some();
             let note = match self.decision {
-                Decision::NoMatch => format!("no {}", self.target.platform.arch),
+                Decision::NoMatch => self
+                    .entries
+                    .iter()
+                    .filter_map(|e| e.platform.as_ref())
+                    .find(|p| hosts::gap(&self.target, p).is_some())
+                    .map_or_else(
+                        || format!("no {}", self.target.platform.arch),
+                        |p| format!("only {}", p.arch),
+                    ),
                 _ => r
                     .findings
                     .iter()
@@ -319,8 +379,22 @@ impl Assessment {
         // The pulled image is unread: its label is all there is, and a label never decides.
         let declared = self.pulled().and_then(|e| e.platform.as_ref());
         let fallback = matches!(self.decision, Decision::Pulls { fallback: true, .. });
+        let if_level = matches!(
+            self.decision,
+            Decision::Pulls {
+                if_host_level: true,
+                ..
+            }
+        );
         let (verdict, note) = match declared.and_then(|p| self.target.platform.rank(p)) {
+            _ if if_level => (Verdict::Warn, Code::CpuLevelUnsupported.short().to_string()),
             Some(0) if !fallback => (Verdict::Pass, "label ok".to_string()),
+            Some(_)
+                if !fallback
+                    && declared.is_some_and(|p| p.arch.same_family(&self.target.platform.arch)) =>
+            {
+                (Verdict::Pass, "label ok".to_string())
+            }
             Some(_) => (Verdict::Warn, "fallback".to_string()),
             None => (
                 Verdict::Fail,
@@ -357,12 +431,19 @@ impl Assessment {
                 digest,
                 platform,
                 fallback,
+                if_host_level,
             } => format!(
                 "{} pulls the {platform} entry {}{}",
                 t.name,
                 digest.short(),
                 if *fallback {
                     format!(" as a fallback: the index has no {} entry", t.platform)
+                } else if *if_host_level {
+                    format!(
+                        " only on a host of {} whose runtime matches CPU levels: the index has no plain {} entry",
+                        hosts::level_name(&platform.arch),
+                        t.platform
+                    )
                 } else {
                     String::new()
                 }
@@ -384,6 +465,13 @@ impl Assessment {
     }
 }
 
+/// How the runtime came to pull an entry, beyond an exact match.
+#[derive(Default, Clone, Copy)]
+struct Pull<'g> {
+    fallback: bool,
+    gap: Option<&'g Gap>,
+}
+
 /// What every finding of one assessment shares.
 struct Ctx<'r> {
     reference: &'r str,
@@ -393,9 +481,10 @@ struct Ctx<'r> {
 }
 
 impl Ctx<'_> {
-    fn no_match(&self) -> TargetResult {
+    /// The line the runtime prints when no index entry matches its platform.
+    fn pull_error(&self) -> String {
         let target = self.target;
-        let predicted = match target.runtime {
+        match target.runtime {
             Runtime::Containerd => format!(
                 "no matching manifest for {} in the manifest list entries",
                 runtime_platform_name(&target.platform)
@@ -404,7 +493,14 @@ impl Ctx<'_> {
                 "CannotPullContainerError: ... image Manifest does not contain descriptor matching platform '{}'",
                 target.platform
             ),
-        };
+        }
+    }
+
+    fn no_match(&self, level: Option<&(&Entry, String)>) -> TargetResult {
+        let target = self.target;
+        let predicted = self.pull_error();
+        let words = level
+            .and_then(|(e, have)| Some(hosts::refused_words(target, e.platform.as_ref()?, have)));
         let offers = if self.platforms.is_empty() {
             "no platforms".to_string()
         } else {
@@ -416,15 +512,22 @@ impl Ctx<'_> {
             path: None,
             layer: None,
             message: format!(
-                "the index offers {offers} but no {} image: the pull fails before anything starts",
-                target.platform
+                "the index offers {offers} but no {} image{}: the pull fails before anything starts",
+                target.platform,
+                words.as_ref().map_or("", |(tail, _)| tail.as_str())
             ),
             fix: Some(rules::multiarch_fix(target, self.platforms, self.reference)),
             predicted_error: Some(predicted),
-            explanation: format!(
-                "An index is a list of images, one per platform. The runtime on {} looks for a {} entry, finds none and stops at the pull; the images that are there never start. The build that pushed it was not asked for {}.",
-                target.title, target.platform, target.platform
-            ),
+            explanation: match words {
+                Some((_, why)) => format!(
+                    "An index is a list of images, one per platform. The runtime on {} looks for an entry it runs, finds none and stops at the pull. {why}",
+                    target.title
+                ),
+                None => format!(
+                    "An index is a list of images, one per platform. The runtime on {} looks for a {} entry, finds none and stops at the pull; the images that are there never start. The build that pushed it was not asked for {}.",
+                    target.title, target.platform, target.platform
+                ),
+            },
         };
         TargetResult::from_findings(target, None, vec![finding])
     }
@@ -474,32 +577,27 @@ impl Ctx<'_> {
         &self,
         entry: &Entry,
         target: &Target,
-        fallback: bool,
+        how: Pull<'_>,
         read: Read<'_>,
     ) -> Option<TargetResult> {
         let mut findings = Vec::new();
-        if fallback {
-            findings.push(Finding {
-                severity: Severity::Warning,
-                code: Code::PlatformFallback,
-                path: None,
-                layer: None,
-                message: format!(
-                    "no exact {} entry; the runtime falls back to {}, which runs only where the host supports it",
-                    target.platform,
-                    entry
-                        .platform
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
-                ),
-                fix: Some(rules::multiarch_fix(target, self.platforms, self.reference)),
-                predicted_error: None,
-                explanation: format!(
-                    "The index has no entry for exactly {}, so the runtime takes the best compatible one, as containerd ranks them. It runs only on hosts whose CPU also executes that platform's code.",
-                    target.platform
-                ),
-            });
+        if let (Some(gap), Some(p)) = (how.gap, entry.platform.as_ref()) {
+            findings.push(hosts::pulled_warning(
+                target,
+                p,
+                gap,
+                self.platforms,
+                self.reference,
+                &self.pull_error(),
+            ));
+        }
+        if let (true, Some(p)) = (how.fallback, entry.platform.as_ref()) {
+            findings.push(hosts::fallback_warning(
+                target,
+                p,
+                self.platforms,
+                self.reference,
+            ));
         }
         let image = match read {
             Read::NotYet => return None,

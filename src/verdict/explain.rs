@@ -124,11 +124,17 @@ fn runtime(f: &Focus) -> String {
             "{} runs {p} only. A single image is not matched against the host: the runtime pulls it and starts it whatever its label says, so the files decide what really happens.",
             t.title
         ),
-        Decision::Pulls { fallback, .. } => format!(
+        Decision::Pulls {
+            fallback,
+            if_host_level,
+            ..
+        } => format!(
             "{} runs {p}. From an index the runtime takes the entry for its own platform{}.",
             t.title,
             if *fallback {
                 "; with none for it, it falls back to a compatible one that runs only where the host CPU supports it"
+            } else if *if_host_level {
+                "; this index has only entries of a higher CPU level, which a host takes only if it has that level and its runtime matches levels"
             } else {
                 ""
             }
@@ -139,8 +145,19 @@ fn runtime(f: &Focus) -> String {
                 .images()
                 .filter_map(|e| e.platform.as_ref().map(ToString::to_string))
                 .collect();
+            let higher = f
+                .root
+                .images()
+                .filter_map(|e| e.platform.as_ref())
+                .find(|e| super::hosts::gap(t, e).is_some())
+                .map_or_else(String::new, |e| {
+                    format!(
+                        " ({e} asks for {}, more than {p} hosts are matched with)",
+                        super::hosts::level_name(&e.arch)
+                    )
+                });
             format!(
-                "{} runs {p}. The index offers {} but no {p} entry, so the pull fails before anything starts.",
+                "{} runs {p}. The index offers {}{higher} but no {p} entry, so the pull fails before anything starts.",
                 t.title,
                 if offers.is_empty() {
                     "nothing".to_string()

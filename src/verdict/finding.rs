@@ -55,6 +55,10 @@ pub enum Code {
     /// The entrypoint needs a CPU level (x86-64-v3, armv7) above what the target's hosts
     /// have, or are documented to have.
     CpuLevelUnsupported,
+    /// 32-bit arm code on an arm64 target some of whose hosts have no AArch32 (Graviton4).
+    Aarch32Unsupported,
+    /// A Python extension module tagged for another CPython version than the image's.
+    NativeModulePythonMismatch,
 }
 
 impl Code {
@@ -75,6 +79,8 @@ impl Code {
             Code::ImageUnreadable => "image-unreadable",
             Code::CommandUnknown => "command-unknown",
             Code::CpuLevelUnsupported => "cpu-level-unsupported",
+            Code::Aarch32Unsupported => "aarch32-unsupported",
+            Code::NativeModulePythonMismatch => "native-module-python-mismatch",
         }
     }
 
@@ -96,6 +102,8 @@ impl Code {
             Code::ImageUnreadable => "unreadable",
             Code::CommandUnknown => "start unknown",
             Code::CpuLevelUnsupported => "cpu level",
+            Code::Aarch32Unsupported => "no AArch32",
+            Code::NativeModulePythonMismatch => "python version",
         }
     }
 }

@@ -7,6 +7,7 @@
 mod assessment;
 pub mod explain;
 mod finding;
+mod hosts;
 pub mod natives;
 mod rules;
 pub mod target;
@@ -117,7 +118,8 @@ mod tests {
             Decision::Pulls {
                 digest: Digest::sha256_of(&[2]),
                 platform: "linux/amd64".parse().unwrap(),
-                fallback: false
+                fallback: false,
+                if_host_level: false,
             }
         );
         // The arm64 entry is never pulled by App Runner: judged on its own platform, not failed.
@@ -282,5 +284,211 @@ mod tests {
         let r = a.result.unwrap();
         assert_eq!(r.findings[0].code, Code::ImageUnreadable);
         assert!(r.findings[0].message.contains("truncated layer"));
+    }
+
+    #[test]
+    fn an_amd64_v3_only_index_is_pulled_with_a_warning_where_aws_names_no_level() {
+        let root = index(vec![
+            entry(1, Some("linux/amd64/v3"), EntryKind::Image),
+            entry(2, Some("linux/arm64"), EntryKind::Image),
+        ]);
+        for name in ["apprunner", "fargate"] {
+            let a = assess("x", &root, name);
+            assert_eq!(
+                a.decision,
+                Decision::Pulls {
+                    digest: Digest::sha256_of(&[1]),
+                    platform: "linux/amd64/v3".parse().unwrap(),
+                    fallback: false,
+                    if_host_level: true,
+                },
+                "{name}"
+            );
+            let s = a.summary();
+            assert_eq!((s.verdict, s.note.as_str()), (Verdict::Warn, "cpu level"));
+            assert!(
+                a.decision_text()
+                    .contains("only on a host of x86-64-v3 whose runtime matches CPU levels"),
+                "{}",
+                a.decision_text()
+            );
+            // Once the files are known the warning says why: AWS does not document the CPUs.
+            let a = Assessment::new("x", &root, None, &t(name), &|_| Read::Failed("gone"));
+            let r = a.result.unwrap();
+            let w = r
+                .findings
+                .iter()
+                .find(|f| f.code == Code::CpuLevelUnsupported)
+                .unwrap();
+            assert_eq!(w.severity, Severity::Warning);
+            assert!(w.message.contains("are not documented"), "{}", w.message);
+            assert!(
+                w.explanation.contains("containers-roadmap#1538"),
+                "{}",
+                w.explanation
+            );
+            assert!(
+                w.explanation
+                    .contains("descriptor matching platform 'linux/amd64'"),
+                "{}",
+                w.explanation
+            );
+        }
+        // Lambda refuses the index, and would run the v3 entry if pushed alone.
+        let a = assess("x", &root, "lambda");
+        assert_eq!(
+            a.decision,
+            Decision::Refused {
+                would_match: Some(Digest::sha256_of(&[1]))
+            }
+        );
+    }
+
+    #[test]
+    fn explicit_amd64_levels_keep_containerds_semantics() {
+        let root = index(vec![entry(1, Some("linux/amd64/v3"), EntryKind::Image)]);
+        let a = assess("x", &root, "linux/amd64/v2");
+        assert_eq!(a.decision, Decision::NoMatch);
+        let r = a.result.as_ref().unwrap();
+        let f = &r.findings[0];
+        assert_eq!(f.code, Code::NoMatchingPlatform);
+        assert!(
+            f.message.contains(
+                "only linux/amd64/v3, which asks for x86-64-v3; linux/amd64/v2 guarantees x86-64-v2"
+            ),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            r.predicted_error.as_deref(),
+            Some("no matching manifest for linux/amd64/v2 in the manifest list entries")
+        );
+        assert_eq!(a.summary().note, "only amd64/v3");
+        for host in ["linux/amd64/v3", "linux/amd64/v4"] {
+            let a = assess("x", &root, host);
+            // A lower level of the host's own CPU runs everywhere the host does: no fallback.
+            assert!(
+                matches!(
+                    a.decision,
+                    Decision::Pulls {
+                        fallback: false,
+                        if_host_level: false,
+                        ..
+                    }
+                ),
+                "{host}: {:?}",
+                a.decision
+            );
+            assert_eq!(a.summary().verdict, Verdict::Pass, "{host}");
+        }
+    }
+
+    #[test]
+    fn an_arm64_v9_only_index_is_refused_on_every_graviton_by_containerd() {
+        let root = index(vec![entry(1, Some("linux/arm64/v9"), EntryKind::Image)]);
+        let a = assess("x", &root, "graviton");
+        assert_eq!(a.decision, Decision::NoMatch);
+        let r = a.result.as_ref().unwrap();
+        let f = &r.findings[0];
+        assert!(
+            f.message.contains(
+                "only linux/arm64/v9, which asks for Armv9.0; graviton guarantees Armv8.0"
+            ),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.explanation.contains("CPU architecture: 8"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation.contains("even on an Armv9 host"),
+            "{}",
+            f.explanation
+        );
+        assert_eq!(
+            r.predicted_error.as_deref(),
+            Some("no matching manifest for linux/arm64/v8 in the manifest list entries")
+        );
+        let paras = explain::explain(&explain::Focus {
+            label: "x",
+            root: &root,
+            config_platform: None,
+            assessment: &a,
+            entry: None,
+            finding: None,
+        });
+        assert!(
+            paras[1].text.contains(
+                "linux/arm64/v9 asks for Armv9.0, more than linux/arm64 hosts are matched with"
+            ),
+            "{}",
+            paras[1].text
+        );
+        // Fargate's Graviton2/3 hosts are at least Armv8.2: a v9 entry runs on none of them.
+        let a = assess("x", &root, "fargate-arm64");
+        assert_eq!(a.decision, Decision::NoMatch);
+        let msg = &a.result.as_ref().unwrap().findings[0].message;
+        assert!(msg.contains("fargate-arm64 guarantees Armv8.2"), "{msg}");
+        // An Armv8.2 entry: every Fargate arm64 host has the level; whether ECS matches
+        // levels is not written, so it is a warning, not a no-match.
+        let v82 = index(vec![entry(1, Some("linux/arm64/v8.2"), EntryKind::Image)]);
+        let a = Assessment::new("x", &v82, None, &t("fargate-arm64"), &|_| {
+            Read::Failed("gone")
+        });
+        assert!(matches!(
+            a.decision,
+            Decision::Pulls {
+                if_host_level: true,
+                ..
+            }
+        ));
+        let w = a
+            .result
+            .as_ref()
+            .unwrap()
+            .findings
+            .iter()
+            .find(|f| f.code == Code::CpuLevelUnsupported)
+            .unwrap();
+        assert!(w.message.contains("hosts have Armv8.2"), "{}", w.message);
+        // An explicit arm64/v9 host takes it, as containerd does.
+        assert!(matches!(
+            assess("x", &root, "linux/arm64/v9").decision,
+            Decision::Pulls {
+                fallback: false,
+                if_host_level: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_arm_v7_fallback_on_graviton_says_it_fails_on_graviton4() {
+        let root = index(vec![entry(1, Some("linux/arm/v7"), EntryKind::Image)]);
+        let fallback = |target: &str| {
+            let a = Assessment::new("x", &root, None, &t(target), &|_| Read::Failed("gone"));
+            a.result
+                .unwrap()
+                .findings
+                .into_iter()
+                .find(|f| f.code == Code::PlatformFallback)
+                .unwrap()
+        };
+        let f = fallback("graviton");
+        assert!(
+            f.message.contains("fails on Graviton4") && f.message.contains("exec format error"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.explanation.contains("32bit Backward Compatibility"),
+            "{}",
+            f.explanation
+        );
+        // Fargate arm64 lands on Graviton2 or 3, which run 32-bit userspace.
+        let f = fallback("fargate-arm64");
+        assert!(!f.message.contains("Graviton4"), "{}", f.message);
     }
 }

@@ -16,6 +16,8 @@ pub enum Ecosystem {
     Jni,
     Node,
     Python,
+    /// The loader napi-rs generates for packages with per-platform binding packages.
+    Napi,
 }
 
 /// One library's facts, each from the source file `source` names.
@@ -44,6 +46,9 @@ pub struct Native {
     /// The line it throws when no native file fits, with `{machine}`-style placeholders.
     #[serde(default)]
     error: Option<String>,
+    /// The lines earlier releases print instead, same placeholders.
+    #[serde(default)]
+    older_errors: Vec<String>,
     pub source: String,
 }
 
@@ -90,6 +95,11 @@ pub fn node(path: &str) -> Option<&'static Native> {
     package(Ecosystem::Node, &name)
 }
 
+/// What napi-rs's generated loader does when no platform package fits.
+pub fn napi() -> Option<&'static Native> {
+    table().iter().find(|n| n.kind == Ecosystem::Napi)
+}
+
 /// The library a Python package (its top-level import name) is.
 pub fn python(name: &str) -> Option<&'static Native> {
     package(Ecosystem::Python, name)
@@ -104,20 +114,46 @@ fn package(kind: Ecosystem, name: &str) -> Option<&'static Native> {
 impl Native {
     /// The library's own error line on `arch`, when its source says what it is.
     pub fn error_on(&self, arch: &Arch) -> Option<String> {
-        let (machine, os_arch, jna, node) = match arch.name.as_str() {
-            "amd64" => ("x86_64", "amd64", "x86-64", "x64"),
-            "arm64" => ("aarch64", "aarch64", "aarch64", "arm64"),
-            "386" => ("x86", "i386", "x86", "ia32"),
-            "arm" => ("arm", "arm", "arm", "arm"),
-            other => (other, other, other, other),
-        };
-        self.error.as_ref().map(|e| {
-            e.replace("{machine}", machine)
-                .replace("{os_arch}", os_arch)
-                .replace("{jna_arch}", jna)
-                .replace("{node_cpu}", node)
-        })
+        self.error.as_deref().map(|e| fill(e, arch))
     }
+
+    /// The lines earlier releases print on `arch`.
+    pub fn older_errors_on(&self, arch: &Arch) -> Vec<String> {
+        self.older_errors.iter().map(|e| fill(e, arch)).collect()
+    }
+}
+
+/// Fills a line's placeholders with the names each project gives `arch`.
+fn fill(line: &str, arch: &Arch) -> String {
+    let (machine, os_arch, jna, node, rocksdb, osdetector) = match arch.name.as_str() {
+        "amd64" => ("x86_64", "amd64", "x86-64", "x64", "linux64", "x86_64"),
+        "arm64" => (
+            "aarch64",
+            "aarch64",
+            "aarch64",
+            "arm64",
+            "linux-aarch64",
+            "aarch_64",
+        ),
+        "386" => ("x86", "i386", "x86", "ia32", "linux32", "x86_32"),
+        "arm" => ("arm", "arm", "arm", "arm", "linux32", "arm_32"),
+        "ppc64le" => (
+            "ppc64le",
+            "ppc64le",
+            "ppc64le",
+            "ppc64",
+            "linux-ppc64le",
+            "ppcle_64",
+        ),
+        "s390x" => ("s390x", "s390x", "s390x", "s390x", "linux-s390x", "s390_64"),
+        other => (other, other, other, other, other, other),
+    };
+    line.replace("{machine}", machine)
+        .replace("{os_arch}", os_arch)
+        .replace("{jna_arch}", jna)
+        .replace("{node_cpu}", node)
+        .replace("{rocksdb_lib}", rocksdb)
+        .replace("{osdetector_arch}", osdetector)
 }
 
 #[cfg(test)]
@@ -133,6 +169,7 @@ mod tests {
             assert_eq!(n.fallback, n.falls_back_to.is_some(), "{}", n.name);
             match n.kind {
                 Ecosystem::Jni => assert!(!n.paths.is_empty() || !n.files.is_empty(), "{}", n.name),
+                Ecosystem::Napi => assert!(n.error.is_some(), "{}", n.name),
                 _ => assert!(n.package.is_some(), "{}: no package", n.name),
             }
             if let Some(e) = &n.error {
@@ -143,6 +180,34 @@ mod tests {
             }
         }
         assert_eq!(table().len(), t.len());
+    }
+
+    #[test]
+    fn each_project_names_the_cpu_its_own_way_in_its_line() {
+        let arm64: Arch = "arm64".parse().unwrap();
+        let rocksdb = jni("librocksdbjni-linux64.so").unwrap();
+        assert_eq!(
+            rocksdb.error_on(&arm64).unwrap(),
+            "java.lang.RuntimeException: librocksdbjni-linux-aarch64.so was not found inside JAR."
+        );
+        let conscrypt = jni("META-INF/native/libconscrypt_openjdk_jni-linux-x86_64.so").unwrap();
+        assert_eq!(
+            conscrypt.error_on(&arm64).unwrap(),
+            "java.lang.UnsatisfiedLinkError: no conscrypt_openjdk_jni-linux-aarch_64 in java.library.path: ..."
+        );
+        let napi = napi().unwrap();
+        assert!(
+            napi.error_on(&arm64)
+                .unwrap()
+                .starts_with("Error: Cannot find native binding.")
+        );
+        assert_eq!(
+            napi.older_errors_on(&"amd64".parse().unwrap()),
+            [
+                "Error: Failed to load native binding",
+                "Error: Cannot find module '<package>-linux-x64-gnu'"
+            ]
+        );
     }
 
     #[test]

@@ -31,6 +31,18 @@ pub struct Target {
     pub cpu_level: CpuLevel,
     /// Where that level is written, or why it is not known.
     pub cpu_source: String,
+    /// The hosts of an arm64 target whose CPUs run no 32-bit arm code, when some do not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aarch32_missing: Option<Aarch32Gap>,
+}
+
+/// Hosts of an arm64 target without AArch32: 32-bit arm code fails there with exec format
+/// error, though it runs on the target's other hosts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Aarch32Gap {
+    /// Which hosts (`Graviton4 ... and Graviton5 ...`).
+    pub on: String,
+    pub source: String,
 }
 
 /// How far a target's CPUs are known: amd64 `v1`..`v4`, arm64 `v8.0`..`v9.x`, arm `v5`..`v8`.
@@ -105,6 +117,8 @@ struct Profile {
     source: String,
     cpu_level: String,
     cpu_source: String,
+    aarch32_missing_on: Option<String>,
+    aarch32_source: Option<String>,
 }
 
 const BUILTIN: &str = include_str!("../../assets/targets.toml");
@@ -136,6 +150,10 @@ pub fn builtin() -> Vec<Target> {
                 source: p.source,
                 cpu_level: CpuLevel::parse(&p.cpu_level),
                 cpu_source: p.cpu_source,
+                aarch32_missing: p.aarch32_missing_on.map(|on| Aarch32Gap {
+                    on,
+                    source: p.aarch32_source.unwrap_or_default(),
+                }),
             })
         })
         .collect()
@@ -157,6 +175,7 @@ pub fn lookup(name: &str) -> Result<Target, TargetError> {
             accepts_index: true,
             runtime: Runtime::Containerd,
             source: "OCI image index platform matching as implemented by containerd".into(),
+            aarch32_missing: None,
         }),
         Err(_) => Err(TargetError::Unknown(
             name.chars().take(64).collect(),

@@ -140,6 +140,33 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
     )
 }
 
+/// 32-bit arm code on an arm64 target some of whose hosts have no AArch32: it runs on the
+/// others, and on those the kernel refuses it.
+pub(super) fn aarch32_missing(ask: &Ask, step: &Step, arch: &Arch) -> Option<Finding> {
+    let target = ask.target;
+    let gap = target.aarch32_missing.as_ref()?;
+    if arch.name != "arm" || target.platform.arch.name != "arm64" {
+        return None;
+    }
+    let line = exec_error(target, step.shown, "exec format error");
+    Some(
+        Finding::warning(
+            Code::Aarch32Unsupported,
+            format!(
+                "{} is 32-bit {arch} code: it runs on older {} hosts and fails on {} (no AArch32) with `{line}`",
+                step.subject, target.name, gap.on
+            ),
+        )
+        .at(step.real, step.layer.clone())
+        .fix(fix::build_for(ask))
+        .predicts(line)
+        .because(format!(
+            "{} is 32-bit ARM ({arch}) machine code, which an arm64 CPU runs only in its AArch32 state. {} have none: there the kernel's execve refuses every 32-bit program with ENOEXEC, printed as exec format error, while hosts with AArch32 start it. Which one a task lands on is not up to the image. {}",
+            step.real, gap.on, gap.source
+        )),
+    )
+}
+
 /// What says an amd64 binary needs more than the baseline CPU.
 enum Need {
     /// `GOAMD64` in the Go build info: the runtime checks the CPU before `main`.

@@ -305,6 +305,8 @@ fn follow(
                 findings.push(f);
             } else if let Some(f) = cpu::level_too_high(ask, &step) {
                 findings.push(f);
+            } else if let Some(f) = cpu::aarch32_missing(ask, &step, &arch) {
+                findings.push(f);
             }
             Some((real, arch))
         }

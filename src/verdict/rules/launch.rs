@@ -1,11 +1,12 @@
-//! Entrypoints that are shells: `sh -c STRING` and wrapper scripts ending in `exec "$@"`.
-//! Finds what they start and words the errors as the shell (dash, busybox, bash) prints them.
+//! Entrypoints that start another program: `sh -c STRING`, scripts ending in `exec "$@"`, and
+//! `tini`/`gosu`-style wrappers. Finds what they start and words errors as the starter does.
 
-use crate::detect::Details;
+use crate::detect::{Details, Libc};
 use crate::verdict::{Code, Finding};
 
 use super::entrypoint::{absolute, look_path};
 use super::shell::{self, Failure, Flavour, Service};
+use super::wrapper::Wrapper;
 use super::{Ask, Index, exec_error};
 
 /// Program names that are shells taking `-c STRING`.
@@ -14,7 +15,8 @@ const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "bu
 /// A shell about to start the service, and how it will word a failure.
 pub(super) struct ShellRun {
     pub svc: Service,
-    /// Which shell it is; `None` when the file's name does not tell.
+    /// Which shell it is; `None` when the file's name does not tell. For a wrapper, the
+    /// image's /bin/sh, which glibc's `execvp` hands a file the kernel refuses.
     pub flavour: Option<Flavour>,
     /// The shell's `$0`, which starts its error lines.
     pub zero: String,
@@ -24,6 +26,50 @@ pub(super) struct ShellRun {
     pub told: String,
     /// The script rewrites `"$@"` before its last line, so the arguments may not be CMD.
     pub args_rewritten: bool,
+    /// Set when the starter is an exec wrapper (tini, gosu) rather than a shell.
+    pub wrapper: Option<Wrapper>,
+    /// The wrapper's `execvp` runs a file the kernel refuses again as a /bin/sh script
+    /// (glibc's does, musl's does not).
+    pub retries_as_script: bool,
+}
+
+impl ShellRun {
+    /// The starter's line for a failed exec of the service, when its words are known.
+    fn error_line(&self, found: &str, failure: Failure, missing: bool) -> Option<String> {
+        let word = self.svc.argv.first().map_or(found, String::as_str);
+        match (self.wrapper, self.flavour) {
+            (Some(_), fl) if failure == Failure::ExecFormat && self.retries_as_script => match fl {
+                Some(Flavour::Bash) => {
+                    Some(format!("/bin/sh: {found}: cannot execute binary file"))
+                }
+                Some(Flavour::Dash) => Some(format!(
+                    "{found}: N: Syntax error: ... (/bin/sh reads the binary as a script)"
+                )),
+                Some(Flavour::Busybox) => Some(format!(
+                    "{found}: line N: syntax error: ... (/bin/sh reads the binary as a script)"
+                )),
+                None => None,
+            },
+            (Some(w), _) => Some(w.error_line(word, failure, missing).0),
+            (None, Some(fl)) => {
+                Some(fl.error_line(&self.zero, &self.svc, found, self.script, failure))
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// The starter's name and the code the container exits with when that exec fails.
+    fn failed_with(&self, failure: Failure) -> (&'static str, i32) {
+        match (self.wrapper, self.flavour) {
+            (Some(_), fl) if failure == Failure::ExecFormat && self.retries_as_script => match fl {
+                Some(Flavour::Bash) => ("/bin/sh", 126),
+                _ => ("/bin/sh", 2),
+            },
+            (Some(w), _) => (w.name(), w.error_line("", failure, false).1),
+            (None, Some(fl)) => (fl.name(), fl.exit_code(failure).into()),
+            (None, None) => ("the shell", 126),
+        }
+    }
 }
 
 /// If the program at `path` (started as `argv`) is a shell given a command, what the
@@ -36,6 +82,23 @@ pub(super) fn launched(
 ) -> Option<Result<ShellRun, Finding>> {
     let real = idx.image.fs.resolve(path).ok()?.0;
     let argv0 = argv.first()?;
+    if let Some(w) = Wrapper::of(&real).or_else(|| Wrapper::of(argv0)) {
+        let sh = idx.image.fs.resolve("/bin/sh").ok().map(|(r, _)| r);
+        // A static build does not say its libc: then the one it usually ships with.
+        let retries = w.uses_execvp()
+            && match idx.primary(&real).and_then(|(_, a)| a.libc) {
+                Some(Libc::Glibc) => true,
+                Some(Libc::Musl) => false,
+                _ => w.shell_fallback(),
+            };
+        return wrapped(
+            w,
+            argv,
+            path_var,
+            sh.as_deref().and_then(Flavour::of),
+            retries,
+        );
+    }
     let (svc, run) = match idx.primary(&real).map(|(_, a)| &a.details) {
         Some(Details::Script(s)) => {
             let tail = s.tail.as_ref()?;
@@ -54,6 +117,8 @@ pub(super) fn launched(
                 script: true,
                 told: format!("{path} at line {} (`{}`)", tail.line, short(&tail.text)),
                 args_rewritten: tail.sets_args && tail.text.contains('$'),
+                wrapper: None,
+                retries_as_script: false,
             };
             let args = argv.get(1..).unwrap_or_default();
             (shell::service(&tail.text, tail.line, args, path_var), run)
@@ -74,6 +139,8 @@ pub(super) fn launched(
                 script: false,
                 told: format!("`{argv0} -c '{}'`", short(text)),
                 args_rewritten: false,
+                wrapper: None,
+                retries_as_script: false,
             };
             (shell::service(text, 1, args, path_var), run)
         }
@@ -84,6 +151,33 @@ pub(super) fn launched(
         Ok(_) => Err(unknown(&run, "the command word is empty")),
         Err(why) => Err(unknown(&run, &why)),
     })
+}
+
+/// What an exec wrapper starts: the command in its arguments, searched on the same PATH.
+fn wrapped(
+    w: Wrapper,
+    argv: &[String],
+    path_var: &str,
+    sh: Option<Flavour>,
+    retries_as_script: bool,
+) -> Option<Result<ShellRun, Finding>> {
+    let cmd = w.command(argv.get(1..).unwrap_or_default())?;
+    Some(Ok(ShellRun {
+        svc: Service {
+            argv: cmd.to_vec(),
+            exec: true,
+            line: 1,
+            path: path_var.to_string(),
+            cwd: None,
+        },
+        flavour: sh,
+        zero: argv.first().cloned().unwrap_or_default(),
+        script: false,
+        told: format!("`{}`", short(&argv.join(" "))),
+        args_rewritten: false,
+        wrapper: Some(w),
+        retries_as_script,
+    }))
 }
 
 fn placeholder() -> Service {
@@ -107,7 +201,8 @@ fn short(text: &str) -> String {
 
 /// The shell's command cannot be read without running it: said, not guessed.
 pub(super) fn unknown(run: &ShellRun, why: &str) -> Finding {
-    Finding::info(
+    // Not an error: the shell runs. But a verdict that cannot be known says so where people look.
+    Finding::warning(
         Code::CommandUnknown,
         format!("what {} starts cannot be known before it runs: {why}", run.told),
     )
@@ -149,14 +244,21 @@ pub(super) fn not_found(
     } else {
         f
     };
-    let f = match run.flavour {
-        Some(fl) => {
-            f.predicts(fl.error_line(&run.zero, &run.svc, word, run.script, Failure::NotFound))
-        }
+    let f = match run.error_line(word, Failure::NotFound, true) {
+        Some(line) => f.predicts(line),
         None => f,
     };
+    let starter = run.wrapper.map_or("the shell", Wrapper::name);
+    let outcome = match run.wrapper {
+        Some(w) => format!(
+            "{} reports the failed exec and exits with code {}",
+            w.name(),
+            w.error_line(word, Failure::NotFound, true).1
+        ),
+        None => "The shell prints 'not found' and exits with code 127".to_string(),
+    };
     f.because(format!(
-        "The runtime starts the shell, which then runs {word}, as {} says. No layer of the image has it{}: it was installed in another build stage, under another name, or deleted by a later layer. The shell prints 'not found' and exits with code 127; the CPU and the C library play no part.",
+        "The runtime starts {starter}, which then runs {word}, as {} says. No layer of the image has it{}: it was installed in another build stage, under another name, or deleted by a later layer. {outcome}; the CPU and the C library play no part.",
         run.told,
         if word.contains('/') { String::new() } else { format!(" in a directory on PATH ({path_var})") }
     ))
@@ -177,13 +279,31 @@ pub(super) fn relaunch(ask: &Ask, run: &ShellRun, found: &str, f: &mut Finding) 
     .map(|(failure, _)| failure) else {
         return;
     };
-    f.predicted_error = run
-        .flavour
-        .map(|fl| fl.error_line(&run.zero, &run.svc, found, run.script, failure));
-    let shell = run.flavour.map_or("the shell", Flavour::name);
-    let code = run.flavour.map_or(126, |fl| fl.exit_code(failure));
+    f.predicted_error = run.error_line(found, failure, false);
+    let (starter, code) = run.failed_with(failure);
+    if let Some(w) = run.wrapper {
+        f.explanation.push_str(&format!(
+            " The runtime starts {}, which runs; it is {} that then executes {found}, as {} says, so the error line is not the runtime's, and the container exits with code {code}.",
+            w.name(),
+            w.name(),
+            run.told
+        ));
+        if failure == Failure::ExecFormat && run.retries_as_script {
+            f.explanation.push_str(&format!(
+                " {} calls glibc's execvp, which on exec format error runs the file again as `/bin/sh {found}`, as POSIX asks: the shell reads the binary as a script and fails with a syntax error whose words depend on its bytes. A musl build of {} (Alpine's) does not retry, and prints its own exec error instead.",
+                w.name(),
+                w.name()
+            ));
+        } else if failure == Failure::ExecFormat && w.uses_execvp() {
+            f.explanation.push_str(&format!(
+                " That is {} built against musl (as Alpine ships it), whose execvp does not retry; a glibc build's would run the file again as a /bin/sh script and fail with the shell's syntax error.",
+                w.name()
+            ));
+        }
+        return;
+    }
     f.explanation.push_str(&format!(
-        " The runtime starts the shell, which runs; it is {shell} that then executes {found}, as {} says, so the error comes from the shell, not the runtime, and the container exits with code {code}.",
+        " The runtime starts the shell, which runs; it is {starter} that then executes {found}, as {} says, so the error comes from the shell, not the runtime, and the container exits with code {code}.",
         run.told
     ));
     match (run.flavour, failure) {

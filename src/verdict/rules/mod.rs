@@ -9,7 +9,9 @@ mod label;
 mod launch;
 mod libc;
 mod modules;
+mod pyext;
 mod shell;
+mod wrapper;
 
 use std::collections::HashMap;
 
