@@ -11,7 +11,7 @@ use archlens::analyze::{self, LayerCache, Progress};
 use archlens::cache::Cache;
 use archlens::config::Config;
 use archlens::report::{self, Colors, Inspection};
-use archlens::source::registry::RegistryOptions;
+use archlens::source::registry::{CommandDeadline, Notices, RegistryOptions};
 use archlens::ui::Launch;
 use archlens::{check, source, verdict};
 
@@ -48,6 +48,10 @@ struct Global {
     /// Neither read nor write the on-disk cache.
     #[arg(long, global = true)]
     no_cache: bool,
+    /// Fail the command if its registry work takes longer than SECS seconds in all (each
+    /// request also fails after 60 s without an answer). Not used by the explorer.
+    #[arg(long, global = true, value_name = "SECS")]
+    timeout: Option<u64>,
 }
 
 /// What the global options resolve to.
@@ -75,6 +79,13 @@ impl Global {
             opts.aws.region = self.region.clone();
         }
         opts.cache = cache.clone();
+        if let Some(secs) = self.timeout {
+            opts.deadline = Some(CommandDeadline::from_now(std::time::Duration::from_secs(
+                secs,
+            )));
+        }
+        // "waiting for REGISTRY" and listing warnings, beside the progress line.
+        opts.notices = Notices::new(|m| eprintln!("archlens: {}", archlens::text::sanitize(m)));
         Ok(Env { opts, cache })
     }
 }
@@ -174,7 +185,13 @@ fn run(cli: Cli) -> Result<u8> {
         archlens::ui::run(archlens::ui::Options {
             launch,
             target,
-            registry: Some(env.opts.clone()),
+            // The screen shows its own status; stderr would tear it, and a session has no
+            // overall deadline.
+            registry: Some(RegistryOptions {
+                notices: Notices::default(),
+                deadline: None,
+                ..env.opts.clone()
+            }),
             cache: env.cache.clone(),
         })?;
         Ok(0)

@@ -3,11 +3,16 @@
 //!
 //! Credentials come from `aws-config`'s default chain (environment, profiles, SSO, web
 //! identity, container and instance roles); `AWS_ENDPOINT_URL_ECR` points it elsewhere.
+//! Built without the `ecr` cargo feature, host parsing stays and every call fails in words.
 
+#[cfg(feature = "ecr")]
 use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+#[cfg(feature = "ecr")]
 use aws_sdk_ecr::primitives::{DateTime, DateTimeFormat};
+#[cfg(feature = "ecr")]
 use aws_sdk_ecr::types::ImageIdentifier;
 
+#[cfg(feature = "ecr")]
 use crate::oci::media;
 
 /// An ECR registry host, `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`.
@@ -58,7 +63,9 @@ pub struct EcrError(pub String);
 /// An ECR API client for one region.
 #[derive(Clone, Debug)]
 pub struct Ecr {
+    #[cfg(feature = "ecr")]
     client: aws_sdk_ecr::Client,
+    #[cfg(feature = "ecr")]
     profile: Option<String>,
     region: String,
 }
@@ -84,6 +91,51 @@ pub struct EcrRepository {
     pub created_at: Option<String>,
 }
 
+/// What every ECR call says when this build has no AWS SDK.
+pub const COMPILED_OUT: &str = "this archlens was built without Amazon ECR support (the `ecr` cargo feature): rebuild it with default features to read ECR registries";
+
+#[cfg(not(feature = "ecr"))]
+impl Ecr {
+    /// Always fails: the AWS SDK is compiled out.
+    pub async fn connect(_opts: &AwsOptions, _region: Option<&str>) -> Result<Ecr, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub async fn basic_credentials(&self, _account: &str) -> Result<(String, String), EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub async fn repositories(
+        &self,
+        _account: Option<&str>,
+    ) -> Result<Vec<EcrRepository>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub async fn images(
+        &self,
+        _account: Option<&str>,
+        _repository: &str,
+    ) -> Result<Vec<EcrImage>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub async fn manifests(
+        &self,
+        _account: Option<&str>,
+        _repository: &str,
+        _digests: &[String],
+    ) -> Result<Vec<(String, Option<String>, Vec<u8>)>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+}
+
+#[cfg(feature = "ecr")]
 impl Ecr {
     /// Loads AWS configuration. `region` (from the host name, else `--region`/config) wins
     /// over the profile's region.
@@ -295,6 +347,7 @@ impl Ecr {
     }
 }
 
+#[cfg_attr(not(feature = "ecr"), allow(dead_code))]
 /// The message for a failed call: `code`/`detail` from the service, `context` the whole
 /// error chain (credential-provider failures only show up there).
 fn explain(
@@ -339,6 +392,7 @@ fn explain(
     }
 }
 
+#[cfg_attr(not(feature = "ecr"), allow(dead_code))]
 /// Drops anything that looks like a credential from SDK error text before it is shown.
 fn redact(s: &str) -> String {
     s.split_whitespace()
@@ -354,6 +408,7 @@ fn redact(s: &str) -> String {
         .join(" ")
 }
 
+#[cfg(feature = "ecr")]
 fn fmt_time(t: &DateTime) -> Option<String> {
     t.fmt(DateTimeFormat::DateTime).ok()
 }
