@@ -528,6 +528,8 @@ pub enum Fault {
     Rewrite(String, String),
     /// Answer with exactly this status, headers and body.
     Respond(u16, Vec<(String, String)>, String),
+    /// Forward, adding this header to the answer (a `Link` that loops, say).
+    Header(String, String),
     /// Demand `Authorization: Bearer <token>`, handing it out at `/token` for Basic `user:pass`.
     Bearer { token: String, basic: String },
 }
@@ -697,6 +699,7 @@ fn handle(
     let faults = take_faults(rules, &path);
     let mut cut = None;
     let mut corrupt = false;
+    let mut extra_headers = String::new();
     for f in &faults {
         match f {
             Fault::Status(code, retry) => {
@@ -722,6 +725,7 @@ fn handle(
             }
             Fault::Rewrite(from, to) => path = path.replace(from.as_str(), to),
             Fault::Cut(n) => cut = Some(*n),
+            Fault::Header(k, v) => extra_headers.push_str(&format!("{k}: {v}\r\n")),
             Fault::Corrupt => corrupt = true,
             Fault::Bearer { token, basic } => {
                 if path.starts_with("/token") {
@@ -779,7 +783,15 @@ fn handle(
         let mid = body.len() / 2;
         body[mid] ^= 0xff;
     }
-    conn.write_all(head)?;
+    match head.strip_suffix(b"\r\n\r\n") {
+        Some(h) if !extra_headers.is_empty() => {
+            conn.write_all(h)?;
+            conn.write_all(b"\r\n")?;
+            conn.write_all(extra_headers.as_bytes())?;
+            conn.write_all(b"\r\n")?;
+        }
+        _ => conn.write_all(head)?,
+    }
     match cut {
         Some(n) => {
             conn.write_all(&body[..n.min(body.len())])?;
