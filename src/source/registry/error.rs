@@ -83,7 +83,7 @@ pub enum RegistryError {
         expected: Digest,
         actual: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Ecr(#[from] ecr::EcrError),
     #[error("{0}")]
     Invalid(String),
