@@ -266,11 +266,11 @@ fn run(cli: Cli) -> Result<u8> {
             match format {
                 Format::Json => emit(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&report::check_json(
+                    report::to_pretty_json(&report::check_json(
                         &image,
                         &run.root,
                         &run.assessments
-                    ))?
+                    ))
                 ))?,
                 Format::Text => emit(&report::check_text(
                     &image,
@@ -351,7 +351,7 @@ fn run(cli: Cli) -> Result<u8> {
             match format {
                 Format::Json => emit(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&report::inspect_json(&ins))?
+                    report::to_pretty_json(&report::inspect_json(&ins))
                 ))?,
                 Format::Text => emit(&report::inspect_text(&ins, &Colors::for_stdout()))?,
             }

@@ -329,3 +329,127 @@ fn the_cli_names_refused_connections_and_unknown_names() {
     );
     assert!(!err.contains("overloaded") && !err.contains("attempts in"), "{err}");
 }
+
+fn archlens_out(args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").expect("write config");
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(args)
+        .env("ARCHLENS_CONFIG", &config)
+        .env("DOCKER_CONFIG", "/nonexistent/archlens-test")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run archlens");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_unreadable_image_is_an_error_not_a_failing_image() {
+    let reg = Registry::start(None);
+    let d = demo();
+    push_demo(&d, &reg.addr, "demo", None);
+    let proxy = Proxy::start(&reg.addr);
+    // The amd64 image's layer is gone; the arm64 image reads fine.
+    proxy.add(&d.amd64_layer.digest, Fault::Status(404, None), None);
+    let image = format!("{}/demo:multi", proxy.addr);
+    let args = |format: &'static str| {
+        [
+            "--no-cache",
+            "check",
+            "-t",
+            "linux/amd64",
+            "-t",
+            "linux/arm64",
+            "--format",
+            format,
+        ]
+    };
+    let mut a = args("json").to_vec();
+    a.push(&image);
+    let (code, out, err) = archlens_out(&a);
+    assert_eq!(code, Some(2), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("check JSON");
+    let results = v["results"].as_array().expect("results");
+    let amd64 = results
+        .iter()
+        .find(|r| r["platform"] == "linux/amd64")
+        .expect("amd64 result");
+    assert_eq!(amd64["verdict"], "error", "{amd64}");
+    let cause = amd64["error"].as_str().expect("error cause");
+    assert!(
+        cause.contains("could not be read") && cause.contains(&d.amd64_layer.digest),
+        "{cause}"
+    );
+    let arm64 = results
+        .iter()
+        .find(|r| r["platform"] == "linux/arm64")
+        .expect("arm64 result");
+    assert_ne!(arm64["verdict"], "error", "{arm64}");
+    assert!(arm64.get("error").is_none(), "{arm64}");
+
+    let mut a = args("text").to_vec();
+    a.push(&image);
+    let (code, out, err) = archlens_out(&a);
+    assert_eq!(code, Some(2), "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("linux/amd64"))
+        .unwrap_or_else(|| panic!("no amd64 row: {out}"));
+    assert!(row.contains("ERROR") && row.contains("could not be read"), "{row}");
+    assert!(!row.contains("FAIL"), "{row}");
+}
+
+#[test]
+fn json_escapes_c1_controls_and_bidi_overrides_from_registries_and_paths() {
+    let reg = Registry::start(None);
+    let d = demo();
+    push_demo(&d, &reg.addr, "demo", None);
+    let proxy = Proxy::start(&reg.addr);
+    // A registry whose catalog holds names no real registry would accept.
+    proxy.add(
+        "_catalog",
+        Fault::Respond(
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            r#"{"repositories":["csi\u009b31mred","rtl\u202egpj.exe","iso\u2066x\u2069"]}"#
+                .into(),
+        ),
+        None,
+    );
+    let (code, out, err) = archlens_out(&["--no-cache", "ls", &proxy.addr, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    for raw in ['\u{9b}', '\u{202e}', '\u{2066}', '\u{2069}'] {
+        assert!(!out.contains(raw), "raw U+{:04X} in {out}", u32::from(raw));
+    }
+    for escaped in [r"csi\u009b31mred", r"rtl\u202egpj.exe", r"iso\u2066x\u2069"] {
+        assert!(out.contains(escaped), "{escaped} not in {out}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&out).expect("ls JSON");
+    let names: Vec<&str> = v["repositories"]
+        .as_array()
+        .expect("repositories")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert!(names.contains(&"rtl\u{202e}gpj.exe"), "{names:?}");
+
+    // An image file path holding them, through check and inspect.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let evil = dir.path().join("lay\u{202e}out\u{9b}");
+    std::os::unix::fs::symlink(d.layout.dir.path(), &evil).expect("symlink");
+    let reference = format!("oci:{}:zstd", evil.display());
+    for cmd in ["inspect", "check"] {
+        let (_, out, err) =
+            archlens_out(&["--no-cache", cmd, &reference, "--format", "json"]);
+        assert!(out.contains(r"lay\u202eout\u009b"), "{cmd}: {out}{err}");
+        assert!(
+            !out.contains('\u{202e}') && !out.contains('\u{9b}'),
+            "{cmd}: raw control in {out}"
+        );
+    }
+}
