@@ -23,7 +23,10 @@ fn archlens(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
         .env("ARCHLENS_CONFIG", &config)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", home.path().join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("aws-credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("aws-credentials"),
+        )
         .env("AWS_REGION", "us-east-1");
     for (k, v) in env {
         cmd.env(k, v);
@@ -47,7 +50,11 @@ fn aws_failures_are_one_sentence_with_the_fix() {
     // No credentials anywhere.
     let (code, err) = archlens(&["--no-cache", "ls", REGISTRY], &[]);
     assert_eq!(code, Some(2), "{err}");
-    assert_eq!(err.matches("no AWS credentials for ecr:").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("no AWS credentials for ecr:").count(),
+        1,
+        "{err}"
+    );
     assert!(err.contains("aws configure"), "{err}");
     assert_one_worded_line(&err);
 
@@ -77,7 +84,8 @@ fn aws_failures_are_one_sentence_with_the_fix() {
     let (code, err) = archlens(&["--no-cache", "ls", &format!("{REGISTRY}/nope")], &env);
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(
-        err.matches("ECR repository nope does not exist in region us-east-1").count(),
+        err.matches("ECR repository nope does not exist in region us-east-1")
+            .count(),
         1,
         "{err}"
     );

@@ -64,7 +64,9 @@ fn token_endpoint_failures_are_retried_and_not_blamed_on_credentials() {
     let reference = format!("{}/demo:multi", proxy.addr);
     let src = open_registry(&reference, &o).expect("open");
     assert_eq!(
-        src.root().expect("root after a failing token service").bytes,
+        src.root()
+            .expect("root after a failing token service")
+            .bytes,
         d.index.bytes
     );
     assert_eq!(count(&proxy, "/token"), 3, "token request not retried");
@@ -76,7 +78,10 @@ fn token_endpoint_failures_are_retried_and_not_blamed_on_credentials() {
     let src = open_registry(&reference, &o).expect("open");
     let e = src.root().expect_err("token 503 accepted").to_string();
     assert!(e.contains("token for manifest demo:multi"), "{e}");
-    assert!(e.contains("gave up after 4 attempts") && e.contains("HTTP 503"), "{e}");
+    assert!(
+        e.contains("gave up after 4 attempts") && e.contains("HTTP 503"),
+        "{e}"
+    );
     assert!(!e.contains("refused") && !e.contains("docker login"), "{e}");
 }
 
@@ -92,10 +97,7 @@ fn link_loops_and_repeated_pages_stop_with_one_warning() {
     // A catalog whose next page is itself.
     proxy.add(
         "_catalog",
-        Fault::Header(
-            "Link".into(),
-            r#"</v2/_catalog?n=1000>; rel="next""#.into(),
-        ),
+        Fault::Header("Link".into(), r#"</v2/_catalog?n=1000>; rel="next""#.into()),
         None,
     );
     let t = Instant::now();
@@ -106,7 +108,10 @@ fn link_loops_and_repeated_pages_stop_with_one_warning() {
     assert_eq!(count(&proxy, "_catalog"), 1);
     let warnings = said.lock().expect("notices").clone();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("links back to a page already read"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("links back to a page already read"),
+        "{warnings:?}"
+    );
 
     // A tag list whose "next" is a new URL with the same page, then loops.
     proxy.clear();
@@ -126,7 +131,10 @@ fn link_loops_and_repeated_pages_stop_with_one_warning() {
     assert_eq!(count(&proxy, "tags/list"), 2);
     let warnings = said.lock().expect("notices").clone();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("repeats a page already read"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("repeats a page already read"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -203,7 +211,10 @@ fn stalled_answers_fail_by_the_stated_deadlines() {
         took >= Duration::from_secs(4) && took < Duration::from_secs(6),
         "{took:?}"
     );
-    assert!(e.contains("no answer within 4.0 s (the per-request deadline)"), "{e}");
+    assert!(
+        e.contains("no answer within 4.0 s (the per-request deadline)"),
+        "{e}"
+    );
     let notes = said.lock().expect("notices").clone();
     assert!(
         notes
@@ -235,7 +246,10 @@ fn stalled_answers_fail_by_the_stated_deadlines() {
         Err(e) => e.to_string(),
     };
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
-    assert!(e.contains("no answer within 2.0 s (the command's --timeout)"), "{e}");
+    assert!(
+        e.contains("no answer within 2.0 s (the command's --timeout)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -270,7 +284,10 @@ fn a_refusal_by_the_redirect_host_is_named_as_that_host() {
         )),
         "{e}"
     );
-    assert!(!e.contains("docker login") && !e.contains("credentials were refused"), "{e}");
+    assert!(
+        !e.contains("docker login") && !e.contains("credentials were refused"),
+        "{e}"
+    );
 }
 
 fn archlens(args: &[&str]) -> (Option<i32>, String, Duration) {
@@ -306,7 +323,10 @@ fn the_cli_waits_visibly_and_stops_at_its_timeout() {
         err.contains(&format!("archlens: waiting for {}", proxy.addr)),
         "{err}"
     );
-    assert!(err.contains("no answer within 5.0 s (the command's --timeout)"), "{err}");
+    assert!(
+        err.contains("no answer within 5.0 s (the command's --timeout)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -319,7 +339,10 @@ fn the_cli_names_refused_connections_and_unknown_names() {
         "{err}"
     );
     assert!(err.contains("that the registry is running"), "{err}");
-    assert!(!err.contains("overloaded") && !err.contains("attempts in"), "{err}");
+    assert!(
+        !err.contains("overloaded") && !err.contains("attempts in"),
+        "{err}"
+    );
 
     let (code, err, _) = archlens(&["--no-cache", "inspect", "nonexistent.invalid/x:y"]);
     assert_eq!(code, Some(2), "{err}");
@@ -327,7 +350,10 @@ fn the_cli_names_refused_connections_and_unknown_names() {
         err.contains("the name nonexistent.invalid could not be resolved (DNS)"),
         "{err}"
     );
-    assert!(!err.contains("overloaded") && !err.contains("attempts in"), "{err}");
+    assert!(
+        !err.contains("overloaded") && !err.contains("attempts in"),
+        "{err}"
+    );
 }
 
 fn archlens_out(args: &[&str]) -> (Option<i32>, String, String) {
@@ -400,7 +426,10 @@ fn an_unreadable_image_is_an_error_not_a_failing_image() {
         .lines()
         .find(|l| l.starts_with("linux/amd64"))
         .unwrap_or_else(|| panic!("no amd64 row: {out}"));
-    assert!(row.contains("ERROR") && row.contains("could not be read"), "{row}");
+    assert!(
+        row.contains("ERROR") && row.contains("could not be read"),
+        "{row}"
+    );
     assert!(!row.contains("FAIL"), "{row}");
 }
 
@@ -416,8 +445,7 @@ fn json_escapes_c1_controls_and_bidi_overrides_from_registries_and_paths() {
         Fault::Respond(
             200,
             vec![("Content-Type".into(), "application/json".into())],
-            r#"{"repositories":["csi\u009b31mred","rtl\u202egpj.exe","iso\u2066x\u2069"]}"#
-                .into(),
+            r#"{"repositories":["csi\u009b31mred","rtl\u202egpj.exe","iso\u2066x\u2069"]}"#.into(),
         ),
         None,
     );
@@ -444,8 +472,7 @@ fn json_escapes_c1_controls_and_bidi_overrides_from_registries_and_paths() {
     std::os::unix::fs::symlink(d.layout.dir.path(), &evil).expect("symlink");
     let reference = format!("oci:{}:zstd", evil.display());
     for cmd in ["inspect", "check"] {
-        let (_, out, err) =
-            archlens_out(&["--no-cache", cmd, &reference, "--format", "json"]);
+        let (_, out, err) = archlens_out(&["--no-cache", cmd, &reference, "--format", "json"]);
         assert!(out.contains(r"lay\u202eout\u009b"), "{cmd}: {out}{err}");
         assert!(
             !out.contains('\u{202e}') && !out.contains('\u{9b}'),

@@ -157,7 +157,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapingForma
     ) -> std::io::Result<()> {
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|(_, c)| must_escape(*c)) {
-            w.write_all(rest[..i].as_bytes())?;
+            w.write_all(&rest.as_bytes()[..i])?;
             write!(w, "\\u{:04x}", u32::from(c))?;
             rest = &rest[i + c.len_utf8()..];
         }
@@ -192,10 +192,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapingForma
     ) -> std::io::Result<()> {
         self.0.begin_object_key(w, first)
     }
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-    ) -> std::io::Result<()> {
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.begin_object_value(w)
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -212,7 +209,10 @@ mod tests {
         let v = json!({"name\u{9b}": "a\u{9b}31m b\u{202e}gpj.exe \u{2066}x\u{2069} é ✓ \n"});
         let s = to_pretty_json(&v);
         assert!(s.contains(r"name\u009b"), "{s}");
-        assert!(s.contains(r"a\u009b31m b\u202egpj.exe \u2066x\u2069 é ✓ \n"), "{s}");
+        assert!(
+            s.contains(r"a\u009b31m b\u202egpj.exe \u2066x\u2069 é ✓ \n"),
+            "{s}"
+        );
         assert!(!s.chars().any(must_escape), "{s}");
         let back: Value = serde_json::from_str(&s).expect("still JSON");
         assert_eq!(back, v);

@@ -354,7 +354,11 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur = Some(e);
     while let Some(err) = cur {
-        let text = err.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = err
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
@@ -367,7 +371,12 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 fn endpoint_override() -> Option<String> {
     ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .find_map(|k| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (k, v))
+        })
         .map(|(k, v)| format!("{v} (from {k})"))
 }
 
@@ -534,11 +543,17 @@ mod tests {
                 "{m}"
             );
         }
-        let m = explain("a", "r", "not a region", "p", "", "", "invalid region: not a region");
+        assert!(!m.contains('{') && !m.contains('\n'), "{m}");
+        let m = explain(
+            "a",
+            "r",
+            "not a region",
+            "p",
+            "",
+            "",
+            "invalid region: not a region",
+        );
         assert!(m.starts_with("not a region is not an AWS region"), "{m}");
-        for m in [m] {
-            assert!(!m.contains('{') && !m.contains('\n'), "{m}");
-        }
     }
 
     #[test]

@@ -200,7 +200,11 @@ impl Client {
             let items: Vec<String> = v
                 .get(field)
                 .and_then(|t| t.as_array())
-                .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let fresh = items.len();
             let new: Vec<String> = items

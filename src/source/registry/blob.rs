@@ -49,11 +49,9 @@ impl Client {
             let mut last_byte = std::time::Instant::now();
             loop {
                 let dl = client.deadline(last_byte);
-                let read = tokio::time::timeout_at(
-                    tokio::time::Instant::from_std(dl.at),
-                    resp.chunk(),
-                )
-                .await;
+                let read =
+                    tokio::time::timeout_at(tokio::time::Instant::from_std(dl.at), resp.chunk())
+                        .await;
                 let Ok(read) = read else {
                     let _ = tx.send(Err(client.timed_out(&dl, &what).to_string())).await;
                     return;

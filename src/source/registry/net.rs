@@ -149,7 +149,10 @@ mod tests {
         assert!(m.starts_with("connection refused by 127.0.0.1:1"), "{m}");
         assert!(!m.contains("overloaded"), "{m}");
         let m = explain(NetKind::Dns, "nonexistent.invalid:5000", "");
-        assert!(m.contains("nonexistent.invalid could not be resolved"), "{m}");
+        assert!(
+            m.contains("nonexistent.invalid could not be resolved"),
+            "{m}"
+        );
         assert_eq!(secs(Duration::from_millis(400)), "0.4 s");
         assert_eq!(secs(Duration::from_secs(61)), "61 s");
     }

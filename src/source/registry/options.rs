@@ -89,9 +89,11 @@ impl CommandDeadline {
     }
 }
 
+type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A sink for messages to people while requests run; none by default (library use).
 #[derive(Clone, Default)]
-pub struct Notices(Option<Arc<dyn Fn(&str) + Send + Sync>>);
+pub struct Notices(Option<Sink>);
 
 impl Notices {
     pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Notices {
@@ -107,7 +109,11 @@ impl Notices {
 
 impl std::fmt::Debug for Notices {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Notices(on)" } else { "Notices(off)" })
+        f.write_str(if self.0.is_some() {
+            "Notices(on)"
+        } else {
+            "Notices(off)"
+        })
     }
 }
 
