@@ -236,7 +236,31 @@ fn stalled_answers_fail_by_the_stated_deadlines() {
     assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
     assert!(e.contains("no answer within 4.0 s"), "{e}");
 
+    // A blob that stops half-way: the deadline counts from its last byte.
+    proxy.clear();
+    proxy.add(
+        &d.amd64_layer.digest,
+        Fault::StallAfter(100_000, Duration::from_secs(60)),
+        None,
+    );
+    let mut b = src
+        .blob(&layer, d.amd64_layer.bytes.len() as u64)
+        .expect("blob opens");
+    let t = Instant::now();
+    let mut sink = Vec::new();
+    let e = std::io::Read::read_to_end(&mut b, &mut sink)
+        .expect_err("stalled body accepted")
+        .to_string();
+    assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
+    assert!(
+        e.contains("no answer within 4.0 s (the per-request deadline)"),
+        "{e}"
+    );
+    assert!(!sink.is_empty(), "nothing read before the stall");
+
     // The command's deadline wins when it comes first.
+    proxy.clear();
+    proxy.add("/blobs/", Fault::Delay(Duration::from_secs(60)), None);
     o.retry.budget = Duration::from_secs(60);
     o.deadline = Some(CommandDeadline::from_now(Duration::from_secs(2)));
     let t = Instant::now();

@@ -518,6 +518,8 @@ pub enum Fault {
     Status(u16, Option<u64>),
     /// Forward, but close the connection after this many body bytes.
     Cut(usize),
+    /// Forward this many body bytes, then hold the connection open, silent, for this long.
+    StallAfter(usize, Duration),
     /// Forward with one body byte changed.
     Corrupt,
     /// Wait before answering.
@@ -698,6 +700,7 @@ fn handle(
     reader.read_exact(&mut request_body)?;
     let faults = take_faults(rules, &path);
     let mut cut = None;
+    let mut stall = None;
     let mut corrupt = false;
     let mut extra_headers = String::new();
     for f in &faults {
@@ -725,6 +728,7 @@ fn handle(
             }
             Fault::Rewrite(from, to) => path = path.replace(from.as_str(), to),
             Fault::Cut(n) => cut = Some(*n),
+            Fault::StallAfter(n, d) => stall = Some((*n, *d)),
             Fault::Header(k, v) => extra_headers.push_str(&format!("{k}: {v}\r\n")),
             Fault::Corrupt => corrupt = true,
             Fault::Bearer { token, basic } => {
@@ -791,6 +795,12 @@ fn handle(
             conn.write_all(b"\r\n")?;
         }
         _ => conn.write_all(head)?,
+    }
+    if let Some((n, d)) = stall {
+        conn.write_all(&body[..n.min(body.len())])?;
+        conn.flush()?;
+        std::thread::sleep(d);
+        return Ok(());
     }
     match cut {
         Some(n) => {
