@@ -30,7 +30,12 @@ for t in "${targets[@]}"; do
     tail -n 3 "$logs/$t"
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$t" | tail -n 1)
     result=ok
-    if [ "$rc" -ne 0 ]; then failed+=("$t"); result="CRASH (rc $rc)"; tail -n 40 "$logs/$t" >&2; fi
+    if [ "$rc" -ne 0 ]; then
+        failed+=("$t"); result="CRASH (rc $rc)"
+        # The cause (panic message or sanitizer report) comes long before the input's dump.
+        grep -m 8 -E -A 3 'panicked|ERROR: AddressSanitizer|ERROR: libFuzzer|SUMMARY' "$logs/$t" >&2 || true
+        tail -n 25 "$logs/$t" >&2
+    fi
     summary+=("$(printf '%-18s %12s execs %6s s  %s' "$t" "${execs:-?}" "$(( $(date +%s) - start ))" "$result")")
 done
 printf '%s\n' "${summary[@]}"
