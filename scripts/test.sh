@@ -5,7 +5,8 @@
 #     (runs arm64 entrypoints to confirm verdicts), docker.io and podman (real local engines);
 #   - moto (ECR's API) in a virtualenv under target/;
 #   - third-party test images under target/fixtures/ (Debian packages, PyPI wheels, npm addons).
-# Then runs `cargo test` over the whole crate. Extra arguments go to cargo test.
+# Then runs `cargo test` over the whole crate (extra arguments go to cargo test), then
+# fuzzes every target briefly (cargo-fuzz, nightly; ARCHLENS_FUZZ_SECONDS, 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,3 +52,12 @@ python3 -m unittest discover -s scripts -p 'test_*.py'
 
 # Tests locate the tools themselves and fail (never skip) with an install hint when one is missing.
 cargo test --all-targets "$@"
+
+# ---- fuzzing (docs/fuzzing.md): every target for a few seconds, seeded from the fixtures.
+# The fuzz crate builds archlens without the AWS SDK (`default-features = false`).
+fuzz_secs=${ARCHLENS_FUZZ_SECONDS:-5}
+if [ "$fuzz_secs" != 0 ]; then
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+    scripts/fuzz.sh -t "$fuzz_secs"
+fi

@@ -6,7 +6,16 @@ use std::collections::HashMap;
 use crate::analyze::{self, Image, LayerCache, Progress, Root};
 use crate::oci::Digest;
 use crate::source::ImageSource;
-use crate::verdict::{self, Assessment, Read, Target, TargetResult};
+use crate::verdict::{self, Assessment, Code, Read, Target, TargetResult};
+
+/// Why a result's image could not be read, if it could not: then its verdict says nothing
+/// about the image's files, and outputs show `error` (not `fail`) with this cause.
+pub fn unreadable_cause(r: &TargetResult) -> Option<&str> {
+    r.findings
+        .iter()
+        .find(|f| f.code == Code::ImageUnreadable)
+        .map(|f| f.message.as_str())
+}
 
 /// The outcome of `check`: the root, each analysed image, and one assessment per target.
 pub struct CheckRun {

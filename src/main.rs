@@ -12,7 +12,7 @@ use archlens::cache::Cache;
 use archlens::config::Config;
 use archlens::report::{self, Colors, Inspection};
 use archlens::source::engine::EngineKind;
-use archlens::source::registry::RegistryOptions;
+use archlens::source::registry::{CommandDeadline, Notices, RegistryOptions};
 use archlens::ui::Launch;
 use archlens::{check, source, verdict};
 
@@ -49,6 +49,10 @@ struct Global {
     /// Neither read nor write the on-disk cache.
     #[arg(long, global = true)]
     no_cache: bool,
+    /// Fail the command if its registry work takes longer than SECS seconds in all (each
+    /// request also fails after 60 s without an answer). Not used by the explorer.
+    #[arg(long, global = true, value_name = "SECS")]
+    timeout: Option<u64>,
 }
 
 /// What the global options resolve to.
@@ -76,6 +80,13 @@ impl Global {
             opts.aws.region = self.region.clone();
         }
         opts.cache = cache.clone();
+        if let Some(secs) = self.timeout {
+            opts.deadline = Some(CommandDeadline::from_now(std::time::Duration::from_secs(
+                secs,
+            )));
+        }
+        // "waiting for REGISTRY" and listing warnings, beside the progress line.
+        opts.notices = Notices::new(|m| eprintln!("archlens: {}", archlens::text::sanitize(m)));
         Ok(Env { opts, cache })
     }
 }
@@ -185,7 +196,13 @@ fn run(cli: Cli) -> Result<u8> {
         archlens::ui::run(archlens::ui::Options {
             launch,
             target,
-            registry: Some(env.opts.clone()),
+            // The screen shows its own status; stderr would tear it, and a session has no
+            // overall deadline.
+            registry: Some(RegistryOptions {
+                notices: Notices::default(),
+                deadline: None,
+                ..env.opts.clone()
+            }),
             cache: env.cache.clone(),
         })?;
         Ok(0)
@@ -281,11 +298,11 @@ fn run(cli: Cli) -> Result<u8> {
             match format {
                 Format::Json => emit(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&report::check_json(
+                    report::to_pretty_json(&report::check_json(
                         &image,
                         &run.root,
                         &run.assessments
-                    ))?
+                    ))
                 ))?,
                 Format::Text => emit(&report::check_text(
                     &image,
@@ -366,7 +383,7 @@ fn run(cli: Cli) -> Result<u8> {
             match format {
                 Format::Json => emit(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&report::inspect_json(&ins))?
+                    report::to_pretty_json(&report::inspect_json(&ins))
                 ))?,
                 Format::Text => emit(&report::inspect_text(&ins, &Colors::for_stdout()))?,
             }

@@ -13,9 +13,16 @@ pub fn check_json(reference: &str, root: &Root, assessments: &[Assessment]) -> V
     let results: Vec<Value> = assessments
         .iter()
         .filter_map(|a| {
-            let mut v = serde_json::to_value(a.result.as_ref()?).ok()?;
+            let r = a.result.as_ref()?;
+            let mut v = serde_json::to_value(r).ok()?;
             if let Value::Object(m) = &mut v {
                 m.insert("decision".into(), serde_json::to_value(&a.decision).ok()?);
+                // Added value: a consumer reading only `verdict` must not see a network
+                // error as "fail".
+                if let Some(cause) = crate::check::unreadable_cause(r) {
+                    m.insert("verdict".into(), "error".into());
+                    m.insert("error".into(), cause.into());
+                }
             }
             Some(v)
         })
@@ -117,4 +124,97 @@ pub fn inspect_json(ins: &Inspection) -> Value {
         "manifests": manifests,
         "images": images,
     })
+}
+
+/// Pretty JSON whose strings carry C1 controls (U+0080-U+009F) and bidi overrides and
+/// isolates (U+202A-U+202E, U+2066-U+2069) as `\uXXXX`: serde_json escapes only C0, and
+/// these come from images and registries to a terminal, as text output already sanitises.
+pub fn to_pretty_json<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        EscapingFormatter(serde_json::ser::PrettyFormatter::new()),
+    );
+    // Serialising plain strings, numbers and maps with string keys cannot fail.
+    if v.serialize(&mut ser).is_err() {
+        return "{}".into();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| "{}".into())
+}
+
+fn must_escape(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// serde_json's pretty layout, with [`must_escape`] characters written as `\uXXXX`.
+pub struct EscapingFormatter<F>(pub F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapingFormatter<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|(_, c)| must_escape(*c)) {
+            w.write_all(&rest.as_bytes()[..i])?;
+            write!(w, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c1_controls_and_bidi_overrides_are_escaped() {
+        let v = json!({"name\u{9b}": "a\u{9b}31m b\u{202e}gpj.exe \u{2066}x\u{2069} é ✓ \n"});
+        let s = to_pretty_json(&v);
+        assert!(s.contains(r"name\u009b"), "{s}");
+        assert!(
+            s.contains(r"a\u009b31m b\u202egpj.exe \u2066x\u2069 é ✓ \n"),
+            "{s}"
+        );
+        assert!(!s.chars().any(must_escape), "{s}");
+        let back: Value = serde_json::from_str(&s).expect("still JSON");
+        assert_eq!(back, v);
+    }
 }

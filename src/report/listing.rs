@@ -127,8 +127,7 @@ pub fn render_listing_text(l: &Listing) -> String {
 
 /// The listing as pretty JSON, as `archlens ls --format json` prints it.
 pub fn render_listing_json(l: &Listing) -> String {
-    // Serialising plain strings and numbers cannot fail.
-    serde_json::to_string_pretty(l).unwrap_or_else(|_| "{}".into())
+    super::to_pretty_json(l)
 }
 
 #[cfg(test)]

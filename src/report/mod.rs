@@ -5,7 +5,7 @@ mod json;
 pub mod listing;
 mod text;
 
-pub use json::{check_json, inspect_json};
+pub use json::{EscapingFormatter, check_json, inspect_json, to_pretty_json};
 pub use listing::{render_listing_json, render_listing_text};
 pub use text::{check_text, inspect_text, targets_text};
 

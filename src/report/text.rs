@@ -18,6 +18,14 @@ fn verdict_word(c: &Colors, v: Verdict) -> String {
     }
 }
 
+/// `ERROR` for a result whose image could not be read, else its verdict.
+fn result_word(c: &Colors, r: &TargetResult) -> String {
+    match crate::check::unreadable_cause(r) {
+        Some(_) => c.red("ERROR"),
+        None => verdict_word(c, r.verdict),
+    }
+}
+
 fn root_line(root: &Root) -> String {
     if root.is_index {
         let plats: Vec<String> = root
@@ -72,9 +80,9 @@ pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &
         .max(6);
     let _ = writeln!(out, "{:<w$}  {:<14} VERDICT", "TARGET", "PLATFORM");
     for r in &results {
-        let why = r
-            .predicted_error
-            .clone()
+        let why = crate::check::unreadable_cause(r)
+            .map(str::to_string)
+            .or_else(|| r.predicted_error.clone())
             .or_else(|| {
                 r.findings
                     .iter()
@@ -87,7 +95,7 @@ pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &
             "{:<w$}  {:<14} {}  {}",
             sanitize(&r.target),
             r.platform.to_string(),
-            verdict_word(c, r.verdict),
+            result_word(c, r),
             sanitize(&why)
         );
     }
@@ -98,7 +106,7 @@ pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &
         let _ = writeln!(
             out,
             "\n{} {} on {}",
-            verdict_word(c, r.verdict),
+            result_word(c, r),
             c.bold(&sanitize(&r.target)),
             r.platform
         );

@@ -3,11 +3,16 @@
 //!
 //! Credentials come from `aws-config`'s default chain (environment, profiles, SSO, web
 //! identity, container and instance roles); `AWS_ENDPOINT_URL_ECR` points it elsewhere.
+//! Built without the `ecr` cargo feature, host parsing stays and every call fails in words.
 
-use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+#[cfg(feature = "ecr")]
+use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+#[cfg(feature = "ecr")]
 use aws_sdk_ecr::primitives::{DateTime, DateTimeFormat};
+#[cfg(feature = "ecr")]
 use aws_sdk_ecr::types::ImageIdentifier;
 
+#[cfg(feature = "ecr")]
 use crate::oci::media;
 
 /// An ECR registry host, `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`.
@@ -58,7 +63,9 @@ pub struct EcrError(pub String);
 /// An ECR API client for one region.
 #[derive(Clone, Debug)]
 pub struct Ecr {
+    #[cfg(feature = "ecr")]
     client: aws_sdk_ecr::Client,
+    #[cfg(feature = "ecr")]
     profile: Option<String>,
     region: String,
 }
@@ -84,6 +91,51 @@ pub struct EcrRepository {
     pub created_at: Option<String>,
 }
 
+/// What every ECR call says when this build has no AWS SDK.
+pub const COMPILED_OUT: &str = "this archlens was built without Amazon ECR support (the `ecr` cargo feature): rebuild it with default features to read ECR registries";
+
+#[cfg(not(feature = "ecr"))]
+impl Ecr {
+    /// Always fails: the AWS SDK is compiled out.
+    pub async fn connect(_opts: &AwsOptions, _region: Option<&str>) -> Result<Ecr, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub async fn basic_credentials(&self, _account: &str) -> Result<(String, String), EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub async fn repositories(
+        &self,
+        _account: Option<&str>,
+    ) -> Result<Vec<EcrRepository>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub async fn images(
+        &self,
+        _account: Option<&str>,
+        _repository: &str,
+    ) -> Result<Vec<EcrImage>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub async fn manifests(
+        &self,
+        _account: Option<&str>,
+        _repository: &str,
+        _digests: &[String],
+    ) -> Result<Vec<(String, Option<String>, Vec<u8>)>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+}
+
+#[cfg(feature = "ecr")]
 impl Ecr {
     /// Loads AWS configuration. `region` (from the host name, else `--region`/config) wins
     /// over the profile's region.
@@ -273,7 +325,7 @@ impl Ecr {
     fn error<E, R>(&self, action: &str, resource: &str, e: SdkError<E, R>) -> EcrError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let profile = self
             .profile
@@ -282,7 +334,7 @@ impl Ecr {
             .unwrap_or_else(|| "default".into());
         let code = e.code().unwrap_or_default().to_string();
         let detail = e.message().unwrap_or_default().to_string();
-        let context = DisplayErrorContext(&e).to_string();
+        let context = error_chain(&e);
         EcrError(explain(
             action,
             resource,
@@ -295,6 +347,40 @@ impl Ecr {
     }
 }
 
+/// The Display text of an error and each of its causes, one line, without repeats. Not the
+/// SDK's `DisplayErrorContext`: that appends the Debug structure.
+#[cfg(feature = "ecr")]
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let text = err
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// The endpoint the SDK was pointed at, if one was (`AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL`).
+fn endpoint_override() -> Option<String> {
+    ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|k| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (k, v))
+        })
+        .map(|(k, v)| format!("{v} (from {k})"))
+}
+
+#[cfg_attr(not(feature = "ecr"), allow(dead_code))]
 /// The message for a failed call: `code`/`detail` from the service, `context` the whole
 /// error chain (credential-provider failures only show up there).
 fn explain(
@@ -322,6 +408,22 @@ fn explain(
         format!(
             "no AWS credentials for {action}: set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login --profile {profile}`"
         )
+    } else if lower.contains("invalid region") || lower.contains("valid partition") {
+        format!(
+            "{region} is not an AWS region: pass --region (or set AWS_REGION) to one such as eu-west-1"
+        )
+    } else if let Some(why) = unreachable(&lower) {
+        match endpoint_override() {
+            Some(ep) => format!(
+                "cannot reach the ECR endpoint {ep} for {action}: {why}. Check that address and that the endpoint is running"
+            ),
+            None if why.contains("resolve") => format!(
+                "cannot reach ECR in region {region} for {action}: {why}. Check that {region} is a real AWS region (--region, AWS_REGION or the profile's region) and the network or proxy (HTTPS_PROXY)"
+            ),
+            None => format!(
+                "cannot reach ECR in region {region} for {action}: {why}. Check the network, any proxy (HTTPS_PROXY) or firewall, and try again"
+            ),
+        }
     } else if code == "RepositoryNotFoundException" {
         format!(
             "ECR repository {resource} does not exist in region {region}: check the name and region (`archlens ls` lists repositories)"
@@ -339,6 +441,26 @@ fn explain(
     }
 }
 
+/// Why an endpoint could not be reached, from the error chain, if that was the failure.
+fn unreachable(lower: &str) -> Option<&'static str> {
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        Some("its host name does not resolve")
+    } else if lower.contains("connection refused") {
+        Some("the connection was refused")
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        Some("it did not answer in time")
+    } else if lower.contains("connection reset") || lower.contains("connection closed") {
+        Some("the connection was closed")
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        Some("the TLS connection failed (a proxy or certificate this machine does not trust)")
+    } else if lower.contains("dispatch failure") || lower.contains("io error") {
+        Some("the request could not be sent")
+    } else {
+        None
+    }
+}
+
+#[cfg_attr(not(feature = "ecr"), allow(dead_code))]
 /// Drops anything that looks like a credential from SDK error text before it is shown.
 fn redact(s: &str) -> String {
     s.split_whitespace()
@@ -354,6 +476,7 @@ fn redact(s: &str) -> String {
         .join(" ")
 }
 
+#[cfg(feature = "ecr")]
 fn fmt_time(t: &DateTime) -> Option<String> {
     t.fmt(DateTimeFormat::DateTime).ok()
 }
@@ -398,6 +521,39 @@ mod tests {
             "failed: X-Amz-Signature=abc token=xyz",
         );
         assert!(!m.contains("abc") && !m.contains("xyz"), "{m}");
+    }
+
+    #[test]
+    fn unreachable_endpoints_and_regions_in_one_sentence() {
+        // The chain aws-sdk gives for a DNS failure (the Debug tail is never passed in).
+        let m = explain(
+            "ecr:DescribeRepositories",
+            "the default registry",
+            "xx-nowhere-1",
+            "default",
+            "",
+            "",
+            "dispatch failure: io error: client error (Connect): dns error: failed to lookup address information: Name or service not known",
+        );
+        if std::env::var_os("AWS_ENDPOINT_URL_ECR").is_none()
+            && std::env::var_os("AWS_ENDPOINT_URL").is_none()
+        {
+            assert!(
+                m.starts_with("cannot reach ECR in region xx-nowhere-1 for ecr:DescribeRepositories: its host name does not resolve. Check that xx-nowhere-1 is a real AWS region"),
+                "{m}"
+            );
+        }
+        assert!(!m.contains('{') && !m.contains('\n'), "{m}");
+        let m = explain(
+            "a",
+            "r",
+            "not a region",
+            "p",
+            "",
+            "",
+            "invalid region: not a region",
+        );
+        assert!(m.starts_with("not a region is not an AWS region"), "{m}");
     }
 
     #[test]

@@ -518,6 +518,8 @@ pub enum Fault {
     Status(u16, Option<u64>),
     /// Forward, but close the connection after this many body bytes.
     Cut(usize),
+    /// Forward this many body bytes, then hold the connection open, silent, for this long.
+    StallAfter(usize, Duration),
     /// Forward with one body byte changed.
     Corrupt,
     /// Wait before answering.
@@ -528,6 +530,8 @@ pub enum Fault {
     Rewrite(String, String),
     /// Answer with exactly this status, headers and body.
     Respond(u16, Vec<(String, String)>, String),
+    /// Forward, adding this header to the answer (a `Link` that loops, say).
+    Header(String, String),
     /// Demand `Authorization: Bearer <token>`, handing it out at `/token` for Basic `user:pass`.
     Bearer { token: String, basic: String },
 }
@@ -696,7 +700,9 @@ fn handle(
     reader.read_exact(&mut request_body)?;
     let faults = take_faults(rules, &path);
     let mut cut = None;
+    let mut stall = None;
     let mut corrupt = false;
+    let mut extra_headers = String::new();
     for f in &faults {
         match f {
             Fault::Status(code, retry) => {
@@ -722,6 +728,8 @@ fn handle(
             }
             Fault::Rewrite(from, to) => path = path.replace(from.as_str(), to),
             Fault::Cut(n) => cut = Some(*n),
+            Fault::StallAfter(n, d) => stall = Some((*n, *d)),
+            Fault::Header(k, v) => extra_headers.push_str(&format!("{k}: {v}\r\n")),
             Fault::Corrupt => corrupt = true,
             Fault::Bearer { token, basic } => {
                 if path.starts_with("/token") {
@@ -779,7 +787,21 @@ fn handle(
         let mid = body.len() / 2;
         body[mid] ^= 0xff;
     }
-    conn.write_all(head)?;
+    match head.strip_suffix(b"\r\n\r\n") {
+        Some(h) if !extra_headers.is_empty() => {
+            conn.write_all(h)?;
+            conn.write_all(b"\r\n")?;
+            conn.write_all(extra_headers.as_bytes())?;
+            conn.write_all(b"\r\n")?;
+        }
+        _ => conn.write_all(head)?,
+    }
+    if let Some((n, d)) = stall {
+        conn.write_all(&body[..n.min(body.len())])?;
+        conn.flush()?;
+        std::thread::sleep(d);
+        return Ok(());
+    }
     match cut {
         Some(n) => {
             conn.write_all(&body[..n.min(body.len())])?;

@@ -176,18 +176,31 @@ fn decode_option(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Percent-encodes the characters that would end or split a version or feature.
+/// Percent-encodes every byte the parser does not take raw (the syntax's own `%+()/`, and
+/// controls or other text a `%XX` decoded to), so the text parses back to the same value.
 pub(super) fn encode_option(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '+' => out.push_str("%2B"),
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            '/' => out.push_str("%2F"),
-            c => out.push(c),
+    for &b in s.as_bytes() {
+        if option_char(b) && b != b'%' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // fuzz/regressions/oci_platform/crash-6078a774...: `%19` decoded to a control character
+    // that Display wrote raw, so the printed platform no longer parsed.
+    #[test]
+    fn decoded_controls_are_encoded_again_when_printed() {
+        let p = parse("linux(10.0+a%19b+%E2%9C%93)/arm64").expect("parses");
+        let text = p.to_string();
+        assert!(text.is_ascii(), "{text}");
+        assert_eq!(parse(&text), Some(p));
+    }
 }

@@ -1,6 +1,9 @@
 //! The distribution API calls: manifests by tag or digest (verified), `tags/list` and
 //! `/v2/_catalog` (paged by `Link`), and the closest tags when one is missing.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use reqwest::Url;
 use reqwest::header;
 
@@ -9,6 +12,9 @@ use super::{Op, RegistryError};
 use crate::oci::limits::{LIST_PAGE_MAX, MANIFEST_MAX};
 use crate::oci::{Digest, media};
 use crate::source::Fetched;
+
+/// Pages of a `_catalog` or tag list read at most (1000 names each asked for).
+const MAX_PAGES: usize = 1000;
 
 impl Client {
     /// GET a manifest by tag or digest and verify it.
@@ -74,15 +80,32 @@ impl Client {
         })
     }
 
-    /// `: existing tags closest to "x": a, b, c`, or nothing if tags cannot be listed.
+    /// `: existing tags closest to "x": a, b, c`, or nothing if tags cannot be listed. The
+    /// tag list is the one the last listing fetched, or fetched once per repository, so a
+    /// listing full of missing tags does not download it again for each.
     async fn closest_tags_hint(&self, repository: &str, wanted: &str) -> String {
-        match self.list_tags(repository).await {
-            Ok(tags) if tags.is_empty() => " (the repository has no tags)".to_string(),
-            Ok(tags) => {
+        let known = self
+            .known_tags
+            .lock()
+            .ok()
+            .and_then(|k| k.get(repository).cloned());
+        let tags = match known {
+            Some(t) => t,
+            None => {
+                let t = self.list_tags(repository).await.ok().map(Arc::new);
+                if let Ok(mut k) = self.known_tags.lock() {
+                    k.insert(repository.to_string(), t.clone());
+                }
+                t
+            }
+        };
+        match tags {
+            Some(tags) if tags.is_empty() => " (the repository has no tags)".to_string(),
+            Some(tags) => {
                 let near = closest(wanted, &tags, 3);
                 format!(". Closest existing tags: {}", near.join(", "))
             }
-            Err(_) => String::new(),
+            None => String::new(),
         }
     }
 
@@ -91,7 +114,11 @@ impl Client {
         let first = self.url(&format!("v2/{repository}/tags/list?n=1000"))?;
         let scope = pull_scope(repository);
         let what = format!("tag list of {repository}");
-        self.paged(first, &scope, Op::Tags, &what, "tags").await
+        let tags = self.paged(first, &scope, Op::Tags, &what, "tags").await?;
+        if let Ok(mut k) = self.known_tags.lock() {
+            k.insert(repository.to_string(), Some(Arc::new(tags.clone())));
+        }
+        Ok(tags)
     }
 
     /// `/v2/_catalog`, following `Link` pagination.
@@ -130,12 +157,26 @@ impl Client {
         field: &str,
     ) -> Result<Vec<String>, RegistryError> {
         let mut out = Vec::new();
+        let mut items_seen = HashSet::new();
+        let mut urls_seen = HashSet::new();
         let mut next = Some(first);
         let mut pages = 0;
         while let Some(url) = next.take() {
+            if !urls_seen.insert(url.to_string()) {
+                self.opts.notices.say(&format!(
+                    "warning: {}: the {what} links back to a page already read ({}); stopped after {pages} pages",
+                    self.registry,
+                    url.path()
+                ));
+                break;
+            }
             pages += 1;
-            if pages > 10_000 {
-                break; // a registry that links to itself forever
+            if pages > MAX_PAGES {
+                self.opts.notices.say(&format!(
+                    "warning: {}: the {what} has more than {MAX_PAGES} pages; stopped there, the list is incomplete",
+                    self.registry
+                ));
+                break;
             }
             let resp = self.get(&url, None, None, scope, op, what).await?;
             next = resp
@@ -156,9 +197,29 @@ impl Client {
             let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
                 RegistryError::Invalid(format!("{}: {what} is not valid JSON: {e}", self.registry))
             })?;
-            if let Some(items) = v.get(field).and_then(|t| t.as_array()) {
-                out.extend(items.iter().filter_map(|t| t.as_str().map(str::to_string)));
+            let items: Vec<String> = v
+                .get(field)
+                .and_then(|t| t.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let fresh = items.len();
+            let new: Vec<String> = items
+                .into_iter()
+                .filter(|i| items_seen.insert(i.clone()))
+                .collect();
+            if fresh > 0 && new.is_empty() && next.is_some() {
+                // A different URL with a page already read: the registry is going round.
+                self.opts.notices.say(&format!(
+                    "warning: {}: the {what} repeats a page already read; stopped after {pages} pages",
+                    self.registry
+                ));
+                break;
             }
+            out.extend(new);
         }
         Ok(out)
     }

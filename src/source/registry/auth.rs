@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use reqwest::Url;
 use reqwest::header;
+use reqwest::{StatusCode, Url};
 
-use super::client::{Client, describe_reqwest, read_capped};
+use super::client::{Client, Deadline, read_capped};
 use super::credentials::{BasicCreds, Secret, docker_credentials};
 use super::{Op, RegistryError};
 use crate::oci::limits::ERROR_BODY_MAX;
@@ -51,6 +51,7 @@ impl Client {
         scope: &str,
         op: Op,
         what: &str,
+        dl: &Deadline,
     ) -> Result<(), RegistryError> {
         let creds = self.credentials().await?;
         let challenge = challenge.unwrap_or("");
@@ -79,18 +80,29 @@ impl Client {
                 }
                 q.append_pair("scope", scope);
             }
-            let mut req = self.http.get(url).timeout(self.opts.timeout);
-            if let Some(c) = &creds {
-                req = req.header(header::AUTHORIZATION, c.header());
-            }
-            let resp = req.send().await.map_err(|e| RegistryError::Network {
-                registry: self.registry.clone(),
-                what: "token request".into(),
-                detail: describe_reqwest(&e),
-            })?;
+            // The token service fails like any server: 5xx and 429 are retried, not blamed
+            // on the credentials.
+            let token_what = format!("token for {what}");
+            let resp = self
+                .send_retrying(dl, &token_what, || {
+                    let mut req = self.http.get(url.clone()).timeout(self.opts.timeout);
+                    if let Some(c) = &creds {
+                        req = req.header(header::AUTHORIZATION, c.header());
+                    }
+                    req.send()
+                })
+                .await?;
             let status = resp.status();
-            if !status.is_success() {
+            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
                 return Err(self.denied(op, what, status.as_u16(), creds.is_some()));
+            }
+            if !status.is_success() {
+                return Err(RegistryError::Status {
+                    registry: self.registry.clone(),
+                    what: token_what,
+                    status: status.as_u16(),
+                    detail: String::new(),
+                });
             }
             let body = read_capped(resp, ERROR_BODY_MAX).await.unwrap_or_default();
             let token = token_of(&body).ok_or_else(|| {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 
 use super::api::pull_scope;
-use super::client::{Client, backoff, describe_reqwest, run, runtime};
-use super::{Op, RegistryError};
+use super::client::{Client, backoff, run, runtime};
+use super::{Op, RegistryError, net};
 use crate::oci::Digest;
 use crate::source::SourceError;
 
@@ -44,9 +44,21 @@ impl Client {
             let mut offset: u64 = 0;
             let mut skip: u64 = 0;
             let mut resumes = 0u32;
+            // The per-request deadline counts from the last byte: a slow, steady download
+            // goes on, a stalled one fails in the stated time.
+            let mut last_byte = std::time::Instant::now();
             loop {
-                match resp.chunk().await {
+                let dl = client.deadline(last_byte);
+                let read =
+                    tokio::time::timeout_at(tokio::time::Instant::from_std(dl.at), resp.chunk())
+                        .await;
+                let Ok(read) = read else {
+                    let _ = tx.send(Err(client.timed_out(&dl, &what).to_string())).await;
+                    return;
+                };
+                match read {
                     Ok(Some(chunk)) => {
+                        last_byte = std::time::Instant::now();
                         let mut chunk: &[u8] = &chunk;
                         if skip > 0 {
                             let n = usize::try_from(skip).unwrap_or(usize::MAX).min(chunk.len());
@@ -65,18 +77,19 @@ impl Client {
                     Err(e) => {
                         resumes += 1;
                         if resumes >= client.opts.retry.max_attempts {
+                            let (kind, detail) = net::classify(&e);
                             let _ = tx
                                 .send(Err(format!(
-                                    "{}: {what}: connection broken after {offset} bytes, {resumes} times: {}",
+                                    "{}: {what}: broken off after {offset} bytes, {resumes} times: {}",
                                     client.registry,
-                                    describe_reqwest(&e)
+                                    net::explain(kind, &client.host, &detail)
                                 )))
                                 .await;
                             return;
                         }
                         tokio::time::sleep(backoff(&client.opts.retry, resumes)).await;
                         match client
-                            .get(&url, None, Some(offset), &scope, Op::Blob, &what)
+                            .get_until(&url, None, Some(offset), &scope, Op::Blob, &what, &dl)
                             .await
                         {
                             Ok(r) => {

@@ -2,19 +2,30 @@
 //! authenticates, follows redirects by hand and retries transient failures with backoff.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::credentials::BasicCreds;
-use super::{Op, RegistryError, RegistryOptions, RetryPolicy};
+use super::{Op, RegistryError, RegistryOptions, RetryPolicy, net};
 use crate::oci::limits::ERROR_BODY_MAX;
 use crate::source::{dockerref, ecr};
 
 const MAX_REDIRECTS: usize = 5;
+/// How long an answer may take before people are told archlens is waiting.
+const WAITING_NOTICE_AFTER: Duration = Duration::from_secs(3);
+
+/// When a request must be done, how long that was, and whose limit it is (for messages).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadline {
+    pub(super) at: Instant,
+    pub(super) limit: Duration,
+    pub(super) which: &'static str,
+}
 
 /// The process-wide runtime the sync API drives. Two workers: requests are I/O bound.
 pub(super) fn runtime() -> Result<&'static tokio::runtime::Runtime, RegistryError> {
@@ -63,6 +74,9 @@ pub struct Client {
     /// Bearer tokens by scope, or the Basic header once the registry asked for Basic.
     pub(super) auth: Mutex<AuthState>,
     pub(super) downloads: Arc<Semaphore>,
+    /// Tags per repository from the last listing, for the closest-tag hint.
+    pub(super) known_tags: Mutex<HashMap<String, Option<Arc<Vec<String>>>>>,
+    pub(super) said_waiting: AtomicBool,
 }
 
 #[derive(Default)]
@@ -102,6 +116,8 @@ impl Client {
             creds: OnceCell::new(),
             auth: Mutex::new(AuthState::default()),
             downloads: Arc::new(Semaphore::new(opts.max_parallel.max(1))),
+            known_tags: Mutex::new(HashMap::new()),
+            said_waiting: AtomicBool::new(false),
         })
     }
 
@@ -122,89 +138,202 @@ impl Client {
         op: Op,
         what: &str,
     ) -> Result<reqwest::Response, RegistryError> {
-        let started = Instant::now();
-        let mut attempt = 0u32;
+        let dl = self.deadline(Instant::now());
+        self.get_until(url, accept, range, scope, op, what, &dl)
+            .await
+    }
+
+    /// [`Client::get`] by a given deadline (a blob's resumption counts from its last byte).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn get_until(
+        &self,
+        url: &Url,
+        accept: Option<&str>,
+        range: Option<u64>,
+        scope: &str,
+        op: Op,
+        what: &str,
+        dl: &Deadline,
+    ) -> Result<reqwest::Response, RegistryError> {
         let mut authenticated = false;
         loop {
+            let resp = self
+                .send_retrying(dl, what, || self.send_following(url, accept, range, scope))
+                .await?;
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(resp);
+            }
+            let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            if refused && !same_origin(resp.url(), &self.base) {
+                // A presigned storage URL refused: the registry's own credentials were fine.
+                return Err(RegistryError::RedirectRefused {
+                    registry: self.registry.clone(),
+                    what: what.to_string(),
+                    host: origin_name(resp.url()),
+                    status: status.as_u16(),
+                });
+            }
+            if status == StatusCode::UNAUTHORIZED && !authenticated {
+                authenticated = true;
+                let challenge = resp
+                    .headers()
+                    .get(header::WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                self.authenticate(challenge.as_deref(), scope, op, what, dl)
+                    .await?;
+                continue;
+            }
+            if refused {
+                let had = self.credentials().await.ok().flatten().is_some();
+                return Err(self.denied(op, what, status.as_u16(), had));
+            }
+            if status == StatusCode::NOT_FOUND {
+                return Err(RegistryError::NotFound {
+                    registry: self.registry.clone(),
+                    what: what.to_string(),
+                    hint: String::new(),
+                });
+            }
+            let body = read_capped(resp, ERROR_BODY_MAX).await.unwrap_or_default();
+            return Err(RegistryError::Status {
+                registry: self.registry.clone(),
+                what: what.to_string(),
+                status: status.as_u16(),
+                detail: error_detail(&body),
+            });
+        }
+    }
+
+    /// Sends with retries: transient answers (408, 429, 5xx but 501) and transient network
+    /// failures are tried again with backoff (`Retry-After` honoured) while attempts and
+    /// the deadline last. Any other answer is handed back for the caller to judge.
+    pub(super) async fn send_retrying<F, Fut>(
+        &self,
+        dl: &Deadline,
+        what: &str,
+        send: F,
+    ) -> Result<reqwest::Response, RegistryError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<reqwest::Response, reqwest::Error>>,
+    {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
             attempt += 1;
-            let result = self.send_following(url, accept, range, scope).await;
-            let retry_after;
-            let last;
-            match result {
+            let Some(result) = self.within(dl, what, send()).await else {
+                return Err(self.timed_out(dl, what));
+            };
+            let (retry_after, failure) = match result {
                 Ok(resp) => {
                     let status = resp.status();
-                    if status.is_success() {
-                        return Ok(resp);
-                    }
-                    if status == StatusCode::UNAUTHORIZED && !authenticated {
-                        authenticated = true;
-                        let challenge = resp
-                            .headers()
-                            .get(header::WWW_AUTHENTICATE)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_string);
-                        self.authenticate(challenge.as_deref(), scope, op, what)
-                            .await?;
-                        attempt -= 1;
-                        continue;
-                    }
-                    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                        let had = self.credentials().await.ok().flatten().is_some();
-                        return Err(self.denied(op, what, status.as_u16(), had));
-                    }
-                    if status == StatusCode::NOT_FOUND {
-                        return Err(RegistryError::NotFound {
-                            registry: self.registry.clone(),
-                            what: what.to_string(),
-                            hint: String::new(),
-                        });
-                    }
                     let transient = status == StatusCode::TOO_MANY_REQUESTS
                         || status == StatusCode::REQUEST_TIMEOUT
                         || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED);
                     if !transient {
-                        let body = read_capped(resp, ERROR_BODY_MAX).await.unwrap_or_default();
-                        return Err(RegistryError::Status {
-                            registry: self.registry.clone(),
-                            what: what.to_string(),
-                            status: status.as_u16(),
-                            detail: error_detail(&body),
-                        });
+                        return Ok(resp);
                     }
-                    retry_after = resp
+                    let wait = resp
                         .headers()
                         .get(header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    last = format!("HTTP {status}");
+                        .and_then(|v| net::retry_after(v, SystemTime::now()));
+                    (wait, Err(status))
                 }
                 Err(e) => {
-                    if !(e.is_timeout() || e.is_connect() || e.is_request() || e.is_body()) {
-                        return Err(RegistryError::Network {
-                            registry: self.registry.clone(),
-                            what: what.to_string(),
-                            detail: describe_reqwest(&e),
-                        });
+                    let (kind, detail) = net::classify(&e);
+                    let reason = net::explain(kind, &self.host, &detail);
+                    if !kind.transient() {
+                        return Err(self.unreachable(what, reason));
                     }
-                    retry_after = None;
-                    last = describe_reqwest(&e);
+                    (None, Ok(reason))
                 }
-            }
+            };
             let delay = retry_after
                 .map(|d| d.min(self.opts.retry.max_delay))
                 .unwrap_or_else(|| backoff(&self.opts.retry, attempt));
-            let elapsed = started.elapsed();
-            if attempt >= self.opts.retry.max_attempts || elapsed + delay > self.opts.retry.budget {
-                return Err(RegistryError::GaveUp {
-                    registry: self.registry.clone(),
-                    what: what.to_string(),
-                    attempts: attempt,
-                    secs: elapsed.as_secs(),
-                    last,
+            if attempt >= self.opts.retry.max_attempts || Instant::now() + delay > dl.at {
+                return Err(match failure {
+                    Ok(reason) => self.unreachable(what, reason),
+                    Err(status) => RegistryError::GaveUp {
+                        registry: self.registry.clone(),
+                        what: what.to_string(),
+                        attempts: attempt,
+                        elapsed: net::secs(started.elapsed()),
+                        last: format!("HTTP {status}"),
+                    },
                 });
             }
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Runs `fut` until the deadline (`None` past it), saying once per client that it is
+    /// waiting when an answer takes longer than a few seconds.
+    pub(super) async fn within<F: std::future::Future>(
+        &self,
+        dl: &Deadline,
+        what: &str,
+        fut: F,
+    ) -> Option<F::Output> {
+        let end = tokio::time::sleep_until(tokio::time::Instant::from_std(dl.at));
+        let note = tokio::time::sleep(WAITING_NOTICE_AFTER);
+        tokio::pin!(fut, end, note);
+        let mut noted = false;
+        loop {
+            tokio::select! {
+                out = &mut fut => return Some(out),
+                _ = &mut end => return None,
+                _ = &mut note, if !noted => {
+                    noted = true;
+                    if !self.said_waiting.swap(true, Ordering::Relaxed) {
+                        self.opts.notices.say(&format!(
+                            "waiting for {} ({what}); giving up after {} ({})",
+                            self.registry,
+                            net::secs(dl.limit),
+                            dl.which
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// When a request starting at `start` must be done: its own deadline, never past the
+    /// command's `--timeout`.
+    pub(super) fn deadline(&self, start: Instant) -> Deadline {
+        let budget = self.opts.retry.budget;
+        let own = Deadline {
+            at: start + budget,
+            limit: budget,
+            which: "the per-request deadline",
+        };
+        match self.opts.deadline {
+            Some(c) if c.at < own.at => Deadline {
+                at: c.at,
+                limit: c.limit,
+                which: "the command's --timeout",
+            },
+            _ => own,
+        }
+    }
+
+    pub(super) fn timed_out(&self, dl: &Deadline, what: &str) -> RegistryError {
+        RegistryError::TimedOut {
+            registry: self.registry.clone(),
+            what: what.to_string(),
+            limit: net::secs(dl.limit),
+            which: dl.which,
+        }
+    }
+
+    pub(super) fn unreachable(&self, what: &str, reason: String) -> RegistryError {
+        RegistryError::Unreachable {
+            registry: self.registry.clone(),
+            what: what.to_string(),
+            reason,
         }
     }
 
@@ -262,6 +391,15 @@ impl Client {
         }
         // Too many redirects: hand back the last answer; `get` reports its status.
         self.http.get(url).send().await
+    }
+}
+
+/// `host[:port]` of a URL, for naming a redirect target without its (presigned) path.
+fn origin_name(u: &Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => "the redirect target".to_string(),
     }
 }
 

@@ -28,15 +28,40 @@ pub enum RegistryError {
         what: String,
         detail: String,
     },
+    /// Below HTTP: refused, name not found, TLS, timeout, reset; `reason` is one sentence.
+    #[error("{registry}: {what}: {reason}")]
+    Unreachable {
+        registry: String,
+        what: String,
+        reason: String,
+    },
     #[error(
-        "{registry}: {what}: gave up after {attempts} attempts in {secs}s, last: {last}. The registry is overloaded or failing; try again later"
+        "{registry}: {what}: no answer within {limit} ({which}). The registry accepted the connection but did not answer: check that it is up and not overloaded, or allow more time with --timeout"
+    )]
+    TimedOut {
+        registry: String,
+        what: String,
+        limit: String,
+        which: &'static str,
+    },
+    #[error(
+        "{registry}: {what}: gave up after {attempts} attempts in {elapsed}, last: {last}. The registry is overloaded or failing; try again later"
     )]
     GaveUp {
         registry: String,
         what: String,
         attempts: u32,
-        secs: u64,
+        elapsed: String,
         last: String,
+    },
+    #[error(
+        "{registry}: {what}: {host}, where {registry} redirected the download, refused it (HTTP {status}). The registry's credentials were accepted; the storage host's link may have expired or this machine's clock may be off: try again, and check the clock"
+    )]
+    RedirectRefused {
+        registry: String,
+        what: String,
+        host: String,
+        status: u16,
     },
     #[error("{registry}: {what}: unexpected HTTP {status}{detail}")]
     Status {
@@ -58,7 +83,7 @@ pub enum RegistryError {
         expected: Digest,
         actual: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Ecr(#[from] ecr::EcrError),
     #[error("{0}")]
     Invalid(String),

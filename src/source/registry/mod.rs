@@ -20,6 +20,7 @@ mod endpoint;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+mod net;
 mod options;
 
 use std::io::Read;
@@ -31,7 +32,7 @@ pub(crate) use client::run;
 pub use endpoint::Endpoint;
 use error::Op;
 pub use error::RegistryError;
-pub use options::{RegistryOptions, RetryPolicy};
+pub use options::{CommandDeadline, Notices, RegistryOptions, RetryPolicy};
 
 use super::dockerref::RegistryRef;
 use super::{Fetched, ImageSource, SourceError};

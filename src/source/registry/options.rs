@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cache::Cache;
 use crate::config::Config;
@@ -17,7 +17,8 @@ pub struct RetryPolicy {
     /// First backoff; doubled each attempt, with full jitter.
     pub base_delay: Duration,
     pub max_delay: Duration,
-    /// No new attempt starts after this much time on one request.
+    /// The per-request deadline: one request, its retries and waits included (for a blob:
+    /// since its last byte), fails after this long.
     pub budget: Duration,
 }
 
@@ -47,6 +48,10 @@ pub struct RegistryOptions {
     pub retry: RetryPolicy,
     /// Connect timeout, and the longest wait for any single read.
     pub timeout: Duration,
+    /// The per-command deadline (`--timeout`): no request runs past it.
+    pub deadline: Option<CommandDeadline>,
+    /// Where "waiting for REGISTRY" and listing warnings go (the CLI: stderr).
+    pub notices: Notices,
     /// Manifests by digest are served from and stored to this cache.
     pub cache: Option<Arc<Cache>>,
 }
@@ -61,8 +66,54 @@ impl Default for RegistryOptions {
             max_parallel: 4,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
+            deadline: None,
+            notices: Notices::default(),
             cache: None,
         }
+    }
+}
+
+/// `--timeout SECS`: when the command must be done, and the limit as given (for messages).
+#[derive(Debug, Clone, Copy)]
+pub struct CommandDeadline {
+    pub at: Instant,
+    pub limit: Duration,
+}
+
+impl CommandDeadline {
+    pub fn from_now(limit: Duration) -> CommandDeadline {
+        CommandDeadline {
+            at: Instant::now() + limit,
+            limit,
+        }
+    }
+}
+
+type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A sink for messages to people while requests run; none by default (library use).
+#[derive(Clone, Default)]
+pub struct Notices(Option<Sink>);
+
+impl Notices {
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Notices {
+        Notices(Some(Arc::new(f)))
+    }
+
+    pub fn say(&self, message: &str) {
+        if let Some(f) = &self.0 {
+            f(message);
+        }
+    }
+}
+
+impl std::fmt::Debug for Notices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Notices(on)"
+        } else {
+            "Notices(off)"
+        })
     }
 }
 
