@@ -301,7 +301,8 @@ mod tests {
                 kind: EntryKind::File,
                 size: 3,
                 mode: 0o755,
-            }],
+            }]
+            .into(),
             uncompressed_size: 1024,
             ..LayerScan::default()
         }

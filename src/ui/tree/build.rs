@@ -129,7 +129,7 @@ impl Tree {
                     .layers
                     .get(layer)
                     .map_or(&[][..], |l| &l.scan.artifacts[..]);
-                Tree::layer(image.fs.layer_changes(layer), layer, arts)
+                Tree::layer(&image.fs.layer_changes(layer), layer, arts)
             }
         }
     }
@@ -137,24 +137,34 @@ impl Tree {
     /// Every layer stacked; paths the selected `layer` added, changed or deleted are marked.
     pub fn merged(fs: &MergedFs, layer: usize) -> Tree {
         let marks = marks_of(fs.artifacts.iter().map(|(_, a)| a));
-        let live = fs.nodes.iter().map(|(path, n)| Item {
+        let live: Vec<(String, NodeKind, u64, Option<Change>, usize)> = fs
+            .nodes()
+            .map(|n| {
+                let change = n.history.iter().find(|(l, _)| *l == layer).map(|(_, c)| *c);
+                (
+                    n.entry.path,
+                    kind_of(&n.entry.kind),
+                    n.entry.size,
+                    change,
+                    n.layer,
+                )
+            })
+            .collect();
+        let gone: Vec<(String, usize)> = fs.deleted_paths().filter(|(_, l)| *l == layer).collect();
+        let live = live.iter().map(|(path, kind, size, change, layer)| Item {
             path,
-            kind: kind_of(&n.entry.kind),
-            size: n.entry.size,
-            change: n.history.iter().find(|(l, _)| *l == layer).map(|(_, c)| *c),
-            layer: n.layer,
+            kind: kind.clone(),
+            size: *size,
+            change: *change,
+            layer: *layer,
         });
-        let gone = fs
-            .deleted
-            .iter()
-            .filter(|(_, l)| **l == layer)
-            .map(|(path, l)| Item {
-                path,
-                kind: NodeKind::Other,
-                size: 0,
-                change: Some(Change::Deleted),
-                layer: *l,
-            });
+        let gone = gone.iter().map(|(path, l)| Item {
+            path,
+            kind: NodeKind::Other,
+            size: 0,
+            change: Some(Change::Deleted),
+            layer: *l,
+        });
         Tree::build(live.chain(gone), &marks)
     }
 

@@ -251,7 +251,7 @@ fn has_fallback_file(idx: &Index, module: &str, lib: &Native) -> bool {
     ["/site-packages/", "/dist-packages/"].iter().any(|m| {
         module
             .split_once(m)
-            .is_some_and(|(dir, _)| idx.image.fs.nodes.contains_key(&format!("{dir}{m}{file}")))
+            .is_some_and(|(dir, _)| idx.image.fs.contains(&format!("{dir}{m}{file}")))
     })
 }
 
@@ -598,12 +598,10 @@ fn python_has(py: &PythonLibc, needs: Libc) -> String {
 }
 
 /// libc6-dev's `libc.so` (a linker script), when the image has one.
-fn libc_linker_script<'a>(idx: &Index<'a>) -> Option<&'a str> {
+fn libc_linker_script(idx: &Index<'_>) -> Option<String> {
     idx.image
         .fs
-        .nodes
-        .keys()
-        .map(String::as_str)
+        .paths()
         .find(|p| p.ends_with("-linux-gnu/libc.so"))
 }
 
