@@ -4,7 +4,7 @@
 use super::arena::{Id, Kind, ROOT, State};
 use super::merged::{LayerChange, ResolveError, SYMLINK_HOP_LIMIT, layer16};
 use super::path::{normalise_str, parent};
-use super::{Change, MergedFs, Node};
+use super::{Change, EntryKind, MergedFs, Node};
 
 impl MergedFs {
     /// The node at exactly this normalised absolute path, symlinks not followed.
@@ -243,6 +243,67 @@ impl<'a> Iterator for Children<'a> {
             if self.fs.arena.is(id, State::Live) {
                 return Some((self.fs.arena.name(id), self.fs.node(id)));
             }
+        }
+    }
+}
+
+/// One path as [`MergedFs::walk`] hands it out: ids and a borrowed name, no path text.
+#[derive(Debug, Clone)]
+pub struct WalkItem<'a> {
+    /// The path's id (see [`MergedFs::id_of`]); `0` is `/`.
+    pub id: u32,
+    pub parent: u32,
+    pub name: &'a str,
+    pub kind: EntryKind,
+    pub size: u64,
+    pub layer: usize,
+    /// Only a parent of live paths in a hand-made tree, not an entry of any layer.
+    pub implied: bool,
+}
+
+impl MergedFs {
+    /// Every live path below `/`, parents before children, siblings by name: how the
+    /// explorer builds its tree without a path string per file.
+    pub fn walk(&self) -> impl Iterator<Item = WalkItem<'_>> + '_ {
+        self.arena.descendants(ROOT).filter_map(|id| {
+            let s = self.arena.slot(id)?;
+            if s.state == State::Dead {
+                return None;
+            }
+            Some(WalkItem {
+                id,
+                parent: s.parent,
+                name: self.arena.name(id),
+                kind: self.entry_kind(id),
+                size: s.size,
+                layer: usize::from(s.layer),
+                implied: s.state == State::Implied,
+            })
+        })
+    }
+
+    /// The id of the live path at exactly `path`.
+    pub fn id_of(&self, path: &str) -> Option<u32> {
+        self.live_id(path)
+    }
+
+    /// One more than the largest id, to size tables indexed by id.
+    pub fn id_bound(&self) -> usize {
+        self.arena.slots.len()
+    }
+
+    /// What layer `layer` did to the path `id`, if anything.
+    pub fn change_in(&self, id: u32, layer: usize) -> Option<Change> {
+        match self.history.get(&id) {
+            Some(h) => h
+                .iter()
+                .find(|(l, _)| usize::from(*l) == layer)
+                .map(|(_, c)| *c),
+            None => self
+                .arena
+                .slot(id)
+                .filter(|s| s.state == State::Live && usize::from(s.layer) == layer)
+                .map(|_| Change::Added),
         }
     }
 }

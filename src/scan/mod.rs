@@ -20,7 +20,7 @@ use crate::oci::Digest;
 
 pub use entries::{Cursor, Entries};
 pub use layer::scan_layer;
-pub use lookup::Children;
+pub use lookup::{Children, WalkItem};
 pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT};
 
 /// A layer that could not be scanned. Each variant names the layer and says what to do.
