@@ -41,6 +41,7 @@ def main(argv: list[str]) -> int:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     seen = b""
     sent_expand = False
+    last_key = 0.0
     peak = 0
     deadline = t0 + 600
     took = None
@@ -58,17 +59,18 @@ def main(argv: list[str]) -> int:
             if not chunk:
                 break
             seen = (seen + chunk)[-200_000:]
-        # The image screen is up once its layers pane is drawn: focus the files, expand all.
-        if not sent_expand and b"Layers" in seen:
-            os.write(fd, b"\t")
-            time.sleep(0.2)
-            os.write(fd, b"E")
-            sent_expand, seen = True, b""
-        elif sent_expand and wait_for in seen:
-            took = time.monotonic() - t0
-            time.sleep(1.0)
-            peak = max(peak, peak_kib(pid))
-            break
+        # Expand all once the image screen is drawn, again each second until the tree (built
+        # after the layers are read) shows the expanded rows: the key is a no-op before.
+        now = time.monotonic()
+        if b"Layers" in seen or sent_expand:
+            if wait_for in seen:
+                took = now - t0
+                time.sleep(1.0)
+                peak = max(peak, peak_kib(pid))
+                break
+            if now - last_key >= 1.0:
+                os.write(fd, b"E")
+                sent_expand, last_key = True, now
     os.write(fd, b"q")
     time.sleep(0.3)
     try:

@@ -51,7 +51,7 @@ impl Serialize for Images<'_> {
             let mut doc = inspect_json(&Inspection {
                 reference: ins.reference,
                 root: ins.root,
-                images: vec![one.clone()],
+                images: vec![*one],
             });
             doc.get_mut("images")
                 .and_then(|i| i.get_mut(0))

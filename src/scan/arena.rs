@@ -233,7 +233,9 @@ impl Arena {
         let push_kids = |stack: &mut Vec<Id>, of: Id| {
             let at = stack.len();
             stack.extend(self.children(of));
-            stack.get_mut(at..).map(|s| s.reverse());
+            if let Some(s) = stack.get_mut(at..) {
+                s.reverse();
+            }
         };
         push_kids(&mut stack, id);
         std::iter::from_fn(move || {

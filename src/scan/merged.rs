@@ -705,7 +705,7 @@ mod tests {
             entries,
             ..LayerScan::default()
         };
-        let fs = stack(&[scan.clone()]);
+        let fs = stack(std::slice::from_ref(&scan));
         assert_eq!(fs.len(), files + files / 1000 + 2);
         let merged = fs.heap_bytes() / files;
         let packed = scan.entries.heap_bytes() / files;
