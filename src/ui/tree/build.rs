@@ -6,20 +6,21 @@ use super::*;
 /// Nodes under construction, and the directories among them by (parent, name).
 struct Builder<'a> {
     nodes: Vec<Node>,
+    names: String,
+    marks: HashMap<u32, ArchMark>,
     dirs: HashMap<(u32, &'a str), u32>,
     /// Items come mostly grouped by directory: the last parent found.
     last_parent: Option<(&'a str, u32)>,
 }
 
-fn new_node(name: &str, parent: u32, depth: u16, kind: NodeKind, layer: usize) -> Node {
+fn new_node(name: (u32, u32), parent: u32, depth: u16, kind: NodeKind, layer: usize) -> Node {
     Node {
-        name: name.into(),
+        name,
         parent,
         depth,
         kind,
         size: 0,
         change: None,
-        mark: ArchMark::None,
         layer,
         children: Vec::new(),
         native_below: 0,
@@ -31,7 +32,9 @@ fn new_node(name: &str, parent: u32, depth: u16, kind: NodeKind, layer: usize) -
 impl<'a> Builder<'a> {
     fn new() -> Builder<'a> {
         Builder {
-            nodes: vec![new_node("/", ROOT, 0, NodeKind::Dir, 0)],
+            nodes: vec![new_node((0, 0), ROOT, 0, NodeKind::Dir, 0)],
+            names: String::new(),
+            marks: HashMap::new(),
             // Directories by (parent, name): lookups cost the path's components, never its
             // full length per level, so a hostile deep path stays linear.
             dirs: HashMap::new(),
@@ -47,7 +50,13 @@ impl<'a> Builder<'a> {
             .get(parent as usize)
             .map_or(0, |p| p.depth.saturating_add(1));
         let is_dir = kind == NodeKind::Dir;
-        self.nodes.push(new_node(name, parent, depth, kind, layer));
+        let start = self.names.len();
+        self.names.push_str(name);
+        let range = (
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(self.names.len()).unwrap_or(u32::MAX),
+        );
+        self.nodes.push(new_node(range, parent, depth, kind, layer));
         if let Some(p) = self.nodes.get_mut(parent as usize) {
             p.children.push(id);
         }
@@ -89,19 +98,20 @@ impl<'a> Builder<'a> {
         n.change = item.change;
         if !n.is_dir() {
             n.size = item.size;
-            if let Some(m) = marks.get(path) {
-                n.mark = m.clone();
+            if let Some(m) = marks.get(path).filter(|m| **m != ArchMark::None) {
+                self.marks.insert(id, m.clone());
             }
         }
     }
 
     fn finish(self) -> Tree {
         let mut nodes = self.nodes;
+        let marks = self.marks;
         // Children always come after their parent, so one reverse pass sums subtrees.
         for i in (1..nodes.len()).rev() {
             let (size, native) = (
                 nodes[i].size,
-                nodes[i].native_below + u32::from(nodes[i].mark != ArchMark::None),
+                nodes[i].native_below + u32::from(marks.contains_key(&(i as u32))),
             );
             nodes[i].native_below = native;
             let p = nodes[i].parent as usize;
@@ -113,6 +123,8 @@ impl<'a> Builder<'a> {
         let expanded = vec![false; nodes.len()];
         let mut t = Tree {
             nodes,
+            names: self.names,
+            marks,
             expanded,
             visible: Vec::new(),
             sort: SortBy::Name,
@@ -193,8 +205,8 @@ impl Tree {
             }
             if !n.is_dir() {
                 n.size = w.size;
-                if let Some(m) = marks.get(&w.id) {
-                    n.mark = (*m).clone();
+                if let Some(m) = marks.get(&w.id).filter(|m| ***m != ArchMark::None) {
+                    b.marks.insert(id, (*m).clone());
                 }
             }
         }
