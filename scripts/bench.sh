@@ -200,6 +200,35 @@ row "curl | gzip -dc, registry blobs" curl_gzip
 row "archlens inspect, registry, cold" registry_cold curl_gzip
 row "archlens inspect, registry, cached" registry_warm curl_gzip
 
+# Memory per file (issue 10): one gzip layer of N small files plus one real ELF (scripts/manyfiles.py), read by
+# `inspect` (no cache; then a cold and a warm cache) and by the explorer (a pty, tree expanded, peak from /proc).
+if [ "$ARCHLENS" = 1 ]; then
+  for n in 200000 1000000; do
+    dir=$BENCH/files-$n
+    if [ "$REBUILD" = 1 ] || [ ! -f "$dir/index.json" ]; then
+      echo "bench.sh: generating $dir ($n files; a few minutes for a million)"
+      python3 "$ROOT/scripts/manyfiles.py" "$n" "$dir"
+    fi
+    RESULT[files_$n]=$(measure "$BIN" inspect "oci:$dir:files" --format json --no-cache) || fail "inspect failed on $dir"
+    CACHE_DIR=$(mktemp -d)
+    RESULT[files_${n}_cold]=$(XDG_CACHE_HOME=$CACHE_DIR measure "$BIN" inspect "oci:$dir:files" --format json) \
+      || fail "inspect (filling the cache) failed on $dir"
+    RESULT[files_${n}_warm]=$(XDG_CACHE_HOME=$CACHE_DIR measure "$BIN" inspect "oci:$dir:files" --format json) \
+      || fail "inspect (cached) failed on $dir"
+    rm -rf "$CACHE_DIR"
+    RESULT[explorer_$n]=$(python3 "$ROOT/scripts/bench_explorer.py" "$BIN" "oci:$dir:files" f0000000.txt) \
+      || fail "the explorer did not show the expanded tree of $dir"
+  done
+  echo
+  printf '%-36s %11s %13s %10s\n' "many small files (+1 ELF)" "wall" "peak RSS" "vs 200k"
+  row "inspect, 200,000 files" files_200000
+  row "inspect, 1,000,000 files" files_1000000 files_200000
+  row "inspect, 1,000,000, cache cold" files_1000000_cold
+  row "inspect, 1,000,000, cache warm" files_1000000_warm
+  row "explorer, 200,000 files, expanded" explorer_200000
+  row "explorer, 1,000,000, expanded" explorer_1000000 explorer_200000
+fi
+
 # Terminal UI speed (first frame, key to frame on a 200,000-file tree); numbers go to docs/tui.md.
 if [ "$ARCHLENS" = 1 ]; then
   echo

@@ -6,11 +6,13 @@
 //! corrupt entry is deleted. Names on disk come only from validated digests.
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::DeserializeOwned;
+
+use sha2::{Digest as _, Sha256};
 
 use crate::oci::Digest;
 use crate::scan::LayerScan;
@@ -151,16 +153,23 @@ impl Cache {
     /// The analysis of a layer by its (compressed) blob digest.
     pub fn get_layer_scan(&self, d: &Digest) -> Option<LayerScan> {
         let path = self.scan_path(d);
-        let bytes = fs::read(&path).ok()?;
+        let file = fs::File::open(&path).ok()?;
+        // Parsed as it is read and checked at the end: a scan of a million files is tens
+        // of megabytes of JSON, which need not be in memory next to the scan itself.
         let parsed = (|| {
-            let nl = bytes.iter().position(|&b| b == b'\n')?;
-            let head = std::str::from_utf8(&bytes[..nl]).ok()?;
-            let sum = head.strip_prefix(SCAN_MAGIC)?;
-            let body = &bytes[nl + 1..];
-            if Digest::sha256_of(body).hex() != sum {
-                return None;
-            }
-            serde_json::from_slice::<LayerScan>(body).ok()
+            let mut r = std::io::BufReader::new(file);
+            let mut head = String::new();
+            r.read_line(&mut head).ok()?;
+            let sum = head
+                .strip_suffix('\n')?
+                .strip_prefix(SCAN_MAGIC)?
+                .to_string();
+            let mut hashed = Hashing {
+                inner: r,
+                hash: Sha256::new(),
+            };
+            let scan = serde_json::from_reader::<_, LayerScan>(&mut hashed).ok()?;
+            (hex::encode(hashed.hash.finalize()) == sum).then_some(scan)
         })();
         match parsed {
             Some(scan) => {
@@ -176,18 +185,46 @@ impl Cache {
 
     pub fn put_layer_scan(&self, d: &Digest, scan: &LayerScan) -> Result<(), CacheError> {
         let path = self.scan_path(d);
-        let body = serde_json::to_vec(scan).map_err(|e| CacheError::Io {
+        let io = |source| CacheError::Io {
             path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        let mut out = format!("{SCAN_MAGIC}{}\n", Digest::sha256_of(&body).hex()).into_bytes();
-        out.extend_from_slice(&body);
-        self.write_atomic(&path, &out)?;
+            source,
+        };
+        // The body goes to a file as it is serialised (never a buffer the size of the
+        // scan); the header, which carries its digest, is put in front by a second copy.
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let body_tmp = self
+            .dir
+            .join("tmp")
+            .join(format!("{}-{n}.body", std::process::id()));
+        let result = (|| {
+            let mut w = Hashing {
+                inner: std::io::BufWriter::new(fs::File::create(&body_tmp).map_err(io)?),
+                hash: Sha256::new(),
+            };
+            serde_json::to_writer(&mut w, scan).map_err(|e| io(std::io::Error::other(e)))?;
+            w.inner.flush().map_err(io)?;
+            let head = format!("{SCAN_MAGIC}{}\n", hex::encode(w.hash.finalize()));
+            let mut body = fs::File::open(&body_tmp).map_err(io)?;
+            self.write_atomic_with(&path, |f| {
+                f.write_all(head.as_bytes())?;
+                std::io::copy(&mut body, f).map(|_| ())
+            })
+        })();
+        let _ = fs::remove_file(&body_tmp);
+        result?;
         self.prune_if_needed();
         Ok(())
     }
 
     fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+        self.write_atomic_with(path, |f| f.write_all(bytes))
+    }
+
+    fn write_atomic_with(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+    ) -> Result<(), CacheError> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let tmp = self
             .dir
@@ -199,7 +236,7 @@ impl Cache {
         };
         let result = (|| {
             let mut f = fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
+            write(&mut f)?;
             f.sync_all()?;
             fs::rename(&tmp, path)
         })();
@@ -289,6 +326,32 @@ impl LayerCache for Cache {
     }
 }
 
+/// Hashes what passes through, either way.
+struct Hashing<T> {
+    inner: T,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,7 +364,8 @@ mod tests {
                 kind: EntryKind::File,
                 size: 3,
                 mode: 0o755,
-            }],
+            }]
+            .into(),
             uncompressed_size: 1024,
             ..LayerScan::default()
         }

@@ -381,10 +381,12 @@ fn run(cli: Cli) -> Result<u8> {
                     .collect(),
             };
             match format {
-                Format::Json => emit(&format!(
-                    "{}\n",
-                    report::to_pretty_json(&report::inspect_json(&ins))
-                ))?,
+                Format::Json => {
+                    // Streamed: the document is never in memory whole.
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    report::write_inspect_json(&mut out, &ins).map_err(std::io::Error::from)?;
+                    out.flush()?;
+                }
                 Format::Text => emit(&report::inspect_text(&ins, &Colors::for_stdout()))?,
             }
             Ok(if analysed.iter().any(|r| r.is_err()) {

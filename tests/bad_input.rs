@@ -214,7 +214,7 @@ fn hostile_tar_names_never_leave_the_root() {
         .tar();
     let d = Digest::sha256_of(b"hostile");
     let scan = scan_layer(&tar[..], support::OCI_LAYER_TAR, &d).unwrap();
-    let paths: Vec<&str> = scan.entries.iter().map(|e| e.path.as_str()).collect();
+    let paths: Vec<String> = scan.entries.iter().map(|e| e.path).collect();
     assert_eq!(paths, ["/tmp/pwned", "/abs/path"]);
     assert!(
         scan.warnings[0].contains(&d.to_string()) && scan.warnings[0].contains("climbs above /")

@@ -45,7 +45,7 @@ fn scan_image(src: &dyn ImageSource) -> Vec<Vec<Entry>> {
         let digest: Digest = l.digest().to_string().parse().unwrap();
         let blob = src.blob(&digest, l.size()).unwrap();
         let scan = scan_layer(blob, l.media_type().as_ref(), &digest).unwrap();
-        out.push(scan.entries);
+        out.push(scan.entries.iter().collect());
     }
     out
 }
@@ -336,7 +336,7 @@ fn merged_view_of_a_layout_image() {
     let fs = MergedFs::build(&refs);
     assert_eq!(fs.resolve("/bin/sh").unwrap().0, "/bin/app");
     assert!(fs.get("/etc/conf").is_none());
-    assert_eq!(fs.deleted.get("/etc/conf"), Some(&1));
+    assert_eq!(fs.deleted("/etc/conf"), Some(1));
     assert!(fs.get("/etc/conf.d/two").is_some());
 }
 
@@ -405,7 +405,7 @@ fn umoci_layout_with_a_real_whiteout() {
     let refs: Vec<_> = scans.iter().map(|(d, s)| (d.clone(), s)).collect();
     let fs = MergedFs::build(&refs);
     assert!(fs.get("/etc/a").is_none());
-    assert_eq!(fs.deleted.get("/etc/a"), Some(&1));
+    assert_eq!(fs.deleted("/etc/a"), Some(1));
     let (real, node) = fs.resolve("/etc/link").unwrap();
     assert_eq!(real, "/etc/b");
     assert_eq!(node.entry.size, 2);

@@ -58,7 +58,7 @@ fn big_image(n: usize) -> Image {
         });
     }
     let layer_scan = LayerScan {
-        entries,
+        entries: entries.into(),
         artifacts,
         ..LayerScan::default()
     };

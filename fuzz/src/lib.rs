@@ -140,10 +140,10 @@ pub fn scan_layer_merged(data: &[u8]) {
     let Some(s) = scan(data) else { return };
     let d = layer_digest(data);
     let fs = MergedFs::build(&[(d.clone(), &s), (d, &s)]);
-    for path in fs.nodes.keys() {
-        let _ = fs.resolve(path);
-        let _ = fs.list_dir(path);
-        let _ = fs.children(path).count();
+    for path in fs.paths() {
+        let _ = fs.resolve(&path);
+        let _ = fs.list_dir(&path);
+        let _ = fs.children(&path).count();
     }
     let _ = fs.layer_changes(1);
 }

@@ -180,6 +180,7 @@ pub fn scan_layer(
         io::copy(&mut rest, &mut io::sink()).map(|_| ())
     });
     scan.uncompressed_size = *count.borrow();
+    scan.entries.shrink_to_fit();
     let Err(e) = outcome else {
         // Every tar writer in use (Go's archive/tar, GNU tar, the tar crate) ends with
         // zero blocks; a stream that stops exactly after an entry was cut on a block
@@ -369,7 +370,7 @@ fn record<R: Read>(
             ));
         }
     }
-    scan.entries.push(Entry {
+    scan.entries.push(&Entry {
         path,
         kind,
         size,

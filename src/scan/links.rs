@@ -1,16 +1,16 @@
 //! Hard links as overlayfs keeps them: a link shares the content its target had when the link
 //! was made, whatever later layers do to the other names of that content.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::detect::Artifact;
 
-use super::{EntryKind, Node};
+use super::arena::Id;
 
 /// One file's bytes, shared by several names: where they were written.
 struct Content {
     layer: usize,
-    origin: String,
+    origin: Id,
     size: u64,
 }
 
@@ -20,59 +20,69 @@ struct Content {
 pub(super) struct Links {
     contents: Vec<Content>,
     /// Live name -> (index into `contents`, order of creation).
-    names: HashMap<String, (usize, u64)>,
+    names: HashMap<Id, (usize, u64)>,
     made: u64,
 }
 
-/// Where the artefacts of shared contents live once the build is done: (layer, origin path)
+/// What settling makes of one name of a shared content.
+pub(super) enum Settled {
+    /// The first surviving name: a file of the content's size.
+    File { size: u64 },
+    /// Any other name: a hard link to the first.
+    Link { to: Id },
+}
+
+/// Where the artefacts of shared contents live once the build is done: (layer, origin)
 /// -> the name they are found under now.
-pub(super) type Rehome = HashMap<(usize, String), String>;
+pub(super) type Rehome = HashMap<(usize, Id), Id>;
 
 impl Links {
     /// `path` no longer names what it named: it was overwritten or deleted.
-    pub fn forget(&mut self, path: &str) {
+    pub fn forget(&mut self, path: Id) {
         // Most images have no hard links: skip hashing every path of every layer.
         if !self.names.is_empty() {
-            self.names.remove(path);
+            self.names.remove(&path);
         }
     }
 
-    /// Makes `link` a new name of the content at `target` (the real path of the link's
-    /// target, whose node is `node`). Returns false when `target` has no content to share.
-    pub fn link(&mut self, link: &str, target: &str, node: &Node) -> bool {
-        let content = match (self.names.get(target), &node.entry.kind) {
-            (Some(&(c, _)), _) => c,
-            (None, EntryKind::File) => {
+    /// Makes `link` a new name of the content at `target`, whose node was written by
+    /// `layer` with `size` bytes and is a plain file when `is_file`. Returns false when
+    /// `target` has no content to share.
+    pub fn link(&mut self, link: Id, target: Id, is_file: bool, layer: usize, size: u64) -> bool {
+        let content = match self.names.get(&target) {
+            Some(&(c, _)) => c,
+            None if is_file => {
                 self.contents.push(Content {
-                    layer: node.layer,
-                    origin: target.to_string(),
-                    size: node.entry.size,
+                    layer,
+                    origin: target,
+                    size,
                 });
                 let c = self.contents.len() - 1;
                 self.name(target, c);
                 c
             }
-            _ => return false,
+            None => return false,
         };
         self.name(link, content);
         true
     }
 
-    fn name(&mut self, path: &str, content: usize) {
+    fn name(&mut self, path: Id, content: usize) {
         self.made += 1;
-        self.names.insert(path.to_string(), (content, self.made));
+        self.names.insert(path, (content, self.made));
     }
 
-    /// Rewrites the nodes so that each shared content's first surviving name is a file of
-    /// the content's size and every other name a hard link to it (as a tar of the merged
-    /// filesystem would record them). Says where each content's artefacts now live.
-    pub fn settle(self, nodes: &mut BTreeMap<String, Node>) -> Rehome {
-        let mut by_content: Vec<Vec<(u64, String)>> = vec![Vec::new(); self.contents.len()];
+    /// Says, for each shared content, that its first surviving name is a file of the
+    /// content's size and every other name a hard link to it (as a tar of the merged
+    /// filesystem would record them), and where each content's artefacts now live.
+    pub fn settle(self) -> (Vec<(Id, Settled)>, Rehome) {
+        let mut by_content: Vec<Vec<(u64, Id)>> = vec![Vec::new(); self.contents.len()];
         for (path, (c, made)) in self.names {
             if let Some(names) = by_content.get_mut(c) {
                 names.push((made, path));
             }
         }
+        let mut rewrites = Vec::new();
         let mut rehome = Rehome::new();
         for (content, mut names) in self.contents.into_iter().zip(by_content) {
             names.sort_unstable();
@@ -80,21 +90,15 @@ impl Links {
             let Some(first) = names.next() else {
                 continue;
             };
-            if let Some(node) = nodes.get_mut(&first) {
-                node.entry.kind = EntryKind::File;
-                node.entry.size = content.size;
-            }
+            rewrites.push((first, Settled::File { size: content.size }));
             for other in names {
-                if let Some(node) = nodes.get_mut(&other) {
-                    node.entry.kind = EntryKind::Hardlink(first.clone());
-                    node.entry.size = 0;
-                }
+                rewrites.push((other, Settled::Link { to: first }));
             }
             if first != content.origin {
                 rehome.insert((content.layer, content.origin), first);
             }
         }
-        rehome
+        (rewrites, rehome)
     }
 }
 
@@ -117,7 +121,7 @@ mod tests {
     use super::*;
     use crate::detect::{Details, ElfInfo, Kind};
     use crate::oci::{Arch, Digest};
-    use crate::scan::{Entry, LayerScan, MergedFs};
+    use crate::scan::{Entry, EntryKind, LayerScan, MergedFs};
 
     const TOOL: &str = "/usr/bin/tool";
     const LINK: &str = "/usr/local/bin/tool";
@@ -157,7 +161,7 @@ mod tests {
     /// Layer 0 of the issue: an arm64 tool and a hard link to it in another directory.
     fn arm64_with_link() -> LayerScan {
         LayerScan {
-            entries: vec![file(TOOL, 600), link(LINK, TOOL)],
+            entries: vec![file(TOOL, 600), link(LINK, TOOL)].into(),
             artifacts: vec![elf(TOOL, "arm64")],
             ..LayerScan::default()
         }
@@ -187,7 +191,7 @@ mod tests {
     #[test]
     fn a_link_keeps_the_content_it_was_made_with_when_its_target_is_overwritten() {
         let amd64 = LayerScan {
-            entries: vec![file(TOOL, 700)],
+            entries: vec![file(TOOL, 700)].into(),
             artifacts: vec![elf(TOOL, "amd64")],
             ..LayerScan::default()
         };
@@ -219,7 +223,7 @@ mod tests {
         assert!(fs.get(TOOL).is_none());
 
         let again = LayerScan {
-            entries: vec![file(TOOL, 700)],
+            entries: vec![file(TOOL, 700)].into(),
             artifacts: vec![elf(TOOL, "amd64")],
             ..LayerScan::default()
         };
@@ -258,12 +262,12 @@ mod tests {
     #[test]
     fn a_link_made_in_a_later_layer_to_a_link_shares_the_content_of_that_link() {
         let amd64 = LayerScan {
-            entries: vec![file(TOOL, 700)],
+            entries: vec![file(TOOL, 700)].into(),
             artifacts: vec![elf(TOOL, "amd64")],
             ..LayerScan::default()
         };
         let relink = LayerScan {
-            entries: vec![link("/opt/tool", LINK), link("/opt/new", TOOL)],
+            entries: vec![link("/opt/tool", LINK), link("/opt/new", TOOL)].into(),
             ..LayerScan::default()
         };
         let fs = build(&[&arm64_with_link(), &amd64, &relink]);
@@ -291,7 +295,8 @@ mod tests {
                 file(TOOL, 600),
                 entry("/usr/bin/t", EntryKind::Symlink("tool".into()), 0),
                 link("/usr/bin/t2", "/usr/bin/t"),
-            ],
+            ]
+            .into(),
             artifacts: vec![elf(TOOL, "arm64")],
             ..LayerScan::default()
         };
@@ -311,7 +316,7 @@ mod tests {
             ..elf("/app/app.jar!/lib/libx.so", "arm64")
         };
         let scan = LayerScan {
-            entries: vec![file(jar, 10), link("/app/copy.jar", jar)],
+            entries: vec![file(jar, 10), link("/app/copy.jar", jar)].into(),
             artifacts: vec![inner],
             ..LayerScan::default()
         };

@@ -1,20 +1,25 @@
 //! Stacking layer scans into the filesystem a container sees (whiteouts, opaque dirs,
 //! per-path history), and the lookups the verdict code and the UI need on it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::detect::Artifact;
 use crate::oci::Digest;
 
-use super::links::{Links, rehomed};
-use super::path::{file_name, is_within, join, normalise_str, parent};
-use super::{Change, Entry, EntryKind, LayerScan, MergedFs, Node};
+use super::arena::{Arena, Id, Kind, ROOT, State};
+use super::links::{Links, Settled, rehomed};
+use super::path::{file_name, parent};
+use super::{Change, Entry, EntryKind, LayerScan, Node};
 
 /// Linux gives up with ELOOP after 40 symlinks in one lookup (`MAXSYMLINKS`,
 /// include/linux/namei.h); resolution here behaves the same.
 pub const SYMLINK_HOP_LIMIT: usize = 40;
+
+/// Layers past this many are not stacked (a slot keeps its layer in 16 bits; real images
+/// stop at 127, the overlayfs limit is about 500).
+pub const LAYER_LIMIT: usize = u16::MAX as usize;
 
 /// One path a layer changed, relative to the layers below it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,186 +43,250 @@ pub enum ResolveError {
     Loop { path: String },
 }
 
-/// State used only while building: histories of deleted paths, so a path re-added later
-/// keeps its whole story, and the names of hard-linked contents.
+/// What a layer wrote at a path, kept aside once a later layer (or hard-link settling)
+/// wrote over it, for that layer's own view.
+#[derive(Debug, Clone)]
+pub(super) struct Written {
+    pub(super) kind: EntryKind,
+    pub(super) size: u64,
+    pub(super) mode: u32,
+}
+
+/// The filesystem a container would see: all layers stacked, whiteouts applied.
+///
+/// Every path ever written is one slot of an arena (see `arena.rs`); deleted paths keep
+/// theirs, with their history. Per-file facts beyond the slot exist only where a file has
+/// them: a history other than "added once", a link target, an artefact.
+#[derive(Clone, Default)]
+pub struct MergedFs {
+    /// Layer digests in order, so a node's `layer` index can be named.
+    pub layers: Vec<Digest>,
+    pub(super) arena: Arena,
+    /// Histories other than "added by its layer and left alone" (which is implied).
+    pub(super) history: HashMap<Id, Vec<(u16, Change)>>,
+    /// Artefacts of live files only (an artefact whose file was deleted or overwritten later
+    /// is dropped), with the index of the layer that holds it.
+    pub artifacts: Vec<(usize, Artifact)>,
+    /// Per layer, the paths it changed, in tree order: the "this layer" view.
+    pub(super) changes: Vec<Vec<(Id, Change)>>,
+    pub(super) written: HashMap<(u16, Id), Written>,
+}
+
+impl std::fmt::Debug for MergedFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MergedFs")
+            .field("layers", &self.layers)
+            .field("paths", &self.arena.slots.len())
+            .field("artifacts", &self.artifacts)
+            .finish_non_exhaustive()
+    }
+}
+
+fn kind_of(k: &EntryKind) -> Kind {
+    match k {
+        EntryKind::File => Kind::File,
+        EntryKind::Dir => Kind::Dir,
+        EntryKind::Symlink(_) => Kind::Symlink,
+        EntryKind::Hardlink(_) => Kind::Hardlink,
+        EntryKind::Other => Kind::Other,
+    }
+}
+
+pub(super) fn layer16(layer: usize) -> u16 {
+    u16::try_from(layer).unwrap_or(u16::MAX)
+}
+
+const DIR: Entry = Entry {
+    path: String::new(),
+    kind: EntryKind::Dir,
+    size: 0,
+    mode: 0o755,
+};
+
+/// State used only while building: the layer being stacked, what it changed so far, and
+/// the names of hard-linked contents.
 struct Builder {
     fs: MergedFs,
-    graveyard: HashMap<String, Vec<(usize, Change)>>,
     links: Links,
+    layer: u16,
+    changes: Vec<(Id, Change)>,
+    /// The directory of the previous entry: most entries share it.
+    last_dir: (String, Id),
 }
 
 impl Builder {
-    /// Removes `path` (when `include_self`) and everything below it, as layer `layer` does.
-    fn remove_below(
-        &mut self,
-        path: &str,
-        include_self: bool,
-        layer: usize,
-        changes: &mut BTreeMap<String, LayerChange>,
-    ) {
-        let doomed: Vec<String> = self
-            .fs
-            .nodes
-            .range::<str, _>((Bound::Included(path), Bound::Unbounded))
-            .map(|(k, _)| k)
-            .take_while(|k| k.starts_with(path))
-            .filter(|k| is_within(k, path) && (include_self || k.as_str() != path))
-            .filter(|k| k.as_str() != "/")
-            .cloned()
-            .collect();
-        for key in doomed {
-            let Some(mut node) = self.fs.nodes.remove(&key) else {
+    /// Deletes `id` (when `include_self`) and every live path below it, as this layer does.
+    fn remove_below(&mut self, id: Id, include_self: bool) {
+        if !self.fs.arena.is(id, State::Live) {
+            return;
+        }
+        // Below a live path, only live paths have live children: dead subtrees are skipped.
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if !self.fs.arena.is(n, State::Live) {
                 continue;
-            };
-            self.links.forget(&key);
-            node.history.push((layer, Change::Deleted));
-            self.graveyard.insert(key.clone(), node.history);
-            self.fs.deleted.insert(key.clone(), layer);
-            changes.insert(
-                key.clone(),
-                LayerChange {
-                    path: key,
-                    change: Change::Deleted,
-                    entry: None,
-                },
-            );
+            }
+            stack.extend(self.fs.arena.children(n));
+            if (n != id || include_self) && n != ROOT {
+                self.kill(n);
+            }
         }
     }
 
-    fn put(&mut self, entry: &Entry, layer: usize, changes: &mut BTreeMap<String, LayerChange>) {
-        let dir = parent(&entry.path);
-        let parent_is_dir = self
-            .fs
-            .nodes
-            .get(dir)
-            .is_some_and(|n| n.entry.kind == EntryKind::Dir);
-        if parent_is_dir {
-            self.put_one(entry.clone(), layer, changes);
+    fn kill(&mut self, id: Id) {
+        self.links.forget(id);
+        let mut h = self.fs.take_history(id);
+        h.push((self.layer, Change::Deleted));
+        self.fs.history.insert(id, h);
+        if let Some(s) = self.fs.arena.slot_mut(id) {
+            s.state = State::Dead;
+            s.layer = self.layer;
+        }
+        self.changes.push((id, Change::Deleted));
+    }
+
+    fn put(&mut self, entry: &Entry) {
+        if entry.path == "/" {
+            self.put_one(ROOT, entry);
+            return;
+        }
+        let (dir, name) = (parent(&entry.path), file_name(&entry.path));
+        let dir_id = if self.last_dir.0 == dir {
+            Some(self.last_dir.1)
+        } else {
+            let found = self.fs.arena.lookup(dir);
+            if let Some(id) = found {
+                // A path keeps its id for the whole build, so this stays true.
+                self.last_dir = (dir.to_string(), id);
+            }
+            found
+        };
+        if let Some(d) = dir_id.filter(|&d| self.fs.arena.is_live_dir(d)) {
+            self.put_child(d, name, entry);
             return;
         }
         // Slow path: a parent is missing, or is not a directory. A symlinked parent is
         // written through (containerd resolves parents inside the root); anything else
         // in the way becomes a directory, as extraction would make it.
-        if let Ok((real, node)) = self.fs.resolve(dir)
-            && node.entry.kind == EntryKind::Dir
-            && real != dir
+        if let Ok(real) = self.fs.resolve_id(dir)
+            && self.fs.arena.is_live_dir(real)
+            && Some(real) != dir_id
         {
-            let mut moved = entry.clone();
-            moved.path = join(&real, file_name(&entry.path));
-            self.put_one(moved, layer, changes);
+            self.put_child(real, name, entry);
             return;
         }
-        let mut ancestors = Vec::new();
-        let mut a = dir;
-        while a != "/" {
-            ancestors.push(a.to_string());
-            a = parent(a);
-        }
-        for a in ancestors.into_iter().rev() {
-            let is_dir = self
-                .fs
-                .nodes
-                .get(&a)
-                .is_some_and(|n| n.entry.kind == EntryKind::Dir);
-            if !is_dir {
-                let synth = Entry {
-                    path: a,
-                    kind: EntryKind::Dir,
-                    size: 0,
-                    mode: 0o755,
-                };
-                self.put_one(synth, layer, changes);
+        let mut cur = ROOT;
+        for comp in dir.split('/').filter(|c| !c.is_empty()) {
+            let Some(id) = self.fs.arena.find_or_add(cur, comp) else {
+                return;
+            };
+            if !self.fs.arena.is_live_dir(id) {
+                self.put_one(id, &DIR);
             }
+            cur = id;
         }
-        self.put_one(entry.clone(), layer, changes);
+        self.put_child(cur, name, entry);
     }
 
-    /// What a hard link entry becomes when extracted now: a name of its target's content,
-    /// or a copy of the symlink or device it names. The target's parents are resolved and
-    /// the target itself is not followed, as containerd's applier links it.
-    fn hard_link(&mut self, mut entry: Entry) -> Entry {
+    fn put_child(&mut self, dir: Id, name: &str, entry: &Entry) {
+        // Only a full arena (billions of paths) refuses a name.
+        if let Some(id) = self.fs.arena.find_or_add(dir, name) {
+            self.put_one(id, entry);
+        }
+    }
+
+    /// What a hard link entry at `id` becomes when extracted now: a name of its target's
+    /// content, or a copy of the symlink or device it names. The target's parents are
+    /// resolved and the target itself is not followed, as containerd's applier links it.
+    fn hard_link(&mut self, id: Id, entry: &Entry) -> EntryKind {
         let EntryKind::Hardlink(target) = &entry.kind else {
-            return entry;
+            return entry.kind.clone();
         };
-        let key = match self.fs.resolve(parent(target)) {
-            Ok((dir, n)) if n.entry.kind == EntryKind::Dir => join(&dir, file_name(target)),
-            _ => return entry,
+        let arena = &self.fs.arena;
+        let key = match self.fs.resolve_id(parent(target)) {
+            Ok(dir) if arena.is_live_dir(dir) => arena.find(dir, file_name(target)),
+            _ => None,
         };
-        let Some(node) = self.fs.nodes.get(&key).filter(|_| key != entry.path) else {
-            return entry;
+        let Some((key, slot)) = key
+            .filter(|&k| k != id && arena.is(k, State::Live))
+            .and_then(|k| Some((k, *arena.slot(k)?)))
+        else {
+            return entry.kind.clone();
         };
-        match &node.entry.kind {
-            EntryKind::Symlink(t) => entry.kind = EntryKind::Symlink(t.clone()),
-            EntryKind::Other => entry.kind = EntryKind::Other,
+        match slot.kind {
+            Kind::Symlink => EntryKind::Symlink(self.fs.target(key).to_string()),
+            Kind::Other => EntryKind::Other,
             _ => {
-                if self.links.link(&entry.path, &key, node) {
-                    entry.kind = EntryKind::Hardlink(key);
+                let linked = self.links.link(
+                    id,
+                    key,
+                    slot.kind == Kind::File,
+                    usize::from(slot.layer),
+                    slot.size,
+                );
+                if linked {
+                    EntryKind::Hardlink(arena.path(key))
+                } else {
+                    entry.kind.clone()
                 }
             }
         }
-        entry
     }
 
-    fn put_one(&mut self, entry: Entry, layer: usize, changes: &mut BTreeMap<String, LayerChange>) {
-        let path = entry.path.clone();
-        self.links.forget(&path);
-        let entry = self.hard_link(entry);
-        let replaces_dir = self
-            .fs
-            .nodes
-            .get(&path)
-            .is_some_and(|n| n.entry.kind == EntryKind::Dir && entry.kind != EntryKind::Dir);
-        if replaces_dir {
-            self.remove_below(&path, false, layer, changes);
-        }
-        let deleted_here = changes
-            .get(&path)
-            .is_some_and(|c| c.change == Change::Deleted);
-        let (history, change) = match self.fs.nodes.remove(&path) {
-            Some(old) => {
-                let mut h = old.history;
-                let change = match h.last() {
-                    // Written twice by the same layer: still one change.
-                    Some(&(l, c)) if l == layer => {
-                        h.pop();
-                        c
-                    }
-                    _ => Change::Modified,
-                };
-                h.push((layer, change));
-                (h, change)
-            }
-            None => {
-                let mut h = self.graveyard.remove(&path).unwrap_or_default();
-                self.fs.deleted.remove(&path);
-                // Deleted by this very layer (an opaque dir or whiteout) and written again:
-                // relative to the layers below, the path changed.
-                let change = if deleted_here {
-                    h.pop();
-                    Change::Modified
-                } else {
-                    Change::Added
-                };
-                h.push((layer, change));
-                (h, change)
-            }
+    fn put_one(&mut self, id: Id, entry: &Entry) {
+        self.links.forget(id);
+        let kind = self.hard_link(id, entry);
+        let layer = self.layer;
+        let Some(old) = self.fs.arena.slot(id).copied() else {
+            return;
         };
-        changes.insert(
-            path.clone(),
-            LayerChange {
-                path: path.clone(),
-                change,
-                entry: Some(entry.clone()),
-            },
-        );
-        self.fs.nodes.insert(
-            path,
-            Node {
-                entry,
-                layer,
-                history,
-            },
-        );
+        let was_live = old.state == State::Live;
+        if was_live && old.kind == Kind::Dir && kind != EntryKind::Dir {
+            self.remove_below(id, false);
+        }
+        self.fs.set_aside(id, layer);
+        let mut h = self.fs.take_history(id);
+        let change = if was_live {
+            match h.last() {
+                // Written twice by the same layer: still one change.
+                Some(&(l, c)) if l == layer => {
+                    h.pop();
+                    c
+                }
+                _ => Change::Modified,
+            }
+        } else if old.state == State::Dead && old.layer == layer {
+            // Deleted by this very layer (an opaque dir or whiteout) and written again:
+            // relative to the layers below, the path changed.
+            h.pop();
+            Change::Modified
+        } else {
+            Change::Added
+        };
+        h.push((layer, change));
+        if h.as_slice() != [(layer, Change::Added)] {
+            self.fs.history.insert(id, h);
+        }
+        self.fs.store(id, &kind, entry.size, entry.mode, layer);
+        self.changes.push((id, change));
+    }
+
+    /// Closes the layer being stacked: one change per path, the last one it made.
+    fn finish_layer(&mut self) {
+        let mut seen = vec![false; self.fs.arena.slots.len()];
+        let mut keep = vec![false; self.changes.len()];
+        for (i, &(id, _)) in self.changes.iter().enumerate().rev() {
+            if let (Some(s), Some(k)) = (seen.get_mut(id as usize), keep.get_mut(i))
+                && !*s
+            {
+                *s = true;
+                *k = true;
+            }
+        }
+        let mut keep = keep.into_iter();
+        let mut kept = std::mem::take(&mut self.changes);
+        kept.retain(|_| keep.next().unwrap_or(false));
+        self.fs.changes.push(kept);
     }
 }
 
@@ -225,44 +294,60 @@ impl MergedFs {
     /// Stacks layer scans, lowest first. Within a layer, its whiteouts and opaque markers
     /// apply to the layers below only, never to the same layer's own entries.
     pub fn build(layers: &[(Digest, &LayerScan)]) -> MergedFs {
+        let layers = layers.get(..LAYER_LIMIT).unwrap_or(layers);
         let mut b = Builder {
             fs: MergedFs {
                 layers: layers.iter().map(|(d, _)| d.clone()).collect(),
                 ..MergedFs::default()
             },
-            graveyard: HashMap::new(),
             links: Links::default(),
+            layer: 0,
+            changes: Vec::new(),
+            last_dir: (String::new(), ROOT),
         };
-        if !layers.is_empty() {
-            b.fs.nodes.insert(
-                "/".to_string(),
-                Node {
-                    entry: Entry {
-                        path: "/".to_string(),
-                        kind: EntryKind::Dir,
-                        size: 0,
-                        mode: 0o755,
-                    },
-                    layer: 0,
-                    history: vec![(0, Change::Added)],
-                },
-            );
+        if !layers.is_empty()
+            && let Some(root) = b.fs.arena.slot_mut(ROOT)
+        {
+            root.state = State::Live;
         }
         for (i, (_, scan)) in layers.iter().enumerate() {
-            let mut changes = BTreeMap::new();
+            b.layer = layer16(i);
             for dir in &scan.opaque_dirs {
-                b.remove_below(dir, false, i, &mut changes);
+                if let Some(id) = b.fs.arena.lookup(dir) {
+                    b.remove_below(id, false);
+                }
             }
             for path in &scan.whiteouts {
-                b.remove_below(path, true, i, &mut changes);
+                if let Some(id) = b.fs.arena.lookup(path) {
+                    b.remove_below(id, true);
+                }
             }
-            for entry in &scan.entries {
-                b.put(entry, i, &mut changes);
+            let mut entries = scan.entries.cursor();
+            while let Some(e) = entries.next() {
+                b.put(e);
             }
-            b.fs.changes.push(changes.into_values().collect());
+            b.finish_layer();
         }
-        let mut fs = b.fs;
-        let rehome = b.links.settle(&mut fs.nodes);
+        let (mut fs, links) = (b.fs, b.links);
+        let (rewrites, rehome) = links.settle();
+        for (id, to) in rewrites {
+            let Some(s) = fs.arena.slot(id).copied() else {
+                continue;
+            };
+            fs.set_aside(id, u16::MAX);
+            match to {
+                Settled::File { size } => fs.store(id, &EntryKind::File, size, s.mode, s.layer),
+                Settled::Link { to } => {
+                    let kind = EntryKind::Hardlink(fs.arena.path(to));
+                    fs.store(id, &kind, 0, s.mode, s.layer);
+                }
+            }
+        }
+        let rehome: HashMap<(usize, String), String> = rehome
+            .into_iter()
+            .map(|((l, from), to)| ((l, fs.arena.path(from)), fs.arena.path(to)))
+            .collect();
+        fs.finish_order();
         for (i, (_, scan)) in layers.iter().enumerate() {
             for a in &scan.artifacts {
                 let mut file = match &a.container {
@@ -271,7 +356,7 @@ impl MergedFs {
                 };
                 // A library in a jar nested in a fat jar names the inner jar as its
                 // container; only the outermost archive is a file in the layer.
-                while !fs.nodes.contains_key(file) {
+                while !fs.contains(file) {
                     match file.rsplit_once("!/") {
                         Some((outer, _)) => file = outer,
                         None => break,
@@ -289,9 +374,9 @@ impl MergedFs {
                     continue;
                 }
                 let live = fs
-                    .nodes
-                    .get(file)
-                    .is_some_and(|n| n.layer == i && n.entry.kind == EntryKind::File);
+                    .live_id(file)
+                    .and_then(|id| fs.arena.slot(id))
+                    .is_some_and(|s| usize::from(s.layer) == i && s.kind == Kind::File);
                 if live {
                     fs.artifacts.push((i, a.clone()));
                 }
@@ -300,173 +385,152 @@ impl MergedFs {
         fs
     }
 
-    /// The node at exactly this normalised absolute path, symlinks not followed.
-    pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
+    /// A filesystem of exactly these live nodes (their parents implied, not entries) and
+    /// no layer changes: for hand-made images in tests and fixtures.
+    pub fn from_nodes(
+        layers: Vec<Digest>,
+        nodes: impl IntoIterator<Item = Node>,
+        artifacts: Vec<(usize, Artifact)>,
+    ) -> MergedFs {
+        let mut fs = MergedFs {
+            changes: vec![Vec::new(); layers.len()],
+            layers,
+            artifacts,
+            ..MergedFs::default()
+        };
+        for n in nodes {
+            let mut cur = Some(ROOT);
+            for comp in n.entry.path.split('/').filter(|c| !c.is_empty()) {
+                cur = cur.and_then(|c| fs.arena.find_or_add(c, comp));
+            }
+            let Some(id) = cur else {
+                continue;
+            };
+            let layer = layer16(n.layer);
+            fs.store(id, &n.entry.kind, n.entry.size, n.entry.mode, layer);
+            let h: Vec<(u16, Change)> = n.history.iter().map(|&(l, c)| (layer16(l), c)).collect();
+            if h.as_slice() != [(layer, Change::Added)] {
+                fs.history.insert(id, h);
+            }
+        }
+        fs.finish_order();
+        fs
     }
 
-    /// Resolves `path` the way the kernel would inside the container: every symlink on the
-    /// way (parents and the last component, relative or absolute, written by any layer)
-    /// is followed, `..` stops at `/`, and a hard link at the end leads to the first
-    /// surviving name of its content, where that content's size and artefacts are (a link
-    /// whose target never existed is itself the answer).
-    /// Returns the real path and its node.
-    pub fn resolve(&self, path: &str) -> Result<(String, &Node), ResolveError> {
-        let err_path = path.to_string();
-        let mut pending: Vec<String> = path.rsplit('/').map(str::to_string).collect();
-        let mut cur = String::from("/");
-        let mut hops = 0usize;
-        while let Some(comp) = pending.pop() {
-            match comp.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    cur = parent(&cur).to_string();
-                    continue;
-                }
-                _ => {}
+    /// Sorts child lists by name and each layer's changes in tree order.
+    fn finish_order(&mut self) {
+        self.arena.sort_children();
+        let mut rank = vec![0u32; self.arena.slots.len()];
+        for (i, id) in self.arena.descendants(ROOT).enumerate() {
+            if let Some(r) = rank.get_mut(id as usize) {
+                *r = u32::try_from(i + 1).unwrap_or(u32::MAX);
             }
-            let candidate = join(&cur, &comp);
-            let Some(node) = self.nodes.get(&candidate) else {
-                return Err(ResolveError::NotFound {
-                    path: err_path,
-                    missing: candidate,
-                });
-            };
-            let more = pending.iter().any(|c| !c.is_empty() && c != ".");
-            let target = match &node.entry.kind {
-                EntryKind::Dir => {
-                    cur = candidate;
-                    continue;
-                }
-                EntryKind::Symlink(t) => t.as_str(),
-                // Only a link made to nothing (a broken layer) names a missing path.
-                EntryKind::Hardlink(t) if !self.nodes.contains_key(t.as_str()) => {
-                    if more {
-                        return Err(ResolveError::NotADirectory {
-                            path: err_path,
-                            at: candidate,
-                        });
-                    }
-                    cur = candidate;
-                    continue;
-                }
-                EntryKind::Hardlink(t) => t.as_str(),
-                EntryKind::File | EntryKind::Other => {
-                    if more {
-                        return Err(ResolveError::NotADirectory {
-                            path: err_path,
-                            at: candidate,
-                        });
-                    }
-                    cur = candidate;
-                    continue;
-                }
-            };
-            hops += 1;
-            if hops > SYMLINK_HOP_LIMIT {
-                return Err(ResolveError::Loop { path: err_path });
-            }
-            if target.is_empty() {
-                return Err(ResolveError::NotFound {
-                    path: err_path,
-                    missing: candidate,
-                });
-            }
-            if target.starts_with('/') {
-                cur = String::from("/");
-            }
-            pending.extend(target.rsplit('/').map(str::to_string));
         }
-        match self.nodes.get(&cur) {
-            Some(node) => Ok((cur, node)),
-            None => Err(ResolveError::NotFound {
-                path: err_path,
-                missing: cur,
+        for layer in &mut self.changes {
+            layer.sort_by_key(|&(id, _)| rank.get(id as usize).copied().unwrap_or(0));
+            layer.shrink_to_fit();
+        }
+        self.arena.shrink_to_fit();
+    }
+
+    /// Writes a slot's contents (the path becomes live).
+    fn store(&mut self, id: Id, kind: &EntryKind, size: u64, mode: u32, layer: u16) {
+        match kind {
+            EntryKind::Symlink(t) | EntryKind::Hardlink(t) => {
+                self.arena.targets.insert(id, t.as_str().into());
+            }
+            _ => {
+                self.arena.targets.remove(&id);
+            }
+        }
+        if let Some(s) = self.arena.slot_mut(id) {
+            s.kind = kind_of(kind);
+            s.size = size;
+            s.mode = mode;
+            s.layer = layer;
+            s.state = State::Live;
+        }
+    }
+
+    /// Before `id` is written over by `layer`, keeps what the layer that wrote it last
+    /// wrote, so that layer's own view still shows it.
+    fn set_aside(&mut self, id: Id, layer: u16) {
+        let Some(s) = self.arena.slot(id).copied() else {
+            return;
+        };
+        let writer = match s.state {
+            State::Live => Some(s.layer),
+            State::Dead => self.history.get(&id).and_then(|h| {
+                h.iter()
+                    .rev()
+                    .find(|(_, c)| *c != Change::Deleted)
+                    .map(|(l, _)| *l)
             }),
-        }
-    }
-
-    /// The entries of a directory (symlinks to it followed), by name.
-    pub fn list_dir(&self, path: &str) -> Result<Vec<(&str, &Node)>, ResolveError> {
-        let (real, node) = self.resolve(path)?;
-        if node.entry.kind != EntryKind::Dir {
-            return Err(ResolveError::NotADirectory {
-                path: path.to_string(),
-                at: real,
+            State::Implied => None,
+        };
+        if let Some(w) = writer.filter(|&w| w != layer) {
+            let kind = self.entry_kind(id);
+            self.written.entry((w, id)).or_insert(Written {
+                kind,
+                size: s.size,
+                mode: s.mode,
             });
         }
-        Ok(self.children(&real).collect())
     }
 
-    /// The direct children of the directory at exactly `dir` (no symlink following), in
-    /// name order, without walking the subtrees below them.
-    pub fn children<'a>(&'a self, dir: &str) -> Children<'a> {
-        let prefix = if dir == "/" {
-            "/".to_string()
-        } else {
-            format!("{dir}/")
-        };
-        Children {
-            nodes: &self.nodes,
-            from: prefix.clone(),
-            inclusive: true,
-            prefix,
+    /// The history of `id`, taken out of the table (or the implied one-step history).
+    fn take_history(&mut self, id: Id) -> Vec<(u16, Change)> {
+        if let Some(h) = self.history.remove(&id) {
+            return h;
+        }
+        match self.arena.slot(id) {
+            Some(s) if s.state == State::Live => vec![(s.layer, Change::Added)],
+            _ => Vec::new(),
         }
     }
 
-    /// What layer `index` changed relative to the layers below: the "this layer" view.
-    pub fn layer_changes(&self, index: usize) -> &[LayerChange] {
-        self.changes.get(index).map_or(&[], Vec::as_slice)
-    }
-
-    /// Resolves a relative symlink target against the directory of `link` (both as text).
-    pub fn link_target(link: &str, target: &str) -> String {
-        normalise_str(target, parent(link)).path
-    }
-}
-
-/// Iterator over a directory's direct children; see [`MergedFs::children`].
-pub struct Children<'a> {
-    nodes: &'a BTreeMap<String, Node>,
-    prefix: String,
-    from: String,
-    inclusive: bool,
-}
-
-impl<'a> Iterator for Children<'a> {
-    type Item = (&'a str, &'a Node);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let lower = if self.inclusive {
-                Bound::Included(self.from.as_str())
-            } else {
-                Bound::Excluded(self.from.as_str())
-            };
-            let (key, node) = self
-                .nodes
-                .range::<str, _>((lower, Bound::Unbounded))
-                .next()?;
-            let rest = key.strip_prefix(self.prefix.as_str())?;
-            if rest.is_empty() {
-                // The directory itself when listing `/`.
-                self.from = key.clone();
-                self.inclusive = false;
-                continue;
-            }
-            match rest.find('/') {
-                None => {
-                    self.from = key.clone();
-                    self.inclusive = false;
-                    return Some((rest, node));
-                }
-                Some(slash) => {
-                    // Inside a child's subtree: jump past it. '0' is the byte after '/'.
-                    self.from = format!("{}{}0", self.prefix, &rest[..slash]);
-                    self.inclusive = true;
-                }
-            }
+    pub(super) fn history_of(&self, id: Id) -> Vec<(usize, Change)> {
+        match self.history.get(&id) {
+            Some(h) => h.iter().map(|&(l, c)| (usize::from(l), c)).collect(),
+            None => match self.arena.slot(id) {
+                Some(s) if s.state == State::Live => vec![(usize::from(s.layer), Change::Added)],
+                _ => Vec::new(),
+            },
         }
+    }
+
+    pub(super) fn target(&self, id: Id) -> &str {
+        self.arena.targets.get(&id).map_or("", |t| t)
+    }
+
+    pub(super) fn entry_kind(&self, id: Id) -> EntryKind {
+        match self.arena.slot(id).map(|s| s.kind) {
+            Some(Kind::File) => EntryKind::File,
+            Some(Kind::Dir) | None => EntryKind::Dir,
+            Some(Kind::Symlink) => EntryKind::Symlink(self.target(id).to_string()),
+            Some(Kind::Hardlink) => EntryKind::Hardlink(self.target(id).to_string()),
+            Some(Kind::Other) => EntryKind::Other,
+        }
+    }
+
+    pub(super) fn node(&self, id: Id) -> Node {
+        let s = self.arena.slot(id);
+        Node {
+            entry: Entry {
+                path: self.arena.path(id),
+                kind: self.entry_kind(id),
+                size: s.map_or(0, |s| s.size),
+                mode: s.map_or(0, |s| s.mode),
+            },
+            layer: s.map_or(0, |s| usize::from(s.layer)),
+            history: self.history_of(id),
+        }
+    }
+
+    pub(super) fn live_id(&self, path: &str) -> Option<Id> {
+        self.arena
+            .lookup(path)
+            .filter(|&id| self.arena.is(id, State::Live))
     }
 }
 
@@ -474,6 +538,7 @@ impl<'a> Iterator for Children<'a> {
 mod tests {
     use super::*;
     use crate::detect::{Artifact, Details, JarInfo, Kind};
+    use crate::scan::Entries;
 
     fn artifact(path: &str, container: Option<&str>) -> Artifact {
         Artifact {
@@ -499,7 +564,8 @@ mod tests {
                 kind: EntryKind::File,
                 size: 1,
                 mode: 0o644,
-            }],
+            }]
+            .into(),
             artifacts: vec![
                 artifact(inner, Some("/app/app.jar")),
                 artifact(&lib, Some(inner)),
@@ -517,5 +583,133 @@ mod tests {
         };
         let fs = MergedFs::build(&[(d.clone(), &scan), (d, &gone)]);
         assert!(fs.artifacts.is_empty(), "{:?}", fs.artifacts);
+    }
+
+    fn entry(path: &str, kind: EntryKind, size: u64) -> Entry {
+        Entry {
+            path: path.into(),
+            kind,
+            size,
+            mode: 0o644,
+        }
+    }
+
+    fn stack(layers: &[LayerScan]) -> MergedFs {
+        let with: Vec<(Digest, &LayerScan)> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (Digest::sha256_of(format!("{i}").as_bytes()), l))
+            .collect();
+        MergedFs::build(&with)
+    }
+
+    #[test]
+    fn a_layer_overwritten_later_still_shows_what_it_wrote() {
+        let lower = LayerScan {
+            entries: vec![
+                entry("/etc/conf", EntryKind::File, 10),
+                entry("/bin/sh", EntryKind::Symlink("dash".into()), 0),
+            ]
+            .into(),
+            ..LayerScan::default()
+        };
+        let upper = LayerScan {
+            entries: vec![
+                entry("/etc/conf", EntryKind::File, 99),
+                entry("/bin/sh", EntryKind::File, 5),
+            ]
+            .into(),
+            ..LayerScan::default()
+        };
+        let fs = stack(&[lower, upper]);
+        assert_eq!(fs.get("/etc/conf").unwrap().entry.size, 99);
+        assert_eq!(fs.get("/bin/sh").unwrap().entry.kind, EntryKind::File);
+        let own: Vec<(String, Change, Option<EntryKind>, u64)> = fs
+            .layer_changes(0)
+            .into_iter()
+            .map(|c| {
+                let size = c.entry.as_ref().map_or(0, |e| e.size);
+                (c.path, c.change, c.entry.map(|e| e.kind), size)
+            })
+            .collect();
+        assert_eq!(
+            own,
+            [
+                ("/bin".into(), Change::Added, Some(EntryKind::Dir), 0),
+                (
+                    "/bin/sh".into(),
+                    Change::Added,
+                    Some(EntryKind::Symlink("dash".into())),
+                    0
+                ),
+                ("/etc".into(), Change::Added, Some(EntryKind::Dir), 0),
+                ("/etc/conf".into(), Change::Added, Some(EntryKind::File), 10),
+            ]
+        );
+        let top = fs.layer_changes(1);
+        assert_eq!(top.len(), 2);
+        assert!(top.iter().all(|c| c.change == Change::Modified), "{top:?}");
+    }
+
+    #[test]
+    fn deleted_paths_keep_their_place_and_paths_come_out_in_tree_order() {
+        let lower = LayerScan {
+            entries: vec![
+                entry("/b/x", EntryKind::File, 1),
+                entry("/a", EntryKind::File, 1),
+                entry("/b/w", EntryKind::File, 1),
+            ]
+            .into(),
+            ..LayerScan::default()
+        };
+        let upper = LayerScan {
+            whiteouts: vec!["/b".into()],
+            ..LayerScan::default()
+        };
+        let fs = stack(&[lower.clone(), upper]);
+        assert_eq!(fs.paths().collect::<Vec<_>>(), ["/", "/a"]);
+        let gone: Vec<(String, usize)> = fs.deleted_paths().collect();
+        assert_eq!(
+            gone,
+            [("/b".into(), 1), ("/b/w".into(), 1), ("/b/x".into(), 1)]
+        );
+        assert_eq!(fs.deleted("/b/w"), Some(1));
+        assert!(!fs.contains("/b"));
+        let fs = stack(&[lower]);
+        assert_eq!(
+            fs.paths().collect::<Vec<_>>(),
+            ["/", "/a", "/b", "/b/w", "/b/x"]
+        );
+        assert_eq!(fs.len(), 5);
+    }
+
+    // Memory regression for issue 10, by the structure's own accounting (not a timed or
+    // RSS test): the merged filesystem and the packed layer entries of many small files.
+    #[test]
+    fn many_small_files_cost_well_under_100_bytes_each() {
+        let files = 50_000usize;
+        let mut entries = Entries::default();
+        for i in 0..files {
+            if i % 1000 == 0 {
+                entries.push(&entry(
+                    &format!("/data/d{:04}", i / 1000),
+                    EntryKind::Dir,
+                    0,
+                ));
+            }
+            let path = format!("/data/d{:04}/f{i:07}.txt", i / 1000);
+            entries.push(&entry(&path, EntryKind::File, 3));
+        }
+        entries.shrink_to_fit();
+        let scan = LayerScan {
+            entries,
+            ..LayerScan::default()
+        };
+        let fs = stack(std::slice::from_ref(&scan));
+        assert_eq!(fs.len(), files + files / 1000 + 2);
+        let merged = fs.heap_bytes() / files;
+        let packed = scan.entries.heap_bytes() / files;
+        assert!(merged <= 72, "merged filesystem: {merged} bytes a file");
+        assert!(packed <= 16, "layer entries: {packed} bytes a file");
     }
 }

@@ -5,20 +5,23 @@
 //! is a [`LayerScan`]; [`MergedFs`] stacks those in order, applying whiteouts, so that
 //! every path knows which layer added, changed or deleted it.
 
+mod arena;
+mod entries;
 mod layer;
 mod links;
+mod lookup;
 mod merged;
 pub mod path;
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::detect::Artifact;
 use crate::oci::Digest;
 
+pub use entries::{Cursor, Entries};
 pub use layer::scan_layer;
-pub use merged::{Children, LayerChange, ResolveError, SYMLINK_HOP_LIMIT};
+pub use lookup::{Children, WalkItem};
+pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT};
 
 /// A layer that could not be scanned. Each variant names the layer and says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +75,8 @@ pub struct Entry {
 /// Everything learned from one layer blob.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerScan {
-    /// Entries in tar order, whiteout markers excluded.
-    pub entries: Vec<Entry>,
+    /// Entries in tar order, whiteout markers excluded, packed.
+    pub entries: Entries,
     /// Paths deleted by `.wh.NAME` markers (the deleted path, not the marker).
     pub whiteouts: Vec<String>,
     /// Directories made opaque by `.wh..wh..opq`.
@@ -95,7 +98,8 @@ pub enum Change {
     Deleted,
 }
 
-/// A path in the merged filesystem.
+/// A path in the merged filesystem, as [`MergedFs::get`] and friends hand it out (built on
+/// demand from the arena: the merged filesystem holds no `Node`s).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     /// The entry as the last layer that wrote it left it, except for hard links: of the
@@ -106,21 +110,4 @@ pub struct Node {
     pub layer: usize,
     /// Every layer that touched this path, in order.
     pub history: Vec<(usize, Change)>,
-}
-
-/// The filesystem a container would see: all layers stacked, whiteouts applied.
-#[derive(Debug, Clone, Default)]
-pub struct MergedFs {
-    /// Layer digests in order, so a node's `layer` index can be named.
-    pub layers: Vec<Digest>,
-    /// Live paths.
-    pub nodes: BTreeMap<String, Node>,
-    /// Paths that existed in some layer and were deleted later, with the deleting layer.
-    pub deleted: BTreeMap<String, usize>,
-    /// Artefacts of live files only (an artefact whose file was deleted or overwritten later
-    /// is dropped), with the index of the layer that holds it.
-    pub artifacts: Vec<(usize, Artifact)>,
-    /// Per layer, what it changed relative to the layers below, in path order: the
-    /// "this layer" view of the UI. Added field (not in the first skeleton).
-    pub changes: Vec<Vec<LayerChange>>,
 }

@@ -1,6 +1,5 @@
 //! Small hand-made images for the model tests (the screen tests use the real demo).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::*;
@@ -57,19 +56,16 @@ pub fn image(name: &str, arch: Arch) -> Image {
         file("/app/server", scan::EntryKind::File, 2_000_000),
         file("/etc/os-release", scan::EntryKind::File, 300),
     ];
-    let mut nodes = BTreeMap::new();
-    for e in &entries {
-        nodes.insert(
-            e.path.clone(),
-            Node {
-                entry: e.clone(),
-                layer: 0,
-                history: vec![(0, Change::Added)],
-            },
-        );
-    }
+    let nodes: Vec<Node> = entries
+        .iter()
+        .map(|e| Node {
+            entry: e.clone(),
+            layer: 0,
+            history: vec![(0, Change::Added)],
+        })
+        .collect();
     let scan = LayerScan {
-        entries,
+        entries: entries.into(),
         artifacts: vec![art.clone()],
         ..LayerScan::default()
     };
@@ -93,13 +89,7 @@ pub fn image(name: &str, arch: Arch) -> Image {
             created_by: Some("COPY server /app/server".into()),
             scan: Arc::new(scan),
         }],
-        fs: MergedFs {
-            layers: vec![layer],
-            nodes,
-            deleted: BTreeMap::new(),
-            artifacts: vec![(0, art)],
-            changes: vec![vec![]],
-        },
+        fs: MergedFs::from_nodes(vec![layer], nodes, vec![(0, art)]),
     }
 }
 

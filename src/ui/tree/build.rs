@@ -3,96 +3,115 @@
 
 use super::*;
 
-impl Tree {
-    /// Builds a tree from files in any order; missing parent directories are created.
-    /// `marks` gives the artefact mark of a path (absolute, as in the items).
-    pub fn build<'a>(
-        items: impl IntoIterator<Item = Item<'a>>,
-        marks: &HashMap<&str, ArchMark>,
-    ) -> Tree {
-        let mut nodes = vec![Node {
-            name: "/".into(),
-            parent: ROOT,
-            depth: 0,
-            kind: NodeKind::Dir,
-            size: 0,
-            change: None,
-            mark: ArchMark::None,
-            layer: 0,
-            children: Vec::new(),
-            native_below: 0,
-            mismatch_below: 0,
-            culprit: false,
-        }];
-        // Directories by (parent, name): lookups cost the path's components, never its
-        // full length per level, so a hostile deep path stays linear.
-        let mut dirs: HashMap<(u32, &'a str), u32> = HashMap::new();
-        // Items come mostly grouped by directory: remember the last parent found.
-        let mut last_parent: Option<(&'a str, u32)> = None;
-        for item in items {
-            let path: &'a str = item.path.trim_end_matches('/');
-            if path.is_empty() || path == "/" {
-                continue;
+/// Nodes under construction, and the directories among them by (parent, name).
+struct Builder<'a> {
+    nodes: Vec<Node>,
+    names: String,
+    marks: HashMap<u32, ArchMark>,
+    dirs: HashMap<(u32, &'a str), u32>,
+    /// Items come mostly grouped by directory: the last parent found.
+    last_parent: Option<(&'a str, u32)>,
+}
+
+fn new_node(name: (u32, u32), parent: u32, depth: u16, kind: NodeKind, layer: usize) -> Node {
+    Node {
+        name,
+        parent,
+        depth,
+        kind,
+        size: 0,
+        change: None,
+        layer,
+        children: Vec::new(),
+        native_below: 0,
+        mismatch_below: 0,
+        culprit: false,
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn new() -> Builder<'a> {
+        Builder {
+            nodes: vec![new_node((0, 0), ROOT, 0, NodeKind::Dir, 0)],
+            names: String::new(),
+            marks: HashMap::new(),
+            // Directories by (parent, name): lookups cost the path's components, never its
+            // full length per level, so a hostile deep path stays linear.
+            dirs: HashMap::new(),
+            last_parent: None,
+        }
+    }
+
+    /// Adds a child of `parent`; a directory is remembered for later lookups by name.
+    fn push(&mut self, parent: u32, name: &'a str, kind: NodeKind, layer: usize) -> u32 {
+        let id = self.nodes.len() as u32;
+        let depth = self
+            .nodes
+            .get(parent as usize)
+            .map_or(0, |p| p.depth.saturating_add(1));
+        let is_dir = kind == NodeKind::Dir;
+        let start = self.names.len();
+        self.names.push_str(name);
+        let range = (
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(self.names.len()).unwrap_or(u32::MAX),
+        );
+        self.nodes.push(new_node(range, parent, depth, kind, layer));
+        if let Some(p) = self.nodes.get_mut(parent as usize) {
+            p.children.push(id);
+        }
+        if is_dir {
+            self.dirs.insert((parent, name), id);
+        }
+        id
+    }
+
+    fn insert(&mut self, item: Item<'a>, marks: &HashMap<&str, ArchMark>) {
+        let path: &'a str = item.path.trim_end_matches('/');
+        if path.is_empty() || path == "/" {
+            return;
+        }
+        let (parent_path, name): (&'a str, &'a str) = match path.rfind('/') {
+            Some(0) => ("/", &path[1..]),
+            Some(i) => (&path[..i], &path[i + 1..]),
+            None => ("/", path),
+        };
+        let parent = match self.last_parent {
+            Some((p, id)) if p == parent_path => id,
+            _ => {
+                let id = ensure_dir(self, parent_path, item.layer);
+                self.last_parent = Some((parent_path, id));
+                id
             }
-            let (parent_path, name): (&'a str, &'a str) = match path.rfind('/') {
-                Some(0) => ("/", &path[1..]),
-                Some(i) => (&path[..i], &path[i + 1..]),
-                None => ("/", path),
-            };
-            let parent = match last_parent {
-                Some((p, id)) if p == parent_path => id,
-                _ => {
-                    let id = ensure_dir(&mut nodes, &mut dirs, parent_path, item.layer);
-                    last_parent = Some((parent_path, id));
-                    id
-                }
-            };
-            let existing = if item.kind == NodeKind::Dir {
-                dirs.get(&(parent, name)).copied()
-            } else {
-                None
-            };
-            let id = match existing {
-                Some(id) => id,
-                None => {
-                    let id = nodes.len() as u32;
-                    let depth = nodes[parent as usize].depth.saturating_add(1);
-                    nodes.push(Node {
-                        name: name.into(),
-                        parent,
-                        depth,
-                        kind: item.kind.clone(),
-                        size: 0,
-                        change: None,
-                        mark: ArchMark::None,
-                        layer: item.layer,
-                        children: Vec::new(),
-                        native_below: 0,
-                        mismatch_below: 0,
-                        culprit: false,
-                    });
-                    nodes[parent as usize].children.push(id);
-                    if item.kind == NodeKind::Dir {
-                        dirs.insert((parent, name), id);
-                    }
-                    id
-                }
-            };
-            let n = &mut nodes[id as usize];
-            n.layer = item.layer;
-            n.change = item.change;
-            if !n.is_dir() {
-                n.size = item.size;
-                if let Some(m) = marks.get(path) {
-                    n.mark = m.clone();
-                }
+        };
+        let existing = if item.kind == NodeKind::Dir {
+            self.dirs.get(&(parent, name)).copied()
+        } else {
+            None
+        };
+        let id = match existing {
+            Some(id) => id,
+            None => self.push(parent, name, item.kind.clone(), item.layer),
+        };
+        let n = &mut self.nodes[id as usize];
+        n.layer = item.layer;
+        n.change = item.change;
+        if !n.is_dir() {
+            n.size = item.size;
+            if let Some(m) = marks.get(path).filter(|m| **m != ArchMark::None) {
+                self.marks.insert(id, m.clone());
             }
         }
+    }
+
+    fn finish(self) -> Tree {
+        let mut nodes = self.nodes;
+        let marks = self.marks;
         // Children always come after their parent, so one reverse pass sums subtrees.
         for i in (1..nodes.len()).rev() {
             let (size, native) = (
                 nodes[i].size,
-                nodes[i].native_below + u32::from(nodes[i].mark != ArchMark::None),
+                nodes[i].native_below + u32::from(marks.contains_key(&(i as u32))),
             );
             nodes[i].native_below = native;
             let p = nodes[i].parent as usize;
@@ -104,6 +123,8 @@ impl Tree {
         let expanded = vec![false; nodes.len()];
         let mut t = Tree {
             nodes,
+            names: self.names,
+            marks,
             expanded,
             visible: Vec::new(),
             sort: SortBy::Name,
@@ -118,6 +139,21 @@ impl Tree {
         t.refresh();
         t
     }
+}
+
+impl Tree {
+    /// Builds a tree from files in any order; missing parent directories are created.
+    /// `marks` gives the artefact mark of a path (absolute, as in the items).
+    pub fn build<'a>(
+        items: impl IntoIterator<Item = Item<'a>>,
+        marks: &HashMap<&str, ArchMark>,
+    ) -> Tree {
+        let mut b = Builder::new();
+        for item in items {
+            b.insert(item, marks);
+        }
+        b.finish()
+    }
 
     /// The tree of an analysed image: merged, or what one layer changed. Markers show what
     /// `layer` changed.
@@ -129,33 +165,63 @@ impl Tree {
                     .layers
                     .get(layer)
                     .map_or(&[][..], |l| &l.scan.artifacts[..]);
-                Tree::layer(image.fs.layer_changes(layer), layer, arts)
+                Tree::layer(&image.fs.layer_changes(layer), layer, arts)
             }
         }
     }
 
     /// Every layer stacked; paths the selected `layer` added, changed or deleted are marked.
+    /// Built from the merged filesystem's own walk (ids and names, never a path per file);
+    /// the paths `layer` deleted follow as items.
     pub fn merged(fs: &MergedFs, layer: usize) -> Tree {
-        let marks = marks_of(fs.artifacts.iter().map(|(_, a)| a));
-        let live = fs.nodes.iter().map(|(path, n)| Item {
-            path,
-            kind: kind_of(&n.entry.kind),
-            size: n.entry.size,
-            change: n.history.iter().find(|(l, _)| *l == layer).map(|(_, c)| *c),
-            layer: n.layer,
-        });
-        let gone = fs
-            .deleted
+        let path_marks = marks_of(fs.artifacts.iter().map(|(_, a)| a));
+        let marks: HashMap<u32, &ArchMark> = path_marks
             .iter()
-            .filter(|(_, l)| **l == layer)
-            .map(|(path, l)| Item {
+            .filter_map(|(p, m)| Some((fs.id_of(p)?, m)))
+            .collect();
+        let gone: Vec<(String, usize)> = fs.deleted_paths().filter(|(_, l)| *l == layer).collect();
+        let mut b = Builder::new();
+        // Merged-filesystem id -> tree id; parents come first in the walk.
+        let mut ids = vec![u32::MAX; fs.id_bound()];
+        if let Some(root) = ids.first_mut() {
+            *root = ROOT;
+        }
+        for w in fs.walk() {
+            let Some(&parent) = ids.get(w.parent as usize).filter(|&&p| p != u32::MAX) else {
+                continue;
+            };
+            let kind = if w.implied {
+                NodeKind::Dir
+            } else {
+                kind_of(&w.kind)
+            };
+            let id = b.push(parent, w.name, kind, w.layer);
+            if let Some(slot) = ids.get_mut(w.id as usize) {
+                *slot = id;
+            }
+            let n = &mut b.nodes[id as usize];
+            if !w.implied {
+                n.change = fs.change_in(w.id, layer);
+            }
+            if !n.is_dir() {
+                n.size = w.size;
+                if let Some(m) = marks.get(&w.id).filter(|m| ***m != ArchMark::None) {
+                    b.marks.insert(id, (*m).clone());
+                }
+            }
+        }
+        drop(ids);
+        for (path, l) in &gone {
+            let item = Item {
                 path,
                 kind: NodeKind::Other,
                 size: 0,
                 change: Some(Change::Deleted),
                 layer: *l,
-            });
-        Tree::build(live.chain(gone), &marks)
+            };
+            b.insert(item, &path_marks);
+        }
+        b.finish()
     }
 
     /// What one layer changed relative to the layers below: added, modified, deleted.
@@ -177,37 +243,12 @@ impl Tree {
 
 /// The node of directory `path`, creating it and any missing parents, one component at a
 /// time from the root (iterative: a hostile layer can nest tens of thousands of levels).
-fn ensure_dir<'a>(
-    nodes: &mut Vec<Node>,
-    dirs: &mut HashMap<(u32, &'a str), u32>,
-    path: &'a str,
-    layer: usize,
-) -> u32 {
+fn ensure_dir<'a>(b: &mut Builder<'a>, path: &'a str, layer: usize) -> u32 {
     let mut cur = ROOT;
     for name in path.split('/').filter(|c| !c.is_empty()) {
-        cur = match dirs.get(&(cur, name)) {
+        cur = match b.dirs.get(&(cur, name)) {
             Some(&id) => id,
-            None => {
-                let id = nodes.len() as u32;
-                let depth = nodes[cur as usize].depth.saturating_add(1);
-                nodes.push(Node {
-                    name: name.into(),
-                    parent: cur,
-                    depth,
-                    kind: NodeKind::Dir,
-                    size: 0,
-                    change: None,
-                    mark: ArchMark::None,
-                    layer,
-                    children: Vec::new(),
-                    native_below: 0,
-                    mismatch_below: 0,
-                    culprit: false,
-                });
-                nodes[cur as usize].children.push(id);
-                dirs.insert((cur, name), id);
-                id
-            }
+            None => b.push(cur, name, NodeKind::Dir, layer),
         };
     }
     cur

@@ -68,14 +68,14 @@ pub enum NodeKind {
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub name: Box<str>,
+    /// Where the name is in the tree's one string of names (see [`Tree::name`]).
+    name: (u32, u32),
     pub parent: u32,
     pub depth: u16,
     pub kind: NodeKind,
     /// File size, or for a directory the sum of what is below it.
     pub size: u64,
     pub change: Option<Change>,
-    pub mark: ArchMark,
     /// The layer that last wrote this path.
     pub layer: usize,
     children: Vec<u32>,
@@ -108,6 +108,8 @@ pub struct Item<'a> {
 pub struct Row<'a> {
     pub id: u32,
     pub node: &'a Node,
+    pub name: &'a str,
+    pub mark: &'a ArchMark,
     pub expanded: bool,
 }
 
@@ -115,6 +117,10 @@ pub struct Row<'a> {
 #[derive(Debug, Clone)]
 pub struct Tree {
     nodes: Vec<Node>,
+    /// Every node's name, one after the other: no allocation per file.
+    names: String,
+    /// Artefact marks, for the few files that have one.
+    marks: HashMap<u32, ArchMark>,
     expanded: Vec<bool>,
     visible: Vec<u32>,
     sort: SortBy,
@@ -128,6 +134,7 @@ pub struct Tree {
 }
 
 const ROOT: u32 = 0;
+static NO_MARK: ArchMark = ArchMark::None;
 
 mod build;
 #[cfg(test)]
@@ -144,6 +151,22 @@ impl Tree {
 
     pub fn node(&self, id: u32) -> Option<&Node> {
         self.nodes.get(id as usize)
+    }
+
+    /// A node's name (the last component of its path).
+    pub fn name(&self, id: u32) -> &str {
+        self.nodes.get(id as usize).map_or("", |n| self.name_of(n))
+    }
+
+    fn name_of(&self, n: &Node) -> &str {
+        self.names
+            .get(n.name.0 as usize..n.name.1 as usize)
+            .unwrap_or("")
+    }
+
+    /// A node's artefact mark ([`ArchMark::None`] for ordinary files and dirs).
+    pub fn mark(&self, id: u32) -> &ArchMark {
+        self.marks.get(&id).unwrap_or(&NO_MARK)
     }
 
     pub fn visible_len(&self) -> usize {
@@ -178,7 +201,7 @@ impl Tree {
             let Some(n) = self.nodes.get(cur as usize) else {
                 break;
             };
-            parts.push(&*n.name);
+            parts.push(self.name_of(n));
             cur = n.parent;
         }
         parts.reverse();
@@ -193,7 +216,7 @@ impl Tree {
         if n.culprit {
             return Some(Class::Mismatch);
         }
-        class_of(&n.mark, self.target.as_ref())
+        class_of(self.mark(id), self.target.as_ref())
     }
 
     /// Whether a finding names this node.
@@ -223,6 +246,8 @@ impl Tree {
                 Some(Row {
                     id,
                     node,
+                    name: self.name_of(node),
+                    mark: self.mark(id),
                     expanded: node.is_dir() && (filtering || self.expanded[id as usize]),
                 })
             })
@@ -381,7 +406,7 @@ impl Tree {
                 .children
                 .iter()
                 .copied()
-                .find(|&c| &*self.nodes[c as usize].name == part)?;
+                .find(|&c| self.name(c) == part)?;
         }
         Some(cur)
     }
@@ -423,9 +448,10 @@ impl Tree {
         for list in &mut lists {
             list.sort_by(|&a, &b| {
                 let (na, nb) = (&self.nodes[a as usize], &self.nodes[b as usize]);
+                let (ma, mb) = (self.name_of(na), self.name_of(nb));
                 match sort {
-                    SortBy::Name => (!na.is_dir(), &na.name).cmp(&(!nb.is_dir(), &nb.name)),
-                    SortBy::Size => nb.size.cmp(&na.size).then_with(|| na.name.cmp(&nb.name)),
+                    SortBy::Name => (!na.is_dir(), ma).cmp(&(!nb.is_dir(), mb)),
+                    SortBy::Size => nb.size.cmp(&na.size).then_with(|| ma.cmp(mb)),
                 }
             });
         }
@@ -475,10 +501,11 @@ impl Tree {
             let n = &self.nodes[i];
             let by_kind = match self.filter {
                 Filter::All => true,
-                Filter::OnlyNative => n.mark != ArchMark::None,
+                Filter::OnlyNative => self.marks.contains_key(&(i as u32)),
                 Filter::OnlyMismatches => self.class(i as u32) == Some(Class::Mismatch),
             };
-            let by_text = self.text.is_empty() || n.name.to_lowercase().contains(&self.text);
+            let by_text =
+                self.text.is_empty() || self.name_of(n).to_lowercase().contains(&self.text);
             if (by_kind && by_text && !n.is_dir())
                 || (n.is_dir() && by_text && self.filter == Filter::All)
             {

@@ -32,7 +32,7 @@ fn sample() -> Tree {
 
 fn names(t: &Tree) -> Vec<String> {
     t.rows(0, usize::MAX)
-        .map(|r| format!("{}{}", "  ".repeat(r.node.depth as usize - 1), r.node.name))
+        .map(|r| format!("{}{}", "  ".repeat(r.node.depth as usize - 1), r.name))
         .collect()
 }
 

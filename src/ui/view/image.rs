@@ -334,15 +334,15 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
             } else {
                 "  "
             };
-            let mut name = sanitize(&n.name);
+            let mut name = sanitize(row.name);
             match &n.kind {
                 NodeKind::Symlink(t) => name.push_str(&format!(" → {}", sanitize(t))),
                 NodeKind::Hardlink(t) => name.push_str(&format!(" ⇒ {}", sanitize(t))),
                 _ => {}
             }
             let (tag, tstyle) = match tree.class(row.id) {
-                Some(Class::Match) => (format!("✓{}", mark_arch(&n.mark)), th.matches),
-                Some(Class::Mismatch) => (format!("✗{}", mark_arch(&n.mark)), th.mismatch),
+                Some(Class::Match) => (format!("✓{}", mark_arch(row.mark)), th.matches),
+                Some(Class::Mismatch) => (format!("✗{}", mark_arch(row.mark)), th.mismatch),
                 Some(Class::Independent) => ("○".to_string(), th.independent),
                 None if n.is_dir() && tree.mismatches_below(row.id) > 0 => (
                     format!("✗{} inside", tree.mismatches_below(row.id)),

@@ -17,8 +17,8 @@ use super::{Ask, Index, exec_error};
 /// (`libc.so.6` is glibc; `ld-musl-*.so.1` / `libc.musl-*.so.1` are musl).
 pub(super) fn image_libcs(image: &Image) -> (bool, bool) {
     let (mut glibc, mut musl) = (false, false);
-    for path in image.fs.nodes.keys() {
-        let file = path.rsplit('/').next().unwrap_or(path);
+    for path in image.fs.paths() {
+        let file = path.rsplit('/').next().unwrap_or(&path);
         glibc |= file == "libc.so.6";
         musl |= (file.starts_with("ld-musl-") || file.starts_with("libc.musl-"))
             && file.ends_with(".so.1");
@@ -55,11 +55,11 @@ pub(super) fn python_libc(idx: &Index, target: &Target) -> PythonLibc {
             )
         })
     });
-    let stdlib = idx.image.fs.nodes.keys().filter_map(|p| {
+    let stdlib = idx.image.fs.paths().filter_map(|p| {
         if !p.contains("/lib-dynload/") {
             return None;
         }
-        let (_, suffix) = python::extension_suffix(p)?;
+        let (_, suffix) = python::extension_suffix(&p)?;
         let libc = python::triplet_libc(suffix.triplet()?)?;
         Some((
             libc,
@@ -180,7 +180,7 @@ fn loader_gone(idx: &Index, interp: &str, missing: &str) -> String {
     let fs = &idx.image.fs;
     let deleted = [interp, missing]
         .into_iter()
-        .find_map(|p| Some((p, *fs.deleted.get(p)?)));
+        .find_map(|p| Some((p, fs.deleted(p)?)));
     match deleted {
         Some((path, layer)) => format!(
             "layer {} of {}{} deleted{}: the binary exists, yet the kernel reports it missing",
@@ -206,14 +206,13 @@ fn loader_gone(idx: &Index, interp: &str, missing: &str) -> String {
 /// `/lib` spelling (checked: Debian 12's ld.so prints `/lib/x86_64-linux-gnu/libc.so.6`).
 fn loaded_libc(idx: &Index) -> String {
     let fs = &idx.image.fs;
-    fs.nodes
-        .keys()
+    fs.paths()
         .filter(|p| {
             p.ends_with("/libc.so.6") && (p.starts_with("/lib") || p.starts_with("/usr/lib"))
         })
         .map(|p| match p.strip_prefix("/usr") {
             Some(short) if fs.resolve(short).is_ok_and(|(real, _)| real == *p) => short.to_string(),
-            _ => p.clone(),
+            _ => p,
         })
         .min_by_key(|p| (p.starts_with("/usr"), p.len()))
         .unwrap_or_else(|| "libc.so.6".into())

@@ -261,7 +261,7 @@ pub(super) fn has_fallback_file(idx: &Index, module: &str, lib: &Native) -> bool
     ["/site-packages/", "/dist-packages/"].iter().any(|m| {
         module
             .split_once(m)
-            .is_some_and(|(dir, _)| idx.image.fs.nodes.contains_key(&format!("{dir}{m}{file}")))
+            .is_some_and(|(dir, _)| idx.image.fs.contains(&format!("{dir}{m}{file}")))
     })
 }
 
