@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use super::{Inspection, inspect_json};
+use super::{EscapingFormatter, Inspection, inspect_json};
 
 /// Writes the pretty-printed `archlens.inspect/v1` document to `out`, then a newline.
 pub fn write_inspect_json(out: &mut dyn Write, ins: &Inspection) -> serde_json::Result<()> {
@@ -15,7 +15,12 @@ pub fn write_inspect_json(out: &mut dyn Write, ins: &Inspection) -> serde_json::
         root: ins.root,
         images: Vec::new(),
     });
-    serde_json::to_writer_pretty(&mut *out, &Doc { head: &head, ins })?;
+    // The same escaping as every other JSON document (C1 controls, bidi overrides).
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut *out,
+        EscapingFormatter(serde_json::ser::PrettyFormatter::new()),
+    );
+    Doc { head: &head, ins }.serialize(&mut ser)?;
     out.write_all(b"\n").map_err(serde_json::Error::io)
 }
 
@@ -73,17 +78,16 @@ mod tests {
         let img = fixture::image("app", Arch::amd64());
         let entry = &info.root.entries[0];
         let ins = Inspection {
-            reference: "oci:app",
+            // A bidi override from outside must reach the terminal escaped, as in every document.
+            reference: "oci:app\u{202e}\u{9b}",
             root: &info.root,
             images: vec![(entry, Ok(&img)), (entry, Err("cannot read layer"))],
         };
         let mut out = Vec::new();
         write_inspect_json(&mut out, &ins).unwrap();
-        let whole = format!(
-            "{}\n",
-            serde_json::to_string_pretty(&inspect_json(&ins)).unwrap()
-        );
+        let whole = format!("{}\n", crate::report::to_pretty_json(&inspect_json(&ins)));
         assert_eq!(String::from_utf8(out).unwrap(), whole);
         assert!(whole.contains("/app/server"), "{whole}");
+        assert!(whole.contains(r#""oci:app\u202e\u009b""#), "{whole}");
     }
 }
