@@ -118,6 +118,28 @@ fn ecr_repositories_images_and_a_failing_image() {
     );
     let repos = h.render(120, 40);
     assert!(repos.contains("demo/app"), "{repos}");
+    // Count and last push arrive after the listing (DescribeImages in the background), and
+    // read at 80 columns: `demo/app  2  2026-12-01 07:16  2026-12-01 07:15`.
+    let small = h.render(80, 24);
+    let row = small
+        .lines()
+        .find(|l| l.contains("demo/app"))
+        .unwrap_or_else(|| panic!("demo/app listed:\n{small}"));
+    let words: Vec<&str> = row
+        .trim_matches(|c| c == '│' || c == ' ')
+        .split_whitespace()
+        .collect();
+    assert_eq!(words.first(), Some(&"demo/app"), "{small}");
+    assert_eq!(words.get(1), Some(&"2"), "two tagged images:\n{small}");
+    let minute = |w: Option<&&str>| w.is_some_and(|w| w.len() == 5 && w.as_bytes()[2] == b':');
+    assert!(
+        words
+            .get(2)
+            .is_some_and(|d| d.len() == 10 && d.as_bytes()[4] == b'-')
+            && minute(words.get(3)),
+        "last push to the minute:\n{small}"
+    );
+    assert!(!row.contains('T'), "no raw RFC 3339 time:\n{small}");
     assert!(
         repos.contains("ECR") && repos.contains("region:us-east-1"),
         "{repos}"

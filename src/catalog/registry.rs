@@ -2,7 +2,7 @@
 //! from [`super::listing`], so `ls` and the screens list the same things.
 
 use super::listing;
-use super::{Catalog, ImageRow, RepoRow};
+use super::{Catalog, ImageRow, RepoRow, RepoStats};
 use crate::source::dockerref::RegistryRef;
 use crate::source::registry::RegistryOptions;
 use crate::source::{self, ImageSource};
@@ -47,10 +47,10 @@ impl Catalog for RegistryCatalog {
 
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
         let repos = match self.host() {
-            Some(h) => listing::list_repositories(&h, &self.opts)
+            Some(h) => listing::list_repositories_with(&h, &self.opts, false)
                 .map_err(|e| self.advise(e.to_string()))?,
             None => {
-                let l = listing::list_default_ecr(&self.opts)
+                let l = listing::list_default_ecr_with(&self.opts, false)
                     .map_err(|e| self.advise(e.to_string()))?;
                 if let Ok(mut g) = self.registry.lock() {
                     *g = Some(l.registry.clone());
@@ -62,8 +62,8 @@ impl Catalog for RegistryCatalog {
             .into_iter()
             .map(|r| RepoRow {
                 name: r.name,
-                images: None,
-                last_push: None,
+                images: r.image_count,
+                last_push: r.last_pushed_at,
                 created: r.created_at,
             })
             .collect())
@@ -87,6 +87,13 @@ impl Catalog for RegistryCatalog {
                 size: i.size,
             })
             .collect())
+    }
+
+    fn repository_stats(&self, repository: &str) -> Option<Result<RepoStats, String>> {
+        let host = self.host()?;
+        listing::repository_stats(&host, repository, &self.opts)
+            .map_err(|e| e.to_string())
+            .transpose()
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {

@@ -49,17 +49,29 @@ pub fn render_listing_text(l: &Listing) -> String {
                 crate::text::sanitize(&l.registry)
             ));
         } else {
-            let mut rows = vec![vec![
-                "REPOSITORY".to_string(),
-                "CREATED".into(),
-                "URI".into(),
-            ]];
+            // Counts and push times only where the registry tells them (ECR).
+            let stats = l
+                .repositories
+                .iter()
+                .any(|r| r.image_count.is_some() || r.last_pushed_at.is_some());
+            let time = |t: &Option<String>| {
+                t.as_deref()
+                    .map_or_else(|| "-".to_string(), crate::catalog::display_time)
+            };
+            let mut head = vec!["REPOSITORY".to_string()];
+            if stats {
+                head.extend(["IMAGES".to_string(), "LAST PUSH".into()]);
+            }
+            head.extend(["CREATED".to_string(), "URI".into()]);
+            let mut rows = vec![head];
             for r in &l.repositories {
-                rows.push(vec![
-                    r.name.clone(),
-                    r.created_at.clone().unwrap_or_else(|| "-".into()),
-                    r.uri.clone().unwrap_or_default(),
-                ]);
+                let mut row = vec![r.name.clone()];
+                if stats {
+                    row.push(r.image_count.map_or_else(|| "-".into(), |n| n.to_string()));
+                    row.push(time(&r.last_pushed_at));
+                }
+                row.extend([time(&r.created_at), r.uri.clone().unwrap_or_default()]);
+                rows.push(row);
             }
             out.push_str(&table(&rows));
         }

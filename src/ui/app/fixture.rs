@@ -190,6 +190,7 @@ pub fn answer(req: &Request) -> Completion {
                 created: None,
             }]),
         )),
+        Job::RepoStats(j) => Completion::RepoStats(Reply::new(req.id, j, Ok(None))),
         Job::Images(j) => Completion::Images(Reply::new(
             req.id,
             j,
