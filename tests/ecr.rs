@@ -171,6 +171,13 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     assert_eq!(z.related.len(), 1);
     assert_eq!(z.related[0].kind, "soci-index");
     assert_eq!(z.related[0].digest, soci.digest);
+    assert_eq!(
+        (z.related[0].artifact, z.related[0].found),
+        (
+            archlens::oci::manifest::Artifact::SociIndex,
+            catalog::Found::Subject
+        )
+    );
 
     // A pull: the ECR token authenticates against the remapped registry.
     let src = open_registry(&format!("{HOST}/team/app:multi"), &opts).expect("open");

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::RepoStats;
 use super::group::{Raw, group};
 use crate::oci::Digest;
+use crate::oci::manifest::Artifact;
 use crate::source::SourceError;
 use crate::source::dockerref::RegistryRef;
 use crate::source::ecr::{self, Ecr};
@@ -58,12 +59,28 @@ pub struct PlatformInfo {
     pub digest: String,
 }
 
+/// How an attachment was tied to its image.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Found {
+    /// An entry of the image's index (BuildKit attestation, SOCI v2).
+    Index,
+    /// A manifest whose `subject` names the image (OCI 1.1 referrer, SOCI v1).
+    Subject,
+    /// A cosign tag `sha256-<digest>.sig|.att|.sbom`.
+    Tag,
+}
+
 /// An artefact attached to an image: an attestation, a SOCI index, a signature, a referrer.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Related {
     pub digest: String,
     /// `attestation`, `soci-index`, `signature`, `sbom` or `referrer`.
     pub kind: String,
+    /// The finer kind (`buildkit-attestation` versus an in-toto `attestation` referrer).
+    pub artifact: Artifact,
+    /// How it is tied to the image.
+    pub found: Found,
     /// For attestations: the platform image they describe.
     pub subject: Option<String>,
     pub tags: Vec<String>,
@@ -222,7 +239,16 @@ async fn with_stats(
 /// Count and last push from one repository's DescribeImages answer.
 fn stats_of(images: &[ecr::EcrImage]) -> RepoStats {
     RepoStats {
-        images: images.iter().filter(|i| !i.tags.is_empty()).count(),
+        // Cosign's `sha256-….sig` tags and referrers are attachments, not images.
+        images: images
+            .iter()
+            .filter(|i| i.subject.is_none())
+            .filter(|i| {
+                i.tags
+                    .iter()
+                    .any(|t| super::group::cosign_subject(t).is_none())
+            })
+            .count(),
         // RFC 3339 in UTC from the SDK: the text orders as the time does.
         last_push: images.iter().filter_map(|i| i.pushed_at.clone()).max(),
     }

@@ -9,11 +9,12 @@ mod registry;
 
 use crate::analyze::{self, Root};
 use crate::oci::limits::CONFIG_MAX;
-use crate::oci::manifest::{self, Document};
+use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, Platform};
 use crate::source::ImageSource;
 
 pub use engine::EngineCatalog;
+pub use listing::Found;
 pub use listing::{
     ImageInfo, ImageKind, ListTarget, Listing, MAX_TAGS_INSPECTED, PlatformInfo, Related,
     RepositoryInfo, list, list_default_ecr, list_default_ecr_with, list_images, list_images_noted,
@@ -65,6 +66,9 @@ pub struct ImageRow {
     pub digest: Option<Digest>,
     pub pushed: Option<String>,
     pub size: Option<u64>,
+    /// What the listing found attached to this image outside its index: referrers (SOCI v1,
+    /// signatures, SBOMs) and cosign `sha256-<digest>.sig|.att|.sbom` tags.
+    pub attached: Box<[Artifact]>,
 }
 
 impl ImageRow {
@@ -108,14 +112,23 @@ impl RootInfo {
             ]
         }
     }
+}
 
-    pub fn attestation_count(&self) -> usize {
-        self.root
-            .entries
-            .iter()
-            .filter(|e| e.kind == manifest::EntryKind::Attestation)
-            .count()
+/// Everything attached to one image, by kind: the non-image entries of its index (BuildKit
+/// attestations, SOCI v2) and what the listing found beside it (referrers, cosign tags).
+/// None of these is ever a platform image.
+pub fn attachments(row: &ImageRow, info: Option<&RootInfo>) -> Vec<(Artifact, usize)> {
+    let mut by_kind: std::collections::BTreeMap<Artifact, usize> = Default::default();
+    let entries = info.map_or(&[][..], |i| &i.root.entries[..]);
+    let in_index = entries.iter().filter_map(|e| match e.kind {
+        EntryKind::Image => None,
+        EntryKind::Attestation => Some(e.artifact.unwrap_or(Artifact::BuildkitAttestation)),
+        EntryKind::Other => Some(e.artifact.unwrap_or(Artifact::Referrer)),
+    });
+    for a in in_index.chain(row.attached.iter().copied()) {
+        *by_kind.entry(a).or_default() += 1;
     }
+    by_kind.into_iter().collect()
 }
 
 /// `arm64`, `arm/v7`, or `windows/amd64` when the OS is not Linux.

@@ -1,7 +1,7 @@
 //! The explorer's catalog of a registry (OCI distribution API) or Amazon ECR: the rows come
 //! from [`super::listing`], so `ls` and the screens list the same things.
 
-use super::listing;
+use super::listing::{self, Found};
 use super::{Catalog, ImageRow, RepoRow, RepoStats};
 use crate::source::dockerref::RegistryRef;
 use crate::source::registry::RegistryOptions;
@@ -85,6 +85,13 @@ impl Catalog for RegistryCatalog {
                 tags: i.tags,
                 pushed: i.pushed_at,
                 size: i.size,
+                // In-index attachments come back with the row's manifests (RootInfo).
+                attached: i
+                    .related
+                    .iter()
+                    .filter(|r| r.found != Found::Index)
+                    .map(|r| r.artifact)
+                    .collect(),
             })
             .collect())
     }

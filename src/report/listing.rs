@@ -176,6 +176,8 @@ mod tests {
                 related: vec![Related {
                     digest: "sha256:c".into(),
                     kind: "attestation".into(),
+                    artifact: crate::oci::manifest::Artifact::BuildkitAttestation,
+                    found: crate::catalog::listing::Found::Index,
                     subject: Some("sha256:a".into()),
                     tags: vec![],
                 }],
@@ -188,5 +190,14 @@ mod tests {
         assert!(line.ends_with("1 attestation"), "{t}");
         let j: serde_json::Value = serde_json::from_str(&render_listing_json(&l)).unwrap();
         assert_eq!(j["images"][0]["platforms"][0]["platform"], "linux/arm64");
+        let att = &j["images"][0]["related"][0];
+        assert_eq!(
+            (&att["kind"], &att["artifact"], &att["found"]),
+            (
+                &serde_json::json!("attestation"),
+                &serde_json::json!("buildkit-attestation"),
+                &serde_json::json!("index")
+            )
+        );
     }
 }

@@ -174,6 +174,7 @@ pub fn row(tag: &str) -> ImageRow {
         digest: Some(digest(tag)),
         pushed: None,
         size: None,
+        attached: Box::default(),
     }
 }
 
@@ -239,7 +240,7 @@ pub fn pump(app: &mut App, mut fx: Vec<Effect>) {
         let mut next = Vec::new();
         for e in fx {
             if let Effect::Submit(r) = e {
-                next.extend(app.update(Action::Done(answer(&r))));
+                next.extend(app.update(Action::Done(Box::new(answer(&r)))));
             }
         }
         fx = next;

@@ -97,7 +97,7 @@ fn results_for_a_screen_left_are_dropped_and_its_work_cancelled() {
         "leaving the screen cancels its work"
     );
     let depth = app.stack.len();
-    app.update(Action::Done(answer(&req)));
+    app.update(Action::Done(Box::new(answer(&req))));
     assert!(app.images.is_empty(), "a late result is dropped");
     assert_eq!(app.stack.len(), depth);
     assert!(!app.busy());
@@ -257,10 +257,8 @@ fn repository_counts_arrive_after_the_list_is_shown() {
         last_push: None,
         created: None,
     };
-    let fx = app.update(Action::Done(Completion::Repositories(Reply::new(
-        req.id,
-        j,
-        Ok(vec![bare]),
+    let fx = app.update(Action::Done(Box::new(Completion::Repositories(
+        Reply::new(req.id, j, Ok(vec![bare])),
     ))));
     // The list is on screen before any DescribeImages answer; one request per repository.
     let rows = |app: &App| match kind(app) {
@@ -285,11 +283,11 @@ fn repository_counts_arrive_after_the_list_is_shown() {
         images: 3,
         last_push: Some("2026-12-01T07:16:27.55Z".into()),
     };
-    app.update(Action::Done(Completion::RepoStats(Reply::new(
+    app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
         id,
         j,
         Ok(Some(answer)),
-    ))));
+    )))));
     let row = rows(&app).into_iter().next().unwrap();
     assert_eq!(
         (row.images, row.last_push.as_deref()),

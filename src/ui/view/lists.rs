@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::catalog::{ImageRow, RepoRow, RootInfo, display_time};
+use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments, display_time};
 use crate::text::{human_size, sanitize};
 use crate::ui::app::{self, App, FilteredList, ImagesScreen, IndexRow, Load};
 use crate::verdict::{Assessment, Basis, EntryAssessment, Summary, Verdict};
@@ -159,21 +159,20 @@ fn root_badge(app: &App, info: &RootInfo) -> Line<'static> {
     }
 }
 
-/// `amd64 arm64 +2 attestations`; `compact` shortens the tail to `+2 att.` for 80 columns.
-pub fn chips(app: &App, info: &RootInfo, compact: bool) -> Vec<Span<'static>> {
+/// `amd64 arm64 +2 attestations +1 signature`; `compact` shortens the tail to `+2 att.`
+/// for 80 columns. Attachments are named, never shown as platforms.
+pub fn chips(app: &App, row: &ImageRow, info: &RootInfo, compact: bool) -> Vec<Span<'static>> {
     let mut out = Vec::new();
     for p in info.platforms() {
         out.push(Span::styled(sanitize(&p), app.theme.accent));
         out.push(Span::raw(" "));
     }
-    let atts = info.attestation_count();
-    if atts > 0 {
-        let text = if compact {
-            format!("+{atts} att.")
-        } else {
-            format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" })
-        };
-        out.push(Span::styled(text, app.theme.muted));
+    let tail: Vec<String> = attachments(row, Some(info))
+        .into_iter()
+        .map(|(a, n)| format!("+{}", a.counted(n, compact)))
+        .collect();
+    if !tail.is_empty() {
+        out.push(Span::styled(tail.join(" "), app.theme.muted));
     }
     out
 }
@@ -205,7 +204,7 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
             let (kind, plat, badge, size, digest) = match root {
                 Some(Load::Ready(info)) => (
                     if info.root.is_index { "index" } else { "image" }.to_string(),
-                    Line::from(chips(app, info, area.width < 100)),
+                    Line::from(chips(app, r, info, area.width < 100)),
                     root_badge(app, info),
                     human_size(r.size.unwrap_or(info.size)),
                     info.root.digest.short(),
