@@ -262,6 +262,8 @@ fn ls_lists_the_default_ecr_registry_and_its_images() {
             .map(|r| r["name"].as_str().expect("name"))
             .collect();
         assert_eq!(names, ["demo"], "{l:#}");
+        assert_eq!(l["repositories"][0]["image_count"], REFS.len(), "{l:#}");
+        assert!(l["repositories"][0]["last_pushed_at"].is_string(), "{l:#}");
     }
 
     let (code, l, err) = e.json(&["ls", &format!("{}/demo", host()), "--format", "json"]);

@@ -135,6 +135,25 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     let l = catalog::list(HOST, &opts).expect("list repositories");
     let names: Vec<&str> = l.repositories.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["other", "team/app"]);
+    // DescribeImages per repository: the tagged images (multi, zstd; not the index children,
+    // attestations or the SOCI index) and the latest push.
+    let counts: Vec<Option<usize>> = l.repositories.iter().map(|r| r.image_count).collect();
+    assert_eq!(counts, [Some(0), Some(2)]);
+    let pushed = l.repositories[1].last_pushed_at.as_deref().unwrap_or("");
+    assert!(
+        pushed.len() >= 16 && pushed.as_bytes()[10] == b'T',
+        "{pushed}"
+    );
+    assert_eq!(l.repositories[0].last_pushed_at, None);
+    let text = archlens::report::listing::render_listing_text(&l);
+    let row = text
+        .lines()
+        .find(|r| r.starts_with("team/app"))
+        .unwrap_or("");
+    assert!(
+        text.starts_with("REPOSITORY  IMAGES  LAST PUSH") && row.contains(&pushed[..10]),
+        "{text}"
+    );
 
     // No target: the caller's own registry in the configured region.
     let l = catalog::list_default_ecr(&opts).expect("default registry");
@@ -152,6 +171,13 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
     assert_eq!(z.related.len(), 1);
     assert_eq!(z.related[0].kind, "soci-index");
     assert_eq!(z.related[0].digest, soci.digest);
+    assert_eq!(
+        (z.related[0].artifact, z.related[0].found),
+        (
+            archlens::oci::manifest::Artifact::SociIndex,
+            catalog::Found::Subject
+        )
+    );
 
     // A pull: the ECR token authenticates against the remapped registry.
     let src = open_registry(&format!("{HOST}/team/app:multi"), &opts).expect("open");

@@ -131,6 +131,7 @@ fn key_to_frame_on_a_200k_file_tree() {
         digest: Some(digest),
         pushed: None,
         size: None,
+        attached: Box::default(),
     });
     // The manifests arrive, the screen asks for the analysis; then the worker's answer.
     let mut analyze: Option<(u64, archlens::ui::app::AnalyzeImage)> = None;
@@ -138,11 +139,11 @@ fn key_to_frame_on_a_200k_file_tree() {
         if let Effect::Submit(r) = e
             && let Job::Root(j) = &r.job
         {
-            for e in app.update(Action::Done(Completion::Root(Reply::new(
+            for e in app.update(Action::Done(Box::new(Completion::Root(Reply::new(
                 r.id,
                 j,
                 Ok(Arc::new(info.clone())),
-            )))) {
+            ))))) {
                 if let Effect::Submit(r) = e
                     && let Job::Analyze(j) = r.job
                 {
@@ -157,14 +158,14 @@ fn key_to_frame_on_a_200k_file_tree() {
     println!("build the file tree (worker thread): {}", ms(t0.elapsed()));
     let t0 = Instant::now();
     let (id, job) = analyze.expect("an analysis request");
-    app.update(Action::Done(Completion::Analyze(Reply::new(
+    app.update(Action::Done(Box::new(Completion::Analyze(Reply::new(
         id,
         &job,
         Ok(Analyzed {
             image: Arc::clone(&image),
             tree: Some(Box::new(tree)),
         }),
-    ))));
+    )))));
     println!(
         "open the image screen (UI thread: verdict, culprit revealed): {}",
         ms(t0.elapsed())

@@ -70,7 +70,27 @@ fn ecr_repositories_images_and_a_failing_image() {
         .collect();
     let mut puts: Vec<(String, Option<&str>)> = children.into_iter().map(|d| (d, None)).collect();
     puts.push((good, Some("good")));
-    puts.push((digest_of("mac-arm64"), Some("mac-arm64")));
+    let mac = digest_of("mac-arm64");
+    puts.push((mac.clone(), Some("mac-arm64")));
+    // Attachments of mac-arm64, only in moto (never pulled): a cosign signature under its
+    // `sha256-<hex>.sig` tag and an untagged SOCI v1 index naming it as `subject`.
+    let (mac_text, mac_mt) = manifest(&mac);
+    let empty = serde_json::json!({"mediaType": "application/vnd.oci.empty.v1+json",
+        "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2});
+    let subject = serde_json::json!({"mediaType": mac_mt, "digest": mac, "size": mac_text.len()});
+    let sig = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+            "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2}]});
+    let soci = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/vnd.amazon.soci.index.v1+json",
+        "config": empty, "layers": [], "subject": subject});
+    let sig_tag = format!("{}.sig", mac.replace(':', "-"));
+    let extra: Vec<(String, Option<String>)> = vec![
+        (serde_json::to_string(&sig).expect("json"), Some(sig_tag)),
+        (serde_json::to_string(&soci).expect("json"), None),
+    ];
     rt.block_on(async {
         ecr.create_repository()
             .repository_name("demo/app")
@@ -93,6 +113,17 @@ fn ecr_repositories_images_and_a_failing_image() {
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("put_image {digest}: {e:?}"));
+        }
+        for (text, tag) in &extra {
+            ecr.put_image()
+                .repository_name("demo/app")
+                .image_manifest(text)
+                .image_manifest_media_type("application/vnd.oci.image.manifest.v1+json")
+                .image_digest(support_registry::sha256(text.as_bytes()))
+                .set_image_tag(tag.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("put_image attachment {tag:?}: {e:?}"));
         }
     });
 
@@ -118,6 +149,32 @@ fn ecr_repositories_images_and_a_failing_image() {
     );
     let repos = h.render(120, 40);
     assert!(repos.contains("demo/app"), "{repos}");
+    // Count and last push arrive after the listing (DescribeImages in the background), and
+    // read at 80 columns: `demo/app  2  2026-12-01 07:16  2026-12-01 07:15`.
+    let small = h.render(80, 24);
+    let row = small
+        .lines()
+        .find(|l| l.contains("demo/app"))
+        .unwrap_or_else(|| panic!("demo/app listed:\n{small}"));
+    let words: Vec<&str> = row
+        .trim_matches(|c| c == '│' || c == ' ')
+        .split_whitespace()
+        .collect();
+    assert_eq!(words.first(), Some(&"demo/app"), "{small}");
+    assert_eq!(
+        words.get(1),
+        Some(&"2"),
+        "two tagged images, the signature tag not counted:\n{small}"
+    );
+    let minute = |w: Option<&&str>| w.is_some_and(|w| w.len() == 5 && w.as_bytes()[2] == b':');
+    assert!(
+        words
+            .get(2)
+            .is_some_and(|d| d.len() == 10 && d.as_bytes()[4] == b'-')
+            && minute(words.get(3)),
+        "last push to the minute:\n{small}"
+    );
+    assert!(!row.contains('T'), "no raw RFC 3339 time:\n{small}");
     assert!(
         repos.contains("ECR") && repos.contains("region:us-east-1"),
         "{repos}"
@@ -132,6 +189,15 @@ fn ecr_repositories_images_and_a_failing_image() {
     assert!(
         mac.contains("? labelled arm64") && !mac.contains("FAIL"),
         "{first}"
+    );
+    // Its signature and SOCI index are named beside it, not listed as images of their own.
+    assert!(
+        mac.contains("+1 SOCI index +1 signature"),
+        "attachments of mac-arm64:\n{first}"
+    );
+    assert!(
+        !first.contains(".sig") && !first.contains("<untagged>"),
+        "an attachment listed as an image:\n{first}"
     );
     // `c` reads every listed image through ECR: now the badges are verdicts from the files.
     h.keys(&["c"]);

@@ -101,6 +101,7 @@ impl Catalog for EngineCatalog {
                     pushed: Some(date(s.created)),
                     size: u64::try_from(s.size).ok(),
                     tags,
+                    attached: Box::default(),
                 }
             })
             .collect())

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::listing::{ImageInfo, ImageKind, PlatformInfo, Related};
+use super::listing::{Found, ImageInfo, ImageKind, PlatformInfo, Related};
 use super::read_config_platform;
-use crate::oci::manifest::{self, Document, EntryKind};
+use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, media};
 use crate::source::ImageSource;
 
@@ -107,23 +107,32 @@ fn parse(raw: &Raw) -> Option<Parsed> {
 }
 
 /// Cosign's tag convention for signatures and attestations: `sha256-<hex>.sig|.att|.sbom`.
-fn cosign_subject(tag: &str) -> Option<(String, &'static str)> {
+pub(super) fn cosign_subject(tag: &str) -> Option<(String, Artifact)> {
     let rest = tag.strip_prefix("sha256-")?;
     let (hex, suffix) = rest.split_once('.')?;
     let kind = match suffix {
-        "sig" => "signature",
-        "att" => "attestation",
-        "sbom" => "sbom",
+        "sig" => Artifact::Signature,
+        "att" => Artifact::Attestation,
+        "sbom" => Artifact::Sbom,
         _ => return None,
     };
     let d = format!("sha256:{hex}").parse::<Digest>().ok()?;
     Some((d.to_string(), kind))
 }
 
-fn related_kind(artifact_type: Option<&str>) -> String {
-    manifest::Artifact::from_type(artifact_type)
-        .listing_kind()
-        .to_string()
+fn related_kind(artifact_type: Option<&str>) -> Artifact {
+    Artifact::from_type(artifact_type)
+}
+
+fn related(digest: &str, artifact: Artifact, found: Found, subject: Option<String>) -> Related {
+    Related {
+        digest: digest.to_string(),
+        kind: artifact.listing_kind().into(),
+        artifact,
+        found,
+        subject,
+        tags: Vec::new(),
+    }
 }
 
 /// The top-level images of `raws`, newest push first. A single image's platform comes from
@@ -140,9 +149,9 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             }
         }
     }
-    let subject_of = |r: &Raw| -> Option<(String, String)> {
+    let subject_of = |r: &Raw| -> Option<(String, Artifact, Found)> {
         if let Some((s, kind)) = r.tags.iter().find_map(|t| cosign_subject(t)) {
-            return Some((s, kind.to_string()));
+            return Some((s, kind, Found::Tag));
         }
         let p = parsed.get(&r.digest).and_then(|p| p.as_ref());
         let s = r
@@ -153,20 +162,17 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             .artifact_media_type
             .clone()
             .or_else(|| p.and_then(|p| p.artifact_type.clone()));
-        Some((s, related_kind(at.as_deref())))
+        Some((s, related_kind(at.as_deref()), Found::Subject))
     };
     let mut attached: BTreeMap<String, Vec<Related>> = BTreeMap::new();
     let mut top: Vec<&Raw> = Vec::new();
     for r in &raws {
-        if let Some((subject, kind)) = subject_of(r) {
+        if let Some((subject, kind, found)) = subject_of(r) {
             // Attach to the top-level image: the subject itself, or the index owning it.
             let target = owner.get(&subject).cloned().unwrap_or(subject);
-            attached.entry(target).or_default().push(Related {
-                digest: r.digest.clone(),
-                kind,
-                subject: None,
-                tags: r.tags.clone(),
-            });
+            let mut rel = related(&r.digest, kind, found, None);
+            rel.tags = r.tags.clone();
+            attached.entry(target).or_default().push(rel);
         } else if !owner.contains_key(&r.digest) || !r.tags.is_empty() {
             top.push(r);
         }
@@ -203,21 +209,18 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
                         platform: platform.clone(),
                         digest: digest.clone(),
                     }),
-                    EntryKind::Attestation => info.related.push(Related {
-                        digest: digest.clone(),
-                        kind: "attestation".into(),
-                        subject: subj.clone(),
-                        tags: Vec::new(),
-                    }),
-                    EntryKind::Other => info.related.push(Related {
-                        digest: digest.clone(),
-                        kind: artifact
-                            .unwrap_or(manifest::Artifact::Referrer)
-                            .listing_kind()
-                            .into(),
-                        subject: subj.clone(),
-                        tags: Vec::new(),
-                    }),
+                    EntryKind::Attestation => info.related.push(related(
+                        digest,
+                        artifact.unwrap_or(Artifact::BuildkitAttestation),
+                        Found::Index,
+                        subj.clone(),
+                    )),
+                    EntryKind::Other => info.related.push(related(
+                        digest,
+                        artifact.unwrap_or(Artifact::Referrer),
+                        Found::Index,
+                        subj.clone(),
+                    )),
                 }
             }
             if p.kind == ImageKind::Image
@@ -251,11 +254,11 @@ mod tests {
         let hex = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
         assert_eq!(
             cosign_subject(&format!("sha256-{hex}.sig")),
-            Some((format!("sha256:{hex}"), "signature"))
+            Some((format!("sha256:{hex}"), Artifact::Signature))
         );
         assert_eq!(cosign_subject("v1.0"), None);
         assert_eq!(
-            related_kind(Some("application/vnd.amazon.soci.index.v1+json")),
+            related_kind(Some("application/vnd.amazon.soci.index.v1+json")).listing_kind(),
             "soci-index"
         );
     }

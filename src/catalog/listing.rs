@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::RepoStats;
 use super::group::{Raw, group};
 use crate::oci::Digest;
+use crate::oci::manifest::Artifact;
 use crate::source::SourceError;
 use crate::source::dockerref::RegistryRef;
 use crate::source::ecr::{self, Ecr};
@@ -32,6 +34,10 @@ pub struct RepositoryInfo {
     pub name: String,
     pub uri: Option<String>,
     pub created_at: Option<String>,
+    /// Tagged images (ECR only; see [`RepoStats`]).
+    pub image_count: Option<usize>,
+    /// The latest push in the repository (ECR only).
+    pub last_pushed_at: Option<String>,
 }
 
 /// What kind of top-level thing an image entry is.
@@ -53,12 +59,28 @@ pub struct PlatformInfo {
     pub digest: String,
 }
 
+/// How an attachment was tied to its image.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Found {
+    /// An entry of the image's index (BuildKit attestation, SOCI v2).
+    Index,
+    /// A manifest whose `subject` names the image (OCI 1.1 referrer, SOCI v1).
+    Subject,
+    /// A cosign tag `sha256-<digest>.sig|.att|.sbom`.
+    Tag,
+}
+
 /// An artefact attached to an image: an attestation, a SOCI index, a signature, a referrer.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Related {
     pub digest: String,
     /// `attestation`, `soci-index`, `signature`, `sbom` or `referrer`.
     pub kind: String,
+    /// The finer kind (`buildkit-attestation` versus an in-toto `attestation` referrer).
+    pub artifact: Artifact,
+    /// How it is tied to the image.
+    pub found: Found,
     /// For attestations: the platform image they describe.
     pub subject: Option<String>,
     pub tags: Vec<String>,
@@ -145,17 +167,24 @@ pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError
 /// `archlens ls` with no target: the caller's own ECR registry in the configured region
 /// (`--region`, the config's `aws_region`, or the AWS profile's region).
 pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> {
+    list_default_ecr_with(opts, true)
+}
+
+/// [`list_default_ecr`]; `stats: false` leaves image counts and last push out (one
+/// DescribeImages per repository), for a caller that asks [`repository_stats`] later.
+pub fn list_default_ecr_with(opts: &RegistryOptions, stats: bool) -> Result<Listing, SourceError> {
     let aws = opts.aws.clone();
     let (region, repos) = run(async move {
         let client = Ecr::connect(&aws, None).await?;
         let repos = client.repositories(None).await?;
+        let repos = with_stats(&client, None, repos, stats).await;
         Ok::<_, ecr::EcrError>((client.region().to_string(), repos))
     })?
     .map_err(RegistryError::from)?;
     // The registry host is only known from a repository URI (it holds the account id).
     let registry = repos
         .iter()
-        .find_map(|r| r.uri.as_deref()?.split('/').next().map(str::to_string))
+        .find_map(|(r, _)| r.uri.as_deref()?.split('/').next().map(str::to_string))
         .unwrap_or_else(|| format!("ECR ({region})"));
     Ok(Listing {
         registry,
@@ -166,14 +195,95 @@ pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> 
     })
 }
 
+/// Repositories whose stats are asked at once while listing (DescribeImages each).
+const STATS_PARALLEL: usize = 8;
+
+/// Each repository with its stats; one that cannot be described keeps none (the listing
+/// still stands, and opening the repository names the failure).
+async fn with_stats(
+    client: &Ecr,
+    account: Option<&str>,
+    repos: Vec<ecr::EcrRepository>,
+    stats: bool,
+) -> Vec<(ecr::EcrRepository, Option<RepoStats>)> {
+    if !stats {
+        return repos.into_iter().map(|r| (r, None)).collect();
+    }
+    let mut out = Vec::with_capacity(repos.len());
+    let mut repos = repos.into_iter().peekable();
+    while repos.peek().is_some() {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, r) in repos.by_ref().take(STATS_PARALLEL).enumerate() {
+            let (c, a) = (client.clone(), account.map(str::to_string));
+            set.spawn(async move {
+                let stats = c
+                    .images(a.as_deref(), &r.name)
+                    .await
+                    .ok()
+                    .map(|v| stats_of(&v));
+                (i, r, stats)
+            });
+        }
+        let mut batch = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            if let Ok(done) = joined {
+                batch.push(done);
+            }
+        }
+        batch.sort_by_key(|(i, _, _)| *i);
+        out.extend(batch.into_iter().map(|(_, r, s)| (r, s)));
+    }
+    out
+}
+
+/// Count and last push from one repository's DescribeImages answer.
+fn stats_of(images: &[ecr::EcrImage]) -> RepoStats {
+    RepoStats {
+        // Cosign's `sha256-….sig` tags and referrers are attachments, not images.
+        images: images
+            .iter()
+            .filter(|i| i.subject.is_none())
+            .filter(|i| {
+                i.tags
+                    .iter()
+                    .any(|t| super::group::cosign_subject(t).is_none())
+            })
+            .count(),
+        // RFC 3339 in UTC from the SDK: the text orders as the time does.
+        last_push: images.iter().filter_map(|i| i.pushed_at.clone()).max(),
+    }
+}
+
+/// Count and last push of one repository: DescribeImages (all pages) for ECR; `None` for
+/// registries, whose API has no push times.
+pub fn repository_stats(
+    registry: &str,
+    repository: &str,
+    opts: &RegistryOptions,
+) -> Result<Option<RepoStats>, SourceError> {
+    let Some(h) = ecr::parse_ecr_host(registry) else {
+        return Ok(None);
+    };
+    let aws = opts.aws.clone();
+    let name = repository.to_string();
+    let images = run(async move {
+        let client = Ecr::connect(&aws, Some(&h.region)).await?;
+        client.images(Some(&h.account), &name).await
+    })?
+    .map_err(RegistryError::from)?;
+    Ok(Some(stats_of(&images)))
+}
+
 /// ECR's repositories as listing rows, by name.
-fn ecr_repositories(repos: Vec<ecr::EcrRepository>) -> Vec<RepositoryInfo> {
+fn ecr_repositories(repos: Vec<(ecr::EcrRepository, Option<RepoStats>)>) -> Vec<RepositoryInfo> {
     let mut out: Vec<RepositoryInfo> = repos
         .into_iter()
-        .map(|r| RepositoryInfo {
+        .map(|(r, stats)| RepositoryInfo {
             name: r.name,
             uri: r.uri,
             created_at: r.created_at,
+            image_count: stats.as_ref().map(|s| s.images),
+            last_pushed_at: stats.and_then(|s| s.last_push),
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -185,11 +295,21 @@ pub fn list_repositories(
     registry: &str,
     opts: &RegistryOptions,
 ) -> Result<Vec<RepositoryInfo>, SourceError> {
+    list_repositories_with(registry, opts, true)
+}
+
+/// [`list_repositories`]; `stats: false` as for [`list_default_ecr_with`].
+pub fn list_repositories_with(
+    registry: &str,
+    opts: &RegistryOptions,
+    stats: bool,
+) -> Result<Vec<RepositoryInfo>, SourceError> {
     if let Some(h) = ecr::parse_ecr_host(registry) {
         let aws = opts.aws.clone();
         let repos = run(async move {
             let client = Ecr::connect(&aws, Some(&h.region)).await?;
-            client.repositories(Some(&h.account)).await
+            let repos = client.repositories(Some(&h.account)).await?;
+            Ok::<_, ecr::EcrError>(with_stats(&client, Some(&h.account), repos, stats).await)
         })?
         .map_err(RegistryError::from)?;
         return Ok(ecr_repositories(repos));
@@ -203,6 +323,8 @@ pub fn list_repositories(
             uri: Some(format!("{registry}/{name}")),
             name,
             created_at: None,
+            image_count: None,
+            last_pushed_at: None,
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -67,6 +67,7 @@ impl Catalog for LayoutCatalog {
                 digest,
                 pushed: None,
                 size: None,
+                attached: Box::default(),
             });
         }
         Ok(rows)
@@ -102,6 +103,7 @@ impl SingleCatalog {
             digest: None,
             pushed: None,
             size: None,
+            attached: Box::default(),
         }
     }
 }

@@ -9,15 +9,16 @@ mod registry;
 
 use crate::analyze::{self, Root};
 use crate::oci::limits::CONFIG_MAX;
-use crate::oci::manifest::{self, Document};
+use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, Platform};
 use crate::source::ImageSource;
 
 pub use engine::EngineCatalog;
+pub use listing::Found;
 pub use listing::{
     ImageInfo, ImageKind, ListTarget, Listing, MAX_TAGS_INSPECTED, PlatformInfo, Related,
-    RepositoryInfo, list, list_default_ecr, list_images, list_images_noted, list_repositories,
-    parse_target,
+    RepositoryInfo, list, list_default_ecr, list_default_ecr_with, list_images, list_images_noted,
+    list_repositories, list_repositories_with, parse_target, repository_stats,
 };
 pub use local::{LayoutCatalog, SingleCatalog, Unavailable};
 pub use registry::RegistryCatalog;
@@ -32,6 +33,30 @@ pub struct RepoRow {
     pub created: Option<String>,
 }
 
+/// What a repository holds, learned after the listing (ECR: DescribeImages, all pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoStats {
+    /// Images with at least one tag: index children, referrers and untagged leftovers are
+    /// only told apart by reading every manifest, so they are not counted.
+    pub images: usize,
+    /// The latest push of anything in the repository, RFC 3339.
+    pub last_push: Option<String>,
+}
+
+/// An RFC 3339 time as people read it, to the minute: `2026-12-01 07:16`. Text that is not
+/// such a time is shown as it came.
+pub fn display_time(time: &str) -> String {
+    let b = time.as_bytes();
+    let shaped = b.len() >= 16
+        && b.get(4) == Some(&b'-')
+        && b.get(10).is_some_and(|c| *c == b'T' || *c == b' ')
+        && b.get(13) == Some(&b':');
+    match (shaped, time.get(..10), time.get(11..16)) {
+        (true, Some(day), Some(hm)) => format!("{day} {hm}"),
+        _ => time.to_string(),
+    }
+}
+
 /// An image row (one tag, or several tags of one digest).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageRow {
@@ -41,6 +66,9 @@ pub struct ImageRow {
     pub digest: Option<Digest>,
     pub pushed: Option<String>,
     pub size: Option<u64>,
+    /// What the listing found attached to this image outside its index: referrers (SOCI v1,
+    /// signatures, SBOMs) and cosign `sha256-<digest>.sig|.att|.sbom` tags.
+    pub attached: Box<[Artifact]>,
 }
 
 impl ImageRow {
@@ -84,14 +112,23 @@ impl RootInfo {
             ]
         }
     }
+}
 
-    pub fn attestation_count(&self) -> usize {
-        self.root
-            .entries
-            .iter()
-            .filter(|e| e.kind == manifest::EntryKind::Attestation)
-            .count()
+/// Everything attached to one image, by kind: the non-image entries of its index (BuildKit
+/// attestations, SOCI v2) and what the listing found beside it (referrers, cosign tags).
+/// None of these is ever a platform image.
+pub fn attachments(row: &ImageRow, info: Option<&RootInfo>) -> Vec<(Artifact, usize)> {
+    let mut by_kind: std::collections::BTreeMap<Artifact, usize> = Default::default();
+    let entries = info.map_or(&[][..], |i| &i.root.entries[..]);
+    let in_index = entries.iter().filter_map(|e| match e.kind {
+        EntryKind::Image => None,
+        EntryKind::Attestation => Some(e.artifact.unwrap_or(Artifact::BuildkitAttestation)),
+        EntryKind::Other => Some(e.artifact.unwrap_or(Artifact::Referrer)),
+    });
+    for a in in_index.chain(row.attached.iter().copied()) {
+        *by_kind.entry(a).or_default() += 1;
     }
+    by_kind.into_iter().collect()
 }
 
 /// `arm64`, `arm/v7`, or `windows/amd64` when the OS is not Linux.
@@ -112,6 +149,11 @@ pub trait Catalog: Send + Sync {
     fn describe(&self) -> String;
     fn repositories(&self) -> Result<Vec<RepoRow>, String>;
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
+    /// Image count and last push of one repository, when the listing did not carry them and
+    /// the source can tell (ECR); `None`: nothing to add. Asked in the background, per row.
+    fn repository_stats(&self, _repository: &str) -> Option<Result<RepoStats, String>> {
+        None
+    }
     /// What a row holds when the catalog knows it without reading manifests (a local engine
     /// reports platform and size itself); `None`: read them through [`Catalog::open`].
     fn root_info(&self, _image: &ImageRow) -> Option<Result<RootInfo, String>> {
@@ -157,4 +199,20 @@ pub fn read_config_platform(src: &dyn ImageSource, digest: &Digest, size: u64) -
     let bytes = src.small_blob(digest, size).ok()?;
     let cfg = manifest::parse_config(&bytes, &digest.to_string()).ok()?;
     Some(manifest::config_platform(&cfg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_time;
+
+    #[test]
+    fn times_read_to_the_minute() {
+        assert_eq!(display_time("2026-12-01T07:16:27.55Z"), "2026-12-01 07:16");
+        assert_eq!(
+            display_time("2026-12-01T07:16:27+02:00"),
+            "2026-12-01 07:16"
+        );
+        assert_eq!(display_time("yesterday"), "yesterday");
+        assert_eq!(display_time("2026-12-01"), "2026-12-01");
+    }
 }

@@ -1,8 +1,8 @@
 //! The explorer's catalog of a registry (OCI distribution API) or Amazon ECR: the rows come
 //! from [`super::listing`], so `ls` and the screens list the same things.
 
-use super::listing;
-use super::{Catalog, ImageRow, RepoRow};
+use super::listing::{self, Found};
+use super::{Catalog, ImageRow, RepoRow, RepoStats};
 use crate::source::dockerref::RegistryRef;
 use crate::source::registry::RegistryOptions;
 use crate::source::{self, ImageSource};
@@ -47,10 +47,10 @@ impl Catalog for RegistryCatalog {
 
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
         let repos = match self.host() {
-            Some(h) => listing::list_repositories(&h, &self.opts)
+            Some(h) => listing::list_repositories_with(&h, &self.opts, false)
                 .map_err(|e| self.advise(e.to_string()))?,
             None => {
-                let l = listing::list_default_ecr(&self.opts)
+                let l = listing::list_default_ecr_with(&self.opts, false)
                     .map_err(|e| self.advise(e.to_string()))?;
                 if let Ok(mut g) = self.registry.lock() {
                     *g = Some(l.registry.clone());
@@ -62,8 +62,8 @@ impl Catalog for RegistryCatalog {
             .into_iter()
             .map(|r| RepoRow {
                 name: r.name,
-                images: None,
-                last_push: None,
+                images: r.image_count,
+                last_push: r.last_pushed_at,
                 created: r.created_at,
             })
             .collect())
@@ -85,8 +85,22 @@ impl Catalog for RegistryCatalog {
                 tags: i.tags,
                 pushed: i.pushed_at,
                 size: i.size,
+                // In-index attachments come back with the row's manifests (RootInfo).
+                attached: i
+                    .related
+                    .iter()
+                    .filter(|r| r.found != Found::Index)
+                    .map(|r| r.artifact)
+                    .collect(),
             })
             .collect())
+    }
+
+    fn repository_stats(&self, repository: &str) -> Option<Result<RepoStats, String>> {
+        let host = self.host()?;
+        listing::repository_stats(&host, repository, &self.opts)
+            .map_err(|e| e.to_string())
+            .transpose()
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {

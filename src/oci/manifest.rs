@@ -211,6 +211,27 @@ impl Artifact {
         }
     }
 
+    /// `2 attestations`, `1 SOCI index`; `compact` for 80 columns: `2 att.`, `1 SOCI`.
+    pub fn counted(self, n: usize, compact: bool) -> String {
+        let (one, many, short) = match self {
+            Artifact::BuildkitAttestation | Artifact::Attestation => {
+                ("attestation", "attestations", "att.")
+            }
+            Artifact::SociIndex => ("SOCI index", "SOCI indexes", "SOCI"),
+            Artifact::Signature => ("signature", "signatures", "sig."),
+            Artifact::Sbom => ("SBOM", "SBOMs", "SBOM"),
+            Artifact::Referrer => ("other artifact", "other artifacts", "other"),
+        };
+        let word = if compact {
+            short
+        } else if n == 1 {
+            one
+        } else {
+            many
+        };
+        format!("{n} {word}")
+    }
+
     /// What these entries are, for a sentence about an index ("it also carries ...").
     pub fn described(self) -> &'static str {
         match self {

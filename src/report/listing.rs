@@ -49,17 +49,29 @@ pub fn render_listing_text(l: &Listing) -> String {
                 crate::text::sanitize(&l.registry)
             ));
         } else {
-            let mut rows = vec![vec![
-                "REPOSITORY".to_string(),
-                "CREATED".into(),
-                "URI".into(),
-            ]];
+            // Counts and push times only where the registry tells them (ECR).
+            let stats = l
+                .repositories
+                .iter()
+                .any(|r| r.image_count.is_some() || r.last_pushed_at.is_some());
+            let time = |t: &Option<String>| {
+                t.as_deref()
+                    .map_or_else(|| "-".to_string(), crate::catalog::display_time)
+            };
+            let mut head = vec!["REPOSITORY".to_string()];
+            if stats {
+                head.extend(["IMAGES".to_string(), "LAST PUSH".into()]);
+            }
+            head.extend(["CREATED".to_string(), "URI".into()]);
+            let mut rows = vec![head];
             for r in &l.repositories {
-                rows.push(vec![
-                    r.name.clone(),
-                    r.created_at.clone().unwrap_or_else(|| "-".into()),
-                    r.uri.clone().unwrap_or_default(),
-                ]);
+                let mut row = vec![r.name.clone()];
+                if stats {
+                    row.push(r.image_count.map_or_else(|| "-".into(), |n| n.to_string()));
+                    row.push(time(&r.last_pushed_at));
+                }
+                row.extend([time(&r.created_at), r.uri.clone().unwrap_or_default()]);
+                rows.push(row);
             }
             out.push_str(&table(&rows));
         }
@@ -164,6 +176,8 @@ mod tests {
                 related: vec![Related {
                     digest: "sha256:c".into(),
                     kind: "attestation".into(),
+                    artifact: crate::oci::manifest::Artifact::BuildkitAttestation,
+                    found: crate::catalog::listing::Found::Index,
                     subject: Some("sha256:a".into()),
                     tags: vec![],
                 }],
@@ -176,5 +190,14 @@ mod tests {
         assert!(line.ends_with("1 attestation"), "{t}");
         let j: serde_json::Value = serde_json::from_str(&render_listing_json(&l)).unwrap();
         assert_eq!(j["images"][0]["platforms"][0]["platform"], "linux/arm64");
+        let att = &j["images"][0]["related"][0];
+        assert_eq!(
+            (&att["kind"], &att["artifact"], &att["found"]),
+            (
+                &serde_json::json!("attestation"),
+                &serde_json::json!("buildkit-attestation"),
+                &serde_json::json!("index")
+            )
+        );
     }
 }

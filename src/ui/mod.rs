@@ -261,6 +261,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
             digest: None,
             pushed: None,
             size: None,
+            attached: Box::default(),
         }),
         _ => app.open_repositories(),
     };
@@ -345,7 +346,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         msgs.extend(rx.try_iter());
         for m in msgs {
             let actions = match m {
-                Msg::Done(c) => vec![Action::Done(c)],
+                Msg::Done(c) => vec![Action::Done(Box::new(c))],
                 Msg::Term(ev) => translate(ev, &app),
             };
             for a in actions {

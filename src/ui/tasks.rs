@@ -106,6 +106,11 @@ pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request)
     let id = req.id;
     match &req.job {
         Job::Repositories(j) => Completion::Repositories(Reply::new(id, j, catalog.repositories())),
+        Job::RepoStats(j) => Completion::RepoStats(Reply::new(
+            id,
+            j,
+            catalog.repository_stats(&j.repository).transpose(),
+        )),
         Job::Images(j) => Completion::Images(Reply::new(id, j, catalog.images(&j.repository))),
         Job::Root(j) => {
             let result = match catalog.root_info(&j.row) {

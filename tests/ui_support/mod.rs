@@ -69,7 +69,7 @@ impl Harness {
             for e in fx {
                 if let Effect::Submit(req) = e {
                     let done = tasks::run(self.catalog.as_ref(), None, &req);
-                    next.extend(self.app.update(Action::Done(done)));
+                    next.extend(self.app.update(Action::Done(Box::new(done))));
                 }
             }
             fx = next;

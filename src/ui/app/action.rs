@@ -16,7 +16,8 @@ pub enum Action {
     Resize(u16, u16),
     /// Time passed (spinners, progress gauges).
     Tick,
-    Done(Completion),
+    /// Boxed: a completion carries its request's rows, and actions are moved every frame.
+    Done(Box<Completion>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

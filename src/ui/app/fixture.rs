@@ -164,6 +164,7 @@ pub fn row(tag: &str) -> ImageRow {
         digest: Some(digest(tag)),
         pushed: None,
         size: None,
+        attached: Box::default(),
     }
 }
 
@@ -180,6 +181,7 @@ pub fn answer(req: &Request) -> Completion {
                 created: None,
             }]),
         )),
+        Job::RepoStats(j) => Completion::RepoStats(Reply::new(req.id, j, Ok(None))),
         Job::Images(j) => Completion::Images(Reply::new(
             req.id,
             j,
@@ -228,7 +230,7 @@ pub fn pump(app: &mut App, mut fx: Vec<Effect>) {
         let mut next = Vec::new();
         for e in fx {
             if let Effect::Submit(r) = e {
-                next.extend(app.update(Action::Done(answer(&r))));
+                next.extend(app.update(Action::Done(Box::new(answer(&r)))));
             }
         }
         fx = next;

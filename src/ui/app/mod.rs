@@ -16,8 +16,8 @@ mod tests;
 
 pub use action::*;
 pub use requests::{
-    AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepositories, LoadRoot, Reply,
-    Request, Work,
+    AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepoStats, LoadRepositories, LoadRoot,
+    Reply, Request, Work,
 };
 pub use state::*;
 // The screens are part of the state; their types are named from here too.

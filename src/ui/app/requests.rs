@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
 use crate::analyze::{Image, Progress};
-use crate::catalog::{ImageRow, RepoRow, RootInfo};
+use crate::catalog::{ImageRow, RepoRow, RepoStats, RootInfo};
 use crate::oci::Digest;
 use crate::ui::tree::Tree;
 
@@ -22,6 +22,16 @@ pub struct LoadRepositories;
 
 impl Work for LoadRepositories {
     type Output = Vec<RepoRow>;
+}
+
+/// Image count and last push of one listed repository; `None`: the source cannot tell.
+#[derive(Debug, Clone)]
+pub struct LoadRepoStats {
+    pub repository: String,
+}
+
+impl Work for LoadRepoStats {
+    type Output = Option<RepoStats>;
 }
 
 /// The images (tags) of one repository.
@@ -68,6 +78,7 @@ impl Work for AnalyzeImage {
 #[derive(Debug, Clone)]
 pub enum Job {
     Repositories(LoadRepositories),
+    RepoStats(LoadRepoStats),
     Images(LoadImages),
     Root(LoadRoot),
     Analyze(AnalyzeImage),
@@ -95,6 +106,7 @@ impl<W: Work> Reply<W> {
 #[derive(Debug, Clone)]
 pub enum Completion {
     Repositories(Reply<LoadRepositories>),
+    RepoStats(Reply<LoadRepoStats>),
     Images(Reply<LoadImages>),
     Root(Reply<LoadRoot>),
     Analyze(Reply<AnalyzeImage>),
@@ -104,6 +116,7 @@ impl Completion {
     pub fn id(&self) -> u64 {
         match self {
             Completion::Repositories(r) => r.id,
+            Completion::RepoStats(r) => r.id,
             Completion::Images(r) => r.id,
             Completion::Root(r) => r.id,
             Completion::Analyze(r) => r.id,
@@ -114,6 +127,7 @@ impl Completion {
     pub fn error(&self) -> Option<&str> {
         match self {
             Completion::Repositories(r) => r.result.as_ref().err(),
+            Completion::RepoStats(r) => r.result.as_ref().err(),
             Completion::Images(r) => r.result.as_ref().err(),
             Completion::Root(r) => r.result.as_ref().err(),
             Completion::Analyze(r) => r.result.as_ref().err(),
@@ -245,6 +259,7 @@ impl App {
                 let mut fetch_roots = false;
                 let mut single_repo = None;
                 let mut read_row: Option<usize> = None;
+                let mut want_stats: Vec<String> = Vec::new();
                 match (&mut screen.kind, other) {
                     (ScreenKind::Repos(s), Completion::Repositories(r)) => {
                         s.list.rows = match r.result {
@@ -252,10 +267,28 @@ impl App {
                                 if self.enter_single_repo && v.len() == 1 {
                                     single_repo = v.first().map(|r| r.name.clone());
                                 }
+                                want_stats = v
+                                    .iter()
+                                    .filter(|r| r.images.is_none() && r.last_push.is_none())
+                                    .map(|r| r.name.clone())
+                                    .collect();
                                 Load::Ready(v)
                             }
                             Err(e) => Load::Failed(e),
                         };
+                    }
+                    (ScreenKind::Repos(s), Completion::RepoStats(r)) => {
+                        // A repository that cannot be described keeps its `-`: opening it
+                        // names the failure.
+                        if let (Ok(Some(stats)), Some(row)) = (
+                            r.result,
+                            s.list.rows.ready_mut().and_then(|v| {
+                                v.iter_mut().find(|row| row.name == r.job.repository)
+                            }),
+                        ) {
+                            row.images = Some(stats.images);
+                            row.last_push = stats.last_push;
+                        }
                     }
                     (ScreenKind::Images(s), Completion::Images(r)) => match r.result {
                         Ok(v) => {
@@ -293,6 +326,10 @@ impl App {
                         Err(e) => s.info = Load::Failed(e),
                     },
                     _ => {}
+                }
+                for repository in want_stats {
+                    let _: Load<()> =
+                        self.request(owner, Job::RepoStats(LoadRepoStats { repository }), fx);
                 }
                 if fetch_roots {
                     self.fetch_roots(owner, fx);

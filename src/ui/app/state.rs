@@ -168,7 +168,7 @@ impl App {
         match action {
             Action::Tick => self.tick = self.tick.wrapping_add(1),
             Action::Resize(w, h) => self.size = (w, h),
-            Action::Done(c) => self.complete(c, &mut fx),
+            Action::Done(c) => self.complete(*c, &mut fx),
             Action::Key(k) => self.key(k, &mut fx),
             Action::Mouse(m) => self.mouse(m),
             Action::FocusPane(p) => self.focus(p),

@@ -97,7 +97,7 @@ fn results_for_a_screen_left_are_dropped_and_its_work_cancelled() {
         "leaving the screen cancels its work"
     );
     let depth = app.stack.len();
-    app.update(Action::Done(answer(&req)));
+    app.update(Action::Done(Box::new(answer(&req))));
     assert!(app.images.is_empty(), "a late result is dropped");
     assert_eq!(app.stack.len(), depth);
     assert!(!app.busy());
@@ -239,4 +239,58 @@ fn quit_from_anywhere() {
     assert!(app.overlay.is_some());
     let fx = app.update(Action::Key(KeyPress::parse("q").unwrap()));
     assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
+}
+
+#[test]
+fn repository_counts_arrive_after_the_list_is_shown() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    let Some(Effect::Submit(req)) = fx.into_iter().next() else {
+        panic!("no repository request")
+    };
+    let Job::Repositories(j) = &req.job else {
+        panic!("not the repositories job")
+    };
+    let bare = crate::catalog::RepoRow {
+        name: "team/app".into(),
+        images: None,
+        last_push: None,
+        created: None,
+    };
+    let fx = app.update(Action::Done(Box::new(Completion::Repositories(
+        Reply::new(req.id, j, Ok(vec![bare])),
+    ))));
+    // The list is on screen before any DescribeImages answer; one request per repository.
+    let rows = |app: &App| match kind(app) {
+        ScreenKind::Repos(s) => s.list.rows.ready().cloned().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    assert_eq!(rows(&app).first().map(|r| r.images), Some(None));
+    let stats: Vec<&Request> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Submit(r) if matches!(&r.job, Job::RepoStats(s) if s.repository == "team/app") => {
+                Some(r)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stats.len(), 1);
+    let (id, Job::RepoStats(j)) = (stats[0].id, &stats[0].job) else {
+        unreachable!()
+    };
+    let answer = crate::catalog::RepoStats {
+        images: 3,
+        last_push: Some("2026-12-01T07:16:27.55Z".into()),
+    };
+    app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
+        id,
+        j,
+        Ok(Some(answer)),
+    )))));
+    let row = rows(&app).into_iter().next().unwrap();
+    assert_eq!(
+        (row.images, row.last_push.as_deref()),
+        (Some(3), Some("2026-12-01T07:16:27.55Z"))
+    );
 }

@@ -38,6 +38,13 @@ impl<T> Load<T> {
             _ => None,
         }
     }
+
+    pub fn ready_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Load::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// How an image screen's tree marks its files, taken from the entry's assessment: against

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::catalog::{ImageRow, RepoRow, RootInfo};
+use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments, display_time};
 use crate::text::{human_size, sanitize};
 use crate::ui::app::{self, App, FilteredList, ImagesScreen, IndexRow, Load};
 use crate::verdict::{Assessment, Basis, EntryAssessment, Summary, Verdict};
@@ -57,6 +57,26 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "repositories", b);
     };
+    let cells = |r: &RepoRow| {
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .map_or_else(|| "-".to_string(), |t| sanitize(&display_time(t)))
+        };
+        [
+            sanitize(&r.name),
+            r.images.map_or_else(|| "-".to_string(), |n| n.to_string()),
+            time(&r.last_push),
+            time(&r.created),
+        ]
+    };
+    // Widths from every row, not the visible ones, so columns hold still while scrolling.
+    let header = ["NAME", "IMAGES", "LAST PUSH", "CREATED"];
+    let mut widths = header.map(|h| h.chars().count());
+    for r in list {
+        for (w, c) in widths.iter_mut().zip(cells(r)) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
     let visible = repos.visible();
     let height = area.height.saturating_sub(3) as usize;
     let offset = scroll_offset(sel, height);
@@ -67,19 +87,12 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
         .take(height)
         .filter_map(|(i, &idx)| {
             let r = list.get(idx)?;
+            let [name, images, push, created] = cells(r);
             let row = Row::new(vec![
-                Cell::from(sanitize(&r.name)),
-                Cell::from(r.images.map_or_else(|| "-".to_string(), |n| n.to_string())),
-                Cell::from(
-                    r.last_push
-                        .as_deref()
-                        .map_or_else(|| "-".to_string(), sanitize),
-                ),
-                Cell::from(
-                    r.created
-                        .as_deref()
-                        .map_or_else(|| "-".to_string(), sanitize),
-                ),
+                Cell::from(name),
+                Cell::from(Line::from(images).alignment(Alignment::Right)),
+                Cell::from(push),
+                Cell::from(created),
             ]);
             Some(if i == sel {
                 row.style(app.theme.selection)
@@ -88,16 +101,18 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
             })
         })
         .collect();
+    let [name, images, push, created] = widths.map(|w| w as u16);
     let t = Table::new(
         body,
         [
-            Constraint::Min(20),
-            Constraint::Length(8),
-            Constraint::Length(22),
-            Constraint::Length(22),
+            Constraint::Min(name.min(area.width / 2)),
+            Constraint::Length(images),
+            Constraint::Length(push),
+            Constraint::Length(created),
         ],
     )
-    .header(Row::new(["NAME", "IMAGES", "LAST PUSH", "CREATED"]).style(app.theme.bold))
+    .column_spacing(2)
+    .header(Row::new(header).style(app.theme.bold))
     .block(b);
     f.render_widget(t, area);
 }
@@ -144,21 +159,20 @@ fn root_badge(app: &App, info: &RootInfo) -> Line<'static> {
     }
 }
 
-/// `amd64 arm64 +2 attestations`; `compact` shortens the tail to `+2 att.` for 80 columns.
-pub fn chips(app: &App, info: &RootInfo, compact: bool) -> Vec<Span<'static>> {
+/// `amd64 arm64 +2 attestations +1 signature`; `compact` shortens the tail to `+2 att.`
+/// for 80 columns. Attachments are named, never shown as platforms.
+pub fn chips(app: &App, row: &ImageRow, info: &RootInfo, compact: bool) -> Vec<Span<'static>> {
     let mut out = Vec::new();
     for p in info.platforms() {
         out.push(Span::styled(sanitize(&p), app.theme.accent));
         out.push(Span::raw(" "));
     }
-    let atts = info.attestation_count();
-    if atts > 0 {
-        let text = if compact {
-            format!("+{atts} att.")
-        } else {
-            format!("+{atts} attestation{}", if atts == 1 { "" } else { "s" })
-        };
-        out.push(Span::styled(text, app.theme.muted));
+    let tail: Vec<String> = attachments(row, Some(info))
+        .into_iter()
+        .map(|(a, n)| format!("+{}", a.counted(n, compact)))
+        .collect();
+    if !tail.is_empty() {
+        out.push(Span::styled(tail.join(" "), app.theme.muted));
     }
     out
 }
@@ -190,7 +204,7 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
             let (kind, plat, badge, size, digest) = match root {
                 Some(Load::Ready(info)) => (
                     if info.root.is_index { "index" } else { "image" }.to_string(),
-                    Line::from(chips(app, info, area.width < 100)),
+                    Line::from(chips(app, r, info, area.width < 100)),
                     root_badge(app, info),
                     human_size(r.size.unwrap_or(info.size)),
                     info.root.digest.short(),
