@@ -653,7 +653,12 @@ impl Tree {
                 Filter::OnlyMismatches => self.class(id) == Some(Class::Mismatch),
             };
             let by_text = self.text.is_empty() || self.name(id).to_lowercase().contains(&self.text);
-            if (by_kind && by_text && !dir) || (dir && by_text && self.filter == Filter::All) {
+            let passes = if dir {
+                self.filter == Filter::All
+            } else {
+                by_kind
+            };
+            if by_text && passes {
                 keep[i] = true;
             }
             if keep[i] {
