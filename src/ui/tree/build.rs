@@ -5,35 +5,35 @@ use super::*;
 
 /// Nodes under construction, and the directories among them by (parent, name).
 struct Builder<'a> {
-    nodes: Vec<Node>,
+    recs: Vec<Rec>,
+    flags: Vec<Flags>,
     names: String,
+    links: HashMap<u32, String>,
     marks: HashMap<u32, ArchMark>,
     dirs: HashMap<(u32, &'a str), u32>,
     /// Items come mostly grouped by directory: the last parent found.
     last_parent: Option<(&'a str, u32)>,
 }
 
-fn new_node(name: (u32, u32), parent: u32, depth: u16, kind: NodeKind, layer: usize) -> Node {
-    Node {
-        name,
-        parent,
-        depth,
-        kind,
-        size: 0,
-        change: None,
-        layer,
-        children: Vec::new(),
-        native_below: 0,
-        mismatch_below: 0,
-        culprit: false,
-    }
+fn layer_of(layer: usize) -> u16 {
+    u16::try_from(layer).unwrap_or(u16::MAX)
 }
 
 impl<'a> Builder<'a> {
     fn new() -> Builder<'a> {
+        let root = Rec {
+            size: 0,
+            name: 0,
+            parent: ROOT,
+            children: 0,
+            depth: 0,
+            layer: 0,
+        };
         Builder {
-            nodes: vec![new_node((0, 0), ROOT, 0, NodeKind::Dir, 0)],
+            recs: vec![root],
+            flags: vec![Flags::new(&NodeKind::Dir, None)],
             names: String::new(),
+            links: HashMap::new(),
             marks: HashMap::new(),
             // Directories by (parent, name): lookups cost the path's components, never its
             // full length per level, so a hostile deep path stays linear.
@@ -44,26 +44,44 @@ impl<'a> Builder<'a> {
 
     /// Adds a child of `parent`; a directory is remembered for later lookups by name.
     fn push(&mut self, parent: u32, name: &'a str, kind: NodeKind, layer: usize) -> u32 {
-        let id = self.nodes.len() as u32;
+        let id = self.recs.len() as u32;
         let depth = self
-            .nodes
+            .recs
             .get(parent as usize)
             .map_or(0, |p| p.depth.saturating_add(1));
-        let is_dir = kind == NodeKind::Dir;
-        let start = self.names.len();
+        let start = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
         self.names.push_str(name);
-        let range = (
-            u32::try_from(start).unwrap_or(u32::MAX),
-            u32::try_from(self.names.len()).unwrap_or(u32::MAX),
-        );
-        self.nodes.push(new_node(range, parent, depth, kind, layer));
-        if let Some(p) = self.nodes.get_mut(parent as usize) {
-            p.children.push(id);
-        }
-        if is_dir {
-            self.dirs.insert((parent, name), id);
+        self.recs.push(Rec {
+            size: 0,
+            name: start,
+            parent,
+            children: 0,
+            depth,
+            layer: layer_of(layer),
+        });
+        self.flags.push(Flags::new(&kind, None));
+        match kind {
+            NodeKind::Dir => {
+                self.dirs.insert((parent, name), id);
+            }
+            NodeKind::Symlink(t) | NodeKind::Hardlink(t) => {
+                self.links.insert(id, t);
+            }
+            NodeKind::File | NodeKind::Other => {}
         }
         id
+    }
+
+    /// Sets what the last layer to write a node says about it.
+    fn fill(&mut self, id: u32, layer: usize, change: Option<Change>, size: u64) {
+        let i = id as usize;
+        let dir = self.flags[i].is_dir();
+        self.flags[i].set_change(change);
+        let r = &mut self.recs[i];
+        r.layer = layer_of(layer);
+        if !dir {
+            r.size = size;
+        }
     }
 
     fn insert(&mut self, item: Item<'a>, marks: &HashMap<&str, ArchMark>) {
@@ -89,43 +107,74 @@ impl<'a> Builder<'a> {
         } else {
             None
         };
+        let is_dir = item.kind == NodeKind::Dir;
         let id = match existing {
             Some(id) => id,
-            None => self.push(parent, name, item.kind.clone(), item.layer),
+            None => self.push(parent, name, item.kind, item.layer),
         };
-        let n = &mut self.nodes[id as usize];
-        n.layer = item.layer;
-        n.change = item.change;
-        if !n.is_dir() {
-            n.size = item.size;
-            if let Some(m) = marks.get(path).filter(|m| **m != ArchMark::None) {
-                self.marks.insert(id, m.clone());
-            }
+        self.fill(id, item.layer, item.change, item.size);
+        if !is_dir && let Some(m) = marks.get(path).filter(|m| **m != ArchMark::None) {
+            self.marks.insert(id, m.clone());
         }
     }
 
     fn finish(self) -> Tree {
-        let mut nodes = self.nodes;
-        let marks = self.marks;
+        let Builder {
+            mut recs,
+            mut flags,
+            names,
+            links,
+            marks,
+            ..
+        } = self;
         // Children always come after their parent, so one reverse pass sums subtrees.
-        for i in (1..nodes.len()).rev() {
-            let (size, native) = (
-                nodes[i].size,
-                nodes[i].native_below + u32::from(marks.contains_key(&(i as u32))),
-            );
-            nodes[i].native_below = native;
-            let p = nodes[i].parent as usize;
-            if nodes[p].is_dir() {
-                nodes[p].size += size;
-                nodes[p].native_below += native;
+        for i in (1..recs.len()).rev() {
+            let (size, p) = (recs[i].size, recs[i].parent as usize);
+            if flags[p].is_dir() {
+                recs[p].size += size;
             }
         }
-        let expanded = vec![false; nodes.len()];
+        let mut below: HashMap<u32, Below> = HashMap::new();
+        for &id in marks.keys() {
+            below.entry(id).or_default().native += 1;
+            let mut cur = id;
+            while cur != ROOT {
+                let p = recs[cur as usize].parent;
+                if !flags[p as usize].is_dir() {
+                    break;
+                }
+                below.entry(p).or_default().native += 1;
+                cur = p;
+            }
+        }
+        // One array of children, each node's in a run: count per parent, turn the counts
+        // into run ends, then place children from the last back (ascending ids per run).
+        for i in 1..recs.len() {
+            let p = recs[i].parent as usize;
+            recs[p].children += 1;
+        }
+        let mut end = 0u32;
+        for r in &mut recs {
+            end += r.children;
+            r.children = end;
+        }
+        let mut children = vec![0u32; end as usize];
+        for i in (1..recs.len()).rev() {
+            let p = recs[i].parent as usize;
+            recs[p].children -= 1;
+            if let Some(slot) = children.get_mut(recs[p].children as usize) {
+                *slot = i as u32;
+            }
+        }
+        flags[ROOT as usize].set(EXPANDED, true);
         let mut t = Tree {
-            nodes,
-            names: self.names,
+            recs,
+            flags,
+            names,
+            children,
+            links,
             marks,
-            expanded,
+            below,
             visible: Vec::new(),
             sort: SortBy::Name,
             filter: Filter::All,
@@ -134,7 +183,6 @@ impl<'a> Builder<'a> {
             selected: 0,
             other_order: None,
         };
-        t.expanded[ROOT as usize] = true;
         t.sort_children();
         t.refresh();
         t
@@ -195,19 +243,19 @@ impl Tree {
             } else {
                 kind_of(&w.kind)
             };
+            let dir = kind == NodeKind::Dir;
             let id = b.push(parent, w.name, kind, w.layer);
             if let Some(slot) = ids.get_mut(w.id as usize) {
                 *slot = id;
             }
-            let n = &mut b.nodes[id as usize];
-            if !w.implied {
-                n.change = fs.change_in(w.id, layer);
-            }
-            if !n.is_dir() {
-                n.size = w.size;
-                if let Some(m) = marks.get(&w.id).filter(|m| ***m != ArchMark::None) {
-                    b.marks.insert(id, (*m).clone());
-                }
+            let change = if w.implied {
+                None
+            } else {
+                fs.change_in(w.id, layer)
+            };
+            b.fill(id, w.layer, change, w.size);
+            if !dir && let Some(m) = marks.get(&w.id).filter(|m| ***m != ArchMark::None) {
+                b.marks.insert(id, (*m).clone());
             }
         }
         drop(ids);

@@ -66,10 +66,9 @@ pub enum NodeKind {
     Other,
 }
 
+/// A node as the screen reads it, made on demand from the tree's compact records.
 #[derive(Debug, Clone)]
 pub struct Node {
-    /// Where the name is in the tree's one string of names (see [`Tree::name`]).
-    name: (u32, u32),
     pub parent: u32,
     pub depth: u16,
     pub kind: NodeKind,
@@ -78,19 +77,102 @@ pub struct Node {
     pub change: Option<Change>,
     /// The layer that last wrote this path.
     pub layer: usize,
-    children: Vec<u32>,
-    /// Artefacts at or below this node.
-    native_below: u32,
-    /// Mismatching artefacts at or below this node, for the current target.
-    mismatch_below: u32,
-    /// A finding of the verdict on screen names this file.
-    culprit: bool,
 }
 
 impl Node {
     pub fn is_dir(&self) -> bool {
         self.kind == NodeKind::Dir
     }
+}
+
+/// What the tree keeps per file: 24 bytes plus one byte of [`Flags`] and one child slot.
+/// Where a name or a child list ends is where the next record's begins.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    /// File size, or for a directory the sum of what is below it.
+    size: u64,
+    /// Where the name starts in the tree's one string of names.
+    name: u32,
+    parent: u32,
+    /// Where the node's children start in the tree's one array of children.
+    children: u32,
+    depth: u16,
+    /// Saturated: no image has 65,535 layers.
+    layer: u16,
+}
+
+/// Kind, change and view state of one node, in one byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Flags(u8);
+
+const KIND_MASK: u8 = 0b111;
+const CHANGE_SHIFT: u8 = 3;
+const CULPRIT: u8 = 1 << 5;
+const EXPANDED: u8 = 1 << 6;
+const DIR: u8 = 0;
+const FILE: u8 = 1;
+const SYMLINK: u8 = 2;
+const HARDLINK: u8 = 3;
+const OTHER: u8 = 4;
+
+impl Flags {
+    fn new(kind: &NodeKind, change: Option<Change>) -> Flags {
+        let k = match kind {
+            NodeKind::Dir => DIR,
+            NodeKind::File => FILE,
+            NodeKind::Symlink(_) => SYMLINK,
+            NodeKind::Hardlink(_) => HARDLINK,
+            NodeKind::Other => OTHER,
+        };
+        let c = match change {
+            None => 0,
+            Some(Change::Added) => 1,
+            Some(Change::Modified) => 2,
+            Some(Change::Deleted) => 3,
+        };
+        Flags(k | (c << CHANGE_SHIFT))
+    }
+
+    fn is_dir(self) -> bool {
+        self.0 & KIND_MASK == DIR
+    }
+
+    fn kind(self) -> u8 {
+        self.0 & KIND_MASK
+    }
+
+    fn change(self) -> Option<Change> {
+        match (self.0 >> CHANGE_SHIFT) & 0b11 {
+            1 => Some(Change::Added),
+            2 => Some(Change::Modified),
+            3 => Some(Change::Deleted),
+            _ => None,
+        }
+    }
+
+    fn set_change(&mut self, change: Option<Change>) {
+        let kind_and_rest = self.0 & !(0b11 << CHANGE_SHIFT);
+        self.0 = kind_and_rest | (Flags::new(&NodeKind::Dir, change).0 & (0b11 << CHANGE_SHIFT));
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+
+    fn set(&mut self, bit: u8, on: bool) {
+        if on {
+            self.0 |= bit;
+        } else {
+            self.0 &= !bit;
+        }
+    }
+}
+
+/// Artefact counts of a node; kept only for the few nodes at or above an artefact.
+#[derive(Debug, Clone, Copy, Default)]
+struct Below {
+    native: u32,
+    mismatch: u32,
 }
 
 /// One file as handed to [`Tree::build`].
@@ -104,10 +186,10 @@ pub struct Item<'a> {
 }
 
 /// A row ready to draw.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Row<'a> {
     pub id: u32,
-    pub node: &'a Node,
+    pub node: Node,
     pub name: &'a str,
     pub mark: &'a ArchMark,
     pub expanded: bool,
@@ -116,12 +198,17 @@ pub struct Row<'a> {
 /// The tree and its view state.
 #[derive(Debug, Clone)]
 pub struct Tree {
-    nodes: Vec<Node>,
+    recs: Vec<Rec>,
+    flags: Vec<Flags>,
     /// Every node's name, one after the other: no allocation per file.
     names: String,
+    /// Every node's children, each list in a run of its own (see [`Rec::children`]).
+    children: Vec<u32>,
+    /// Link targets, for the symlinks and hard links.
+    links: HashMap<u32, String>,
     /// Artefact marks, for the few files that have one.
     marks: HashMap<u32, ArchMark>,
-    expanded: Vec<bool>,
+    below: HashMap<u32, Below>,
     visible: Vec<u32>,
     sort: SortBy,
     filter: Filter,
@@ -130,7 +217,7 @@ pub struct Tree {
     selected: usize,
     /// The child lists in the other sort order, kept after the first switch so toggling the
     /// sort on a big tree is a swap, not a sort.
-    other_order: Option<Vec<Vec<u32>>>,
+    other_order: Option<Vec<u32>>,
 }
 
 const ROOT: u32 = 0;
@@ -142,26 +229,79 @@ mod tests;
 
 impl Tree {
     pub fn len(&self) -> usize {
-        self.nodes.len() - 1
+        self.recs.len() - 1
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nodes.len() <= 1
+        self.recs.len() <= 1
     }
 
-    pub fn node(&self, id: u32) -> Option<&Node> {
-        self.nodes.get(id as usize)
+    /// A node as the screen reads it (its link target copied out).
+    pub fn node(&self, id: u32) -> Option<Node> {
+        let r = self.recs.get(id as usize)?;
+        let f = self.flag(id);
+        let link = || self.links.get(&id).cloned().unwrap_or_default();
+        let kind = match f.kind() {
+            DIR => NodeKind::Dir,
+            FILE => NodeKind::File,
+            SYMLINK => NodeKind::Symlink(link()),
+            HARDLINK => NodeKind::Hardlink(link()),
+            _ => NodeKind::Other,
+        };
+        Some(Node {
+            parent: r.parent,
+            depth: r.depth,
+            kind,
+            size: r.size,
+            change: f.change(),
+            layer: usize::from(r.layer),
+        })
     }
 
     /// A node's name (the last component of its path).
     pub fn name(&self, id: u32) -> &str {
-        self.nodes.get(id as usize).map_or("", |n| self.name_of(n))
+        let i = id as usize;
+        let Some(r) = self.recs.get(i) else { return "" };
+        let end = self
+            .recs
+            .get(i + 1)
+            .map_or(self.names.len(), |n| n.name as usize);
+        self.names.get(r.name as usize..end).unwrap_or("")
     }
 
-    fn name_of(&self, n: &Node) -> &str {
-        self.names
-            .get(n.name.0 as usize..n.name.1 as usize)
-            .unwrap_or("")
+    /// The children of a node, in the current sort order.
+    fn kids(&self, id: u32) -> &[u32] {
+        let i = id as usize;
+        let Some(r) = self.recs.get(i) else {
+            return &[];
+        };
+        let end = self
+            .recs
+            .get(i + 1)
+            .map_or(self.children.len(), |n| n.children as usize);
+        self.children.get(r.children as usize..end).unwrap_or(&[])
+    }
+
+    fn flag(&self, id: u32) -> Flags {
+        self.flags.get(id as usize).copied().unwrap_or_default()
+    }
+
+    fn is_dir(&self, id: u32) -> bool {
+        self.flag(id).is_dir()
+    }
+
+    fn parent(&self, id: u32) -> u32 {
+        self.recs.get(id as usize).map_or(ROOT, |r| r.parent)
+    }
+
+    fn is_expanded(&self, id: u32) -> bool {
+        self.flag(id).has(EXPANDED)
+    }
+
+    fn set_expanded(&mut self, id: u32, open: bool) {
+        if let Some(f) = self.flags.get_mut(id as usize) {
+            f.set(EXPANDED, open);
+        }
     }
 
     /// A node's artefact mark ([`ArchMark::None`] for ordinary files and dirs).
@@ -197,12 +337,9 @@ impl Tree {
     pub fn path_of(&self, id: u32) -> String {
         let mut parts = Vec::new();
         let mut cur = id;
-        while cur != ROOT {
-            let Some(n) = self.nodes.get(cur as usize) else {
-                break;
-            };
-            parts.push(self.name_of(n));
-            cur = n.parent;
+        while cur != ROOT && (cur as usize) < self.recs.len() {
+            parts.push(self.name(cur));
+            cur = self.parent(cur);
         }
         parts.reverse();
         format!("/{}", parts.join("/"))
@@ -212,8 +349,7 @@ impl Tree {
     /// whatever its CPU (a glibc binary in a musl image); otherwise its artefact against the
     /// platform judged (None for ordinary files and dirs).
     pub fn class(&self, id: u32) -> Option<Class> {
-        let n = self.nodes.get(id as usize)?;
-        if n.culprit {
+        if self.is_culprit(id) {
             return Some(Class::Mismatch);
         }
         class_of(self.mark(id), self.target.as_ref())
@@ -221,17 +357,17 @@ impl Tree {
 
     /// Whether a finding names this node.
     pub fn is_culprit(&self, id: u32) -> bool {
-        self.nodes.get(id as usize).is_some_and(|n| n.culprit)
+        self.flag(id).has(CULPRIT)
     }
 
     /// Number of mismatching artefacts at or below a node.
     pub fn mismatches_below(&self, id: u32) -> u32 {
-        self.nodes.get(id as usize).map_or(0, |n| n.mismatch_below)
+        self.below.get(&id).map_or(0, |b| b.mismatch)
     }
 
     /// Number of artefacts at or below a node.
     pub fn native_below(&self, id: u32) -> u32 {
-        self.nodes.get(id as usize).map_or(0, |n| n.native_below)
+        self.below.get(&id).map_or(0, |b| b.native)
     }
 
     /// The rows `offset..offset+height` of the visible list.
@@ -242,13 +378,14 @@ impl Tree {
             .skip(offset)
             .take(height)
             .filter_map(move |&id| {
-                let node = self.nodes.get(id as usize)?;
+                let node = self.node(id)?;
+                let expanded = node.is_dir() && (filtering || self.is_expanded(id));
                 Some(Row {
                     id,
                     node,
-                    name: self.name_of(node),
+                    name: self.name(id),
                     mark: self.mark(id),
-                    expanded: node.is_dir() && (filtering || self.expanded[id as usize]),
+                    expanded,
                 })
             })
     }
@@ -262,21 +399,36 @@ impl Tree {
     /// `culprits`, the files its findings name.
     pub fn set_judgement(&mut self, target: Option<Platform>, culprits: &[&str]) {
         self.target = target;
-        for n in &mut self.nodes {
-            n.mismatch_below = 0;
-            n.culprit = false;
+        for f in &mut self.flags {
+            f.set(CULPRIT, false);
         }
+        for b in self.below.values_mut() {
+            b.mismatch = 0;
+        }
+        let mut judged: Vec<u32> = self.marks.keys().copied().collect();
         for p in culprits {
             if let Some(id) = self.find(p) {
-                self.nodes[id as usize].culprit = true;
+                if let Some(f) = self.flags.get_mut(id as usize) {
+                    f.set(CULPRIT, true);
+                }
+                judged.push(id);
             }
         }
-        for i in (1..self.nodes.len()).rev() {
-            let own = u32::from(self.class(i as u32) == Some(Class::Mismatch));
-            self.nodes[i].mismatch_below += own;
-            let below = self.nodes[i].mismatch_below;
-            let p = self.nodes[i].parent as usize;
-            self.nodes[p].mismatch_below += below;
+        judged.sort_unstable();
+        judged.dedup();
+        for id in judged {
+            if id == ROOT || self.class(id) != Some(Class::Mismatch) {
+                continue;
+            }
+            // The node itself and every ancestor up to the root.
+            let mut cur = id;
+            loop {
+                self.below.entry(cur).or_default().mismatch += 1;
+                if cur == ROOT {
+                    break;
+                }
+                cur = self.parent(cur);
+            }
         }
         if self.filter == Filter::OnlyMismatches {
             self.refresh();
@@ -288,14 +440,11 @@ impl Tree {
             self.sort = sort;
             match self.other_order.take() {
                 Some(mut lists) => {
-                    for (n, list) in self.nodes.iter_mut().zip(lists.iter_mut()) {
-                        std::mem::swap(&mut n.children, list);
-                    }
+                    std::mem::swap(&mut self.children, &mut lists);
                     self.other_order = Some(lists);
                 }
                 None => {
-                    let before: Vec<Vec<u32>> =
-                        self.nodes.iter().map(|n| n.children.clone()).collect();
+                    let before = self.children.clone();
                     self.sort_children();
                     self.other_order = Some(before);
                 }
@@ -345,19 +494,19 @@ impl Tree {
     /// Right / `l`: open a closed directory, or step into an open one.
     pub fn expand(&mut self) {
         let Some(id) = self.selected_id() else { return };
-        if !self.nodes[id as usize].is_dir() {
+        if !self.is_dir(id) {
             return;
         }
-        if self.filtering() || self.expanded[id as usize] {
+        if self.filtering() || self.is_expanded(id) {
             if self
                 .visible
                 .get(self.selected + 1)
-                .is_some_and(|&c| self.nodes[c as usize].parent == id)
+                .is_some_and(|&c| self.parent(c) == id)
             {
                 self.selected += 1;
             }
         } else {
-            self.expanded[id as usize] = true;
+            self.set_expanded(id, true);
             self.refresh();
         }
     }
@@ -365,12 +514,12 @@ impl Tree {
     /// Left / `h`: close an open directory, or go to the parent.
     pub fn collapse(&mut self) {
         let Some(id) = self.selected_id() else { return };
-        if self.nodes[id as usize].is_dir() && self.expanded[id as usize] && !self.filtering() {
-            self.expanded[id as usize] = false;
+        if self.is_dir(id) && self.is_expanded(id) && !self.filtering() {
+            self.set_expanded(id, false);
             self.refresh();
             return;
         }
-        let parent = self.nodes[id as usize].parent;
+        let parent = self.parent(id);
         if parent != ROOT
             && let Some(pos) = self.visible.iter().position(|&v| v == parent)
         {
@@ -381,20 +530,20 @@ impl Tree {
     /// Enter / space on a directory.
     pub fn toggle(&mut self) {
         let Some(id) = self.selected_id() else { return };
-        if self.nodes[id as usize].is_dir() {
-            let e = &mut self.expanded[id as usize];
-            *e = !*e;
+        if self.is_dir(id) {
+            let open = self.is_expanded(id);
+            self.set_expanded(id, !open);
             self.refresh();
         }
     }
 
     pub fn set_all_expanded(&mut self, open: bool) {
-        for (i, n) in self.nodes.iter().enumerate() {
-            if n.is_dir() {
-                self.expanded[i] = open;
+        for f in &mut self.flags {
+            if f.is_dir() {
+                f.set(EXPANDED, open);
             }
         }
-        self.expanded[ROOT as usize] = true;
+        self.set_expanded(ROOT, true);
         self.refresh();
     }
 
@@ -402,8 +551,8 @@ impl Tree {
     fn find(&self, path: &str) -> Option<u32> {
         let mut cur = ROOT;
         for part in path.split('/').filter(|p| !p.is_empty()) {
-            cur = self.nodes[cur as usize]
-                .children
+            cur = self
+                .kids(cur)
                 .iter()
                 .copied()
                 .find(|&c| self.name(c) == part)?;
@@ -417,12 +566,12 @@ impl Tree {
         let Some(cur) = self.find(path) else {
             return false;
         };
-        let mut up = self.nodes[cur as usize].parent;
+        let mut up = self.parent(cur);
         while up != ROOT {
-            self.expanded[up as usize] = true;
-            up = self.nodes[up as usize].parent;
+            self.set_expanded(up, true);
+            up = self.parent(up);
         }
-        self.expanded[ROOT as usize] = true;
+        self.set_expanded(ROOT, true);
         self.refresh();
         match self.visible.iter().position(|&v| v == cur) {
             Some(pos) => {
@@ -439,25 +588,29 @@ impl Tree {
 
     fn sort_children(&mut self) {
         let sort = self.sort;
-        // Take the child lists out so the comparison can read other nodes.
-        let mut lists: Vec<Vec<u32>> = self
-            .nodes
-            .iter_mut()
-            .map(|n| std::mem::take(&mut n.children))
-            .collect();
-        for list in &mut lists {
+        // Take the child array out so the comparison can read the records.
+        let mut all = std::mem::take(&mut self.children);
+        for i in 0..self.recs.len() {
+            let start = self.recs[i].children as usize;
+            let end = self
+                .recs
+                .get(i + 1)
+                .map_or(all.len(), |n| n.children as usize);
+            let Some(list) = all.get_mut(start..end) else {
+                continue;
+            };
             list.sort_by(|&a, &b| {
-                let (na, nb) = (&self.nodes[a as usize], &self.nodes[b as usize]);
-                let (ma, mb) = (self.name_of(na), self.name_of(nb));
+                let (ma, mb) = (self.name(a), self.name(b));
                 match sort {
-                    SortBy::Name => (!na.is_dir(), ma).cmp(&(!nb.is_dir(), mb)),
-                    SortBy::Size => nb.size.cmp(&na.size).then_with(|| ma.cmp(mb)),
+                    SortBy::Name => (!self.is_dir(a), ma).cmp(&(!self.is_dir(b), mb)),
+                    SortBy::Size => {
+                        let (sa, sb) = (self.recs[a as usize].size, self.recs[b as usize].size);
+                        sb.cmp(&sa).then_with(|| ma.cmp(mb))
+                    }
                 }
             });
         }
-        for (n, list) in self.nodes.iter_mut().zip(lists) {
-            n.children = list;
-        }
+        self.children = all;
     }
 
     /// Recomputes the visible rows, keeping the selected node selected when it stays visible.
@@ -466,12 +619,7 @@ impl Tree {
         let keep = self.keep_mask();
         let filtering = self.filtering();
         let mut visible = Vec::new();
-        let mut stack: Vec<u32> = self.nodes[ROOT as usize]
-            .children
-            .iter()
-            .rev()
-            .copied()
-            .collect();
+        let mut stack: Vec<u32> = self.kids(ROOT).iter().rev().copied().collect();
         while let Some(id) = stack.pop() {
             if let Some(k) = &keep
                 && !k[id as usize]
@@ -479,9 +627,8 @@ impl Tree {
                 continue;
             }
             visible.push(id);
-            let n = &self.nodes[id as usize];
-            if n.is_dir() && (filtering || self.expanded[id as usize]) {
-                stack.extend(n.children.iter().rev().copied());
+            if self.is_dir(id) && (filtering || self.is_expanded(id)) {
+                stack.extend(self.kids(id).iter().rev().copied());
             }
         }
         self.visible = visible;
@@ -496,23 +643,26 @@ impl Tree {
         if !self.filtering() {
             return None;
         }
-        let mut keep = vec![false; self.nodes.len()];
-        for i in (1..self.nodes.len()).rev() {
-            let n = &self.nodes[i];
+        let mut keep = vec![false; self.recs.len()];
+        for i in (1..self.recs.len()).rev() {
+            let id = i as u32;
+            let dir = self.is_dir(id);
             let by_kind = match self.filter {
                 Filter::All => true,
-                Filter::OnlyNative => self.marks.contains_key(&(i as u32)),
-                Filter::OnlyMismatches => self.class(i as u32) == Some(Class::Mismatch),
+                Filter::OnlyNative => self.marks.contains_key(&id),
+                Filter::OnlyMismatches => self.class(id) == Some(Class::Mismatch),
             };
-            let by_text =
-                self.text.is_empty() || self.name_of(n).to_lowercase().contains(&self.text);
-            if (by_kind && by_text && !n.is_dir())
-                || (n.is_dir() && by_text && self.filter == Filter::All)
-            {
+            let by_text = self.text.is_empty() || self.name(id).to_lowercase().contains(&self.text);
+            let passes = if dir {
+                self.filter == Filter::All
+            } else {
+                by_kind
+            };
+            if by_text && passes {
                 keep[i] = true;
             }
             if keep[i] {
-                keep[n.parent as usize] = true;
+                keep[self.recs[i].parent as usize] = true;
             }
         }
         Some(keep)

@@ -152,3 +152,49 @@ fn two_hundred_thousand_files_build_filter_and_scroll_quickly() {
     let took = start.elapsed();
     assert!(took.as_secs() < 20, "200k-file tree took {took:?}");
 }
+
+#[test]
+fn a_file_costs_the_tree_26_bytes_besides_its_name() {
+    // A record, a flag byte and a child slot; a million files are 26 MB of tree, not 110.
+    assert_eq!(std::mem::size_of::<Rec>(), 24);
+    assert_eq!(std::mem::size_of::<Flags>(), 1);
+    let paths: Vec<String> = (0..10_000).map(|i| format!("/d{}/f{i}", i % 10)).collect();
+    let t = Tree::build(paths.iter().map(|p| file(p, 1)), &HashMap::new());
+    assert_eq!(t.len(), 10_010);
+    assert_eq!(
+        t.children.len(),
+        t.len(),
+        "one child slot per node but the root"
+    );
+    assert!(t.links.is_empty() && t.marks.is_empty() && t.below.is_empty());
+}
+
+#[test]
+fn links_keep_their_targets_and_layers_their_numbers() {
+    let items = [
+        Item {
+            path: "/bin/sh",
+            kind: NodeKind::Symlink("busybox".into()),
+            size: 0,
+            change: Some(Change::Modified),
+            layer: 3,
+        },
+        Item {
+            path: "/bin/ash",
+            kind: NodeKind::Hardlink("/bin/busybox".into()),
+            size: 0,
+            change: None,
+            layer: 70_000,
+        },
+    ];
+    let t = Tree::build(items, &HashMap::new());
+    let sh = t.node(t.find("/bin/sh").unwrap()).unwrap();
+    assert_eq!(sh.kind, NodeKind::Symlink("busybox".into()));
+    assert_eq!(
+        (sh.change, sh.layer, sh.depth),
+        (Some(Change::Modified), 3, 2)
+    );
+    let ash = t.node(t.find("/bin/ash").unwrap()).unwrap();
+    assert_eq!(ash.kind, NodeKind::Hardlink("/bin/busybox".into()));
+    assert_eq!((ash.change, ash.layer), (None, usize::from(u16::MAX)));
+}
