@@ -310,17 +310,21 @@ mod tests {
         (dir, located)
     }
 
-    #[test]
-    fn old_engines_are_named_with_the_way_around() {
-        let body = r#"{"Version":"1.12.6","ApiVersion":"1.24","MinAPIVersion":"1.12"}"#;
-        let answer: &'static str = Box::leak(
+    /// An engine's `GET /version` answer with `body`.
+    fn version_answer(body: &str) -> &'static str {
+        Box::leak(
             format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             )
             .into_boxed_str(),
-        );
-        let (_dir, located) = one_answer(answer);
+        )
+    }
+
+    #[test]
+    fn old_engines_are_named_with_the_way_around() {
+        let body = r#"{"Version":"1.12.6","ApiVersion":"1.24","MinAPIVersion":"1.12"}"#;
+        let (_dir, located) = one_answer(version_answer(body));
         let e = Engine::connect(EngineKind::Docker, located).unwrap_err();
         assert!(e.contains("Docker 1.12.6"), "{e}");
         assert!(e.contains("older than the 1.25 archlens needs"), "{e}");
@@ -330,14 +334,7 @@ mod tests {
     #[test]
     fn newer_engines_are_asked_in_the_newest_version_archlens_speaks() {
         let body = r#"{"Version":"28.0.1","ApiVersion":"1.49","MinAPIVersion":"1.24"}"#;
-        let answer: &'static str = Box::leak(
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_boxed_str(),
-        );
-        let (_dir, located) = one_answer(answer);
+        let (_dir, located) = one_answer(version_answer(body));
         let e = Engine::connect(EngineKind::Docker, located).unwrap();
         assert_eq!(e.version, API_MAX);
         assert_eq!(e.server, "28.0.1");
