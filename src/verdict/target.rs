@@ -34,6 +34,16 @@ pub struct Target {
     /// The hosts of an arm64 target whose CPUs run no 32-bit arm code, when some do not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aarch32_missing: Option<Aarch32Gap>,
+    /// The title names several things (`EC2 / EKS nodes`), so sentences say "run".
+    #[serde(skip)]
+    pub plural: bool,
+}
+
+impl Target {
+    /// "runs", or "run" after a plural title: `EC2 / EKS nodes on AWS Graviton run linux/arm64`.
+    pub fn runs_word(&self) -> &'static str {
+        if self.plural { "run" } else { "runs" }
+    }
 }
 
 /// Hosts of an arm64 target without AArch32: 32-bit arm code fails there with exec format
@@ -119,6 +129,8 @@ struct Profile {
     cpu_source: String,
     aarch32_missing_on: Option<String>,
     aarch32_source: Option<String>,
+    #[serde(default)]
+    plural: bool,
 }
 
 const BUILTIN: &str = include_str!("../../assets/targets.toml");
@@ -154,6 +166,7 @@ pub fn builtin() -> Vec<Target> {
                     on,
                     source: p.aarch32_source.unwrap_or_default(),
                 }),
+                plural: p.plural,
             })
         })
         .collect()
@@ -176,6 +189,7 @@ pub fn lookup(name: &str) -> Result<Target, TargetError> {
             runtime: Runtime::Containerd,
             source: "OCI image index platform matching as implemented by containerd".into(),
             aarch32_missing: None,
+            plural: false,
         }),
         Err(_) => Err(TargetError::Unknown(
             name.chars().take(64).collect(),
@@ -200,6 +214,17 @@ fn base_level(arch: &Arch) -> CpuLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plural_title_takes_a_plural_verb() {
+        let g = lookup("graviton").unwrap();
+        assert_eq!(
+            format!("{} {} {}", g.title, g.runs_word(), g.platform),
+            "EC2 / EKS nodes on AWS Graviton run linux/arm64"
+        );
+        assert_eq!(lookup("apprunner").unwrap().runs_word(), "runs");
+        assert_eq!(lookup("linux/s390x").unwrap().runs_word(), "runs");
+    }
 
     #[test]
     fn builtin_profiles_hold_the_platform_facts() {
