@@ -256,3 +256,35 @@ fn explain_is_written_for_the_image_and_target() {
         "{s}"
     );
 }
+
+#[test]
+fn config_overlay_and_layer_details() {
+    let mut h = Harness::demo();
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter"]);
+    let footer = h.render(120, 40);
+    assert!(footer.contains("i config"), "{footer}");
+    h.keys(&["i"]);
+    let wide = h.render(120, 40);
+    assert!(
+        wide.contains("ENTRYPOINT") && wide.contains("[\"docker-entrypoint.sh\"]"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("HISTORY") && wide.contains("  1 COPY libc6:arm64"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("config_mac_arm64_120x40", wide);
+    let small = h.render(80, 24);
+    assert!(small.contains("ENTRYPOINT"), "{small}");
+    insta::assert_snapshot!("config_mac_arm64_80x24", small);
+    // Esc closes the overlay, not the screen; then the Layers pane shows the layer itself.
+    h.keys(&["Esc"]);
+    assert!(h.render(80, 24).contains("Files: all layers"));
+    h.keys(&["BackTab", "Home", "Down"]);
+    let layer = h.render(120, 40);
+    assert!(layer.contains("layer 2 of 4"), "{layer}");
+    assert!(layer.contains("COPY busybox-static:arm64"), "{layer}");
+    insta::assert_snapshot!("layer_details_mac_arm64_120x40", layer);
+    insta::assert_snapshot!("layer_details_mac_arm64_80x24", h.render(80, 24));
+}

@@ -133,6 +133,7 @@ pub enum Bind {
     Targets,
     Verdict,
     Explain,
+    Config,
     Copy,
     Reload,
     ToggleView,
@@ -146,7 +147,7 @@ pub enum Bind {
 }
 
 impl Bind {
-    pub const ALL: [Bind; 28] = [
+    pub const ALL: [Bind; 29] = [
         Bind::Up,
         Bind::Down,
         Bind::Left,
@@ -165,6 +166,7 @@ impl Bind {
         Bind::Targets,
         Bind::Verdict,
         Bind::Explain,
+        Bind::Config,
         Bind::Copy,
         Bind::Reload,
         Bind::ToggleView,
@@ -198,6 +200,7 @@ impl Bind {
             Bind::Targets => "targets",
             Bind::Verdict => "verdict",
             Bind::Explain => "explain",
+            Bind::Config => "config",
             Bind::Copy => "copy",
             Bind::Reload => "reload",
             Bind::ToggleView => "toggle_view",
@@ -227,11 +230,12 @@ impl Bind {
             Bind::NextPane => "next pane (layers, files, details)",
             Bind::PrevPane => "previous pane",
             Bind::Filter => "filter rows as you type",
-            Bind::Command => "command: :repos :target NAME :verdict :explain :quit",
+            Bind::Command => "command: :repos :target NAME :verdict :explain :config :help :quit",
             Bind::Help => "this help",
             Bind::Targets => "pick the deploy target",
             Bind::Verdict => "verdict for every target",
             Bind::Explain => "explain the verdict for this image",
+            Bind::Config => "image: config (entrypoint, cmd, env, user, workdir, history)",
             Bind::Copy => "copy reference, digest or fix (OSC 52)",
             Bind::Reload => "reload this screen",
             Bind::ToggleView => "files: this layer / all layers merged",

@@ -28,12 +28,13 @@ impl App {
             "help" => self.overlay = Some(Overlay::Help { scroll: 0 }),
             "verdict" => self.key_bind(Bind::Verdict, fx),
             "explain" => self.key_bind(Bind::Explain, fx),
+            "config" => self.key_bind(Bind::Config, fx),
             "sort" => self.key_bind(Bind::Sort, fx),
             other => {
                 self.status = Some((
                     Level::Error,
                     format!(
-                        "unknown command :{}; try :repos, :target graviton, :target linux/arm/v7, :verdict, :explain, :help, :quit",
+                        "unknown command :{}; try :repos, :target graviton, :target linux/arm/v7, :verdict, :explain, :config, :help, :quit",
                         crate::text::sanitize(other)
                     ),
                 ))

@@ -61,6 +61,16 @@ impl App {
                     ));
                 }
             }
+            Bind::Config => {
+                if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Image(_))) {
+                    self.overlay = Some(Overlay::Config { scroll: 0 });
+                } else {
+                    self.status = Some((
+                        Level::Info,
+                        "the config belongs to one image: open an image (Enter) first".into(),
+                    ));
+                }
+            }
             Bind::Verdict => {
                 if let Some((row, info)) = self.current_root() {
                     if matches!(
@@ -136,8 +146,12 @@ impl App {
             (_, Some(Bind::Quit)) => self.quit = true,
             (_, Some(Bind::Back)) => self.overlay = None,
             (Overlay::Help { .. }, Some(Bind::Help))
-            | (Overlay::Explain { .. }, Some(Bind::Explain)) => self.overlay = None,
-            (Overlay::Help { scroll } | Overlay::Explain { scroll }, Some(b)) => match b {
+            | (Overlay::Explain { .. }, Some(Bind::Explain))
+            | (Overlay::Config { .. }, Some(Bind::Config)) => self.overlay = None,
+            (
+                Overlay::Help { scroll } | Overlay::Explain { scroll } | Overlay::Config { scroll },
+                Some(b),
+            ) => match b {
                 Bind::Down => *scroll = scroll.saturating_add(1),
                 Bind::Up => *scroll = scroll.saturating_sub(1),
                 Bind::PageDown => *scroll = scroll.saturating_add(10),

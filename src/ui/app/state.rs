@@ -32,9 +32,19 @@ pub enum ScreenKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
-    Targets { sel: usize },
-    Explain { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Targets {
+        sel: usize,
+    },
+    Explain {
+        scroll: u16,
+    },
+    /// The image's config and history, over the image screen.
+    Config {
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

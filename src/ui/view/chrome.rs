@@ -126,6 +126,7 @@ fn hints(app: &App) -> Line<'static> {
             items.push((k(Bind::ToggleView), "layer/all"));
             items.push((k(Bind::OnlyMismatches), "mismatches"));
             items.push((k(Bind::Sort), "sort"));
+            items.push((k(Bind::Config), "config"));
         }
         Some(ScreenKind::Verdict { .. }) => {
             items.push((k(Bind::Enter), "go to file"));

@@ -405,6 +405,14 @@ fn mark_arch(m: &crate::ui::tree::ArchMark) -> String {
 fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let th = &app.theme;
     let b = pane_block(app, " Details ".into(), s.pane == Pane::Details);
+    if let (Pane::Layers, Load::Ready(img)) = (s.pane, &s.image) {
+        let lines = super::config::layer_lines(app, img, s.layer);
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(b),
+            area,
+        );
+        return;
+    }
     let (Load::Ready(img), Some(tree)) = (&s.image, &s.tree) else {
         f.render_widget(Paragraph::new("").block(b), area);
         return;

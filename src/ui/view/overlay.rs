@@ -83,6 +83,7 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
                 r,
             );
         }
+        Overlay::Config { scroll } => super::config::draw(f, app, *scroll),
         Overlay::Explain { scroll } => {
             let Some((row, info)) = app.current_root() else {
                 return;
