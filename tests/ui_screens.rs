@@ -288,3 +288,38 @@ fn config_overlay_and_layer_details() {
     insta::assert_snapshot!("layer_details_mac_arm64_120x40", layer);
     insta::assert_snapshot!("layer_details_mac_arm64_80x24", h.render(80, 24));
 }
+
+#[test]
+fn esc_clears_the_filter_before_leaving_and_footers_say_what_works() {
+    let mut h = Harness::demo();
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter", "/"]);
+    h.typed("zzz");
+    h.keys(&["Enter"]);
+    let empty = h.render(120, 40);
+    assert!(empty.contains("nothing matches the filter"), "{empty}");
+    h.keys(&["Esc"]);
+    assert!(matches!(h.app.screen().unwrap().kind, ScreenKind::Image(_)));
+    let cleared = h.render(120, 40);
+    assert!(
+        cleared.contains("filter cleared")
+            && !cleared.contains("/zzz")
+            && cleared.contains("busybox"),
+        "{cleared}"
+    );
+    h.keys(&["Esc"]);
+    assert!(matches!(
+        h.app.screen().unwrap().kind,
+        ScreenKind::Images(_)
+    ));
+
+    // The index footer offers `c`; on the repositories list `e` says what it does there.
+    h.select_tag("good");
+    h.keys(&["Enter"]);
+    let index = h.render(120, 40);
+    assert!(index.contains(" c check all "), "{index}");
+    h.keys(&["Esc", "Esc", "e"]);
+    let repos = h.render(120, 40);
+    assert!(repos.contains("e explains why an image runs"), "{repos}");
+    assert!(!repos.contains("select an image first"), "{repos}");
+}

@@ -50,10 +50,20 @@ impl App {
                     self.status = Some((Level::Info, "nothing to filter on this screen".into()))
                 }
             },
+            // Esc first undoes the filter, as in k9s; only an unfiltered screen is left.
+            Bind::Back if self.current_filter().is_some_and(|f| !f.is_empty()) => {
+                self.set_filter(String::new());
+                self.status = Some((Level::Info, "filter cleared; Esc again goes back".into()));
+            }
             Bind::Back => self.pop(),
             Bind::Explain => {
                 if self.current_root().is_some() {
                     self.overlay = Some(Overlay::Explain { scroll: 0 });
+                } else if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Repos(_))) {
+                    self.status = Some((
+                        Level::Info,
+                        "e explains why an image runs or fails on the target: open a repository (Enter), then pick an image".into(),
+                    ));
                 } else {
                     self.status = Some((
                         Level::Info,

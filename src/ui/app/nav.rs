@@ -23,8 +23,10 @@ impl App {
             self.release(s.id);
             // Keep the merged tree of the image just left: going back in costs no rebuild.
             if let ScreenKind::Image(i) = s.kind
-                && let (Some(tree), View::Merged) = (i.tree, i.view)
+                && let (Some(mut tree), View::Merged) = (i.tree, i.view)
             {
+                // A filter belongs to the screen it was typed on, not to the next visit.
+                tree.set_text_filter("");
                 self.last_tree = Some((i.digest, Box::new(tree)));
             }
         }

@@ -119,6 +119,7 @@ fn hints(app: &App) -> Line<'static> {
         Some(ScreenKind::Index(s)) => {
             if matches!(s.info, Load::Ready(_)) {
                 items.push((k(Bind::Enter), "open"));
+                items.push((k(Bind::CheckAll), "check all"));
             }
         }
         Some(ScreenKind::Image(_)) => {
