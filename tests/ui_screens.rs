@@ -200,6 +200,12 @@ fn overlays_help_targets_explain() {
     let help = h.render(80, 24);
     assert!(help.contains("↓/j") && help.contains("move down"), "{help}");
     assert!(help.contains("Esc/Backspace"), "{help}");
+    // Help on the images list: only what works there, and a sign that more is below.
+    assert!(
+        help.contains("Help: images screen") && help.contains("more)"),
+        "{help}"
+    );
+    assert!(!help.contains("files: sort"), "{help}");
     insta::assert_snapshot!("help_80x24", help);
     h.keys(&["Esc", "t"]);
     insta::assert_snapshot!("targets_80x24", h.render(80, 24));
@@ -208,6 +214,14 @@ fn overlays_help_targets_explain() {
     assert!(ex.contains("single image"), "{ex}");
     assert!(ex.contains("App Runner runs linux/amd64"), "{ex}");
     insta::assert_snapshot!("explain_mac_arm64_120x40", ex);
+    h.keys(&["Esc", "?"]);
+    let image_help = h.render(120, 40);
+    assert!(
+        image_help.contains("Help: image screen") && image_help.contains("files: sort"),
+        "{image_help}"
+    );
+    assert!(image_help.contains(":help"), "{image_help}");
+    insta::assert_snapshot!("help_image_120x40", image_help);
 }
 
 #[test]

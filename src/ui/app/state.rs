@@ -30,6 +30,20 @@ pub enum ScreenKind {
     Verdict(VerdictScreen),
 }
 
+impl ScreenKind {
+    /// Which kind of screen this is, for help and footers.
+    pub fn place(&self) -> crate::ui::keymap::Place {
+        use crate::ui::keymap::Place;
+        match self {
+            ScreenKind::Repos(_) => Place::Repos,
+            ScreenKind::Images(_) => Place::Images,
+            ScreenKind::Index(_) => Place::Index,
+            ScreenKind::Image(_) => Place::Image,
+            ScreenKind::Verdict(_) => Place::Verdict,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     Help {
