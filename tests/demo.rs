@@ -437,3 +437,13 @@ fn ls_on_a_local_layout_points_to_inspect_and_open() {
         "{err}"
     );
 }
+
+#[test]
+fn check_refuses_an_unknown_platform_with_the_closest_ones() {
+    let (code, _, err) = text_of(&["check", "oci:assets/demo:good", "--target", "linux/arm46"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("unknown platform") && err.contains("linux/arm64"),
+        "{err}"
+    );
+}

@@ -337,3 +337,33 @@ fn esc_clears_the_filter_before_leaving_and_footers_say_what_works() {
     assert!(repos.contains("e explains why an image runs"), "{repos}");
     assert!(!repos.contains("select an image first"), "{repos}");
 }
+
+#[test]
+fn unknown_platform_targets_are_refused_and_raw_ones_can_be_removed() {
+    let mut h = Harness::demo();
+    h.keys(&[":"]);
+    h.typed("target linux/arm46");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    assert!(
+        s.contains("unknown platform") && s.contains("linux/arm64"),
+        "{s}"
+    );
+    assert!(!h.app.targets.iter().any(|t| t.name == "linux/arm46"));
+    for cmd in [
+        "target linux/s390x",
+        "target apprunner",
+        "target -linux/s390x",
+    ] {
+        h.keys(&[":"]);
+        h.typed(cmd);
+        h.keys(&["Enter"]);
+    }
+    let s = h.render(120, 40);
+    assert!(s.contains("removed target linux/s390x"), "{s}");
+    assert!(!h.app.targets.iter().any(|t| t.name == "linux/s390x"));
+    h.keys(&[":"]);
+    h.typed("target -apprunner");
+    h.keys(&["Enter"]);
+    assert!(h.render(120, 40).contains("built-in profile"));
+}

@@ -21,6 +21,7 @@ impl App {
                 let sel = self.target_pos();
                 self.overlay = Some(Overlay::Targets { sel });
             }
+            "target" | "t" if arg.starts_with('-') => self.remove_target(&arg[1..]),
             "target" | "t" => match verdict::target::lookup(arg) {
                 Ok(t) => self.set_target(t, fx),
                 Err(e) => self.status = Some((Level::Error, e.to_string())),

@@ -136,6 +136,37 @@ impl App {
     }
 
     /// Makes `t` the active target and updates every screen that depends on it.
+    /// `:target -NAME`: drops a raw platform target added while running; the profiles stay,
+    /// and the active target cannot go (switch first), so a verdict always has one.
+    pub(super) fn remove_target(&mut self, name: &str) {
+        let builtin = verdict::target::builtin().iter().any(|t| t.name == name);
+        let msg = if builtin {
+            (
+                Level::Error,
+                format!(
+                    "{name} is a built-in profile; only platforms added with :target can be removed"
+                ),
+            )
+        } else if self.target.name == name {
+            (
+                Level::Error,
+                format!("{name} is the active target: pick another (t) before removing it"),
+            )
+        } else if let Some(pos) = self.targets.iter().position(|t| t.name == name) {
+            self.targets.remove(pos);
+            let active = self.target_pos();
+            for s in &mut self.stack {
+                if let ScreenKind::Verdict(v) = &mut s.kind {
+                    v.sel_target = active;
+                }
+            }
+            (Level::Info, format!("removed target {name}"))
+        } else {
+            (Level::Error, format!("no target {name}; t lists them"))
+        };
+        self.status = Some((msg.0, crate::text::sanitize(&msg.1)));
+    }
+
     pub fn set_target(&mut self, t: Target, fx: &mut Vec<Effect>) {
         if !self.targets.iter().any(|x| x.name == t.name) {
             self.targets.push(t.clone());
