@@ -332,6 +332,10 @@ fn esc_clears_the_filter_before_leaving_and_footers_say_what_works() {
     h.keys(&["Enter"]);
     let index = h.render(120, 40);
     assert!(index.contains(" c check all "), "{index}");
+    // The status announcing the work goes when the work is done.
+    h.keys(&["c"]);
+    let read = h.render(120, 40);
+    assert!(!read.contains("reading the files of"), "{read}");
     h.keys(&["Esc", "Esc", "e"]);
     let repos = h.render(120, 40);
     assert!(repos.contains("e explains why an image runs"), "{repos}");

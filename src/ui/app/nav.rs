@@ -241,7 +241,7 @@ impl App {
                 self.push_verdict(s.row, s.info, fx)
             }
         }
-        self.status = Some((Level::Info, "reloading".into()));
+        self.announce("reloading".into());
     }
 
     /// Reads the image that row `only` (or every row) of images screen `owner` would run on
@@ -289,9 +289,9 @@ impl App {
                 for e in &entries {
                     let _ = self.want_image(owner, &row, &e.digest, &e.media_type, fx);
                 }
-                self.status = Some((
-                    Level::Info,
-                    format!("reading the files of {} platform images", entries.len()),
+                self.announce(format!(
+                    "reading the files of {} platform images",
+                    entries.len()
                 ));
             }
             Some(Screen {
@@ -299,9 +299,9 @@ impl App {
                 kind: ScreenKind::Images(_),
             }) => {
                 let n = self.read_rows(*id, None, fx);
-                self.status = Some((
-                    Level::Info,
-                    format!("reading the files of {n} images for {}", self.target.name),
+                self.announce(format!(
+                    "reading the files of {n} images for {}",
+                    self.target.name
                 ));
             }
             _ => {
