@@ -247,6 +247,9 @@ fn run(cli: Cli) -> Result<u8> {
             ui(launch, target)
         }
         Command::Ls { target, format } => {
+            if let Some(t) = &target {
+                local_layout_refused(t)?;
+            }
             let listing = match &target {
                 Some(t) => archlens::catalog::list(t, &env.opts)?,
                 None => archlens::catalog::list_default_ecr(&env.opts)?,
@@ -437,4 +440,19 @@ fn with_progress<T>(progress: &Progress, work: impl FnOnce() -> T) -> T {
         done.store(true, Ordering::Relaxed);
         r
     })
+}
+
+/// `ls` lists registries and engines; a local layout or archive is read whole by `inspect`
+/// or explored by `open`, so say that instead of failing on it as a registry host.
+fn local_layout_refused(target: &str) -> Result<()> {
+    for scheme in ["oci:", "oci-archive:", "docker-archive:"] {
+        if let Some(path) = target.strip_prefix(scheme) {
+            anyhow::bail!(
+                "`ls` lists registries, repositories and local engines, not {scheme} layouts: \
+                 run `archlens inspect {target}` to read {path:?}, or `archlens open {target}` \
+                 to explore it"
+            );
+        }
+    }
+    Ok(())
 }

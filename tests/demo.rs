@@ -376,3 +376,74 @@ fn unknown_target_and_missing_image_exit_2_with_advice() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope"), "{err}");
 }
+
+fn text_of(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(args)
+        .arg("--no-cache")
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run archlens");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn piped_inspect_keeps_whole_layer_commands_and_names_artefacts_in_words() {
+    let (code, text, err) = text_of(&["inspect", "oci:assets/demo:node-addon"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, json, _) = archlens(&["inspect", "oci:assets/demo:node-addon", "--format", "json"]);
+    let longest = json["images"][0]["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["created_by"].as_str())
+        .max_by_key(|c| c.chars().count())
+        .expect("a layer with history")
+        .to_string();
+    assert!(
+        longest.chars().count() > 60,
+        "no long command to test: {longest}"
+    );
+    assert!(
+        text.contains(&longest),
+        "created_by cut when piped:\n{text}"
+    );
+    assert!(
+        text.contains("Node.js native addon"),
+        "kinds not in words:\n{text}"
+    );
+    assert!(!text.contains(" node-addon "), "{text}");
+}
+
+#[test]
+fn a_raw_target_is_named_once_in_check_text() {
+    let (code, text, _) = text_of(&["check", "oci:assets/demo:good", "--target", "linux/s390x"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAIL linux/s390x"), "{text}");
+    assert!(!text.contains("linux/s390x on linux/s390x"), "{text}");
+}
+
+#[test]
+fn ls_on_a_local_layout_points_to_inspect_and_open() {
+    let (code, _, err) = text_of(&["ls", "oci:assets/demo"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("archlens inspect oci:assets/demo") && err.contains("archlens open"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_refuses_an_unknown_platform_with_the_closest_ones() {
+    let (code, _, err) = text_of(&["check", "oci:assets/demo:good", "--target", "linux/arm46"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("unknown platform") && err.contains("linux/arm64"),
+        "{err}"
+    );
+}

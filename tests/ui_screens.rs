@@ -200,6 +200,12 @@ fn overlays_help_targets_explain() {
     let help = h.render(80, 24);
     assert!(help.contains("↓/j") && help.contains("move down"), "{help}");
     assert!(help.contains("Esc/Backspace"), "{help}");
+    // Help on the images list: only what works there, and a sign that more is below.
+    assert!(
+        help.contains("Help: images screen") && help.contains("more)"),
+        "{help}"
+    );
+    assert!(!help.contains("files: sort"), "{help}");
     insta::assert_snapshot!("help_80x24", help);
     h.keys(&["Esc", "t"]);
     insta::assert_snapshot!("targets_80x24", h.render(80, 24));
@@ -208,6 +214,14 @@ fn overlays_help_targets_explain() {
     assert!(ex.contains("single image"), "{ex}");
     assert!(ex.contains("App Runner runs linux/amd64"), "{ex}");
     insta::assert_snapshot!("explain_mac_arm64_120x40", ex);
+    h.keys(&["Esc", "?"]);
+    let image_help = h.render(120, 40);
+    assert!(
+        image_help.contains("Help: image screen") && image_help.contains("files: sort"),
+        "{image_help}"
+    );
+    assert!(image_help.contains(":help"), "{image_help}");
+    insta::assert_snapshot!("help_image_120x40", image_help);
 }
 
 #[test]
@@ -255,4 +269,105 @@ fn explain_is_written_for_the_image_and_target() {
         s.contains("no linux/s390x entry, so the pull fails before anything starts"),
         "{s}"
     );
+}
+
+#[test]
+fn config_overlay_and_layer_details() {
+    let mut h = Harness::demo();
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter"]);
+    let footer = h.render(120, 40);
+    assert!(footer.contains("i config"), "{footer}");
+    h.keys(&["i"]);
+    let wide = h.render(120, 40);
+    assert!(
+        wide.contains("ENTRYPOINT") && wide.contains("[\"docker-entrypoint.sh\"]"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("HISTORY") && wide.contains("  1 COPY libc6:arm64"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("config_mac_arm64_120x40", wide);
+    let small = h.render(80, 24);
+    assert!(small.contains("ENTRYPOINT"), "{small}");
+    insta::assert_snapshot!("config_mac_arm64_80x24", small);
+    // Esc closes the overlay, not the screen; then the Layers pane shows the layer itself.
+    h.keys(&["Esc"]);
+    assert!(h.render(80, 24).contains("Files: all layers"));
+    h.keys(&["BackTab", "Home", "Down"]);
+    let layer = h.render(120, 40);
+    assert!(layer.contains("layer 2 of 4"), "{layer}");
+    assert!(layer.contains("COPY busybox-static:arm64"), "{layer}");
+    insta::assert_snapshot!("layer_details_mac_arm64_120x40", layer);
+    insta::assert_snapshot!("layer_details_mac_arm64_80x24", h.render(80, 24));
+}
+
+#[test]
+fn esc_clears_the_filter_before_leaving_and_footers_say_what_works() {
+    let mut h = Harness::demo();
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter", "/"]);
+    h.typed("zzz");
+    h.keys(&["Enter"]);
+    let empty = h.render(120, 40);
+    assert!(empty.contains("nothing matches the filter"), "{empty}");
+    h.keys(&["Esc"]);
+    assert!(matches!(h.app.screen().unwrap().kind, ScreenKind::Image(_)));
+    let cleared = h.render(120, 40);
+    assert!(
+        cleared.contains("filter cleared")
+            && !cleared.contains("/zzz")
+            && cleared.contains("busybox"),
+        "{cleared}"
+    );
+    h.keys(&["Esc"]);
+    assert!(matches!(
+        h.app.screen().unwrap().kind,
+        ScreenKind::Images(_)
+    ));
+
+    // The index footer offers `c`; on the repositories list `e` says what it does there.
+    h.select_tag("good");
+    h.keys(&["Enter"]);
+    let index = h.render(120, 40);
+    assert!(index.contains(" c check all "), "{index}");
+    // The status announcing the work goes when the work is done.
+    h.keys(&["c"]);
+    let read = h.render(120, 40);
+    assert!(!read.contains("reading the files of"), "{read}");
+    h.keys(&["Esc", "Esc", "e"]);
+    let repos = h.render(120, 40);
+    assert!(repos.contains("e explains why an image runs"), "{repos}");
+    assert!(!repos.contains("select an image first"), "{repos}");
+}
+
+#[test]
+fn unknown_platform_targets_are_refused_and_raw_ones_can_be_removed() {
+    let mut h = Harness::demo();
+    h.keys(&[":"]);
+    h.typed("target linux/arm46");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    assert!(
+        s.contains("unknown platform") && s.contains("linux/arm64"),
+        "{s}"
+    );
+    assert!(!h.app.targets.iter().any(|t| t.name == "linux/arm46"));
+    for cmd in [
+        "target linux/s390x",
+        "target apprunner",
+        "target -linux/s390x",
+    ] {
+        h.keys(&[":"]);
+        h.typed(cmd);
+        h.keys(&["Enter"]);
+    }
+    let s = h.render(120, 40);
+    assert!(s.contains("removed target linux/s390x"), "{s}");
+    assert!(!h.app.targets.iter().any(|t| t.name == "linux/s390x"));
+    h.keys(&[":"]);
+    h.typed("target -apprunner");
+    h.keys(&["Enter"]);
+    assert!(h.render(120, 40).contains("built-in profile"));
 }

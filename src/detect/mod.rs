@@ -13,6 +13,9 @@ pub mod node;
 pub mod pkgdb;
 pub mod python;
 pub mod script;
+mod words;
+
+pub use words::cpu_words;
 
 use std::io::{self, Read};
 

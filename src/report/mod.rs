@@ -15,6 +15,9 @@ pub use text::{check_text, inspect_text, targets_text};
 #[derive(Debug, Clone, Copy)]
 pub struct Colors {
     pub enabled: bool,
+    /// Output goes to a terminal, so long cells are cut to keep one row per line; piped
+    /// output keeps them whole for the reader or script that asked.
+    pub terminal: bool,
 }
 
 impl Colors {
@@ -22,8 +25,10 @@ impl Colors {
     pub fn for_stdout() -> Colors {
         use std::io::IsTerminal;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let terminal = std::io::stdout().is_terminal();
         Colors {
-            enabled: !no_color && std::io::stdout().is_terminal(),
+            enabled: !no_color && terminal,
+            terminal,
         }
     }
 

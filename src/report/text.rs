@@ -105,10 +105,15 @@ pub fn check_text(reference: &str, root: &Root, assessments: &[Assessment], c: &
         };
         let _ = writeln!(
             out,
-            "\n{} {} on {}",
+            "\n{} {}{}",
             result_word(c, r),
             c.bold(&sanitize(&r.target)),
-            r.platform
+            // A raw target is its platform: "FAIL linux/arm/v7", not "... on linux/arm/v7".
+            if r.target == r.platform.to_string() {
+                String::new()
+            } else {
+                format!(" on {}", r.platform)
+            }
         );
         let _ = writeln!(out, "  {}", sanitize(&a.decision_text()));
         if let Some(e) = &r.predicted_error {
@@ -239,29 +244,26 @@ pub fn inspect_text(ins: &Inspection, c: &Colors) -> String {
                 human_size(l.size),
                 l.scan.entries.len(),
                 natives,
-                sanitize(
-                    &l.created_by
-                        .clone()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(60)
-                        .collect::<String>()
-                )
+                sanitize(&{
+                    let by = l.created_by.as_deref().unwrap_or_default();
+                    if c.terminal {
+                        by.chars().take(60).collect::<String>()
+                    } else {
+                        by.to_string()
+                    }
+                })
             );
             for w in &l.scan.warnings {
                 let _ = writeln!(out, "      {} {}", c.yellow("warning:"), sanitize(w));
             }
         }
         let _ = writeln!(out, "  ARTIFACTS");
-        let _ = writeln!(out, "  {:<10} {:<17} {:<6} PATH", "ARCH", "KIND", "LIBC");
+        let _ = writeln!(out, "  {:<10} {:<25} {:<6} PATH", "ARCH", "KIND", "LIBC");
         for (_, a) in &img.fs.artifacts {
             if a.kind == Kind::Script {
                 continue;
             }
-            let kind = serde_json::to_value(a.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kind = a.what();
             let libc = a
                 .libc
                 .and_then(|l| serde_json::to_value(l).ok())
@@ -269,7 +271,7 @@ pub fn inspect_text(ins: &Inspection, c: &Colors) -> String {
                 .unwrap_or_else(|| "-".into());
             let _ = writeln!(
                 out,
-                "  {:<10} {:<17} {:<6} {}",
+                "  {:<10} {:<25} {:<6} {}",
                 a.arch
                     .as_ref()
                     .map(|a| a.to_string())

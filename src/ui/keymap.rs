@@ -112,6 +112,29 @@ impl fmt::Display for KeyPress {
     }
 }
 
+/// The kinds of screen, for telling which actions work where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Repos,
+    Images,
+    Index,
+    Image,
+    Verdict,
+}
+
+impl Place {
+    /// How the help title names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Repos => "repositories",
+            Place::Images => "images",
+            Place::Index => "index",
+            Place::Image => "image",
+            Place::Verdict => "verdict",
+        }
+    }
+}
+
 /// Everything a key can be bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Bind {
@@ -133,6 +156,7 @@ pub enum Bind {
     Targets,
     Verdict,
     Explain,
+    Config,
     Copy,
     Reload,
     ToggleView,
@@ -146,7 +170,7 @@ pub enum Bind {
 }
 
 impl Bind {
-    pub const ALL: [Bind; 28] = [
+    pub const ALL: [Bind; 29] = [
         Bind::Up,
         Bind::Down,
         Bind::Left,
@@ -165,6 +189,7 @@ impl Bind {
         Bind::Targets,
         Bind::Verdict,
         Bind::Explain,
+        Bind::Config,
         Bind::Copy,
         Bind::Reload,
         Bind::ToggleView,
@@ -198,6 +223,7 @@ impl Bind {
             Bind::Targets => "targets",
             Bind::Verdict => "verdict",
             Bind::Explain => "explain",
+            Bind::Config => "config",
             Bind::Copy => "copy",
             Bind::Reload => "reload",
             Bind::ToggleView => "toggle_view",
@@ -227,11 +253,12 @@ impl Bind {
             Bind::NextPane => "next pane (layers, files, details)",
             Bind::PrevPane => "previous pane",
             Bind::Filter => "filter rows as you type",
-            Bind::Command => "command: :repos :target NAME :verdict :explain :quit",
+            Bind::Command => ":repos :target X :verdict :explain :config :help :quit",
             Bind::Help => "this help",
             Bind::Targets => "pick the deploy target",
             Bind::Verdict => "verdict for every target",
             Bind::Explain => "explain the verdict for this image",
+            Bind::Config => "image config: entrypoint, cmd, env, user, history",
             Bind::Copy => "copy reference, digest or fix (OSC 52)",
             Bind::Reload => "reload this screen",
             Bind::ToggleView => "files: this layer / all layers merged",
@@ -242,6 +269,26 @@ impl Bind {
             Bind::CollapseAll => "files: collapse all",
             Bind::CheckAll => "images: read every image's files (badges from content)",
             Bind::Quit => "quit",
+        }
+    }
+
+    /// Whether the action does anything on a screen of kind `place`; help lists only those.
+    pub fn works_on(self, place: Place) -> bool {
+        use Place::*;
+        match self {
+            Bind::NextPane | Bind::PrevPane => matches!(place, Image | Verdict),
+            Bind::Filter => matches!(place, Repos | Images | Image),
+            Bind::Verdict => matches!(place, Images | Index | Image),
+            Bind::Explain => !matches!(place, Repos),
+            Bind::CheckAll => matches!(place, Images | Index),
+            Bind::Config
+            | Bind::ToggleView
+            | Bind::Sort
+            | Bind::OnlyNative
+            | Bind::OnlyMismatches
+            | Bind::ExpandAll
+            | Bind::CollapseAll => place == Image,
+            _ => true,
         }
     }
 
@@ -387,9 +434,10 @@ impl Keymap {
     }
 
     /// The help lines: keys and what they do, in the order of [`Bind::ALL`].
-    pub fn help_lines(&self) -> Vec<(String, &'static str)> {
+    pub fn help_lines(&self, place: Place) -> Vec<(String, &'static str)> {
         Bind::ALL
             .into_iter()
+            .filter(|b| b.works_on(place))
             .map(|b| (self.label(b), b.help()))
             .collect()
     }
@@ -590,9 +638,19 @@ mod tests {
             Some(Bind::Down)
         );
         assert_eq!(s.theme.fail.fg, Some(Color::Magenta));
-        let help = s.keymap.help_lines();
+        let help = s.keymap.help_lines(Place::Image);
         assert!(
             help.iter().any(|(k, what)| k == "x" && *what == "quit"),
+            "{help:?}"
+        );
+        // Help lists only what works on the screen it is opened on.
+        let repos = s.keymap.help_lines(Place::Repos);
+        assert!(
+            !repos.iter().any(|(_, w)| w.starts_with("files:")),
+            "{repos:?}"
+        );
+        assert!(
+            help.iter().any(|(_, w)| w.starts_with("files:")),
             "{help:?}"
         );
     }

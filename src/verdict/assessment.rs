@@ -314,7 +314,7 @@ impl Assessment {
                     Basis::OwnPlatform => e
                         .platform
                         .as_ref()
-                        .and_then(|p| target::lookup(&p.to_string()).ok())
+                        .map(|p| target::raw(&p.to_string(), p.clone()))
                         .and_then(|own| ctx.files(e, &own, Pull::default(), read(&e.digest))),
                     Basis::Never => None,
                 };

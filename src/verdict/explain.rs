@@ -121,16 +121,18 @@ fn runtime(f: &Focus) -> String {
     let p = &t.platform;
     let mut s = match &a.decision {
         Decision::Single { .. } => format!(
-            "{} runs {p} only. A single image is not matched against the host: the runtime pulls it and starts it whatever its label says, so the files decide what really happens.",
-            t.title
+            "{} {} {p} only. A single image is not matched against the host: the runtime pulls it and starts it whatever its label says, so the files decide what really happens.",
+            t.title,
+            t.runs_word()
         ),
         Decision::Pulls {
             fallback,
             if_host_level,
             ..
         } => format!(
-            "{} runs {p}. From an index the runtime takes the entry for its own platform{}.",
+            "{} {} {p}. From an index the runtime takes the entry for its own platform{}.",
             t.title,
+            t.runs_word(),
             if *fallback {
                 "; with none for it, it falls back to a compatible one that runs only where the host CPU supports it"
             } else if *if_host_level {
@@ -157,8 +159,9 @@ fn runtime(f: &Focus) -> String {
                     )
                 });
             format!(
-                "{} runs {p}. The index offers {}{higher} but no {p} entry, so the pull fails before anything starts.",
+                "{} {} {p}. The index offers {}{higher} but no {p} entry, so the pull fails before anything starts.",
                 t.title,
+                t.runs_word(),
                 if offers.is_empty() {
                     "nothing".to_string()
                 } else {

@@ -34,6 +34,16 @@ pub struct Target {
     /// The hosts of an arm64 target whose CPUs run no 32-bit arm code, when some do not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aarch32_missing: Option<Aarch32Gap>,
+    /// The title names several things (`EC2 / EKS nodes`), so sentences say "run".
+    #[serde(skip)]
+    pub plural: bool,
+}
+
+impl Target {
+    /// "runs", or "run" after a plural title: `EC2 / EKS nodes on AWS Graviton run linux/arm64`.
+    pub fn runs_word(&self) -> &'static str {
+        if self.plural { "run" } else { "runs" }
+    }
 }
 
 /// Hosts of an arm64 target without AArch32: 32-bit arm code fails there with exec format
@@ -119,6 +129,8 @@ struct Profile {
     cpu_source: String,
     aarch32_missing_on: Option<String>,
     aarch32_source: Option<String>,
+    #[serde(default)]
+    plural: bool,
 }
 
 const BUILTIN: &str = include_str!("../../assets/targets.toml");
@@ -129,6 +141,85 @@ pub enum TargetError {
         "unknown target {0:?}: use a profile ({1}) or a platform such as linux/arm64 or linux/arm/v7; `archlens targets` lists them"
     )]
     Unknown(String, String),
+    #[error(
+        "unknown platform {given:?}: containerd knows no {what}; the closest are {closest}; `archlens targets` lists the profiles"
+    )]
+    UnknownPlatform {
+        given: String,
+        /// `OS "linxu"`, `architecture "arm46"`.
+        what: String,
+        closest: String,
+    },
+}
+
+/// Edit distance, for suggesting the known word a slip meant.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The known words nearest to `word`, best first.
+fn nearest(word: &str, known: &[&'static str], n: usize) -> Vec<&'static str> {
+    let mut v: Vec<_> = known.iter().map(|k| (distance(word, k), *k)).collect();
+    v.sort();
+    v.into_iter().take(n).map(|(_, k)| k).collect()
+}
+
+/// A raw target must name an OS and an architecture containerd knows: an index entry may
+/// carry any words, but a target nobody can deploy to is a typo.
+fn known_platform(given: &str, p: &Platform) -> Result<(), TargetError> {
+    use crate::oci::platform::{KNOWN_ARCH, KNOWN_OS};
+    let os_ok = KNOWN_OS.contains(&p.os.as_str());
+    let arch_ok = KNOWN_ARCH.contains(&p.arch.name.as_str());
+    if os_ok && arch_ok {
+        return Ok(());
+    }
+    let oses = if os_ok {
+        vec![
+            KNOWN_OS
+                .iter()
+                .copied()
+                .find(|o| *o == p.os)
+                .unwrap_or("linux"),
+        ]
+    } else {
+        nearest(&p.os, KNOWN_OS, 1)
+    };
+    let arches = if arch_ok {
+        vec![
+            KNOWN_ARCH
+                .iter()
+                .copied()
+                .find(|a| *a == p.arch.name)
+                .unwrap_or("amd64"),
+        ]
+    } else {
+        nearest(&p.arch.name, KNOWN_ARCH, 3)
+    };
+    let closest: Vec<String> = oses
+        .iter()
+        .flat_map(|o| arches.iter().map(move |a| format!("{o}/{a}")))
+        .collect();
+    let short = |s: &str| s.chars().take(32).collect::<String>();
+    Err(TargetError::UnknownPlatform {
+        given: short(given),
+        what: if os_ok {
+            format!("architecture {:?}", short(&p.arch.name))
+        } else {
+            format!("OS {:?}", short(&p.os))
+        },
+        closest: closest.join(", "),
+    })
 }
 
 /// The built-in profiles, in file order.
@@ -154,9 +245,26 @@ pub fn builtin() -> Vec<Target> {
                     on,
                     source: p.aarch32_source.unwrap_or_default(),
                 }),
+                plural: p.plural,
             })
         })
         .collect()
+}
+
+/// The target of any platform, unchecked: an index entry's own platform, whatever its words.
+pub fn raw(name: &str, platform: Platform) -> Target {
+    Target {
+        name: name.to_string(),
+        title: format!("any {platform} host (containerd, Docker, Kubernetes)"),
+        cpu_level: base_level(&platform.arch),
+        cpu_source: "the platform names it; a platform without a variant means the architecture's first level, as containerd treats an amd64 host without one as v1".into(),
+        platform,
+        accepts_index: true,
+        runtime: Runtime::Containerd,
+        source: "OCI image index platform matching as implemented by containerd".into(),
+        aarch32_missing: None,
+        plural: false,
+    }
 }
 
 /// A target by profile name, or a raw `os/arch[/variant]` platform.
@@ -166,17 +274,7 @@ pub fn lookup(name: &str) -> Result<Target, TargetError> {
         return Ok(t.clone());
     }
     match name.parse::<Platform>() {
-        Ok(platform) => Ok(Target {
-            name: name.to_string(),
-            title: format!("any {platform} host (containerd, Docker, Kubernetes)"),
-            cpu_level: base_level(&platform.arch),
-            cpu_source: "the platform names it; a platform without a variant means the architecture's first level, as containerd treats an amd64 host without one as v1".into(),
-            platform,
-            accepts_index: true,
-            runtime: Runtime::Containerd,
-            source: "OCI image index platform matching as implemented by containerd".into(),
-            aarch32_missing: None,
-        }),
+        Ok(platform) => known_platform(name, &platform).map(|()| raw(name, platform)),
         Err(_) => Err(TargetError::Unknown(
             name.chars().take(64).collect(),
             all.iter()
@@ -200,6 +298,35 @@ fn base_level(arch: &Arch) -> CpuLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_os_or_arch_is_refused_with_the_closest_known_ones() {
+        let e = lookup("linux/arm46").unwrap_err().to_string();
+        assert!(
+            e.contains("architecture \"arm46\"") && e.contains("linux/arm64"),
+            "{e}"
+        );
+        let e = lookup("linxu/amd64").unwrap_err().to_string();
+        assert!(
+            e.contains("OS \"linxu\"") && e.contains("linux/amd64"),
+            "{e}"
+        );
+        let e = lookup("x/y").unwrap_err().to_string();
+        assert!(e.contains("unknown platform \"x/y\""), "{e}");
+        assert!(lookup("linux/arm/v7").is_ok());
+        assert!(lookup("windows/amd64").is_ok());
+    }
+
+    #[test]
+    fn a_plural_title_takes_a_plural_verb() {
+        let g = lookup("graviton").unwrap();
+        assert_eq!(
+            format!("{} {} {}", g.title, g.runs_word(), g.platform),
+            "EC2 / EKS nodes on AWS Graviton run linux/arm64"
+        );
+        assert_eq!(lookup("apprunner").unwrap().runs_word(), "runs");
+        assert_eq!(lookup("linux/s390x").unwrap().runs_word(), "runs");
+    }
 
     #[test]
     fn builtin_profiles_hold_the_platform_facts() {

@@ -3,6 +3,8 @@
 
 mod matcher;
 mod parse;
+
+pub use parse::{KNOWN_ARCH, KNOWN_OS};
 #[cfg(test)]
 mod tests;
 

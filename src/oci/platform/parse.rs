@@ -8,7 +8,7 @@ const MAX_WORD: usize = 32;
 const MAX_OS_OPTIONS: usize = 512;
 
 /// Operating systems a single-word specifier may name (Go's GOOS list, as containerd has it).
-const KNOWN_OS: &[&str] = &[
+pub const KNOWN_OS: &[&str] = &[
     "aix",
     "android",
     "darwin",
@@ -31,7 +31,7 @@ const KNOWN_OS: &[&str] = &[
 /// Architectures a single-word specifier may name, after normalisation: containerd's list
 /// (Go's GOARCH names) less the ones Go has no port for (`s390`, `sparc`, `ppc`, `armbe`, ...),
 /// since no image is built for them and such a word is likelier a slip (`s390` for `s390x`).
-const KNOWN_ARCH: &[&str] = &[
+pub const KNOWN_ARCH: &[&str] = &[
     "386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64",
     "ppc64le", "riscv64", "s390x", "wasm",
 ];

@@ -21,6 +21,7 @@ impl App {
                 let sel = self.target_pos();
                 self.overlay = Some(Overlay::Targets { sel });
             }
+            "target" | "t" if arg.starts_with('-') => self.remove_target(&arg[1..]),
             "target" | "t" => match verdict::target::lookup(arg) {
                 Ok(t) => self.set_target(t, fx),
                 Err(e) => self.status = Some((Level::Error, e.to_string())),
@@ -28,12 +29,13 @@ impl App {
             "help" => self.overlay = Some(Overlay::Help { scroll: 0 }),
             "verdict" => self.key_bind(Bind::Verdict, fx),
             "explain" => self.key_bind(Bind::Explain, fx),
+            "config" => self.key_bind(Bind::Config, fx),
             "sort" => self.key_bind(Bind::Sort, fx),
             other => {
                 self.status = Some((
                     Level::Error,
                     format!(
-                        "unknown command :{}; try :repos, :target graviton, :target linux/arm/v7, :verdict, :explain, :help, :quit",
+                        "unknown command :{}; try :repos, :target graviton, :target linux/arm/v7, :verdict, :explain, :config, :help, :quit",
                         crate::text::sanitize(other)
                     ),
                 ))

@@ -50,14 +50,34 @@ impl App {
                     self.status = Some((Level::Info, "nothing to filter on this screen".into()))
                 }
             },
+            // Esc first undoes the filter, as in k9s; only an unfiltered screen is left.
+            Bind::Back if self.current_filter().is_some_and(|f| !f.is_empty()) => {
+                self.set_filter(String::new());
+                self.status = Some((Level::Info, "filter cleared; Esc again goes back".into()));
+            }
             Bind::Back => self.pop(),
             Bind::Explain => {
                 if self.current_root().is_some() {
                     self.overlay = Some(Overlay::Explain { scroll: 0 });
+                } else if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Repos(_))) {
+                    self.status = Some((
+                        Level::Info,
+                        "e explains why an image runs or fails on the target: open a repository (Enter), then pick an image".into(),
+                    ));
                 } else {
                     self.status = Some((
                         Level::Info,
                         "select an image first: Explain talks about one image".into(),
+                    ));
+                }
+            }
+            Bind::Config => {
+                if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Image(_))) {
+                    self.overlay = Some(Overlay::Config { scroll: 0 });
+                } else {
+                    self.status = Some((
+                        Level::Info,
+                        "the config belongs to one image: open an image (Enter) first".into(),
                     ));
                 }
             }
@@ -136,8 +156,12 @@ impl App {
             (_, Some(Bind::Quit)) => self.quit = true,
             (_, Some(Bind::Back)) => self.overlay = None,
             (Overlay::Help { .. }, Some(Bind::Help))
-            | (Overlay::Explain { .. }, Some(Bind::Explain)) => self.overlay = None,
-            (Overlay::Help { scroll } | Overlay::Explain { scroll }, Some(b)) => match b {
+            | (Overlay::Explain { .. }, Some(Bind::Explain))
+            | (Overlay::Config { .. }, Some(Bind::Config)) => self.overlay = None,
+            (
+                Overlay::Help { scroll } | Overlay::Explain { scroll } | Overlay::Config { scroll },
+                Some(b),
+            ) => match b {
                 Bind::Down => *scroll = scroll.saturating_add(1),
                 Bind::Up => *scroll = scroll.saturating_sub(1),
                 Bind::PageDown => *scroll = scroll.saturating_add(10),

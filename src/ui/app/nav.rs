@@ -23,8 +23,10 @@ impl App {
             self.release(s.id);
             // Keep the merged tree of the image just left: going back in costs no rebuild.
             if let ScreenKind::Image(i) = s.kind
-                && let (Some(tree), View::Merged) = (i.tree, i.view)
+                && let (Some(mut tree), View::Merged) = (i.tree, i.view)
             {
+                // A filter belongs to the screen it was typed on, not to the next visit.
+                tree.set_text_filter("");
                 self.last_tree = Some((i.digest, Box::new(tree)));
             }
         }
@@ -134,6 +136,37 @@ impl App {
     }
 
     /// Makes `t` the active target and updates every screen that depends on it.
+    /// `:target -NAME`: drops a raw platform target added while running; the profiles stay,
+    /// and the active target cannot go (switch first), so a verdict always has one.
+    pub(super) fn remove_target(&mut self, name: &str) {
+        let builtin = verdict::target::builtin().iter().any(|t| t.name == name);
+        let msg = if builtin {
+            (
+                Level::Error,
+                format!(
+                    "{name} is a built-in profile; only platforms added with :target can be removed"
+                ),
+            )
+        } else if self.target.name == name {
+            (
+                Level::Error,
+                format!("{name} is the active target: pick another (t) before removing it"),
+            )
+        } else if let Some(pos) = self.targets.iter().position(|t| t.name == name) {
+            self.targets.remove(pos);
+            let active = self.target_pos();
+            for s in &mut self.stack {
+                if let ScreenKind::Verdict(v) = &mut s.kind {
+                    v.sel_target = active;
+                }
+            }
+            (Level::Info, format!("removed target {name}"))
+        } else {
+            (Level::Error, format!("no target {name}; t lists them"))
+        };
+        self.status = Some((msg.0, crate::text::sanitize(&msg.1)));
+    }
+
     pub fn set_target(&mut self, t: Target, fx: &mut Vec<Effect>) {
         if !self.targets.iter().any(|x| x.name == t.name) {
             self.targets.push(t.clone());
@@ -208,7 +241,7 @@ impl App {
                 self.push_verdict(s.row, s.info, fx)
             }
         }
-        self.status = Some((Level::Info, "reloading".into()));
+        self.announce("reloading".into());
     }
 
     /// Reads the image that row `only` (or every row) of images screen `owner` would run on
@@ -256,9 +289,9 @@ impl App {
                 for e in &entries {
                     let _ = self.want_image(owner, &row, &e.digest, &e.media_type, fx);
                 }
-                self.status = Some((
-                    Level::Info,
-                    format!("reading the files of {} platform images", entries.len()),
+                self.announce(format!(
+                    "reading the files of {} platform images",
+                    entries.len()
                 ));
             }
             Some(Screen {
@@ -266,9 +299,9 @@ impl App {
                 kind: ScreenKind::Images(_),
             }) => {
                 let n = self.read_rows(*id, None, fx);
-                self.status = Some((
-                    Level::Info,
-                    format!("reading the files of {n} images for {}", self.target.name),
+                self.announce(format!(
+                    "reading the files of {n} images for {}",
+                    self.target.name
                 ));
             }
             _ => {

@@ -30,11 +30,35 @@ pub enum ScreenKind {
     Verdict(VerdictScreen),
 }
 
+impl ScreenKind {
+    /// Which kind of screen this is, for help and footers.
+    pub fn place(&self) -> crate::ui::keymap::Place {
+        use crate::ui::keymap::Place;
+        match self {
+            ScreenKind::Repos(_) => Place::Repos,
+            ScreenKind::Images(_) => Place::Images,
+            ScreenKind::Index(_) => Place::Index,
+            ScreenKind::Image(_) => Place::Image,
+            ScreenKind::Verdict(_) => Place::Verdict,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
-    Targets { sel: usize },
-    Explain { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Targets {
+        sel: usize,
+    },
+    Explain {
+        scroll: u16,
+    },
+    /// The image's config and history, over the image screen.
+    Config {
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +108,8 @@ pub struct App {
     /// Every verdict computed so far (see `verdicts`).
     pub(super) verdicts: Verdicts,
     pub(super) pending: HashMap<u64, Pending>,
+    /// A status line that announces background work; it goes once nothing is pending.
+    pub(super) announced: Option<String>,
     pub(super) next_id: u64,
     pub quit: bool,
     /// Open the only repository straight away (a local layout is one repository).
@@ -118,6 +144,7 @@ impl App {
             failed: HashMap::new(),
             verdicts: Verdicts::default(),
             pending: HashMap::new(),
+            announced: None,
             next_id: 1,
             quit: false,
             enter_single_repo: false,
@@ -161,6 +188,22 @@ impl App {
             .map(|p| p.progress.as_ref())
     }
 
+    /// Shows `text` as the status until the work it announces is done.
+    pub(super) fn announce(&mut self, text: String) {
+        self.status = Some((Level::Info, text.clone()));
+        self.announced = Some(text);
+    }
+
+    /// Clears an announcement once no request is pending; any other status stays.
+    fn settle_status(&mut self) {
+        if self.announced.is_some() && self.pending.is_empty() {
+            if self.status.as_ref().map(|(_, t)| t) == self.announced.as_ref() {
+                self.status = None;
+            }
+            self.announced = None;
+        }
+    }
+
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut fx = Vec::new();
         // Time passing changes no verdict: only the spinner and gauges move.
@@ -176,6 +219,7 @@ impl App {
         }
         if settles {
             self.refresh_results();
+            self.settle_status();
         }
         if self.quit {
             fx.push(Effect::Quit);

@@ -119,6 +119,7 @@ fn hints(app: &App) -> Line<'static> {
         Some(ScreenKind::Index(s)) => {
             if matches!(s.info, Load::Ready(_)) {
                 items.push((k(Bind::Enter), "open"));
+                items.push((k(Bind::CheckAll), "check all"));
             }
         }
         Some(ScreenKind::Image(_)) => {
@@ -126,6 +127,7 @@ fn hints(app: &App) -> Line<'static> {
             items.push((k(Bind::ToggleView), "layer/all"));
             items.push((k(Bind::OnlyMismatches), "mismatches"));
             items.push((k(Bind::Sort), "sort"));
+            items.push((k(Bind::Config), "config"));
         }
         Some(ScreenKind::Verdict { .. }) => {
             items.push((k(Bind::Enter), "go to file"));

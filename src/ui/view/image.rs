@@ -236,7 +236,11 @@ fn layers(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                         .or_default() += 1;
                 }
             }
-            let mut spans = vec![Span::raw(format!("{i:>2} {:>7} ", human_size(l.size)))];
+            let mut spans = vec![Span::raw(format!(
+                "{:>2} {:>7} ",
+                i + 1,
+                human_size(l.size)
+            ))];
             for (arch, n) in counts {
                 let ok = judged.is_some_and(|t| t.runs_arch(&crate::oci::Arch::new(&arch, None)));
                 let style = if ok { th.matches } else { th.mismatch };
@@ -265,7 +269,7 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let th = &app.theme;
     let view = match s.view {
         View::Merged => "all layers".to_string(),
-        View::Layer => format!("layer {} only", s.layer),
+        View::Layer => format!("layer {} only", s.layer + 1),
     };
     let mut title = format!(" Files: {view}");
     if let Some(t) = &s.tree {
@@ -401,6 +405,14 @@ fn mark_arch(m: &crate::ui::tree::ArchMark) -> String {
 fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let th = &app.theme;
     let b = pane_block(app, " Details ".into(), s.pane == Pane::Details);
+    if let (Pane::Layers, Load::Ready(img)) = (s.pane, &s.image) {
+        let lines = super::config::layer_lines(app, img, s.layer);
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(b),
+            area,
+        );
+        return;
+    }
     let (Load::Ready(img), Some(tree)) = (&s.image, &s.tree) else {
         f.render_widget(Paragraph::new("").block(b), area);
         return;
@@ -436,12 +448,13 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 .iter()
                 .map(|(l, c)| {
                     format!(
-                        "{} in layer {l}",
+                        "{} in layer {}",
                         match c {
                             Change::Added => "added",
                             Change::Modified => "modified",
                             Change::Deleted => "deleted",
-                        }
+                        },
+                        l + 1
                     )
                 })
                 .collect();
@@ -471,10 +484,6 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
 fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>> {
     let th = &app.theme;
     let mut out = Vec::new();
-    let arch = a
-        .arch
-        .as_ref()
-        .map_or_else(|| "any arch".to_string(), |x| x.to_string());
     let named = s.judgement.culprits.contains(&a.path);
     let class = if named {
         Some(Class::Mismatch)
@@ -492,7 +501,7 @@ fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>
         String::new()
     };
     out.push(Line::from(vec![
-        Span::styled(format!("{sym} {:?} {arch}", a.kind), style),
+        Span::styled(format!("{sym} {}", a.describe()), style),
         Span::raw(inner),
     ]));
     let kv = |k: &str, v: String| {
@@ -502,23 +511,13 @@ fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>
         ])
     };
     if let Some(l) = &a.libc {
-        out.push(kv("libc", format!("{l:?}").to_lowercase()));
+        out.push(kv("libc", l.name().to_string()));
     }
     if let Some(i) = &a.interpreter {
         out.push(kv("interpreter", i.clone()));
     }
     let elf = |out: &mut Vec<Line<'static>>, e: &crate::detect::ElfInfo| {
-        out.push(kv(
-            "ELF",
-            format!(
-                "{}-bit {} {:?}, machine {}{}",
-                e.class,
-                if e.big_endian { "BE" } else { "LE" },
-                e.elf_type,
-                e.machine,
-                if e.is_static { ", static" } else { "" }
-            ),
-        ));
+        out.push(kv("ELF", e.header_words()));
         if let Some(g) = &e.min_glibc {
             out.push(kv("min glibc", g.clone()));
         }
@@ -584,7 +583,15 @@ fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>
             ));
             out.push(kv(
                 "os/cpu/libc",
-                format!("{:?} {:?} {:?}", n.os, n.cpu, n.libc),
+                [&n.os, &n.cpu, &n.libc]
+                    .map(|v| {
+                        if v.is_empty() {
+                            "any".to_string()
+                        } else {
+                            v.join(",")
+                        }
+                    })
+                    .join(" / "),
             ));
         }
         Details::Jar(j) => {

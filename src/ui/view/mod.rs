@@ -4,6 +4,7 @@
 //! [`layout`] is shared with [`hit`], which turns a click into the action for the row it hit.
 
 mod chrome;
+mod config;
 pub mod hit;
 mod image;
 mod lists;

@@ -25,11 +25,14 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
     let area = f.area();
     match o {
         Overlay::Help { scroll } => {
+            let place = app
+                .screen()
+                .map_or(crate::ui::keymap::Place::Images, |s| s.kind.place());
             let mut lines = vec![Line::from(Span::styled(
-                "Keys (from your keymap; override in ~/.config/archlens/config.toml [keys])",
+                "Keys that work here (override in ~/.config/archlens/config.toml [keys])",
                 th.muted,
             ))];
-            for (keys, what) in app.keymap.help_lines() {
+            for (keys, what) in app.keymap.help_lines(place) {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{keys:>16}  "), th.accent),
                     Span::raw(what),
@@ -41,12 +44,22 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
                 th.muted,
             )));
             let r = centered(area, 76, area.height.saturating_sub(2));
+            // Lines past the bottom edge: the title says so, since a cut list looks complete.
+            let below = (lines.len() as u16)
+                .saturating_sub(r.height.saturating_sub(2))
+                .saturating_sub(*scroll);
+            let more = if below > 0 {
+                format!(", ↓ {below} more")
+            } else {
+                String::new()
+            };
             f.render_widget(Clear, r);
             f.render_widget(
                 Paragraph::new(lines).scroll((*scroll, 0)).block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(Span::styled(" Help (Esc closes) ", th.bold)),
+                    Block::default().borders(Borders::ALL).title(Span::styled(
+                        format!(" Help: {} screen (Esc closes{more}) ", place.name()),
+                        th.bold,
+                    )),
                 ),
                 r,
             );
@@ -83,6 +96,7 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
                 r,
             );
         }
+        Overlay::Config { scroll } => super::config::draw(f, app, *scroll),
         Overlay::Explain { scroll } => {
             let Some((row, info)) = app.current_root() else {
                 return;

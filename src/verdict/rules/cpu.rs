@@ -101,8 +101,10 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
         )
     } else {
         format!(
-            "{real} is {arch} machine code (its ELF header says so), and {} runs {}. The kernel reads that header first and refuses code for another CPU with exec format error.",
-            target.title, target.platform
+            "{real} is {arch} machine code (its ELF header says so), and {} {} {}. The kernel reads that header first and refuses code for another CPU with exec format error.",
+            target.title,
+            target.runs_word(),
+            target.platform
         )
     });
     if mislabeled {
@@ -129,8 +131,11 @@ pub(super) fn arch_mismatch(ask: &Ask, idx: &Index, step: &Step, arch: &Arch) ->
         Finding::error(
             Code::EntrypointArchMismatch,
             format!(
-                "{} is built for {arch}; {} runs {}{go_hint}{alt}",
-                step.subject, target.title, target.platform
+                "{} is built for {arch}; {} {} {}{go_hint}{alt}",
+                step.subject,
+                target.title,
+                target.runs_word(),
+                target.platform
             ),
         )
         .at(real, step.layer.clone())
