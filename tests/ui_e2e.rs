@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+mod support_registry;
 mod ui_support;
 
 struct Session {
@@ -297,4 +298,38 @@ fn the_first_screen_agrees_with_check_for_every_target() {
         assert!(s.wait_exit().success());
     }
     assert_eq!(seen.len(), 6, "every built-in target");
+}
+
+#[test]
+fn a_registry_that_keeps_us_waiting_is_named_on_the_status_line() {
+    // The real registry behind the fault proxy, whose tag list answers 8 s late.
+    let reg = support_registry::Registry::start(None);
+    reg.push(&ui_support::demo_dir(), "good", "demo/app:good");
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    proxy.add(
+        "/tags/list",
+        support_registry::Fault::Delay(Duration::from_secs(8)),
+        None,
+    );
+    let mut s = Session::start(&["browse", &proxy.addr], &[]);
+    s.wait_for(&["demo/app"]);
+    s.keys("\r");
+    s.wait_line(&["waiting for", &proxy.addr, "tag list of demo/app"]);
+    // The answer comes: the notice goes, the tag is listed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.text().contains("waiting for") {
+        assert!(Instant::now() < deadline, "the notice stays:\n{}", s.text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.wait_for(&["good"]);
+    eprintln!(
+        "tag list requests: {}",
+        proxy
+            .seen()
+            .iter()
+            .filter(|r| r.path.contains("/tags/list"))
+            .count()
+    );
+    s.keys("q");
+    assert!(s.wait_exit().success());
 }

@@ -271,6 +271,8 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
 enum Msg {
     Term(Event),
     Done(app::Completion),
+    /// A registry's notice ("waiting for REGISTRY ...", a listing cut short), from a worker.
+    Notice(String),
 }
 
 /// Runs the UI until the user quits. The terminal is restored however this returns.
@@ -281,9 +283,17 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         Some(r) => keymap::from_tables(&r.config.keys, &r.config.theme, "config file", color),
         None => keymap::load(keymap::config_path().as_deref(), color),
     };
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let mut opts = opts;
+    if let Some(r) = opts.registry.as_mut() {
+        // The CLI prints these on stderr; here they become the status line.
+        let notices = tx.clone();
+        r.notices = crate::source::registry::Notices::new(move |m| {
+            let _ = notices.send(Msg::Notice(m.to_string()));
+        });
+    }
     let (mut app, catalog, first) = new_app(&opts, settings)?;
     let mut guard = terminal::setup().map_err(UiError::Terminal)?;
-    let (tx, rx) = mpsc::channel::<Msg>();
     let cache = opts
         .cache
         .clone()
@@ -348,6 +358,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
             let actions = match m {
                 Msg::Done(c) => vec![Action::Done(Box::new(c))],
                 Msg::Term(ev) => translate(ev, &app),
+                Msg::Notice(text) => vec![Action::Notice(text)],
             };
             for a in actions {
                 quit |= apply(&pool, app.update(a));

@@ -18,6 +18,9 @@ pub enum Action {
     Tick,
     /// Boxed: a completion carries its request's rows, and actions are moved every frame.
     Done(Box<Completion>),
+    /// A registry's notice: "waiting for REGISTRY ..." stays until the work pending ends;
+    /// any other (a listing cut short) stays as the status.
+    Notice(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -212,6 +212,14 @@ impl App {
             Action::Tick => self.tick = self.tick.wrapping_add(1),
             Action::Resize(w, h) => self.size = (w, h),
             Action::Done(c) => self.complete(*c, &mut fx),
+            Action::Notice(text) => {
+                let text = crate::text::sanitize(&text);
+                if text.starts_with("waiting for ") && !self.pending.is_empty() {
+                    self.announce(text);
+                } else if !text.starts_with("waiting for ") {
+                    self.status = Some((Level::Info, text));
+                }
+            }
             Action::Key(k) => self.key(k, &mut fx),
             Action::Mouse(m) => self.mouse(m),
             Action::FocusPane(p) => self.focus(p),

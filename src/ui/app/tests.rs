@@ -294,3 +294,46 @@ fn repository_counts_arrive_after_the_list_is_shown() {
         (Some(3), Some("2026-12-01T07:16:27.55Z"))
     );
 }
+
+#[test]
+fn a_registry_that_keeps_us_waiting_is_named_until_its_answer_comes() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    key(&mut app, "Enter");
+    let req = open_without_answer(&mut app);
+    // The registry client's words (src/source/registry/client.rs), with a hostile escape.
+    app.update(Action::Notice(
+        "waiting for registry.example\u{1b}[2J (manifest); giving up after 60 s".into(),
+    ));
+    let status = app
+        .status
+        .as_ref()
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
+    assert!(
+        status.starts_with("waiting for registry.example"),
+        "{status:?}"
+    );
+    assert!(
+        !status.contains('\u{1b}'),
+        "escapes never reach the terminal: {status:?}"
+    );
+    app.update(Action::Done(Box::new(answer(&req))));
+    assert!(
+        app.status
+            .as_ref()
+            .is_none_or(|(_, t)| !t.starts_with("waiting for")),
+        "the notice goes with the answer: {:?}",
+        app.status
+    );
+    // A listing cut short is not about waiting: it stays to be read.
+    app.update(Action::Notice(
+        "the tag list repeated itself; stopped after 3 pages".into(),
+    ));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, t)| t.contains("repeated"))
+    );
+}
