@@ -175,10 +175,12 @@ pub fn headline(app: &App, s: &ImageScreen) -> Vec<Line<'static>> {
     {
         Some(fi) => {
             out.push(Line::from(vec![
+                // The file, unless the message already names it (then it would read twice).
                 Span::styled(
                     fi.path
                         .as_deref()
-                        .map_or_else(String::new, |p| format!("{} ", sanitize(p))),
+                        .filter(|p| !fi.message.contains(*p))
+                        .map_or_else(String::new, |p| format!("{}: ", sanitize(p))),
                     th.bold,
                 ),
                 Span::raw(sanitize(&fi.message)),
