@@ -51,7 +51,9 @@ struct Global {
     no_cache: bool,
     /// Fail the command if its registry work takes longer than SECS seconds in all (each
     /// request also fails after 60 s without an answer). Not used by the explorer.
-    #[arg(long, global = true, value_name = "SECS")]
+    // Bounded so that "now + SECS" cannot overflow the clock (a day is more than any pull).
+    #[arg(long, global = true, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: Option<u64>,
 }
 

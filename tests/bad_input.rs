@@ -220,3 +220,25 @@ fn hostile_tar_names_never_leave_the_root() {
         scan.warnings[0].contains(&d.to_string()) && scan.warnings[0].contains("climbs above /")
     );
 }
+
+#[test]
+fn an_absurd_timeout_is_refused_not_a_panic() {
+    // `now + u64::MAX seconds` would overflow the clock; the flag is bounded instead.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args([
+            "--timeout",
+            "18446744073709551615",
+            "check",
+            "oci:assets/demo:good",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--timeout") && err.contains("1..=86400"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
