@@ -190,14 +190,11 @@ fn choose<'a>(root: &'a Root, target: &Target) -> Choice<'a> {
         .min_by_key(|(r, _)| *r);
     // With no entry the platform matches, the lowest level above it is what a host of
     // that level would take.
-    let leveled = root
-        .images()
-        .filter_map(|e| {
-            let (gap, depth) = hosts::gap(target, e.platform.as_ref()?)?;
-            Some((depth, gap, e))
-        })
-        .max_by_key(|(depth, _, _)| *depth)
-        .map(|(_, gap, e)| (gap, e));
+    let leveled = hosts::nearest(
+        target,
+        root.images()
+            .filter_map(|e| e.platform.as_ref().map(|p| (p, e))),
+    );
     if !target.accepts_index {
         return Choice::Refused {
             would_match: best
@@ -354,15 +351,17 @@ impl Assessment {
         if let Some(r) = &self.result {
             let from_files = self.pulled().is_some();
             let note = match self.decision {
-                Decision::NoMatch => self
-                    .entries
-                    .iter()
-                    .filter_map(|e| e.platform.as_ref())
-                    .find(|p| hosts::gap(&self.target, p).is_some())
-                    .map_or_else(
-                        || format!("no {}", self.target.platform.arch),
-                        |p| format!("only {}", p.arch),
-                    ),
+                Decision::NoMatch => hosts::nearest(
+                    &self.target,
+                    self.entries
+                        .iter()
+                        .filter_map(|e| e.platform.as_ref().map(|p| (p, p))),
+                )
+                .map(|(_, p)| p)
+                .map_or_else(
+                    || format!("no {}", self.target.platform.arch),
+                    |p| format!("only {}", p.arch),
+                ),
                 _ => r
                     .findings
                     .iter()

@@ -57,6 +57,22 @@ pub(super) fn gap(target: &Target, entry: &Platform) -> Option<(Gap, usize)> {
     Some((gap, depth))
 }
 
+/// Of `entries`, the one a host of the target's CPU at the lowest level above its own
+/// would take, with how the target meets it. `choose` and the summary both ask this, so
+/// the badge and the finding name the same entry.
+pub(super) fn nearest<'p, T>(
+    target: &Target,
+    entries: impl Iterator<Item = (&'p Platform, T)>,
+) -> Option<(Gap, T)> {
+    entries
+        .filter_map(|(p, t)| {
+            let (gap, depth) = gap(target, p)?;
+            Some((depth, gap, t))
+        })
+        .max_by_key(|(depth, _, _)| *depth)
+        .map(|(_, gap, t)| (gap, t))
+}
+
 /// A level as CPU vendors write it: `x86-64-v3`, `Armv9.0`.
 pub(super) fn level_name(arch: &Arch) -> String {
     let v = arch.variant.as_deref().unwrap_or_default();

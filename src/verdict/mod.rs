@@ -345,6 +345,20 @@ mod tests {
     }
 
     #[test]
+    fn the_badge_and_the_finding_name_the_same_level_whatever_the_index_order() {
+        // v4 listed before v3: a v3 host would take v3, so both must say v3.
+        let root = index(vec![
+            entry(1, Some("linux/amd64/v4"), EntryKind::Image),
+            entry(2, Some("linux/amd64/v3"), EntryKind::Image),
+        ]);
+        let a = assess("x", &root, "linux/amd64/v2");
+        assert_eq!(a.decision, Decision::NoMatch);
+        let f = &a.result.as_ref().unwrap().findings[0];
+        assert!(f.message.contains("only linux/amd64/v3"), "{}", f.message);
+        assert_eq!(a.summary().note, "only amd64/v3");
+    }
+
+    #[test]
     fn explicit_amd64_levels_keep_containerds_semantics() {
         let root = index(vec![entry(1, Some("linux/amd64/v3"), EntryKind::Image)]);
         let a = assess("x", &root, "linux/amd64/v2");
