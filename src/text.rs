@@ -39,6 +39,51 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
+/// The `n` of `items` nearest to `wanted` by edit distance on `key`, nearest first; ties in
+/// key order, and items with the same key once. For "did you mean" hints.
+pub fn closest_by<T>(
+    wanted: &str,
+    items: impl IntoIterator<Item = T>,
+    n: usize,
+    key: impl Fn(&T) -> String,
+) -> Vec<T> {
+    let mut scored: Vec<(usize, String, T)> = items
+        .into_iter()
+        .map(|t| {
+            let k = key(&t);
+            (edit_distance(wanted, &k), k, t)
+        })
+        .collect();
+    scored.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(n).map(|(_, _, t)| t).collect()
+}
+
+/// [`closest_by`] on the items themselves.
+pub fn closest<T: AsRef<str>>(
+    wanted: &str,
+    items: impl IntoIterator<Item = T>,
+    n: usize,
+) -> Vec<T> {
+    closest_by(wanted, items, n, |t| t.as_ref().to_string())
+}
+
+/// Levenshtein distance over chars.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +101,20 @@ mod tests {
         assert_eq!(human_size(1234), "1.2 kB");
         assert_eq!(human_size(340_000), "340.0 kB");
         assert_eq!(human_size(5_400_000_000), "5.4 GB");
+    }
+
+    #[test]
+    fn nearest_names_first() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        let tags = ["3.19", "3.20", "3.20.1", "edge", "latest", "3.20"];
+        assert_eq!(closest("3.2O", tags, 2), ["3.20", "3.19"]);
+        // Compared by key, returned whole.
+        let near = closest_by(
+            "myap:latest",
+            ["postgres:16", "myapp:latest", "myapp:v2"],
+            1,
+            |t| t.to_string(),
+        );
+        assert_eq!(near, ["myapp:latest"]);
     }
 }

@@ -152,27 +152,9 @@ pub enum TargetError {
     },
 }
 
-/// Edit distance, for suggesting the known word a slip meant.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// The known words nearest to `word`, best first.
 fn nearest(word: &str, known: &[&'static str], n: usize) -> Vec<&'static str> {
-    let mut v: Vec<_> = known.iter().map(|k| (distance(word, k), *k)).collect();
-    v.sort();
-    v.into_iter().take(n).map(|(_, k)| k).collect()
+    crate::text::closest(word, known.iter().copied(), n)
 }
 
 /// A raw target must name an OS and an architecture containerd knows: an index entry may

@@ -65,35 +65,12 @@ pub fn connect(kind: EngineKind) -> Result<Engine, SourceError> {
 
 /// Up to three tags of `images` nearest to `wanted` by edit distance, nearest first.
 pub fn closest(images: &[Summary], wanted: &str) -> Vec<String> {
-    let want = canonical(wanted);
-    let mut scored: Vec<(usize, String)> = images
-        .iter()
-        .flat_map(Summary::tags)
-        .map(|t| (distance(&canonical(&t), &want), t))
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(3).map(|(_, t)| t).collect()
-}
-
-/// Levenshtein distance over chars.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
+    crate::text::closest_by(
+        &canonical(wanted),
+        images.iter().flat_map(Summary::tags),
+        3,
+        |t| canonical(t),
+    )
 }
 
 /// One engine image as an [`ImageSource`].
@@ -357,6 +334,5 @@ mod tests {
         let near = closest(&images, "myap");
         assert_eq!(near[0], "myapp:latest");
         assert!(!near.iter().any(|t| t.contains("<none>")));
-        assert_eq!(distance("kitten", "sitting"), 3);
     }
 }

@@ -102,7 +102,7 @@ impl Client {
         match tags {
             Some(tags) if tags.is_empty() => " (the repository has no tags)".to_string(),
             Some(tags) => {
-                let near = closest(wanted, &tags, 3);
+                let near = crate::text::closest(wanted, tags.iter().map(String::as_str), 3);
                 format!(". Closest existing tags: {}", near.join(", "))
             }
             None => String::new(),
@@ -245,30 +245,6 @@ pub(super) fn next_link(h: &str) -> Option<String> {
     })
 }
 
-/// The `n` names nearest to `wanted` by edit distance.
-fn closest(wanted: &str, names: &[String], n: usize) -> Vec<String> {
-    let mut scored: Vec<(usize, &String)> = names
-        .iter()
-        .map(|t| (edit_distance(wanted, t), t))
-        .collect();
-    scored.sort();
-    scored.into_iter().take(n).map(|(_, t)| t.clone()).collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,14 +256,5 @@ mod tests {
             Some("/v2/_catalog?last=b&n=2")
         );
         assert_eq!(next_link(r#"</x>; rel="prev""#), None);
-    }
-
-    #[test]
-    fn closest_tags_by_edit_distance() {
-        let tags: Vec<String> = ["3.19", "3.20", "3.20.1", "edge", "latest"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(closest("3.2O", &tags, 2), ["3.20", "3.19"]);
     }
 }
