@@ -11,7 +11,10 @@ use crate::oci::{Arch, Digest, Platform};
 
 /// The platforms `archlens diff INDEX` compares when none are named.
 pub fn default_platforms() -> [Platform; 2] {
-    [Platform::linux(Arch::amd64()), Platform::linux(Arch::arm64())]
+    [
+        Platform::linux(Arch::amd64()),
+        Platform::linux(Arch::arm64()),
+    ]
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,7 +44,9 @@ pub fn pick<'a>(
     root: &'a Root,
     platform: &Platform,
 ) -> Result<&'a Entry, DiffError> {
-    let exact = root.images().find(|e| e.platform.as_ref() == Some(platform));
+    let exact = root
+        .images()
+        .find(|e| e.platform.as_ref() == Some(platform));
     let family = || {
         let mut same = root.images().filter(|e| {
             e.platform
@@ -189,13 +194,20 @@ fn side(label: &str, platform: Option<&Platform>, img: &Image) -> Side {
     Side {
         label: label.to_string(),
         digest: img.digest.clone(),
-        platform: platform.cloned().unwrap_or_else(|| img.config.platform.clone()),
+        platform: platform
+            .cloned()
+            .unwrap_or_else(|| img.config.platform.clone()),
         layers: img.layers.len(),
         size: img.layers.iter().map(|l| l.size).sum(),
         uncompressed_size: img.layers.iter().map(|l| l.scan.uncompressed_size).sum(),
         files: img.fs.len(),
         wasted_bytes: img.fs.wasted_total(),
-        natives: img.fs.artifacts.iter().filter(|(_, a)| is_native(a)).count(),
+        natives: img
+            .fs
+            .artifacts
+            .iter()
+            .filter(|(_, a)| is_native(a))
+            .count(),
     }
 }
 
@@ -228,10 +240,7 @@ fn status(a: &Native, b: &Native) -> Status {
 
 /// Compares image `a` with image `b`. `label` and `platform` name each side as the user
 /// chose it (the platform the index declares, when it is an index entry).
-pub fn compare(
-    a: (&str, Option<&Platform>, &Image),
-    b: (&str, Option<&Platform>, &Image),
-) -> Diff {
+pub fn compare(a: (&str, Option<&Platform>, &Image), b: (&str, Option<&Platform>, &Image)) -> Diff {
     let (sa, sb) = (side(a.0, a.1, a.2), side(b.0, b.1, b.2));
     let (mut na, mut nb) = (natives_of(a.2), natives_of(b.2));
     let mut paths: Vec<&str> = na.keys().chain(nb.keys()).copied().collect();
@@ -255,7 +264,11 @@ pub fn compare(
         })
         .collect();
     let layers_a: Vec<&Digest> = a.2.layers.iter().map(|l| &l.digest).collect();
-    let shared_layers = b.2.layers.iter().filter(|l| layers_a.contains(&&l.digest)).count();
+    let shared_layers =
+        b.2.layers
+            .iter()
+            .filter(|l| layers_a.contains(&&l.digest))
+            .count();
     let findings = mislabel(&sa, &sb, &natives).into_iter().collect();
     Diff {
         config: config_diff(a.2, b.2),

@@ -291,7 +291,9 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let sources = refs
                 .iter()
-                .map(|r| source::open_with(r, &env.opts).with_context(|| format!("cannot open {r}")))
+                .map(|r| {
+                    source::open_with(r, &env.opts).with_context(|| format!("cannot open {r}"))
+                })
                 .collect::<Result<Vec<_>>>()?;
             let roots = sources
                 .iter()

@@ -115,7 +115,12 @@ pub fn diff_text(d: &Diff, c: &Colors) -> String {
     if d.config.is_empty() {
         let _ = writeln!(out, "  entrypoint, cmd, env, user and workdir are the same");
     }
-    let width = d.config.iter().map(|f| f.field.chars().count()).max().unwrap_or(0);
+    let width = d
+        .config
+        .iter()
+        .map(|f| f.field.chars().count())
+        .max()
+        .unwrap_or(0);
     for f in &d.config {
         let show = |v: &Option<String>| v.as_deref().map_or("(unset)".into(), sanitize);
         let field = sanitize(&f.field);

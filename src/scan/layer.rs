@@ -6,8 +6,8 @@ use std::io::{self, BufReader, Cursor, Read};
 use std::rc::Rc;
 
 use crate::detect;
-use crate::oci::digest::Hasher;
 use crate::oci::Digest;
+use crate::oci::digest::Hasher;
 use crate::oci::media::{Compression, layer_compression};
 
 use super::path::{file_name, join, normalise, parent};
