@@ -291,7 +291,13 @@ fn mislabel(a: &Side, b: &Side, natives: &[NativeDiff]) -> Option<Finding> {
         .filter(|n| n.status == Status::Identical)
         .filter(|n| n.a.as_ref().is_some_and(|x| x.arch.is_some()))
         .collect();
-    let first = same.first()?;
+    // An executable names the problem best (it is what fails to start).
+    let exe = |n: &&&NativeDiff| n.a.as_ref().is_some_and(|x| x.what.contains("executable"));
+    let first = same
+        .iter()
+        .find(|n| exe(n) && n.path.contains("/bin/"))
+        .or_else(|| same.iter().find(exe))
+        .or(same.first())?;
     let arch = first.a.as_ref().and_then(|x| x.arch.clone())?;
     let wrong: Vec<&Side> = [a, b]
         .into_iter()
