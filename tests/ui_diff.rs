@@ -30,7 +30,7 @@ fn d_on_the_mislabeled_index_shows_byte_identical_natives() {
     );
     let server = wide
         .lines()
-        .find(|l| l.contains("/usr/local/bin/server"))
+        .find(|l| l.starts_with("│ ") && l.contains("/usr/local/bin/server"))
         .unwrap_or_else(|| panic!("no server row:\n{wide}"));
     assert!(
         server.contains(" = ") && server.contains("amd64    amd64"),
