@@ -94,7 +94,7 @@ pub fn layer_lines(app: &App, img: &Image, i: usize) -> Vec<Line<'static>> {
             l.scan.artifacts.len()
         )),
         Line::from(format!(
-            "{} wasted (overwritten or deleted by later layers)",
+            "{} wasted: overwritten or deleted later",
             human_size(img.fs.wasted_bytes(i))
         )),
     ]
