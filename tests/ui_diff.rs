@@ -75,5 +75,5 @@ fn d_on_the_good_index_marks_each_native_file() {
         h.keys(&["Esc", "?"]);
         h.render(120, 40)
     };
-    assert!(help.contains("compare two platforms"), "{help}");
+    assert!(help.contains("diff two platforms"), "{help}");
 }

@@ -273,9 +273,7 @@ impl Bind {
             Bind::ExpandAll => "files: expand all",
             Bind::CollapseAll => "files: collapse all",
             Bind::CheckAll => "images: read every image's files (badges from content)",
-            Bind::Diff => {
-                "index: compare two platforms (amd64 and arm64, or amd64 and the selected)"
-            }
+            Bind::Diff => "index: diff two platforms (amd64, arm64 or the selected)",
             Bind::Quit => "quit",
         }
     }
