@@ -30,7 +30,7 @@ pub enum DiffError {
         offered: String,
     },
     #[error(
-        "{reference} is an index: say which of its platforms to compare with --platforms A,B (it offers: {offered})"
+        "{reference} is an index: say which of its platforms to compare, as {reference}@PLATFORM or with --platforms A,B (it offers: {offered})"
     )]
     NeedPlatform { reference: String, offered: String },
     #[error("diff compares two platforms of one index, or two references; {0} were given")]
@@ -364,6 +364,18 @@ fn config_diff(a: &Image, b: &Image) -> Vec<ConfigDiff> {
     out
 }
 
+/// Splits `REF@os/arch[/variant]` into the reference and the platform asked for; a digest
+/// (`REF@sha256:…`) or anything that is not a platform stays part of the reference.
+pub fn split_platform(reference: &str) -> (&str, Option<Platform>) {
+    match reference.rsplit_once('@') {
+        Some((r, p)) if p.contains('/') && !p.contains(':') && !r.is_empty() => match p.parse() {
+            Ok(platform) => (r, Some(platform)),
+            Err(_) => (reference, None),
+        },
+        _ => (reference, None),
+    }
+}
+
 /// One image to compare: how to name it, the platform it was picked for, its entry.
 #[derive(Debug, Clone)]
 pub struct Pick<'a> {
@@ -373,7 +385,8 @@ pub struct Pick<'a> {
 }
 
 /// Which two images `archlens diff` compares: two platforms of one index (`refs` has one
-/// root), or one image of each of two references (an index among them needs `platforms`).
+/// root), or one image of each of two references (an index among them needs its platform:
+/// `REF@os/arch`, else the matching one of `platforms`).
 pub fn choose<'a>(
     refs: &[(&str, &'a Root)],
     platforms: Option<&[Platform; 2]>,
@@ -399,12 +412,12 @@ pub fn choose<'a>(
         }
         [(ra, a), (rb, b)] => {
             let one = |reference: &str, root: &'a Root, i: usize| -> Result<Pick<'a>, DiffError> {
+                let (reference, own) = split_platform(reference);
                 if root.is_index {
-                    let p = platforms.and_then(|ps| ps.get(i)).ok_or_else(|| {
-                        DiffError::NeedPlatform {
-                            reference: reference.to_string(),
-                            offered: offered(root),
-                        }
+                    let p = own.as_ref().or(platforms.and_then(|ps| ps.get(i)));
+                    let p = p.ok_or_else(|| DiffError::NeedPlatform {
+                        reference: reference.to_string(),
+                        offered: offered(root),
                     })?;
                     return pick_at(reference, root, p);
                 }
@@ -422,5 +435,36 @@ pub fn choose<'a>(
             Ok([one(ra, a, 0)?, one(rb, b, 1)?])
         }
         _ => Err(DiffError::Arity(refs.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::app::fixture;
+
+    #[test]
+    fn a_platform_after_at_is_split_off_but_a_digest_is_not() {
+        let (r, p) = split_platform("oci:dir:idx@linux/arm64/v8");
+        assert_eq!(r, "oci:dir:idx");
+        assert_eq!(p.map(|p| p.to_string()).as_deref(), Some("linux/arm64"));
+        let pinned = "host/app@sha256:0123";
+        assert_eq!(split_platform(pinned), (pinned, None));
+        assert_eq!(split_platform("alpine:3.20"), ("alpine:3.20", None));
+    }
+
+    #[test]
+    fn same_path_without_digests_is_told_apart_by_cpu_only() {
+        let amd = fixture::image("app", Arch::amd64());
+        let arm = fixture::image("app", Arch::arm64());
+        let d = compare(("a", None, &amd), ("b", None, &arm));
+        assert_eq!(d.natives.len(), 1);
+        assert_eq!(d.natives[0].status, Status::Different);
+        let d = compare(("a", None, &amd), ("b", None, &amd));
+        assert_eq!(d.natives[0].status, Status::Unhashed);
+        // No digests, so no proof of identical bytes: no finding, whatever the labels say.
+        let arm_label = Platform::linux(Arch::arm64());
+        let d = compare(("a", None, &amd), ("b", Some(&arm_label), &amd));
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
     }
 }

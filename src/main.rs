@@ -123,7 +123,8 @@ enum Command {
     /// or two references. Native files with the same bytes, different bytes, or only on one
     /// side; config and layers.
     Diff {
-        /// An index, or two references (each an image, or an index with --platforms).
+        /// An index, or two references (each an image, or an index as REF@PLATFORM or with
+        /// --platforms).
         #[arg(required = true, num_args = 1..=2, value_name = "REF")]
         refs: Vec<String>,
         /// The two platforms to compare, e.g. linux/amd64,linux/arm64 (with two references:
@@ -289,8 +290,10 @@ fn run(cli: Cli) -> Result<u8> {
                 ),
                 None => None,
             };
+            // `REF@linux/arm64` names a platform of an index; the source is REF.
             let sources = refs
                 .iter()
+                .map(|r| archlens::diff::split_platform(r).0)
                 .map(|r| {
                     source::open_with(r, &env.opts).with_context(|| format!("cannot open {r}"))
                 })

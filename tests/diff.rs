@@ -242,6 +242,25 @@ fn two_references_compare_config_and_natives() {
 }
 
 #[test]
+fn ref_at_platform_picks_an_entry_of_each_index() {
+    let d = diff_json(&[
+        "oci:assets/demo:good@linux/arm64",
+        "oci:assets/demo:mislabeled@linux/arm64",
+    ]);
+    assert_eq!(d["a"]["label"], "oci:assets/demo:good@linux/arm64");
+    assert_eq!(
+        (d["a"]["platform"].as_str(), d["b"]["platform"].as_str()),
+        (Some("linux/arm64"), Some("linux/arm64"))
+    );
+    let server = native(&d, "/usr/local/bin/server");
+    assert_eq!(server["status"], "different");
+    assert_eq!(
+        (server["a"]["arch"].as_str(), server["b"]["arch"].as_str()),
+        (Some("arm64"), Some("amd64"))
+    );
+}
+
+#[test]
 fn errors_say_what_to_do() {
     let (code, _, err) = archlens(&["diff", "oci:assets/demo:lambda-ok"]);
     assert_eq!(code, 2);
@@ -264,7 +283,9 @@ fn errors_say_what_to_do() {
     let (code, _, err) = archlens(&["diff", "oci:assets/demo:good", "oci:assets/demo:musl-glibc"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("is an index: say which of its platforms to compare with --platforms"),
+        err.contains(
+            "is an index: say which of its platforms to compare, as oci:assets/demo:good@PLATFORM or with --platforms A,B (it offers: linux/amd64, linux/arm64)"
+        ),
         "{err}"
     );
 }
