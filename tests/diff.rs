@@ -333,3 +333,24 @@ fn inspect_counts_bytes_later_layers_overwrite_or_delete() {
         "{text}"
     );
 }
+
+#[test]
+fn a_deleted_name_of_a_hard_linked_file_wastes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let lower = Layer::new()
+        .file("bin/a", &[5u8; 50])
+        .hardlink("bin/b", "bin/a")
+        .tar();
+    let upper = Layer::new().whiteout("bin/a").tar();
+    let img = Image {
+        arch: "amd64".into(),
+        layers: vec![Blob::gzip(&lower), Blob::gzip(&upper)],
+    };
+    write_layout(t.path(), &[("h", &img)]);
+    let r = format!("oci:{}:h", p(t.path(), ""));
+    let (code, out, err) = archlens(&["inspect", &r, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // The 50 bytes live on as /bin/b: nothing is wasted.
+    assert_eq!(v["images"][0]["wasted_bytes"], 0, "{v:#}");
+}

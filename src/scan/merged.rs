@@ -748,25 +748,6 @@ mod tests {
         assert_eq!(fs.get("/etc/conf").unwrap().entry.size, 12);
     }
 
-    #[test]
-    fn a_deleted_name_of_a_hard_linked_file_wastes_nothing() {
-        let lower = LayerScan {
-            entries: vec![
-                entry("/bin/a", EntryKind::File, 50),
-                entry("/bin/b", EntryKind::Hardlink("/bin/a".into()), 0),
-            ]
-            .into(),
-            ..LayerScan::default()
-        };
-        let upper = LayerScan {
-            whiteouts: vec!["/bin/a".into()],
-            ..LayerScan::default()
-        };
-        let fs = stack(&[lower, upper]);
-        assert_eq!(fs.get("/bin/b").unwrap().entry.size, 50);
-        assert_eq!(fs.wasted_total(), 0);
-    }
-
     // Memory regression for issue 10, by the structure's own accounting (not a timed or
     // RSS test): the merged filesystem and the packed layer entries of many small files.
     #[test]
