@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod detect;
+pub mod diff;
 pub mod oci;
 pub mod report;
 pub mod scan;

@@ -119,6 +119,21 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Compare two images: two platforms of an index (default linux/amd64 and linux/arm64),
+    /// or two references. Native files with the same bytes, different bytes, or only on one
+    /// side; config and layers.
+    Diff {
+        /// An index, or two references (each an image, or an index as REF@PLATFORM or with
+        /// --platforms).
+        #[arg(required = true, num_args = 1..=2, value_name = "REF")]
+        refs: Vec<String>,
+        /// The two platforms to compare, e.g. linux/amd64,linux/arm64 (with two references:
+        /// the first reference's, then the second's).
+        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        platforms: Option<Vec<String>>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// List repositories of a registry, or the images of a repository, with their platforms.
     /// With no argument: the ECR registry of the current AWS account and region.
     Ls {
@@ -259,6 +274,73 @@ fn run(cli: Cli) -> Result<u8> {
             match format {
                 Format::Json => emit(&format!("{}\n", report::render_listing_json(&listing)))?,
                 Format::Text => emit(&report::render_listing_text(&listing))?,
+            }
+            Ok(0)
+        }
+        Command::Diff {
+            refs,
+            platforms,
+            format,
+        } => {
+            let platforms: Option<[archlens::oci::Platform; 2]> = match platforms.as_deref() {
+                Some([a, b]) => Some([a.parse()?, b.parse()?]),
+                Some(other) => anyhow::bail!(
+                    "--platforms takes two platforms, A,B (e.g. linux/amd64,linux/arm64); got {}",
+                    other.len()
+                ),
+                None => None,
+            };
+            // `REF@linux/arm64` names a platform of an index; the source is REF.
+            let sources = refs
+                .iter()
+                .map(|r| archlens::diff::split_platform(r).0)
+                .map(|r| {
+                    source::open_with(r, &env.opts).with_context(|| format!("cannot open {r}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let roots = sources
+                .iter()
+                .zip(&refs)
+                .map(|(s, r)| {
+                    analyze::load_root(s.as_ref()).with_context(|| format!("cannot read {r}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let named: Vec<(&str, &analyze::Root)> =
+                refs.iter().map(String::as_str).zip(&roots).collect();
+            let picks = archlens::diff::choose(&named, platforms.as_ref())?;
+            let progress = Progress::default();
+            let images = with_progress(&progress, || {
+                picks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let src = sources.get(i).or(sources.first()).map(|s| s.as_ref());
+                        let src = src.context("no source")?;
+                        analyze::analyze_image(
+                            src,
+                            &p.entry.digest,
+                            Some(&p.entry.media_type),
+                            cache,
+                            &progress,
+                        )
+                        .with_context(|| format!("cannot read {}", p.label))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })?;
+            let [pa, pb] = &picks;
+            let (Some(ia), Some(ib)) = (images.first(), images.get(1)) else {
+                anyhow::bail!("diff needs two images");
+            };
+            let d = archlens::diff::compare(
+                (&pa.label, pa.platform.as_ref(), ia),
+                (&pb.label, pb.platform.as_ref(), ib),
+            );
+            match format {
+                Format::Json => emit(&format!(
+                    "{}\n",
+                    report::to_pretty_json(&report::diff_json(&d))
+                ))?,
+                Format::Text => emit(&report::diff_text(&d, &Colors::for_stdout()))?,
             }
             Ok(0)
         }

@@ -317,6 +317,7 @@ fn script(path: &str) -> Artifact {
             args: vec![],
             tail: None,
         }),
+        sha256: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn big_image(n: usize) -> Image {
                     args: vec![],
                     tail: None,
                 }),
+                sha256: None,
             });
         }
         entries.push(scan::Entry {

@@ -198,6 +198,28 @@ fn newcomer_finds_the_image_that_fails_on_app_runner_and_quits_cleanly() {
 }
 
 #[test]
+fn d_on_the_mislabeled_index_proves_the_mislabel_by_the_bytes() {
+    let mut s = Session::start(&["demo"], &[]);
+    s.wait_line(&["mislabeled", "PASS"]);
+    // mislabeled is the third ref of the demo layout.
+    s.keys("jj");
+    s.keys("\r");
+    s.wait_for(&["Index mislabeled", "linux/arm64"]);
+    s.keys("d");
+    let page = s.wait_for(&["Diff mislabeled", "mislabeled-platform"]);
+    assert!(
+        page.contains("the linux/arm64 entry holds amd64 binaries"),
+        "{page}"
+    );
+    s.wait_line(&[" = ", "amd64", "/usr/local/bin/server"]);
+    // Esc is back on the index; q quits cleanly.
+    s.keys("\x1b");
+    s.wait_for(&["Index mislabeled", "d diff"]);
+    s.keys("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
 fn no_aws_credentials_says_so_and_points_at_the_demo() {
     // A fresh HOME has no ~/.aws; the AWS variables of the machine are removed.
     let mut s = Session::start(&[], &[("AWS_REGION", "eu-west-1")]);

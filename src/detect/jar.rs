@@ -153,6 +153,7 @@ fn jar_artifact(path: &str, container: Option<&str>, info: JarInfo) -> Artifact 
         libc: None,
         interpreter: None,
         details: Details::Jar(info),
+        sha256: None,
     }
 }
 

@@ -48,6 +48,10 @@ pub struct Artifact {
     /// The ELF interpreter (PT_INTERP) or, for a script, the shebang interpreter.
     pub interpreter: Option<String>,
     pub details: Details,
+    /// The sha256 of the file's whole content, for an artefact that is a file of its layer
+    /// (not one found inside an archive): two images can then be told byte-identical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<crate::oci::Digest>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -408,6 +412,7 @@ fn artifact(
         libc: None,
         interpreter: None,
         details,
+        sha256: None,
     }
 }
 

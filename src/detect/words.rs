@@ -126,6 +126,7 @@ mod tests {
                 elf_type,
                 ..ElfInfo::default()
             }),
+            sha256: None,
         }
     }
 

@@ -87,6 +87,23 @@ pub enum Hasher {
 }
 
 impl Hasher {
+    /// A sha256 hasher, for digests of contents (not of blobs being verified).
+    pub fn sha256() -> Hasher {
+        Hasher::Sha256(Sha256::new())
+    }
+
+    /// The digest of everything hashed so far.
+    pub fn finish(self) -> Digest {
+        let algorithm = match self {
+            Hasher::Sha256(_) => Algorithm::Sha256,
+            Hasher::Sha512(_) => Algorithm::Sha512,
+        };
+        Digest {
+            algorithm,
+            hex: self.finish_hex(),
+        }
+    }
+
     pub fn update(&mut self, bytes: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(bytes),

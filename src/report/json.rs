@@ -62,7 +62,8 @@ pub fn inspect_json(ins: &Inspection) -> Value {
                 let layers: Vec<Value> = img
                     .layers
                     .iter()
-                    .map(|l| {
+                    .enumerate()
+                    .map(|(i, l)| {
                         json!({
                             "digest": l.digest,
                             "media_type": l.media_type,
@@ -70,6 +71,7 @@ pub fn inspect_json(ins: &Inspection) -> Value {
                             "uncompressed_size": l.scan.uncompressed_size,
                             "files": l.scan.entries.len(),
                             "created_by": l.created_by,
+                            "wasted_bytes": img.fs.wasted_bytes(i),
                             "warnings": l.scan.warnings,
                         })
                     })
@@ -88,6 +90,7 @@ pub fn inspect_json(ins: &Inspection) -> Value {
                             "interpreter": a.interpreter,
                             "container": a.container,
                             "details": a.details,
+                            "sha256": a.sha256,
                         })
                     })
                     .collect();
@@ -102,6 +105,7 @@ pub fn inspect_json(ins: &Inspection) -> Value {
                         "workdir": img.config.workdir,
                     },
                     "layers": layers,
+                    "wasted_bytes": img.fs.wasted_total(),
                     "artifacts": artifacts,
                     "error": Value::Null,
                 })

@@ -1,11 +1,13 @@
 //! Output of `check`, `inspect` and `targets`: JSON for tools (a stable contract) and
 //! aligned, optionally coloured text for people.
 
+mod diff;
 mod json;
 pub mod listing;
 mod stream;
 mod text;
 
+pub use diff::{diff_json, diff_text};
 pub use json::{EscapingFormatter, check_json, inspect_json, to_pretty_json};
 pub use listing::{render_listing_json, render_listing_text};
 pub use stream::write_inspect_json;

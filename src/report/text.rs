@@ -253,9 +253,25 @@ pub fn inspect_text(ins: &Inspection, c: &Colors) -> String {
                     }
                 })
             );
+            let wasted = img.fs.wasted_bytes(i);
+            if wasted > 0 {
+                let _ = writeln!(
+                    out,
+                    "      {} wasted: overwritten or deleted by later layers",
+                    human_size(wasted)
+                );
+            }
             for w in &l.scan.warnings {
                 let _ = writeln!(out, "      {} {}", c.yellow("warning:"), sanitize(w));
             }
+        }
+        let wasted = img.fs.wasted_total();
+        if wasted > 0 {
+            let _ = writeln!(
+                out,
+                "  wasted space     {} in files later layers overwrite or delete",
+                human_size(wasted)
+            );
         }
         let _ = writeln!(out, "  ARTIFACTS");
         let _ = writeln!(out, "  {:<10} {:<25} {:<6} PATH", "ARCH", "KIND", "LIBC");

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::detect;
 use crate::oci::Digest;
+use crate::oci::digest::Hasher;
 use crate::oci::media::{Compression, layer_compression};
 
 use super::path::{file_name, join, normalise, parent};
@@ -63,11 +64,13 @@ impl<R: Read> Read for Counter<R> {
 }
 
 /// Counts what one tar entry yielded and remembers a stream error that passed through,
-/// so a read failure inside a classifier is not mistaken for a classifier bug.
+/// so a read failure inside a classifier is not mistaken for a classifier bug. Hashes
+/// the bytes while `hash` is set: dropped once the file proves not to be an artefact.
 struct EntryReader<'a, R> {
     inner: &'a mut R,
     read: u64,
     error: Option<(io::ErrorKind, String)>,
+    hash: Option<Hasher>,
 }
 
 impl<R: Read> Read for EntryReader<'_, R> {
@@ -75,6 +78,9 @@ impl<R: Read> Read for EntryReader<'_, R> {
         match self.inner.read(buf) {
             Ok(n) => {
                 self.read += n as u64;
+                if let (Some(h), Some(b)) = (self.hash.as_mut(), buf.get(..n)) {
+                    h.update(b);
+                }
                 Ok(n)
             }
             Err(e) => {
@@ -347,6 +353,7 @@ fn record<R: Read>(
             inner: entry,
             read: 0,
             error: None,
+            hash: Some(Hasher::sha256()),
         };
         let found = {
             let mut limited = (&mut reader).take(size);
@@ -355,11 +362,21 @@ fn record<R: Read>(
         if let Some((error_kind, msg)) = reader.error.take() {
             return Err(io::Error::new(error_kind, msg));
         }
-        match found {
-            Ok(artifacts) => scan.artifacts.extend(artifacts),
-            Err(e) => scan
-                .warnings
-                .push(format!("layer {layer}: could not classify {path}: {e}")),
+        let mut artifacts = match found {
+            Ok(artifacts) => artifacts,
+            Err(e) => {
+                scan.warnings
+                    .push(format!("layer {layer}: could not classify {path}: {e}"));
+                Vec::new()
+            }
+        };
+        // Only an artefact's own bytes are worth a digest (platform diffs compare them);
+        // everything else passes through unhashed.
+        let own = artifacts
+            .iter()
+            .position(|a| a.container.is_none() && a.path == path);
+        if own.is_none() {
+            reader.hash = None;
         }
         // Whatever the classifier left unread still has to pass through, in order.
         io::copy(&mut reader, &mut io::sink())?;
@@ -369,6 +386,12 @@ fn record<R: Read>(
                 format!("{path} ends after {} of its {size} bytes", reader.read),
             ));
         }
+        if let (Some(i), Some(h)) = (own, reader.hash.take())
+            && let Some(a) = artifacts.get_mut(i)
+        {
+            a.sha256 = Some(h.finish());
+        }
+        scan.artifacts.extend(artifacts);
     }
     scan.entries.push(&Entry {
         path,

@@ -45,6 +45,11 @@ impl Links {
         }
     }
 
+    /// Whether `path` is one name of a hard-linked content.
+    pub fn has(&self, path: Id) -> bool {
+        !self.names.is_empty() && self.names.contains_key(&path)
+    }
+
     /// Makes `link` a new name of the content at `target`, whose node was written by
     /// `layer` with `size` bytes and is a plain file when `is_file`. Returns false when
     /// `target` has no content to share.
@@ -138,6 +143,7 @@ mod tests {
             libc: None,
             interpreter: None,
             details: Details::Elf(ElfInfo::default()),
+            sha256: None,
         }
     }
 

@@ -70,6 +70,9 @@ pub struct MergedFs {
     /// Per layer, the paths it changed, in tree order: the "this layer" view.
     pub(super) changes: Vec<Vec<(Id, Change)>>,
     pub(super) written: HashMap<(u16, Id), Written>,
+    /// Per layer, bytes of the files it wrote that a later write or deletion hid: carried
+    /// in the layer's blob, never seen in a container (dive's "wasted space").
+    pub(super) wasted: Vec<u64>,
 }
 
 impl std::fmt::Debug for MergedFs {
@@ -133,7 +136,25 @@ impl Builder {
         }
     }
 
+    /// Counts the bytes of the live file at `id` as wasted in the layer that wrote them,
+    /// before this layer overwrites or deletes it. A name of a hard-linked content is
+    /// skipped: the bytes may live on under another name.
+    fn discard(&mut self, id: Id) {
+        let Some(s) = self.fs.arena.slot(id).copied() else {
+            return;
+        };
+        if s.state != State::Live || s.kind != Kind::File || self.links.has(id) {
+            return;
+        }
+        let l = usize::from(s.layer);
+        if self.fs.wasted.len() <= l {
+            self.fs.wasted.resize(l + 1, 0);
+        }
+        self.fs.wasted[l] = self.fs.wasted[l].saturating_add(s.size);
+    }
+
     fn kill(&mut self, id: Id) {
+        self.discard(id);
         self.links.forget(id);
         let mut h = self.fs.take_history(id);
         h.push((self.layer, Change::Deleted));
@@ -234,6 +255,7 @@ impl Builder {
     }
 
     fn put_one(&mut self, id: Id, entry: &Entry) {
+        self.discard(id);
         self.links.forget(id);
         let kind = self.hard_link(id, entry);
         let layer = self.layer;
@@ -383,6 +405,16 @@ impl MergedFs {
             }
         }
         fs
+    }
+
+    /// Bytes of files layer `index` wrote that later writes or deletions hid.
+    pub fn wasted_bytes(&self, index: usize) -> u64 {
+        self.wasted.get(index).copied().unwrap_or(0)
+    }
+
+    /// Bytes of all files the layers carry that the container never sees.
+    pub fn wasted_total(&self) -> u64 {
+        self.wasted.iter().fold(0, |a, &b| a.saturating_add(b))
     }
 
     /// A filesystem of exactly these live nodes (their parents implied, not entries) and
@@ -549,6 +581,7 @@ mod tests {
             libc: None,
             interpreter: None,
             details: Details::Jar(JarInfo::default()),
+            sha256: None,
         }
     }
 
@@ -681,6 +714,38 @@ mod tests {
             ["/", "/a", "/b", "/b/w", "/b/x"]
         );
         assert_eq!(fs.len(), 5);
+    }
+
+    #[test]
+    fn bytes_overwritten_or_deleted_later_are_wasted_in_the_layer_that_wrote_them() {
+        let base = LayerScan {
+            entries: vec![
+                entry("/etc/conf", EntryKind::File, 10),
+                entry("/cache/big", EntryKind::File, 1000),
+                entry("/cache/small", EntryKind::File, 24),
+                entry("/keep", EntryKind::File, 7),
+            ]
+            .into(),
+            ..LayerScan::default()
+        };
+        let edit = LayerScan {
+            entries: vec![
+                entry("/etc/conf", EntryKind::File, 12),
+                entry("/tmp/x", EntryKind::File, 300),
+            ]
+            .into(),
+            ..LayerScan::default()
+        };
+        let clean = LayerScan {
+            whiteouts: vec!["/cache".into(), "/tmp/x".into()],
+            ..LayerScan::default()
+        };
+        let fs = stack(&[base, edit, clean]);
+        assert_eq!(fs.wasted_bytes(0), 10 + 1000 + 24);
+        assert_eq!(fs.wasted_bytes(1), 300);
+        assert_eq!(fs.wasted_bytes(2), 0);
+        assert_eq!(fs.wasted_total(), 1334);
+        assert_eq!(fs.get("/etc/conf").unwrap().entry.size, 12);
     }
 
     // Memory regression for issue 10, by the structure's own accounting (not a timed or

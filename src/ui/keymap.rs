@@ -120,6 +120,7 @@ pub enum Place {
     Index,
     Image,
     Verdict,
+    Diff,
 }
 
 impl Place {
@@ -131,6 +132,7 @@ impl Place {
             Place::Index => "index",
             Place::Image => "image",
             Place::Verdict => "verdict",
+            Place::Diff => "diff",
         }
     }
 }
@@ -166,11 +168,12 @@ pub enum Bind {
     ExpandAll,
     CollapseAll,
     CheckAll,
+    Diff,
     Quit,
 }
 
 impl Bind {
-    pub const ALL: [Bind; 29] = [
+    pub const ALL: [Bind; 30] = [
         Bind::Up,
         Bind::Down,
         Bind::Left,
@@ -199,6 +202,7 @@ impl Bind {
         Bind::ExpandAll,
         Bind::CollapseAll,
         Bind::CheckAll,
+        Bind::Diff,
         Bind::Quit,
     ];
 
@@ -233,6 +237,7 @@ impl Bind {
             Bind::ExpandAll => "expand_all",
             Bind::CollapseAll => "collapse_all",
             Bind::CheckAll => "check_all",
+            Bind::Diff => "diff",
             Bind::Quit => "quit",
         }
     }
@@ -268,6 +273,7 @@ impl Bind {
             Bind::ExpandAll => "files: expand all",
             Bind::CollapseAll => "files: collapse all",
             Bind::CheckAll => "images: read every image's files (badges from content)",
+            Bind::Diff => "index: diff two platforms (amd64, arm64 or the selected)",
             Bind::Quit => "quit",
         }
     }
@@ -281,6 +287,7 @@ impl Bind {
             Bind::Verdict => matches!(place, Images | Index | Image),
             Bind::Explain => !matches!(place, Repos),
             Bind::CheckAll => matches!(place, Images | Index),
+            Bind::Diff => place == Index,
             Bind::Config
             | Bind::ToggleView
             | Bind::Sort

@@ -38,6 +38,7 @@ pub fn elf(path: &str, arch: Arch) -> Artifact {
             min_glibc: None,
             ..ElfInfo::default()
         }),
+        sha256: None,
     }
 }
 

@@ -219,6 +219,10 @@ impl App {
             ScreenKind::Verdict(s) => s.key(bind, page, n_targets, |t| {
                 counts.get(t).copied().unwrap_or(0)
             }),
+            ScreenKind::Diff(s) => {
+                let rows = s.rows();
+                s.key(bind, page, rows)
+            }
         };
         match nav {
             None => {}
@@ -230,6 +234,7 @@ impl App {
                 let platform = entry.platform.clone();
                 self.push_image_at(pos, row, info, &entry, platform, fx);
             }
+            Some(Nav::OpenDiff(row, info, pair)) => self.push_diff(row, info, *pair, fx),
             Some(Nav::JumpToFinding { target, finding }) => {
                 if let Some(ScreenKind::Verdict(s)) = self.screen().map(|s| &s.kind) {
                     let (row, info) = (s.row.clone(), Arc::clone(&s.info));
@@ -280,6 +285,7 @@ impl App {
             ScreenKind::Index(s) => s.select(n),
             ScreenKind::Image(s) => s.select_row(n),
             ScreenKind::Verdict(s) => s.select_row(n, n_targets),
+            ScreenKind::Diff(_) => {}
         }
     }
 
@@ -290,6 +296,7 @@ impl App {
             ScreenKind::Index(s) => s.copy_text(),
             ScreenKind::Image(s) => s.copy_text(),
             ScreenKind::Verdict(s) => s.copy_text(self.verdict_of(&s.info, s.sel_target)?),
+            ScreenKind::Diff(s) => s.copy_text(),
         }
     }
 }

@@ -22,6 +22,6 @@ pub use requests::{
 pub use state::*;
 // The screens are part of the state; their types are named from here too.
 pub use crate::ui::screen::{
-    FilteredList, ImageScreen, ImagesScreen, IndexRow, IndexScreen, Load, Nav, Pane, ReposScreen,
-    VerdictPane, VerdictScreen, index_rows,
+    DiffScreen, FilteredList, ImageScreen, ImagesScreen, IndexRow, IndexScreen, Load, Nav, Pane,
+    ReposScreen, VerdictPane, VerdictScreen, diff_label, index_rows,
 };

@@ -114,6 +114,36 @@ impl App {
         self.want_verdict_images(id, &row, &info, fx);
     }
 
+    /// Opens the diff page of two entries of an index and asks for both images.
+    pub(super) fn push_diff(
+        &mut self,
+        row: ImageRow,
+        info: Arc<RootInfo>,
+        entries: [Entry; 2],
+        fx: &mut Vec<Effect>,
+    ) {
+        let wanted: Vec<(Digest, String)> = entries
+            .iter()
+            .map(|e| (e.digest.clone(), e.media_type.clone()))
+            .collect();
+        let id = self.push(ScreenKind::Diff(Box::new(DiffScreen::new(
+            row.clone(),
+            info,
+            entries,
+        ))));
+        let loads: Vec<_> = wanted
+            .iter()
+            .map(|(d, m)| self.want_image(id, &row, d, m, fx))
+            .collect();
+        let (images, failed) = (&self.images, &self.failed);
+        if let Some(ScreenKind::Diff(s)) = self.stack.last_mut().map(|s| &mut s.kind) {
+            for (slot, l) in s.images.iter_mut().zip(loads) {
+                *slot = l;
+            }
+            s.arrived(images, failed);
+        }
+    }
+
     /// Requests every image some target would run.
     pub(super) fn want_verdict_images(
         &mut self,
@@ -239,6 +269,12 @@ impl App {
                     self.failed.remove(&e.digest);
                 }
                 self.push_verdict(s.row, s.info, fx)
+            }
+            ScreenKind::Diff(s) => {
+                for e in &s.entries {
+                    self.failed.remove(&e.digest);
+                }
+                self.push_diff(s.row, s.info, s.entries, fx)
             }
         }
         self.announce("reloading".into());

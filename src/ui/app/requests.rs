@@ -395,6 +395,9 @@ impl App {
         let ready = self.images.get(digest).cloned();
         let failed = self.failed.get(digest).cloned();
         for s in &mut self.stack {
+            if let ScreenKind::Diff(d) = &mut s.kind {
+                d.arrived(&self.images, &self.failed);
+            }
             if let ScreenKind::Image(img) = &mut s.kind
                 && &img.digest == digest
             {

@@ -28,6 +28,7 @@ pub enum ScreenKind {
     Index(IndexScreen),
     Image(Box<ImageScreen>),
     Verdict(VerdictScreen),
+    Diff(Box<DiffScreen>),
 }
 
 impl ScreenKind {
@@ -40,6 +41,7 @@ impl ScreenKind {
             ScreenKind::Index(_) => Place::Index,
             ScreenKind::Image(_) => Place::Image,
             ScreenKind::Verdict(_) => Place::Verdict,
+            ScreenKind::Diff(_) => Place::Diff,
         }
     }
 }
@@ -272,6 +274,7 @@ impl App {
             }) => Some((row.clone(), Arc::clone(info))),
             ScreenKind::Image(s) => Some((s.row.clone(), Arc::clone(&s.info))),
             ScreenKind::Verdict(s) => Some((s.row.clone(), Arc::clone(&s.info))),
+            ScreenKind::Diff(s) => Some((s.row.clone(), Arc::clone(&s.info))),
             _ => None,
         }
     }

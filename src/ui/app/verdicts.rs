@@ -104,7 +104,7 @@ impl App {
                         self.targets.clone(),
                     ));
                 }
-                ScreenKind::Repos(_) => {}
+                ScreenKind::Repos(_) | ScreenKind::Diff(_) => {}
             }
         }
         for (reference, info, targets) in wanted {

@@ -27,6 +27,13 @@ impl IndexScreen {
             return None;
         };
         let rows = index_rows(info);
+        if bind == Bind::Diff {
+            let selected = self.selected_entry();
+            return Some(match super::DiffScreen::pick(info, selected.as_ref()) {
+                Some(pair) => Nav::OpenDiff(self.row.clone(), Arc::clone(info), Box::new(pair)),
+                None => Nav::Info("a diff needs two platform images; this index has fewer"),
+            });
+        }
         if move_sel(&mut self.sel, rows.len(), bind, page) != Some(Bind::Enter) {
             return None;
         }

@@ -1,6 +1,7 @@
 //! The screens of the navigation stack, one module each: a screen owns its selection, what
 //! its keys do to it, and the text `y` copies; what it cannot do itself it asks as a [`Nav`].
 
+pub mod diff;
 pub mod image;
 pub mod images;
 pub mod index;
@@ -16,6 +17,7 @@ use crate::oci::Platform;
 use crate::ui::keymap::Bind;
 use crate::verdict::{EntryAssessment, Target};
 
+pub use diff::{DiffScreen, label as diff_label};
 pub use image::{ImageScreen, Pane};
 pub use images::ImagesScreen;
 pub use index::{IndexRow, IndexScreen, index_rows};
@@ -84,6 +86,8 @@ pub enum Nav {
     OpenIndex(ImageRow, Option<Arc<RootInfo>>),
     /// One image of an index.
     OpenEntry(ImageRow, Arc<RootInfo>, Box<Entry>),
+    /// The diff page of two entries (A, B) of an index.
+    OpenDiff(ImageRow, Arc<RootInfo>, Box<[Entry; 2]>),
     /// The file behind finding `finding` of the verdict for target `target`.
     JumpToFinding {
         target: usize,

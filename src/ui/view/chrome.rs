@@ -38,6 +38,18 @@ pub fn header(f: &mut Frame, app: &App, area: Rect) {
                 );
             }
             ScreenKind::Verdict { .. } => crumbs.push("verdict".into()),
+            ScreenKind::Diff(d) => {
+                let name = |e: &crate::analyze::Entry| {
+                    e.platform
+                        .as_ref()
+                        .map_or_else(|| e.digest.short(), short_platform)
+                };
+                crumbs.push(format!(
+                    "diff {} · {}",
+                    name(&d.entries[0]),
+                    name(&d.entries[1])
+                ));
+            }
         }
     }
     let mut spans = vec![
@@ -120,6 +132,7 @@ fn hints(app: &App) -> Line<'static> {
             if matches!(s.info, Load::Ready(_)) {
                 items.push((k(Bind::Enter), "open"));
                 items.push((k(Bind::CheckAll), "check all"));
+                items.push((k(Bind::Diff), "diff"));
             }
         }
         Some(ScreenKind::Image(_)) => {
@@ -132,6 +145,10 @@ fn hints(app: &App) -> Line<'static> {
         Some(ScreenKind::Verdict { .. }) => {
             items.push((k(Bind::Enter), "go to file"));
             items.push((k(Bind::Copy), "copy fix"));
+        }
+        Some(ScreenKind::Diff(_)) => {
+            items.push((k(Bind::Down), "scroll"));
+            items.push((k(Bind::Copy), "copy command"));
         }
         None => {}
     }

@@ -93,6 +93,10 @@ pub fn layer_lines(app: &App, img: &Image, i: usize) -> Vec<Line<'static>> {
             l.scan.whiteouts.len() + l.scan.opaque_dirs.len(),
             l.scan.artifacts.len()
         )),
+        Line::from(format!(
+            "{} wasted: overwritten or deleted later",
+            human_size(img.fs.wasted_bytes(i))
+        )),
     ]
 }
 

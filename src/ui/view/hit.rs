@@ -59,6 +59,7 @@ pub fn click(app: &App, x: u16, y: u16) -> Vec<Action> {
                 Vec::new()
             }
         }
+        ScreenKind::Diff(_) => Vec::new(),
         ScreenKind::Verdict(s) => {
             if hit(areas.layers) {
                 let row = pick(s.sel_target, areas.layers, 0, app.targets.len());

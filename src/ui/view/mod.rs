@@ -5,6 +5,7 @@
 
 mod chrome;
 mod config;
+mod diff;
 pub mod hit;
 mod image;
 mod lists;
@@ -135,6 +136,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             s.sel_finding,
             s.pane,
         ),
+        Some(ScreenKind::Diff(s)) => diff::draw(f, app, areas.main, s),
         None => {}
     }
     chrome::footer(f, app, areas.footer);
