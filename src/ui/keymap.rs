@@ -252,7 +252,9 @@ impl Bind {
             Bind::Back => "back to the previous screen",
             Bind::NextPane => "next pane (layers, files, details)",
             Bind::PrevPane => "previous pane",
-            Bind::Filter => "filter rows as you type",
+            Bind::Filter => {
+                "filter as you type: a regex, !x hides matches; platforms and verdicts too"
+            }
             Bind::Command => ":repos :target X :verdict :explain :config :help :quit",
             Bind::Help => "this help",
             Bind::Targets => "pick the deploy target",
@@ -277,7 +279,7 @@ impl Bind {
         use Place::*;
         match self {
             Bind::NextPane | Bind::PrevPane => matches!(place, Image | Verdict),
-            Bind::Filter => matches!(place, Repos | Images | Image),
+            Bind::Filter => matches!(place, Repos | Images | Index | Image),
             Bind::Verdict => matches!(place, Images | Index | Image),
             Bind::Explain => !matches!(place, Repos),
             Bind::CheckAll => matches!(place, Images | Index),

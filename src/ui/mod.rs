@@ -6,6 +6,7 @@
 //! and the placing of clicks are in [`view`], which reads the app and is never read by it.
 
 pub mod app;
+pub mod filter;
 pub mod keymap;
 pub mod screen;
 pub mod tasks;

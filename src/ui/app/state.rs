@@ -236,29 +236,48 @@ impl App {
     }
 
     pub(super) fn current_filter(&self) -> Option<String> {
+        self.current_pattern().map(|p| p.text().to_string())
+    }
+
+    /// The `/` filter of the current screen, when it has one.
+    pub(super) fn current_pattern(&self) -> Option<&crate::ui::filter::Pattern> {
         match &self.screen()?.kind {
-            ScreenKind::Repos(s) => Some(s.list.filter().to_string()),
-            ScreenKind::Images(s) => Some(s.list.filter().to_string()),
-            ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.text_filter().to_string()),
-            _ => None,
+            ScreenKind::Repos(s) => Some(s.list.pattern()),
+            ScreenKind::Images(s) => Some(s.list.pattern()),
+            ScreenKind::Index(s) => Some(s.pattern()),
+            ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.pattern()),
+            ScreenKind::Verdict(_) => None,
         }
     }
 
+    /// Sets the current screen's filter; a text that is no regex is said on the status line
+    /// (it is then matched as written).
     pub(super) fn set_filter(&mut self, text: String) {
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
         match &mut screen.kind {
-            ScreenKind::Repos(s) => s.list.set_filter(text),
-            ScreenKind::Images(s) => s.list.set_filter(text),
+            ScreenKind::Repos(s) => s.list.set_filter(&text),
+            ScreenKind::Images(s) => s.list.set_filter(&text),
+            ScreenKind::Index(s) => s.set_filter(&text),
             ScreenKind::Image(s) => {
                 if let Some(t) = &mut s.tree {
                     t.set_text_filter(&text);
                     s.pane = Pane::Files;
                 }
             }
-            _ => {}
+            ScreenKind::Verdict(_) => {}
         }
+        let why = self
+            .current_pattern()
+            .and_then(|p| p.error())
+            .map(crate::text::sanitize);
+        self.status = why.map(|w| {
+            (
+                Level::Error,
+                format!("not a regex ({w}); matching the text as written"),
+            )
+        });
     }
 
     /// The image row and manifests the current screen is about.

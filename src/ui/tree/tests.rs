@@ -198,3 +198,34 @@ fn links_keep_their_targets_and_layers_their_numbers() {
     assert_eq!(ash.kind, NodeKind::Hardlink("/bin/busybox".into()));
     assert_eq!((ash.change, ash.layer), (None, usize::from(u16::MAX)));
 }
+
+#[test]
+fn guide_lines_show_which_folder_a_row_is_in() {
+    let mut t = sample();
+    t.set_all_expanded(true);
+    let drawn: Vec<String> = t
+        .rows(0, usize::MAX)
+        .map(|r| format!("{}{}", t.guides(r.id), r.name))
+        .collect();
+    assert_eq!(
+        drawn,
+        [
+            "├──app",
+            "│  ├──run.sh",
+            "│  └──server",
+            "├──etc",
+            "│  └──hostname",
+            "└──usr",
+            "   └──bin",
+            "      └──env",
+        ]
+    );
+    // A collapsed folder followed by a file: the file's branch is on the folder's level.
+    t.set_all_expanded(false);
+    let app = t.find("/app").unwrap();
+    assert_eq!(t.guides(app), "├──");
+    // Filtered, the last row shown closes its branch even when hidden siblings follow.
+    t.set_text_filter("run");
+    let run = t.find("/app/run.sh").unwrap();
+    assert_eq!(t.guides(run), "   └──");
+}

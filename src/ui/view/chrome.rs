@@ -120,6 +120,7 @@ fn hints(app: &App) -> Line<'static> {
             if matches!(s.info, Load::Ready(_)) {
                 items.push((k(Bind::Enter), "open"));
                 items.push((k(Bind::CheckAll), "check all"));
+                items.push((k(Bind::Filter), "filter"));
             }
         }
         Some(ScreenKind::Image(_)) => {

@@ -312,12 +312,13 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let height = area.height.saturating_sub(2) as usize;
     if tree.visible_len() == 0 {
         let msg = match tree.filter() {
+            _ if !tree.pattern().is_empty() => super::lists::nothing_matches(tree.text_filter()),
             Filter::OnlyMismatches => {
                 format!("no file in this view is built for another CPU than {arch}")
             }
             Filter::OnlyNative => "no native artefact in this view".to_string(),
             Filter::All if tree.is_empty() => "this layer has no files".to_string(),
-            Filter::All => "nothing matches the filter (Esc on / clears it)".to_string(),
+            Filter::All => "nothing matches the filter (Esc clears it)".to_string(),
         };
         f.render_widget(Paragraph::new(msg).style(th.muted).block(b), area);
         return;
@@ -334,11 +335,13 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 Some(Change::Deleted) => ("D", th.deleted),
                 None => (" ", Style::default()),
             };
-            let indent = "  ".repeat(n.depth.saturating_sub(1) as usize);
+            // `│  ├──▸ bin`: the branch ends in the folder's arrow, so a child's branch
+            // hangs right under its folder's arrow.
+            let indent = tree.guides(row.id);
             let icon = if n.is_dir() {
                 if row.expanded { "▾ " } else { "▸ " }
             } else {
-                "  "
+                " "
             };
             let mut name = sanitize(row.name);
             match &n.kind {
