@@ -255,7 +255,7 @@ impl Bind {
             Bind::Filter => {
                 "filter as you type: a regex, !x hides matches; platforms and verdicts too"
             }
-            Bind::Command => ":repos :target X :verdict :explain :config :help :quit",
+            Bind::Command => "a command (listed below); Tab completes, ↑↓ history",
             Bind::Help => "this help",
             Bind::Targets => "pick the deploy target",
             Bind::Verdict => "verdict for every target",
@@ -271,6 +271,17 @@ impl Bind {
             Bind::CollapseAll => "files: collapse all",
             Bind::CheckAll => "images: read every image's files (badges from content)",
             Bind::Quit => "quit",
+        }
+    }
+
+    /// What the action does on a screen of kind `place`: the panes are named in the order
+    /// Tab really visits them there.
+    pub fn help_on(self, place: Place) -> &'static str {
+        match (self, place) {
+            (Bind::NextPane, Place::Image) => "next pane: layers → files → details → layers",
+            (Bind::PrevPane, Place::Image) => "previous pane: layers → details → files",
+            (Bind::NextPane | Bind::PrevPane, Place::Verdict) => "other pane: targets ↔ findings",
+            _ => self.help(),
         }
     }
 
@@ -440,7 +451,7 @@ impl Keymap {
         Bind::ALL
             .into_iter()
             .filter(|b| b.works_on(place))
-            .map(|b| (self.label(b), b.help()))
+            .map(|b| (self.label(b), b.help_on(place)))
             .collect()
     }
 }
@@ -655,6 +666,19 @@ mod tests {
             help.iter().any(|(_, w)| w.starts_with("files:")),
             "{help:?}"
         );
+        // Tab is described in the order it moves focus on each screen.
+        let tab = |place| {
+            s.keymap
+                .help_lines(place)
+                .into_iter()
+                .find(|(k, _)| k == "Tab")
+                .map(|(_, w)| w)
+        };
+        assert_eq!(
+            tab(Place::Image),
+            Some("next pane: layers → files → details → layers")
+        );
+        assert_eq!(tab(Place::Verdict), Some("other pane: targets ↔ findings"));
     }
 
     #[test]

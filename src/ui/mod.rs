@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod filter;
+pub mod history;
 pub mod keymap;
 pub mod screen;
 pub mod tasks;
@@ -294,6 +295,15 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         });
     }
     let (mut app, catalog, first) = new_app(&opts, settings)?;
+    let history_file = opts
+        .cache
+        .as_ref()
+        .map(|c| c.dir().to_path_buf())
+        .or_else(crate::cache::Cache::default_dir)
+        .map(|d| history::path_in(&d));
+    if let Some(p) = &history_file {
+        app.history = history::load(p);
+    }
     let mut guard = terminal::setup().map_err(UiError::Terminal)?;
     let cache = opts
         .cache
@@ -323,7 +333,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
     if let Ok(size) = guard.terminal.size() {
         app.update(Action::Resize(size.width, size.height));
     }
-    let mut quit = apply(&pool, first);
+    let mut quit = apply(&pool, history_file.as_deref(), first);
     let mut dirty = true;
     while !quit {
         if dirty {
@@ -362,7 +372,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
                 Msg::Notice(text) => vec![Action::Notice(text)],
             };
             for a in actions {
-                quit |= apply(&pool, app.update(a));
+                quit |= apply(&pool, history_file.as_deref(), app.update(a));
                 dirty = true;
             }
         }
@@ -379,7 +389,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
 }
 
 /// Runs effects; true when the app asked to quit.
-fn apply(pool: &tasks::Pool, fx: Vec<Effect>) -> bool {
+fn apply(pool: &tasks::Pool, history_file: Option<&Path>, fx: Vec<Effect>) -> bool {
     let mut quit = false;
     for e in fx {
         match e {
@@ -387,6 +397,11 @@ fn apply(pool: &tasks::Pool, fx: Vec<Effect>) -> bool {
             Effect::Copy(text) => {
                 if let Err(e) = terminal::osc52(&text) {
                     log(&format!("clipboard: {e}"));
+                }
+            }
+            Effect::SaveHistory(h) => {
+                if let Some(Err(e)) = history_file.map(|p| history::save(p, &h)) {
+                    log(&format!("command history: {e}"));
                 }
             }
             Effect::Quit => quit = true,

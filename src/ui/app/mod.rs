@@ -15,6 +15,7 @@ pub(crate) mod fixture;
 mod tests;
 
 pub use action::*;
+pub use command::{COMMANDS, Command, Completer};
 pub use requests::{
     AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepoStats, LoadRepositories, LoadRoot,
     Reply, Request, Work,

@@ -71,6 +71,26 @@ pub enum InputKind {
 pub struct Input {
     pub kind: InputKind,
     pub text: String,
+    /// Up/Down: the history entry shown, and what was typed before.
+    pub(super) hist: Option<usize>,
+    pub(super) draft: String,
+    /// Tab: the candidates being cycled through (empty when none).
+    pub(super) cycle: Vec<String>,
+    /// A muted line after the text: the candidates, or what the line takes.
+    pub hint: String,
+}
+
+impl Input {
+    pub fn new(kind: InputKind, text: String) -> Input {
+        Input {
+            kind,
+            text,
+            hist: None,
+            draft: String::new(),
+            cycle: Vec::new(),
+            hint: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +120,8 @@ pub struct App {
     pub stack: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub input: Option<Input>,
+    /// The `:` commands run before, newest last (loaded and saved by the runner).
+    pub history: crate::ui::history::History,
     pub status: Option<(Level, String)>,
     pub size: (u16, u16),
     pub tick: u64,
@@ -137,6 +159,7 @@ impl App {
             stack: Vec::new(),
             overlay: None,
             input: None,
+            history: Default::default(),
             status: None,
             size: (80, 24),
             tick: 0,

@@ -601,6 +601,27 @@ impl Tree {
         Some(cur)
     }
 
+    /// What Tab offers after `typed` (a path, `/` or not in front): the entries of the
+    /// folder typed so far whose names start with the rest, folders ending in `/`.
+    pub fn complete_path(&self, typed: &str) -> Vec<String> {
+        let (dir, part) = match typed.rfind('/') {
+            Some(i) => (&typed[..=i], &typed[i + 1..]),
+            None => ("", typed),
+        };
+        let Some(d) = self.find(dir).filter(|&d| self.is_dir(d)) else {
+            return Vec::new();
+        };
+        self.kids(d)
+            .iter()
+            .filter(|&&c| self.name(c).starts_with(part))
+            .take(500)
+            .map(|&c| {
+                let slash = if self.is_dir(c) { "/" } else { "" };
+                format!("{dir}{}{slash}", self.name(c))
+            })
+            .collect()
+    }
+
     /// Opens the directories down to `path` and selects it. Returns false when the path is
     /// not in this tree (or hidden by a filter).
     pub fn reveal(&mut self, path: &str) -> bool {

@@ -229,3 +229,16 @@ fn guide_lines_show_which_folder_a_row_is_in() {
     let run = t.find("/app/run.sh").unwrap();
     assert_eq!(t.guides(run), "   └──");
 }
+
+#[test]
+fn tab_completes_paths_from_the_folder_typed() {
+    let t = sample();
+    assert_eq!(t.complete_path("/a"), ["/app/"]);
+    assert_eq!(t.complete_path("/app/"), ["/app/run.sh", "/app/server"]);
+    assert_eq!(t.complete_path("us"), ["usr/"]);
+    assert!(t.complete_path("/nowhere/x").is_empty());
+    assert!(
+        t.complete_path("/etc/hostname/").is_empty(),
+        "a file has no entries"
+    );
+}

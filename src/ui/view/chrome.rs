@@ -77,10 +77,8 @@ pub fn footer(f: &mut Frame, app: &App, area: Rect) {
             Span::styled("█", th.muted),
             Span::styled(
                 match input.kind {
-                    InputKind::Filter => "   Enter keep  Esc clear",
-                    InputKind::Command => {
-                        "   repos | target NAME | verdict | explain | help | quit"
-                    }
+                    InputKind::Filter => "   regex, !x hides matches  Enter keep  Esc clear".into(),
+                    InputKind::Command => sanitize(&input.hint),
                 },
                 th.muted,
             ),

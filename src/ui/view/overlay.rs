@@ -40,6 +40,22 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
             }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
+                "Commands after : (Tab completes, ↑↓ recalls)",
+                th.muted,
+            )));
+            for c in app::COMMANDS {
+                let name = if c.arg.is_empty() {
+                    format!(":{}", c.name)
+                } else {
+                    format!(":{} {}", c.name, c.arg)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{name:>16}  "), th.accent),
+                    Span::raw(c.help),
+                ]));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
                 "mouse: wheel scrolls, click selects",
                 th.muted,
             )));
