@@ -80,6 +80,7 @@ pub fn image(name: &str, arch: Arch) -> Image {
             workdir: None,
             user: None,
             platform: Platform::linux(arch),
+            labels: Default::default(),
             layer_history: vec!["COPY server /app/server".into()],
         },
         layers: vec![Layer {

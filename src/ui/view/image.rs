@@ -399,6 +399,31 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
+/// `drwxr-xr-x`, `-rwsr-xr-x`: the mode as `ls -l` prints it.
+pub fn permissions(kind: &NodeKind, mode: u32) -> String {
+    let mut out = String::with_capacity(10);
+    out.push(match kind {
+        NodeKind::Dir => 'd',
+        NodeKind::Symlink(_) => 'l',
+        NodeKind::File | NodeKind::Hardlink(_) => '-',
+        NodeKind::Other => '?',
+    });
+    // (read, write, execute bits; the special bit shown in the execute column and its letter)
+    let triads = [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')];
+    for (shift, special, letter) in triads {
+        let bits = (mode >> shift) & 0o7;
+        out.push(if bits & 4 != 0 { 'r' } else { '-' });
+        out.push(if bits & 2 != 0 { 'w' } else { '-' });
+        out.push(match (bits & 1 != 0, mode & special != 0) {
+            (true, true) => letter,
+            (false, true) => letter.to_ascii_uppercase(),
+            (true, false) => 'x',
+            (false, false) => '-',
+        });
+    }
+    out
+}
+
 fn mark_arch(m: &crate::ui::tree::ArchMark) -> String {
     match m {
         crate::ui::tree::ArchMark::Arch(a) => short_platform(&Platform::linux(a.clone())),
@@ -448,6 +473,13 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
         };
         lines.push(Line::from(kind));
         if let Some(node) = img.fs.get(&path) {
+            // The tar header's mode; uid and gid are not kept by the scan (bytes per file).
+            if n.change != Some(Change::Deleted) {
+                lines.push(Line::from(Span::styled(
+                    permissions(&n.kind, node.entry.mode),
+                    th.muted,
+                )));
+            }
             let hist: Vec<String> = node
                 .history
                 .iter()
@@ -626,4 +658,21 @@ fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>
         )),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_read_as_ls_prints_them() {
+        assert_eq!(permissions(&NodeKind::File, 0o755), "-rwxr-xr-x");
+        assert_eq!(permissions(&NodeKind::Dir, 0o1777), "drwxrwxrwt");
+        assert_eq!(permissions(&NodeKind::File, 0o4755), "-rwsr-xr-x");
+        assert_eq!(permissions(&NodeKind::File, 0o2644), "-rw-r-Sr--");
+        assert_eq!(
+            permissions(&NodeKind::Symlink("x".into()), 0o777),
+            "lrwxrwxrwx"
+        );
+    }
 }
