@@ -252,15 +252,13 @@ impl Bind {
             Bind::Back => "back to the previous screen",
             Bind::NextPane => "next pane (layers, files, details)",
             Bind::PrevPane => "previous pane",
-            Bind::Filter => {
-                "filter as you type: a regex, !x hides matches; platforms and verdicts too"
-            }
-            Bind::Command => "a command (listed below); Tab completes, ↑↓ history",
+            Bind::Filter => "filter: a regex, !x hides; finds platforms, verdicts too",
+            Bind::Command => ":target X :go PATH :help … (below); Tab completes",
             Bind::Help => "this help",
             Bind::Targets => "pick the deploy target",
             Bind::Verdict => "verdict for every target",
             Bind::Explain => "explain the verdict for this image",
-            Bind::Config => "image config: entrypoint, cmd, env, user, history",
+            Bind::Config => "config: entrypoint, cmd, env, user, labels, history",
             Bind::Copy => "copy reference, digest or fix (OSC 52)",
             Bind::Reload => "reload this screen",
             Bind::ToggleView => "files: this layer / all layers merged",

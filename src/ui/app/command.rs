@@ -2,7 +2,7 @@
 //! that help, completion and the unknown-command hint read), and running them.
 
 use super::*;
-use crate::ui::keymap::Bind;
+use crate::ui::keymap::{Bind, Place};
 use crate::verdict::{self};
 
 /// Candidates for a command's argument, given the app and what is typed of it so far.
@@ -17,6 +17,8 @@ pub struct Command {
     pub arg: &'static str,
     pub help: &'static str,
     pub complete: Option<Completer>,
+    /// The one kind of screen it works on (help lists it only there), or None: everywhere.
+    pub only: Option<Place>,
 }
 
 pub const COMMANDS: &[Command] = &[
@@ -26,13 +28,15 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "back to the repository list",
         complete: None,
+        only: None,
     },
     Command {
         name: "target",
         aliases: &["t"],
         arg: "NAME",
-        help: "judge on a target or os/arch (alone: the picker; -NAME removes)",
+        help: "a target or os/arch; alone: the picker; -NAME removes",
         complete: Some(targets),
+        only: None,
     },
     Command {
         name: "tag",
@@ -40,6 +44,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "TAG",
         help: "images: open the image with this tag",
         complete: Some(tags),
+        only: Some(Place::Images),
     },
     Command {
         name: "go",
@@ -47,6 +52,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "PATH",
         help: "image: show this path in the file tree",
         complete: Some(paths),
+        only: Some(Place::Image),
     },
     Command {
         name: "verdict",
@@ -54,6 +60,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "the verdict for every target",
         complete: None,
+        only: None,
     },
     Command {
         name: "explain",
@@ -61,6 +68,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "why this image runs or fails",
         complete: None,
+        only: None,
     },
     Command {
         name: "config",
@@ -68,6 +76,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "image: entrypoint, cmd, env, user, labels, history",
         complete: None,
+        only: Some(Place::Image),
     },
     Command {
         name: "sort",
@@ -75,6 +84,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "image: files by name / size",
         complete: None,
+        only: Some(Place::Image),
     },
     Command {
         name: "help",
@@ -82,6 +92,7 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "the keys and commands of this screen",
         complete: None,
+        only: None,
     },
     Command {
         name: "quit",
@@ -89,8 +100,14 @@ pub const COMMANDS: &[Command] = &[
         arg: "",
         help: "leave archlens",
         complete: None,
+        only: None,
     },
 ];
+
+/// Whether the first word of `line` names a command.
+pub fn is_known(line: &str) -> bool {
+    lookup(line.split(' ').next().unwrap_or("")).is_some()
+}
 
 fn lookup(word: &str) -> Option<&'static Command> {
     COMMANDS

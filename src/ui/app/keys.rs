@@ -125,7 +125,9 @@ impl App {
                 let kind = input.kind;
                 self.input = None;
                 if kind == InputKind::Command {
-                    if self.history.push(&text) {
+                    // Only commands that exist are kept: a typo is not worth recalling.
+                    let known = super::command::is_known(&text);
+                    if known && self.history.push(&text) {
                         fx.push(Effect::SaveHistory(self.history.clone()));
                     }
                     self.command(&text, fx);

@@ -263,7 +263,7 @@ impl App {
     }
 
     /// The `/` filter of the current screen, when it has one.
-    pub(super) fn current_pattern(&self) -> Option<&crate::ui::filter::Pattern> {
+    pub fn current_pattern(&self) -> Option<&crate::ui::filter::Pattern> {
         match &self.screen()?.kind {
             ScreenKind::Repos(s) => Some(s.list.pattern()),
             ScreenKind::Images(s) => Some(s.list.pattern()),

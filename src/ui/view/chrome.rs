@@ -77,7 +77,12 @@ pub fn footer(f: &mut Frame, app: &App, area: Rect) {
             Span::styled("█", th.muted),
             Span::styled(
                 match input.kind {
-                    InputKind::Filter => "   regex, !x hides matches  Enter keep  Esc clear".into(),
+                    InputKind::Filter => match app.current_pattern().and_then(|p| p.error()) {
+                        Some(why) => {
+                            format!("   not a regex ({}): matched as written", sanitize(why))
+                        }
+                        None => "   regex, !x hides matches  Enter keep  Esc clear".into(),
+                    },
                     InputKind::Command => sanitize(&input.hint),
                 },
                 th.muted,

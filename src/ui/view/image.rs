@@ -471,15 +471,19 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 }
             }
         };
-        lines.push(Line::from(kind));
-        if let Some(node) = img.fs.get(&path) {
-            // The tar header's mode; uid and gid are not kept by the scan (bytes per file).
-            if n.change != Some(Change::Deleted) {
-                lines.push(Line::from(Span::styled(
-                    permissions(&n.kind, node.entry.mode),
-                    th.muted,
-                )));
-            }
+        let node = img.fs.get(&path);
+        // The tar header's mode; uid and gid are not kept by the scan (bytes per file).
+        let mode = node
+            .as_ref()
+            .filter(|_| n.change != Some(Change::Deleted))
+            .map_or_else(String::new, |x| {
+                format!("  {}", permissions(&n.kind, x.entry.mode))
+            });
+        lines.push(Line::from(vec![
+            Span::raw(kind),
+            Span::styled(mode, th.muted),
+        ]));
+        if let Some(node) = node {
             let hist: Vec<String> = node
                 .history
                 .iter()

@@ -43,7 +43,10 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
                 "Commands after : (Tab completes, ↑↓ recalls)",
                 th.muted,
             )));
-            for c in app::COMMANDS {
+            for c in app::COMMANDS
+                .iter()
+                .filter(|c| c.only.is_none_or(|p| p == place))
+            {
                 let name = if c.arg.is_empty() {
                     format!(":{}", c.name)
                 } else {
