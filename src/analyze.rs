@@ -453,3 +453,24 @@ fn summarise_config(cfg: &oci_spec::image::ImageConfiguration) -> Config {
         layer_history,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_labels_are_kept_sorted_and_bounded() {
+        let long = "v".repeat(5000);
+        let json = serde_json::json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Labels": {"org.opencontainers.image.source": "https://x", "a": long}},
+            "rootfs": {"type": "layers", "diff_ids": []}
+        });
+        let cfg: oci_spec::image::ImageConfiguration = serde_json::from_value(json).unwrap();
+        let c = summarise_config(&cfg);
+        let keys: Vec<&str> = c.labels.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "org.opencontainers.image.source"]);
+        assert_eq!(c.labels["a"].len(), MAX_LABEL_CHARS);
+    }
+}

@@ -360,10 +360,13 @@ fn command_history_and_tab_completion() {
     keys(&mut app, &[":", "Tab"]);
     let hint = app.input.as_ref().unwrap().hint.clone();
     assert!(hint.contains("repos") && hint.contains("help"), "{hint}");
+    // A typo is not kept; a command that exists is.
     keys(&mut app, &["Esc", ":", "h", "Enter"]);
+    keys(&mut app, &[":", "h", "e", "l", "p", "Enter", "Esc"]);
+    assert_eq!(app.history.entries(), ["target graviton", "help"]);
     // Up recalls the newest first, Down comes back to what was typed.
     keys(&mut app, &[":", "x", "Up"]);
-    assert_eq!(app.input.as_ref().unwrap().text, "h");
+    assert_eq!(app.input.as_ref().unwrap().text, "help");
     key(&mut app, "Up");
     assert_eq!(app.input.as_ref().unwrap().text, "target graviton");
     keys(&mut app, &["Down", "Down"]);
