@@ -456,3 +456,29 @@ fn regex_and_inverted_filters_find_platforms_and_verdicts() {
     insta::assert_snapshot!("image_tree_regex_120x40", s);
     insta::assert_snapshot!("image_tree_regex_200x50", h.render(200, 50));
 }
+
+#[test]
+fn enter_on_a_file_shows_its_first_bytes() {
+    let mut h = Harness::demo();
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter", ":"]);
+    h.typed("go /usr/local/bin/docker-entrypoint.sh");
+    h.keys(&["Enter", "Enter"]);
+    let s = h.render(80, 24);
+    assert!(
+        s.contains("/usr/local/bin/docker-entrypoint.sh (y copies the path")
+            && s.contains("#!/bin/sh"),
+        "{s}"
+    );
+    insta::assert_snapshot!("viewer_script_80x24", s);
+    h.keys(&["Esc", ":"]);
+    h.typed("go /bin/busybox");
+    h.keys(&["Enter", "Enter"]);
+    let s = h.render(120, 40);
+    // A binary: the classifiers' summary, then a hex dump of the first bytes read.
+    assert!(s.contains("ELF executable, arm64 (aarch64)"), "{s}");
+    assert!(s.contains("00000000  7f 45 4c 46"), "{s}");
+    assert!(s.contains("first 65.5 kB of 1.8 MB"), "{s}");
+    insta::assert_snapshot!("viewer_elf_120x40", s);
+    insta::assert_snapshot!("viewer_elf_200x50", h.render(200, 50));
+}

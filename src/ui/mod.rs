@@ -14,6 +14,7 @@ pub mod tasks;
 pub mod terminal;
 pub mod tree;
 pub mod view;
+pub mod viewer;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -102,6 +102,7 @@ impl App {
             }
             Bind::Reload => self.reload(fx),
             Bind::CheckAll => self.check_all(fx),
+            Bind::Enter if self.open_viewer(fx) => {}
             other => self.screen_key(other, fx),
         }
     }
@@ -229,8 +230,21 @@ impl App {
             (Overlay::Help { .. }, Some(Bind::Help))
             | (Overlay::Explain { .. }, Some(Bind::Explain))
             | (Overlay::Config { .. }, Some(Bind::Config)) => self.overlay = None,
+            (Overlay::Viewer { .. }, Some(Bind::Copy)) => {
+                if let Some(v) = &self.viewer {
+                    let path = v.path.clone();
+                    self.status = Some((
+                        Level::Info,
+                        format!("copied {} (OSC 52)", crate::text::sanitize(&path)),
+                    ));
+                    fx.push(Effect::Copy(path));
+                }
+            }
             (
-                Overlay::Help { scroll } | Overlay::Explain { scroll } | Overlay::Config { scroll },
+                Overlay::Help { scroll }
+                | Overlay::Explain { scroll }
+                | Overlay::Config { scroll }
+                | Overlay::Viewer { scroll },
                 Some(b),
             ) => match b {
                 Bind::Down => *scroll = scroll.saturating_add(1),
@@ -258,6 +272,44 @@ impl App {
             },
             _ => {}
         }
+    }
+
+    /// Enter on a regular file in the Files pane: its first bytes, read in the background
+    /// from the layer that last wrote it. False when the selection is no such file.
+    fn open_viewer(&mut self, fx: &mut Vec<Effect>) -> bool {
+        let Some(screen) = self.stack.last() else {
+            return false;
+        };
+        let ScreenKind::Image(s) = &screen.kind else {
+            return false;
+        };
+        let (Pane::Files, Load::Ready(img), Some(tree)) = (s.pane, &s.image, &s.tree) else {
+            return false;
+        };
+        let Some(id) = tree.selected_id() else {
+            return false;
+        };
+        let Some(node) = tree
+            .node(id)
+            .filter(|n| n.kind == crate::ui::tree::NodeKind::File)
+        else {
+            return false;
+        };
+        let Some(layer) = img.layers.get(node.layer) else {
+            return false;
+        };
+        let path = tree.path_of(id);
+        let job = Job::ReadFile(ReadFile {
+            row: s.row.clone(),
+            layer: layer.digest.clone(),
+            size: layer.size,
+            path: path.clone(),
+        });
+        let owner = screen.id;
+        let content = self.request(owner, job, fx);
+        self.viewer = Some(Viewer { path, content });
+        self.overlay = Some(Overlay::Viewer { scroll: 0 });
+        true
     }
 
     pub(super) fn key_bind(&mut self, b: Bind, fx: &mut Vec<Effect>) {

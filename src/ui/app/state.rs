@@ -59,6 +59,17 @@ pub enum Overlay {
     Config {
         scroll: u16,
     },
+    /// The first bytes of a file (its content is in [`App::viewer`]).
+    Viewer {
+        scroll: u16,
+    },
+}
+
+/// The file the viewer shows, and its bytes once read.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub path: String,
+    pub content: Load<Arc<Vec<u8>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +131,8 @@ pub struct App {
     pub stack: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub input: Option<Input>,
+    /// The file viewer's content, while [`Overlay::Viewer`] is open.
+    pub viewer: Option<Viewer>,
     /// The `:` commands run before, newest last (loaded and saved by the runner).
     pub history: crate::ui::history::History,
     pub status: Option<(Level, String)>,
@@ -159,6 +172,7 @@ impl App {
             stack: Vec::new(),
             overlay: None,
             input: None,
+            viewer: None,
             history: Default::default(),
             status: None,
             size: (80, 24),
