@@ -248,7 +248,7 @@ impl Bind {
             Bind::Bottom => "last row",
             Bind::PageUp => "page up",
             Bind::PageDown => "page down",
-            Bind::Enter => "open; on a finding, jump to its file",
+            Bind::Enter => "open; on a file, view it; on a finding, jump to its file",
             Bind::Back => "back to the previous screen",
             Bind::NextPane => "next pane (layers, files, details)",
             Bind::PrevPane => "previous pane",

@@ -394,3 +394,39 @@ fn command_history_and_tab_completion() {
         ScreenKind::Index(_) | ScreenKind::Image(_)
     ));
 }
+
+#[test]
+fn enter_on_a_file_reads_its_head_in_the_background_and_y_copies_its_path() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    keys(&mut app, &["Enter", "Enter"]);
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!("an image screen")
+    };
+    let tree = s.tree.as_ref().unwrap();
+    let path = tree.path_of(tree.selected_id().unwrap());
+    assert_eq!(path, "/app/server", "opened at the culprit");
+    // The request names the layer that wrote the file; nothing is read in the update itself.
+    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Submit(r)
+        if matches!(&r.job, Job::ReadFile(j) if j.path == "/app/server"))));
+    assert!(matches!(app.overlay, Some(Overlay::Viewer { .. })));
+    pump(&mut app, fx);
+    let v = app.viewer.as_ref().unwrap();
+    assert!(
+        matches!(&v.content, Load::Ready(b) if b.starts_with(b"contents of /app/server")),
+        "{v:?}"
+    );
+    let fx = app.update(Action::Key(KeyPress::parse("y").unwrap()));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Copy(t) if t == "/app/server"))
+    );
+    key(&mut app, "Esc");
+    assert!(app.overlay.is_none());
+    assert!(
+        matches!(kind(&app), ScreenKind::Image(_)),
+        "Esc closes the viewer only"
+    );
+}
