@@ -5,6 +5,7 @@
 
 mod chrome;
 mod config;
+mod file;
 pub mod hit;
 mod image;
 mod lists;

@@ -116,7 +116,7 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
             );
         }
         Overlay::Config { scroll } => super::config::draw(f, app, *scroll),
-        Overlay::Viewer { scroll } => super::image::draw_viewer(f, app, *scroll),
+        Overlay::Viewer { scroll } => super::file::draw_viewer(f, app, *scroll),
         Overlay::Explain { scroll } => {
             let Some((row, info)) = app.current_root() else {
                 return;
