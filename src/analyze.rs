@@ -74,6 +74,10 @@ pub struct Config {
     pub env: Vec<String>,
     pub workdir: Option<String>,
     pub user: Option<String>,
+    /// `config.Labels`, sorted by key; bounded (see [`MAX_LABELS`]), not sanitised: shown
+    /// through `text::sanitize` like every string from an image.
+    #[serde(skip)]
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The platform the config declares.
     #[serde(skip)]
     pub platform: Platform,
@@ -92,6 +96,11 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_PATH.to_string())
     }
 }
+
+/// Labels kept of a config, and characters kept of each key and value: a config is data
+/// from outside, and the explorer only shows them.
+pub const MAX_LABELS: usize = 256;
+const MAX_LABEL_CHARS: usize = 2048;
 
 /// The `PATH` runc and containerd use when the image sets none.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -427,7 +436,41 @@ fn summarise_config(cfg: &oci_spec::image::ImageConfiguration) -> Config {
             .and_then(|c| c.working_dir().clone())
             .filter(|w| !w.is_empty()),
         user: c.and_then(|c| c.user().clone()).filter(|u| !u.is_empty()),
+        labels: c
+            .and_then(|c| c.labels().as_ref())
+            .map(|l| {
+                let cut = |s: &String| s.chars().take(MAX_LABEL_CHARS).collect::<String>();
+                let mut sorted: Vec<_> = l.iter().collect();
+                sorted.sort();
+                sorted
+                    .into_iter()
+                    .take(MAX_LABELS)
+                    .map(|(k, v)| (cut(k), cut(v)))
+                    .collect()
+            })
+            .unwrap_or_default(),
         platform: manifest::config_platform(cfg),
         layer_history,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_labels_are_kept_sorted_and_bounded() {
+        let long = "v".repeat(5000);
+        let json = serde_json::json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Labels": {"org.opencontainers.image.source": "https://x", "a": long}},
+            "rootfs": {"type": "layers", "diff_ids": []}
+        });
+        let cfg: oci_spec::image::ImageConfiguration = serde_json::from_value(json).unwrap();
+        let c = summarise_config(&cfg);
+        let keys: Vec<&str> = c.labels.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "org.opencontainers.image.source"]);
+        assert_eq!(c.labels["a"].len(), MAX_LABEL_CHARS);
     }
 }

@@ -76,6 +76,7 @@ fn big_image(n: usize) -> Image {
             workdir: None,
             user: None,
             platform: Platform::linux(Arch::arm64()),
+            labels: Default::default(),
             layer_history: vec!["COPY . /usr/lib".into()],
         },
         layers: vec![Layer {

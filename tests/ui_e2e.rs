@@ -355,3 +355,60 @@ fn a_registry_that_keeps_us_waiting_is_named_on_the_status_line() {
     s.keys("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn regex_filter_file_viewer_and_command_history_across_runs() {
+    // The two runs share a cache directory, where the `:` history is kept.
+    let cache = tempfile::tempdir().expect("temp cache");
+    let cache_dir = cache.path().to_str().expect("utf-8 path");
+    let mut s = Session::start(&["demo"], &[("XDG_CACHE_HOME", cache_dir)]);
+    s.wait_line(&["mac-arm64", "FAIL", "entrypoint arch"]);
+    // `!` inverts: everything that does not fail App Runner.
+    s.keys("/");
+    s.keys("!FAIL");
+    let passing = s.wait_for(&["Images in demo /!FAIL"]);
+    assert!(
+        passing.contains("lambda-ok") && !passing.contains("mac-arm64"),
+        "{passing}"
+    );
+    s.keys("\x1b");
+    s.wait_line(&["mac-arm64", "FAIL"]);
+    // Open mac-arm64, go to its entrypoint script with :go and Tab, and read it.
+    s.keys("j");
+    s.keys("\r");
+    s.wait_for(&["FAIL on apprunner"]);
+    s.keys(":");
+    s.keys("go /usr/local/bin/dock");
+    s.keys("\t");
+    s.wait_for(&[":go /usr/local/bin/docker-entrypoint.sh"]);
+    s.keys("\r");
+    s.keys("\r");
+    s.wait_for(&[
+        "(y copies the path",
+        "#!/bin/sh",
+        "exec /usr/local/bin/server",
+    ]);
+    s.keys("\x1b");
+    s.keys(":");
+    s.keys("target graviton\r");
+    s.wait_for(&["target:graviton"]);
+    s.keys("q");
+    assert!(s.wait_exit().success());
+    let kept = std::fs::read_to_string(cache.path().join("archlens/command-history"))
+        .expect("the history is kept in the cache directory");
+    assert_eq!(
+        kept.lines().collect::<Vec<_>>(),
+        ["go /usr/local/bin/docker-entrypoint.sh", "target graviton"]
+    );
+
+    // The next run recalls it with Up.
+    let mut s = Session::start(&["demo"], &[("XDG_CACHE_HOME", cache_dir)]);
+    s.wait_for(&["Images in demo", "target:apprunner"]);
+    s.keys(":");
+    s.keys("\x1b[A");
+    s.wait_for(&[":target graviton"]);
+    s.keys("\r");
+    s.wait_for(&["target:graviton"]);
+    s.keys("q");
+    assert!(s.wait_exit().success());
+}

@@ -137,8 +137,17 @@ fn failing_image_shows_verdict_culprit_and_details() {
     let s = h.render(120, 40);
     assert!(s.contains("FAIL on apprunner"), "{s}");
     assert!(s.contains("exec format error"), "{s}");
+    // Guide lines: a file after a collapsed folder is on the folder's level, not in it.
+    assert!(s.contains("│  └── sh → busybox"), "{s}");
+    assert!(s.contains("├──▸ lib "), "{s}");
     insta::assert_snapshot!("image_mac_arm64_120x40", s);
     insta::assert_snapshot!("image_mac_arm64_80x24", h.render(80, 24));
+    let big = h.render(200, 50);
+    assert!(
+        big.contains("-rwxr-xr-x"),
+        "permissions in the details:\n{big}"
+    );
+    insta::assert_snapshot!("image_mac_arm64_200x50", big);
     // Only what App Runner cannot run, then the other way round after a target switch.
     h.keys(&["m"]);
     let only = h.render(120, 40);
@@ -222,6 +231,14 @@ fn overlays_help_targets_explain() {
     );
     assert!(image_help.contains(":help"), "{image_help}");
     insta::assert_snapshot!("help_image_120x40", image_help);
+    let big = h.render(200, 50);
+    assert!(
+        big.contains("next pane: layers → files → details → layers")
+            && big.contains(":go PATH")
+            && big.contains(":help"),
+        "{big}"
+    );
+    insta::assert_snapshot!("help_image_200x50", big);
 }
 
 #[test]
@@ -292,6 +309,9 @@ fn config_overlay_and_layer_details() {
     let small = h.render(80, 24);
     assert!(small.contains("ENTRYPOINT"), "{small}");
     insta::assert_snapshot!("config_mac_arm64_80x24", small);
+    let big = h.render(200, 50);
+    assert!(big.contains("LABELS"), "{big}");
+    insta::assert_snapshot!("config_mac_arm64_200x50", big);
     // Esc closes the overlay, not the screen; then the Layers pane shows the layer itself.
     h.keys(&["Esc"]);
     assert!(h.render(80, 24).contains("Files: all layers"));
@@ -311,7 +331,10 @@ fn esc_clears_the_filter_before_leaving_and_footers_say_what_works() {
     h.typed("zzz");
     h.keys(&["Enter"]);
     let empty = h.render(120, 40);
-    assert!(empty.contains("nothing matches the filter"), "{empty}");
+    assert!(
+        empty.contains("nothing matches `zzz` — Esc clears"),
+        "{empty}"
+    );
     h.keys(&["Esc"]);
     assert!(matches!(h.app.screen().unwrap().kind, ScreenKind::Image(_)));
     let cleared = h.render(120, 40);
@@ -370,4 +393,92 @@ fn unknown_platform_targets_are_refused_and_raw_ones_can_be_removed() {
     h.typed("target -apprunner");
     h.keys(&["Enter"]);
     assert!(h.render(120, 40).contains("built-in profile"));
+}
+
+#[test]
+fn regex_and_inverted_filters_find_platforms_and_verdicts() {
+    let mut h = Harness::demo();
+    // Verdict words are searchable: everything that does not fail App Runner.
+    h.keys(&["/"]);
+    h.typed("!FAIL");
+    let s = h.render(80, 24);
+    for tag in ["good", "mislabeled", "lambda-ok"] {
+        assert!(s.contains(&format!("│{tag} ")), "{tag} passes:\n{s}");
+    }
+    assert!(
+        !s.contains("mac-arm64") && !s.contains("python-wheel"),
+        "{s}"
+    );
+    insta::assert_snapshot!("images_not_fail_80x24", s);
+    // Platforms too, and a regex.
+    h.keys(&["Esc", "/"]);
+    h.typed("^arm64$");
+    let s = h.render(120, 40);
+    assert!(s.contains("│mac-arm64 ") && s.contains("│good "), "{s}");
+    assert!(!s.contains("lambda-ok"), "{s}");
+    // Nothing left: the list says so and how to get out.
+    h.keys(&["Esc", "/"]);
+    h.typed("zzz");
+    let s = h.render(200, 50);
+    assert!(s.contains("nothing matches `zzz` — Esc clears"), "{s}");
+    insta::assert_snapshot!("images_nothing_matches_200x50", s);
+    // Esc on the input line closes it and clears the filter.
+    h.keys(&["Esc"]);
+
+    // The index filters its entries by platform.
+    h.select_tag("good");
+    h.keys(&["Enter", "/"]);
+    h.typed("arm64");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    assert!(
+        s.contains("│linux/arm64") && !s.contains("│linux/amd64"),
+        "{s}"
+    );
+    insta::assert_snapshot!("index_good_arm64_120x40", s);
+    h.keys(&["/"]);
+    h.typed("x");
+    let s = h.render(80, 24);
+    assert!(s.contains("nothing matches `arm64x` — Esc clears"), "{s}");
+    h.keys(&["Esc", "Esc"]);
+
+    // The tree: a regex on names keeps the folders down to what matches.
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter", "/"]);
+    h.typed("^busy");
+    h.keys(&["Enter"]);
+    let s = h.render(120, 40);
+    assert!(
+        s.contains("├──▾ bin") && s.contains("│  └── busybox "),
+        "{s}"
+    );
+    assert!(!s.contains("sh → busybox"), "{s}");
+    insta::assert_snapshot!("image_tree_regex_120x40", s);
+    insta::assert_snapshot!("image_tree_regex_200x50", h.render(200, 50));
+}
+
+#[test]
+fn enter_on_a_file_shows_its_first_bytes() {
+    let mut h = Harness::demo();
+    h.select_tag("mac-arm64");
+    h.keys(&["Enter", ":"]);
+    h.typed("go /usr/local/bin/docker-entrypoint.sh");
+    h.keys(&["Enter", "Enter"]);
+    let s = h.render(80, 24);
+    assert!(
+        s.contains("/usr/local/bin/docker-entrypoint.sh (y copies the path")
+            && s.contains("#!/bin/sh"),
+        "{s}"
+    );
+    insta::assert_snapshot!("viewer_script_80x24", s);
+    h.keys(&["Esc", ":"]);
+    h.typed("go /bin/busybox");
+    h.keys(&["Enter", "Enter"]);
+    let s = h.render(120, 40);
+    // A binary: the classifiers' summary, then a hex dump of the first bytes read.
+    assert!(s.contains("ELF executable, arm64 (aarch64)"), "{s}");
+    assert!(s.contains("00000000  7f 45 4c 46"), "{s}");
+    assert!(s.contains("first 65.5 kB of 1.8 MB"), "{s}");
+    insta::assert_snapshot!("viewer_elf_120x40", s);
+    insta::assert_snapshot!("viewer_elf_200x50", h.render(200, 50));
 }

@@ -284,6 +284,7 @@ pub fn verdict_e2e(data: &[u8]) {
         env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()],
         workdir: Some("/".into()),
         user: None,
+        labels: Default::default(),
         platform: Platform::linux(Arch::amd64()),
         layer_history: Vec::new(),
     };

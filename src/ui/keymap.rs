@@ -253,17 +253,17 @@ impl Bind {
             Bind::Bottom => "last row",
             Bind::PageUp => "page up",
             Bind::PageDown => "page down",
-            Bind::Enter => "open; on a finding, jump to its file",
+            Bind::Enter => "open; on a file, view it; on a finding, jump to its file",
             Bind::Back => "back to the previous screen",
             Bind::NextPane => "next pane (layers, files, details)",
             Bind::PrevPane => "previous pane",
-            Bind::Filter => "filter rows as you type",
-            Bind::Command => ":repos :target X :verdict :explain :config :help :quit",
+            Bind::Filter => "filter: a regex, !x hides; finds platforms, verdicts too",
+            Bind::Command => ":target X :go PATH :help … (below); Tab completes",
             Bind::Help => "this help",
             Bind::Targets => "pick the deploy target",
             Bind::Verdict => "verdict for every target",
             Bind::Explain => "explain the verdict for this image",
-            Bind::Config => "image config: entrypoint, cmd, env, user, history",
+            Bind::Config => "config: entrypoint, cmd, env, user, labels, history",
             Bind::Copy => "copy reference, digest or fix (OSC 52)",
             Bind::Reload => "reload this screen",
             Bind::ToggleView => "files: this layer / all layers merged",
@@ -278,12 +278,23 @@ impl Bind {
         }
     }
 
+    /// What the action does on a screen of kind `place`: the panes are named in the order
+    /// Tab really visits them there.
+    pub fn help_on(self, place: Place) -> &'static str {
+        match (self, place) {
+            (Bind::NextPane, Place::Image) => "next pane: layers → files → details → layers",
+            (Bind::PrevPane, Place::Image) => "previous pane: layers → details → files",
+            (Bind::NextPane | Bind::PrevPane, Place::Verdict) => "other pane: targets ↔ findings",
+            _ => self.help(),
+        }
+    }
+
     /// Whether the action does anything on a screen of kind `place`; help lists only those.
     pub fn works_on(self, place: Place) -> bool {
         use Place::*;
         match self {
             Bind::NextPane | Bind::PrevPane => matches!(place, Image | Verdict),
-            Bind::Filter => matches!(place, Repos | Images | Image),
+            Bind::Filter => matches!(place, Repos | Images | Index | Image),
             Bind::Verdict => matches!(place, Images | Index | Image),
             Bind::Explain => !matches!(place, Repos),
             Bind::CheckAll => matches!(place, Images | Index),
@@ -445,7 +456,7 @@ impl Keymap {
         Bind::ALL
             .into_iter()
             .filter(|b| b.works_on(place))
-            .map(|b| (self.label(b), b.help()))
+            .map(|b| (self.label(b), b.help_on(place)))
             .collect()
     }
 }
@@ -660,6 +671,19 @@ mod tests {
             help.iter().any(|(_, w)| w.starts_with("files:")),
             "{help:?}"
         );
+        // Tab is described in the order it moves focus on each screen.
+        let tab = |place| {
+            s.keymap
+                .help_lines(place)
+                .into_iter()
+                .find(|(k, _)| k == "Tab")
+                .map(|(_, w)| w)
+        };
+        assert_eq!(
+            tab(Place::Image),
+            Some("next pane: layers → files → details → layers")
+        );
+        assert_eq!(tab(Place::Verdict), Some("other pane: targets ↔ findings"));
     }
 
     #[test]

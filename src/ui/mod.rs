@@ -6,12 +6,15 @@
 //! and the placing of clicks are in [`view`], which reads the app and is never read by it.
 
 pub mod app;
+pub mod filter;
+pub mod history;
 pub mod keymap;
 pub mod screen;
 pub mod tasks;
 pub mod terminal;
 pub mod tree;
 pub mod view;
+pub mod viewer;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -270,7 +273,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
 
 enum Msg {
     Term(Event),
-    Done(app::Completion),
+    Done(Box<app::Completion>),
     /// A registry's notice ("waiting for REGISTRY ...", a listing cut short), from a worker.
     Notice(String),
 }
@@ -293,12 +296,21 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         });
     }
     let (mut app, catalog, first) = new_app(&opts, settings)?;
+    let history_file = opts
+        .cache
+        .as_ref()
+        .map(|c| c.dir().to_path_buf())
+        .or_else(crate::cache::Cache::default_dir)
+        .map(|d| history::path_in(&d));
+    if let Some(p) = &history_file {
+        app.history = history::load(p);
+    }
     let mut guard = terminal::setup().map_err(UiError::Terminal)?;
     let cache = opts
         .cache
         .clone()
         .map(|c| c as Arc<dyn crate::analyze::LayerCache + Send>);
-    let pool = tasks::Pool::start(catalog, cache, 3, tx.clone(), Msg::Done);
+    let pool = tasks::Pool::start(catalog, cache, 3, tx.clone(), |c| Msg::Done(Box::new(c)));
     let stop = Arc::new(AtomicBool::new(false));
     let input = {
         let stop = Arc::clone(&stop);
@@ -322,7 +334,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
     if let Ok(size) = guard.terminal.size() {
         app.update(Action::Resize(size.width, size.height));
     }
-    let mut quit = apply(&pool, first);
+    let mut quit = apply(&pool, history_file.as_deref(), first);
     let mut dirty = true;
     while !quit {
         if dirty {
@@ -356,12 +368,12 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         msgs.extend(rx.try_iter());
         for m in msgs {
             let actions = match m {
-                Msg::Done(c) => vec![Action::Done(Box::new(c))],
+                Msg::Done(c) => vec![Action::Done(c)],
                 Msg::Term(ev) => translate(ev, &app),
                 Msg::Notice(text) => vec![Action::Notice(text)],
             };
             for a in actions {
-                quit |= apply(&pool, app.update(a));
+                quit |= apply(&pool, history_file.as_deref(), app.update(a));
                 dirty = true;
             }
         }
@@ -378,7 +390,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
 }
 
 /// Runs effects; true when the app asked to quit.
-fn apply(pool: &tasks::Pool, fx: Vec<Effect>) -> bool {
+fn apply(pool: &tasks::Pool, history_file: Option<&Path>, fx: Vec<Effect>) -> bool {
     let mut quit = false;
     for e in fx {
         match e {
@@ -386,6 +398,11 @@ fn apply(pool: &tasks::Pool, fx: Vec<Effect>) -> bool {
             Effect::Copy(text) => {
                 if let Err(e) = terminal::osc52(&text) {
                     log(&format!("clipboard: {e}"));
+                }
+            }
+            Effect::SaveHistory(h) => {
+                if let Some(Err(e)) = history_file.map(|p| history::save(p, &h)) {
+                    log(&format!("command history: {e}"));
                 }
             }
             Effect::Quit => quit = true,

@@ -105,6 +105,14 @@ fn next(q: &Queue) -> Option<Request> {
 pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request) -> Completion {
     let id = req.id;
     match &req.job {
+        Job::ReadFile(j) => {
+            let result = catalog.open(&j.row).and_then(|src| {
+                let src = Cancellable::new(src, Arc::clone(&req.cancel));
+                super::viewer::read_head(&src, &j.layer, j.size, &j.path, super::viewer::HEAD_BYTES)
+                    .map(Arc::new)
+            });
+            Completion::ReadFile(Reply::new(id, j, result))
+        }
         Job::Repositories(j) => Completion::Repositories(Reply::new(id, j, catalog.repositories())),
         Job::RepoStats(j) => Completion::RepoStats(Reply::new(
             id,

@@ -42,5 +42,7 @@ pub enum Effect {
     Submit(Request),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Keep the `:` history (it changed) in the cache directory.
+    SaveHistory(crate::ui::history::History),
     Quit,
 }

@@ -81,6 +81,7 @@ pub fn image(name: &str, arch: Arch) -> Image {
             workdir: None,
             user: None,
             platform: Platform::linux(arch),
+            labels: Default::default(),
             layer_history: vec!["COPY server /app/server".into()],
         },
         layers: vec![Layer {
@@ -183,6 +184,11 @@ pub fn answer(req: &Request) -> Completion {
             }]),
         )),
         Job::RepoStats(j) => Completion::RepoStats(Reply::new(req.id, j, Ok(None))),
+        Job::ReadFile(j) => Completion::ReadFile(Reply::new(
+            req.id,
+            j,
+            Ok(Arc::new(format!("contents of {}\n", j.path).into_bytes())),
+        )),
         Job::Images(j) => Completion::Images(Reply::new(
             req.id,
             j,

@@ -34,18 +34,12 @@ impl App {
                 self.overlay = Some(Overlay::Targets { sel });
             }
             Bind::Command => {
-                self.input = Some(Input {
-                    kind: InputKind::Command,
-                    text: String::new(),
-                })
+                let mut i = Input::new(InputKind::Command, String::new());
+                i.hint = super::command::hint();
+                self.input = Some(i);
             }
             Bind::Filter => match self.current_filter() {
-                Some(text) => {
-                    self.input = Some(Input {
-                        kind: InputKind::Filter,
-                        text,
-                    })
-                }
+                Some(text) => self.input = Some(Input::new(InputKind::Filter, text)),
                 None => {
                     self.status = Some((Level::Info, "nothing to filter on this screen".into()))
                 }
@@ -108,12 +102,17 @@ impl App {
             }
             Bind::Reload => self.reload(fx),
             Bind::CheckAll => self.check_all(fx),
+            Bind::Enter if self.open_viewer(fx) => {}
             other => self.screen_key(other, fx),
         }
     }
 
     pub(super) fn input_key(&mut self, k: KeyPress, fx: &mut Vec<Effect>) {
         let Some(input) = &mut self.input else { return };
+        let command = input.kind == InputKind::Command;
+        if k.code != KeyCode::Tab {
+            input.cycle.clear();
+        }
         match k.code {
             KeyCode::Esc => {
                 let kind = input.kind;
@@ -123,14 +122,46 @@ impl App {
                 }
             }
             KeyCode::Enter => {
-                let Input { kind, text } = input.clone();
+                let text = input.text.trim().to_string();
+                let kind = input.kind;
                 self.input = None;
                 if kind == InputKind::Command {
-                    self.command(text.trim(), fx);
+                    // Only commands that exist are kept: a typo is not worth recalling.
+                    let known = super::command::is_known(&text);
+                    if known && self.history.push(&text) {
+                        fx.push(Effect::SaveHistory(self.history.clone()));
+                    }
+                    self.command(&text, fx);
                 }
             }
+            KeyCode::Up | KeyCode::Down if command => {
+                let n = self.history.entries().len();
+                let pos = match (k.code, input.hist) {
+                    (KeyCode::Up, None) if n > 0 => {
+                        input.draft = input.text.clone();
+                        Some(n - 1)
+                    }
+                    (KeyCode::Up, Some(p)) => Some(p.saturating_sub(1)),
+                    (KeyCode::Down, Some(p)) if p + 1 < n => Some(p + 1),
+                    _ => None,
+                };
+                match pos.and_then(|p| Some((p, self.history.entries().get(p)?))) {
+                    Some((p, e)) => {
+                        input.text = e.clone();
+                        input.hist = Some(p);
+                    }
+                    // Down past the newest: back to what was being typed.
+                    None if input.hist.is_some() => {
+                        input.text = std::mem::take(&mut input.draft);
+                        input.hist = None;
+                    }
+                    None => {}
+                }
+            }
+            KeyCode::Tab if command => self.complete_input(),
             KeyCode::Backspace => {
                 input.text.pop();
+                input.hist = None;
                 if input.kind == InputKind::Filter {
                     let t = input.text.clone();
                     self.set_filter(t);
@@ -138,12 +169,53 @@ impl App {
             }
             KeyCode::Char(c) if !k.ctrl && !c.is_control() => {
                 input.text.push(c);
+                input.hist = None;
                 if input.kind == InputKind::Filter {
                     let t = input.text.clone();
                     self.set_filter(t);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Tab on the `:` line: one candidate is taken; several are extended to what they share,
+    /// then Tab again steps through them, all named on the hint line.
+    fn complete_input(&mut self) {
+        let all = match &self.input {
+            Some(i) if !i.cycle.is_empty() => i.cycle.clone(),
+            Some(i) => super::command::candidates(self, &i.text),
+            None => return,
+        };
+        let Some(input) = &mut self.input else { return };
+        if !input.cycle.is_empty() {
+            let at = all
+                .iter()
+                .position(|c| *c == input.text)
+                .map_or(0, |p| p + 1);
+            input.text = all.get(at % all.len()).cloned().unwrap_or_default();
+            return;
+        }
+        match all.as_slice() {
+            [] => input.hint = "   nothing to complete here".into(),
+            [one] => {
+                input.text = one.clone();
+                input.hint = String::new();
+            }
+            many => {
+                let shared = super::command::common_prefix(many);
+                if shared.len() > input.text.len() {
+                    input.text = shared;
+                } else {
+                    input.cycle = many.to_vec();
+                    input.text = many[0].clone();
+                }
+                let last_words: Vec<&str> = many
+                    .iter()
+                    .map(|c| c.rsplit([' ', '/']).find(|w| !w.is_empty()).unwrap_or(c))
+                    .collect();
+                input.hint = format!("   {}", last_words.join("  "));
+            }
         }
     }
 
@@ -158,8 +230,21 @@ impl App {
             (Overlay::Help { .. }, Some(Bind::Help))
             | (Overlay::Explain { .. }, Some(Bind::Explain))
             | (Overlay::Config { .. }, Some(Bind::Config)) => self.overlay = None,
+            (Overlay::Viewer { .. }, Some(Bind::Copy)) => {
+                if let Some(v) = &self.viewer {
+                    let path = v.path.clone();
+                    self.status = Some((
+                        Level::Info,
+                        format!("copied {} (OSC 52)", crate::text::sanitize(&path)),
+                    ));
+                    fx.push(Effect::Copy(path));
+                }
+            }
             (
-                Overlay::Help { scroll } | Overlay::Explain { scroll } | Overlay::Config { scroll },
+                Overlay::Help { scroll }
+                | Overlay::Explain { scroll }
+                | Overlay::Config { scroll }
+                | Overlay::Viewer { scroll },
                 Some(b),
             ) => match b {
                 Bind::Down => *scroll = scroll.saturating_add(1),
@@ -187,6 +272,44 @@ impl App {
             },
             _ => {}
         }
+    }
+
+    /// Enter on a regular file in the Files pane: its first bytes, read in the background
+    /// from the layer that last wrote it. False when the selection is no such file.
+    fn open_viewer(&mut self, fx: &mut Vec<Effect>) -> bool {
+        let Some(screen) = self.stack.last() else {
+            return false;
+        };
+        let ScreenKind::Image(s) = &screen.kind else {
+            return false;
+        };
+        let (Pane::Files, Load::Ready(img), Some(tree)) = (s.pane, &s.image, &s.tree) else {
+            return false;
+        };
+        let Some(id) = tree.selected_id() else {
+            return false;
+        };
+        let Some(node) = tree
+            .node(id)
+            .filter(|n| n.kind == crate::ui::tree::NodeKind::File)
+        else {
+            return false;
+        };
+        let Some(layer) = img.layers.get(node.layer) else {
+            return false;
+        };
+        let path = tree.path_of(id);
+        let job = Job::ReadFile(ReadFile {
+            row: s.row.clone(),
+            layer: layer.digest.clone(),
+            size: layer.size,
+            path: path.clone(),
+        });
+        let owner = screen.id;
+        let content = self.request(owner, job, fx);
+        self.viewer = Some(Viewer { path, content });
+        self.overlay = Some(Overlay::Viewer { scroll: 0 });
+        true
     }
 
     pub(super) fn key_bind(&mut self, b: Bind, fx: &mut Vec<Effect>) {

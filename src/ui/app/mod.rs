@@ -15,9 +15,10 @@ pub(crate) mod fixture;
 mod tests;
 
 pub use action::*;
+pub use command::{COMMANDS, Command, Completer};
 pub use requests::{
     AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepoStats, LoadRepositories, LoadRoot,
-    Reply, Request, Work,
+    ReadFile, Reply, Request, Work,
 };
 pub use state::*;
 // The screens are part of the state; their types are named from here too.

@@ -74,9 +74,24 @@ impl Work for AnalyzeImage {
     type Output = Analyzed;
 }
 
+/// The first bytes of one file, from the layer that last wrote it (the file viewer).
+#[derive(Debug, Clone)]
+pub struct ReadFile {
+    pub row: ImageRow,
+    pub layer: Digest,
+    /// The layer blob's size, for the source.
+    pub size: u64,
+    pub path: String,
+}
+
+impl Work for ReadFile {
+    type Output = Arc<Vec<u8>>;
+}
+
 /// What to do.
 #[derive(Debug, Clone)]
 pub enum Job {
+    ReadFile(ReadFile),
     Repositories(LoadRepositories),
     RepoStats(LoadRepoStats),
     Images(LoadImages),
@@ -105,6 +120,7 @@ impl<W: Work> Reply<W> {
 /// What came back: one variant per kind of [`Job`], each with that job's output.
 #[derive(Debug, Clone)]
 pub enum Completion {
+    ReadFile(Reply<ReadFile>),
     Repositories(Reply<LoadRepositories>),
     RepoStats(Reply<LoadRepoStats>),
     Images(Reply<LoadImages>),
@@ -115,6 +131,7 @@ pub enum Completion {
 impl Completion {
     pub fn id(&self) -> u64 {
         match self {
+            Completion::ReadFile(r) => r.id,
             Completion::Repositories(r) => r.id,
             Completion::RepoStats(r) => r.id,
             Completion::Images(r) => r.id,
@@ -126,6 +143,7 @@ impl Completion {
     /// Why the job failed, if it did.
     pub fn error(&self) -> Option<&str> {
         match self {
+            Completion::ReadFile(r) => r.result.as_ref().err(),
             Completion::Repositories(r) => r.result.as_ref().err(),
             Completion::RepoStats(r) => r.result.as_ref().err(),
             Completion::Images(r) => r.result.as_ref().err(),
@@ -227,6 +245,16 @@ impl App {
             return;
         };
         match c {
+            Completion::ReadFile(r) => {
+                if let Some(v) = &mut self.viewer
+                    && matches!(v.content, Load::Loading(id) if id == r.id)
+                {
+                    v.content = match r.result {
+                        Ok(b) => Load::Ready(b),
+                        Err(e) => Load::Failed(e),
+                    };
+                }
+            }
             Completion::Analyze(Reply {
                 job, result: Ok(a), ..
             }) => {

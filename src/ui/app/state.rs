@@ -61,6 +61,17 @@ pub enum Overlay {
     Config {
         scroll: u16,
     },
+    /// The first bytes of a file (its content is in [`App::viewer`]).
+    Viewer {
+        scroll: u16,
+    },
+}
+
+/// The file the viewer shows, and its bytes once read.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub path: String,
+    pub content: Load<Arc<Vec<u8>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +84,26 @@ pub enum InputKind {
 pub struct Input {
     pub kind: InputKind,
     pub text: String,
+    /// Up/Down: the history entry shown, and what was typed before.
+    pub(super) hist: Option<usize>,
+    pub(super) draft: String,
+    /// Tab: the candidates being cycled through (empty when none).
+    pub(super) cycle: Vec<String>,
+    /// A muted line after the text: the candidates, or what the line takes.
+    pub hint: String,
+}
+
+impl Input {
+    pub fn new(kind: InputKind, text: String) -> Input {
+        Input {
+            kind,
+            text,
+            hist: None,
+            draft: String::new(),
+            cycle: Vec::new(),
+            hint: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +133,10 @@ pub struct App {
     pub stack: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub input: Option<Input>,
+    /// The file viewer's content, while [`Overlay::Viewer`] is open.
+    pub viewer: Option<Viewer>,
+    /// The `:` commands run before, newest last (loaded and saved by the runner).
+    pub history: crate::ui::history::History,
     pub status: Option<(Level, String)>,
     pub size: (u16, u16),
     pub tick: u64,
@@ -139,6 +174,8 @@ impl App {
             stack: Vec::new(),
             overlay: None,
             input: None,
+            viewer: None,
+            history: Default::default(),
             status: None,
             size: (80, 24),
             tick: 0,
@@ -238,29 +275,48 @@ impl App {
     }
 
     pub(super) fn current_filter(&self) -> Option<String> {
+        self.current_pattern().map(|p| p.text().to_string())
+    }
+
+    /// The `/` filter of the current screen, when it has one.
+    pub fn current_pattern(&self) -> Option<&crate::ui::filter::Pattern> {
         match &self.screen()?.kind {
-            ScreenKind::Repos(s) => Some(s.list.filter().to_string()),
-            ScreenKind::Images(s) => Some(s.list.filter().to_string()),
-            ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.text_filter().to_string()),
-            _ => None,
+            ScreenKind::Repos(s) => Some(s.list.pattern()),
+            ScreenKind::Images(s) => Some(s.list.pattern()),
+            ScreenKind::Index(s) => Some(s.pattern()),
+            ScreenKind::Image(s) => s.tree.as_ref().map(|t| t.pattern()),
+            ScreenKind::Verdict(_) | ScreenKind::Diff(_) => None,
         }
     }
 
+    /// Sets the current screen's filter; a text that is no regex is said on the status line
+    /// (it is then matched as written).
     pub(super) fn set_filter(&mut self, text: String) {
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
         match &mut screen.kind {
-            ScreenKind::Repos(s) => s.list.set_filter(text),
-            ScreenKind::Images(s) => s.list.set_filter(text),
+            ScreenKind::Repos(s) => s.list.set_filter(&text),
+            ScreenKind::Images(s) => s.list.set_filter(&text),
+            ScreenKind::Index(s) => s.set_filter(&text),
             ScreenKind::Image(s) => {
                 if let Some(t) = &mut s.tree {
                     t.set_text_filter(&text);
                     s.pane = Pane::Files;
                 }
             }
-            _ => {}
+            ScreenKind::Verdict(_) | ScreenKind::Diff(_) => {}
         }
+        let why = self
+            .current_pattern()
+            .and_then(|p| p.error())
+            .map(crate::text::sanitize);
+        self.status = why.map(|w| {
+            (
+                Level::Error,
+                format!("not a regex ({w}); matching the text as written"),
+            )
+        });
     }
 
     /// The image row and manifests the current screen is about.

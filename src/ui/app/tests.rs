@@ -337,3 +337,96 @@ fn a_registry_that_keeps_us_waiting_is_named_until_its_answer_comes() {
             .is_some_and(|(_, t)| t.contains("repeated"))
     );
 }
+
+#[test]
+fn command_history_and_tab_completion() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    key(&mut app, "Enter");
+    // Tab completes a command name, then a target name from the targets data.
+    keys(&mut app, &[":", "t", "a", "r", "Tab"]);
+    assert_eq!(app.input.as_ref().unwrap().text, "target ");
+    keys(&mut app, &["g", "r", "Tab"]);
+    assert_eq!(app.input.as_ref().unwrap().text, "target graviton");
+    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert_eq!(app.target.name, "graviton");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SaveHistory(h) if h.entries() == ["target graviton"])),
+        "a command run is kept"
+    );
+    // Several candidates: the hint names them and Tab steps through them.
+    keys(&mut app, &[":", "Tab"]);
+    let hint = app.input.as_ref().unwrap().hint.clone();
+    assert!(hint.contains("repos") && hint.contains("help"), "{hint}");
+    // A typo is not kept; a command that exists is.
+    keys(&mut app, &["Esc", ":", "h", "Enter"]);
+    keys(&mut app, &[":", "h", "e", "l", "p", "Enter", "Esc"]);
+    assert_eq!(app.history.entries(), ["target graviton", "help"]);
+    // Up recalls the newest first, Down comes back to what was typed.
+    keys(&mut app, &[":", "x", "Up"]);
+    assert_eq!(app.input.as_ref().unwrap().text, "help");
+    key(&mut app, "Up");
+    assert_eq!(app.input.as_ref().unwrap().text, "target graviton");
+    keys(&mut app, &["Down", "Down"]);
+    assert_eq!(app.input.as_ref().unwrap().text, "x");
+    key(&mut app, "Esc");
+    // On an images screen Tab completes tags, and :tag opens one.
+    let ScreenKind::Images(s) = kind(&app) else {
+        panic!()
+    };
+    let tag = s.list.rows.ready().unwrap()[1].tags[0].clone();
+    keys(&mut app, &[":", "t", "a", "g", " "]);
+    key(&mut app, "Tab");
+    let hint = app.input.as_ref().unwrap().hint.clone();
+    assert!(hint.contains(&tag), "{hint}");
+    let mut typed: Vec<String> = tag.chars().map(String::from).collect();
+    typed.push("Enter".into());
+    key(&mut app, "Esc");
+    keys(&mut app, &[":", "t", "a", "g", " "]);
+    keys(
+        &mut app,
+        &typed.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(matches!(
+        kind(&app),
+        ScreenKind::Index(_) | ScreenKind::Image(_)
+    ));
+}
+
+#[test]
+fn enter_on_a_file_reads_its_head_in_the_background_and_y_copies_its_path() {
+    let mut app = app();
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    keys(&mut app, &["Enter", "Enter"]);
+    let ScreenKind::Image(s) = kind(&app) else {
+        panic!("an image screen")
+    };
+    let tree = s.tree.as_ref().unwrap();
+    let path = tree.path_of(tree.selected_id().unwrap());
+    assert_eq!(path, "/app/server", "opened at the culprit");
+    // The request names the layer that wrote the file; nothing is read in the update itself.
+    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Submit(r)
+        if matches!(&r.job, Job::ReadFile(j) if j.path == "/app/server"))));
+    assert!(matches!(app.overlay, Some(Overlay::Viewer { .. })));
+    pump(&mut app, fx);
+    let v = app.viewer.as_ref().unwrap();
+    assert!(
+        matches!(&v.content, Load::Ready(b) if b.starts_with(b"contents of /app/server")),
+        "{v:?}"
+    );
+    let fx = app.update(Action::Key(KeyPress::parse("y").unwrap()));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Copy(t) if t == "/app/server"))
+    );
+    key(&mut app, "Esc");
+    assert!(app.overlay.is_none());
+    assert!(
+        matches!(kind(&app), ScreenKind::Image(_)),
+        "Esc closes the viewer only"
+    );
+}

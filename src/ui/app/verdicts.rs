@@ -9,7 +9,7 @@ use super::state::{App, ScreenKind};
 use crate::analyze::Image;
 use crate::catalog::RootInfo;
 use crate::oci::Digest;
-use crate::ui::screen::Judgement;
+use crate::ui::screen::{Judgement, Load};
 use crate::verdict::{Assessment, Read, Target, TargetResult};
 
 /// The cache: one assessment per (root digest, target name).
@@ -118,12 +118,68 @@ impl App {
         }
         let (verdicts, target) = (&self.verdicts, &self.target);
         for s in &mut self.stack {
-            if let ScreenKind::Image(img) = &mut s.kind {
-                let entry = verdicts
-                    .get(&img.info, target)
-                    .and_then(|a| a.entry(&img.digest));
-                img.judge(Judgement::of(entry, target));
+            match &mut s.kind {
+                ScreenKind::Image(img) => {
+                    let entry = verdicts
+                        .get(&img.info, target)
+                        .and_then(|a| a.entry(&img.digest));
+                    img.judge(Judgement::of(entry, target));
+                }
+                // Only while a filter is typed: the words are for `/arm64`, `/FAIL`.
+                ScreenKind::Images(l) if !l.list.pattern().is_empty() => {
+                    let words = l
+                        .roots
+                        .iter()
+                        .map(|r| match r {
+                            Load::Ready(info) => filter_words(verdicts.get(info, target), info),
+                            Load::Failed(e) => format!("unreadable\n{e}"),
+                            Load::Loading(_) => String::new(),
+                        })
+                        .collect();
+                    l.list.set_extra(words);
+                }
+                ScreenKind::Index(i) if !i.pattern().is_empty() => {
+                    let words = match (i.info.ready(), &i.info) {
+                        (Some(info), _) => {
+                            let a = verdicts.get(info, target);
+                            info.root
+                                .entries
+                                .iter()
+                                .map(|e| entry_word(a, &e.digest))
+                                .collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    i.set_verdicts(words);
+                }
+                _ => {}
             }
         }
     }
+}
+
+/// What `/` finds an image row by beyond its tags: its platforms and its badge's words.
+fn filter_words(a: Option<&Assessment>, info: &RootInfo) -> String {
+    let mut out = info.platforms().join("\n");
+    if let Some(a) = a {
+        let s = a.summary();
+        out.push('\n');
+        // An unsettled badge reads `?` on screen: a filter on FAIL must not find it.
+        out.push_str(if s.settled { s.verdict_word() } else { "?" });
+        out.push('\n');
+        out.push_str(&s.note);
+    }
+    out
+}
+
+/// The verdict word an index row shows for the entry `digest` (empty before it is judged).
+fn entry_word(a: Option<&Assessment>, digest: &Digest) -> String {
+    let Some((a, e)) = a.and_then(|a| Some((a, a.entry(digest)?))) else {
+        return String::new();
+    };
+    let r = match e.basis {
+        crate::verdict::Basis::Pulled => a.result.as_ref().filter(|_| e.files.is_some()),
+        _ => e.files.as_ref(),
+    };
+    r.map_or_else(String::new, |r| r.verdict.word().to_string())
 }

@@ -14,18 +14,21 @@ pub struct ImagesScreen {
     pub roots: Vec<Load<Arc<RootInfo>>>,
 }
 
-/// Whether any tag or the digest contains the filter.
-fn passes(r: &ImageRow, f: &str) -> bool {
-    f.is_empty()
-        || r.tags.iter().any(|t| t.to_lowercase().contains(f))
-        || r.digest.as_ref().is_some_and(|d| d.to_string().contains(f))
+/// The tags and the digest, each on a line (the app adds platforms and verdict words).
+fn text(r: &ImageRow) -> String {
+    let mut out = r.tags.join("\n");
+    if let Some(d) = &r.digest {
+        out.push('\n');
+        out.push_str(&d.to_string());
+    }
+    out
 }
 
 impl ImagesScreen {
     pub fn new(repo: String, rows: Load<Vec<ImageRow>>) -> ImagesScreen {
         ImagesScreen {
             repo,
-            list: FilteredList::new(rows, passes),
+            list: FilteredList::new(rows, text),
             roots: Vec::new(),
         }
     }

@@ -5,18 +5,84 @@ use std::sync::Arc;
 use super::{Load, Nav, list_bind, move_sel};
 use crate::catalog::{ImageRow, RootInfo};
 use crate::oci::manifest::EntryKind;
+use crate::ui::filter::Pattern;
 use crate::ui::keymap::Bind;
 
 #[derive(Debug, Clone)]
 pub struct IndexScreen {
     pub row: ImageRow,
     pub info: Load<Arc<RootInfo>>,
+    /// The selected position among the rows that pass the filter.
     pub sel: usize,
+    filter: Pattern,
+    /// The verdict words of each entry (by entry index), set by the app, so `/FAIL` works.
+    verdicts: Vec<String>,
 }
 
 impl IndexScreen {
     pub fn new(row: ImageRow, info: Load<Arc<RootInfo>>) -> IndexScreen {
-        IndexScreen { row, info, sel: 0 }
+        IndexScreen {
+            row,
+            info,
+            sel: 0,
+            filter: Pattern::default(),
+            verdicts: Vec::new(),
+        }
+    }
+
+    pub fn filter(&self) -> &str {
+        self.filter.text()
+    }
+
+    pub fn pattern(&self) -> &Pattern {
+        &self.filter
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter = Pattern::new(text);
+        self.sel = 0;
+    }
+
+    pub fn set_verdicts(&mut self, words: Vec<String>) {
+        self.verdicts = words;
+    }
+
+    /// The rows that pass the filter: platform, kind, digest and verdict words of each.
+    pub fn rows(&self) -> Vec<IndexRow> {
+        let Load::Ready(info) = &self.info else {
+            return Vec::new();
+        };
+        let all = index_rows(info);
+        if self.filter.is_empty() {
+            return all;
+        }
+        all.into_iter()
+            .filter(|r| {
+                let (IndexRow::Image(i) | IndexRow::Attestation(i) | IndexRow::Other(i)) = *r;
+                let Some(e) = info.root.entries.get(i) else {
+                    return false;
+                };
+                let kind = match r {
+                    IndexRow::Image(_) => "image",
+                    IndexRow::Attestation(_) => "attestation",
+                    IndexRow::Other(_) => "other artefact",
+                };
+                let hay = format!(
+                    "{}\n{kind}\n{}\n{}",
+                    e.platform
+                        .as_ref()
+                        .map_or_else(String::new, |p| p.to_string()),
+                    e.digest,
+                    self.verdicts.get(i).map_or("", String::as_str)
+                );
+                self.filter.matches(&hay)
+            })
+            .collect()
+    }
+
+    /// Whether the filter is set and hides every row.
+    pub fn filtered_out(&self) -> bool {
+        !self.filter.is_empty() && self.info.ready().is_some() && self.rows().is_empty()
     }
 
     pub fn key(&mut self, bind: Bind, page: usize) -> Option<Nav> {
@@ -26,7 +92,7 @@ impl IndexScreen {
         let Load::Ready(info) = &self.info else {
             return None;
         };
-        let rows = index_rows(info);
+        let rows = self.rows();
         if bind == Bind::Diff {
             let selected = self.selected_entry();
             return Some(match super::DiffScreen::pick(info, selected.as_ref()) {
@@ -57,9 +123,7 @@ impl IndexScreen {
 
     /// Selects row `n`, when there is one.
     pub fn select(&mut self, n: usize) {
-        if let Load::Ready(info) = &self.info
-            && n < index_rows(info).len()
-        {
+        if n < self.rows().len() {
             self.sel = n;
         }
     }
@@ -67,7 +131,7 @@ impl IndexScreen {
     /// The digest of the selected row when it is a runnable image.
     pub fn selected_entry(&self) -> Option<crate::oci::Digest> {
         let info = self.info.ready()?;
-        match index_rows(info).get(self.sel)? {
+        match self.rows().get(self.sel)? {
             IndexRow::Image(i) => info.root.entries.get(*i).map(|e| e.digest.clone()),
             _ => None,
         }
@@ -78,7 +142,7 @@ impl IndexScreen {
         let Load::Ready(info) = &self.info else {
             return None;
         };
-        let rows = index_rows(info);
+        let rows = self.rows();
         let i = match rows.get(self.sel)? {
             IndexRow::Image(i) | IndexRow::Attestation(i) | IndexRow::Other(i) => *i,
         };

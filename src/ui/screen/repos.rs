@@ -12,7 +12,7 @@ pub struct ReposScreen {
 impl ReposScreen {
     pub fn new(rows: Load<Vec<RepoRow>>) -> ReposScreen {
         ReposScreen {
-            list: FilteredList::new(rows, |r, f| r.name.to_lowercase().contains(f)),
+            list: FilteredList::new(rows, |r| r.name.clone()),
         }
     }
 

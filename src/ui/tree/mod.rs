@@ -10,6 +10,7 @@ use crate::analyze::Image;
 use crate::detect::{Artifact, Kind};
 use crate::oci::{Arch, Platform};
 use crate::scan::{Change, EntryKind, LayerChange, MergedFs};
+use crate::ui::filter::Pattern;
 
 /// Which files the tree shows: the whole image, or one layer's own tar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,9 +211,12 @@ pub struct Tree {
     marks: HashMap<u32, ArchMark>,
     below: HashMap<u32, Below>,
     visible: Vec<u32>,
+    /// One bit per node: it is the last visible child of its parent (for the guide lines),
+    /// set with the visible rows, so a frame reads a row's prefix up its ancestors only.
+    last: Vec<u64>,
     sort: SortBy,
     filter: Filter,
-    text: String,
+    text: Pattern,
     target: Option<Platform>,
     selected: usize,
     /// The child lists in the other sort order, kept after the first switch so toggling the
@@ -330,6 +334,11 @@ impl Tree {
     }
 
     pub fn text_filter(&self) -> &str {
+        self.text.text()
+    }
+
+    /// The `/` filter, compiled.
+    pub fn pattern(&self) -> &Pattern {
         &self.text
     }
 
@@ -368,6 +377,38 @@ impl Tree {
     /// Number of artefacts at or below a node.
     pub fn native_below(&self, id: u32) -> u32 {
         self.below.get(&id).map_or(0, |b| b.native)
+    }
+
+    /// Whether `id` is the last of its parent's visible children.
+    fn is_last(&self, id: u32) -> bool {
+        self.last
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// The guide lines before a row's name, `│  ├──` style: a column per ancestor (a bar
+    /// where that ancestor has siblings below it) and the row's own branch. Walks only the
+    /// row's ancestors, so drawing a screen costs its height times the depth.
+    pub fn guides(&self, id: u32) -> String {
+        let depth = self.recs.get(id as usize).map_or(0, |r| r.depth as usize);
+        let mut cols = vec![false; depth.saturating_sub(1)];
+        let mut cur = self.parent(id);
+        for col in cols.iter_mut().rev() {
+            *col = self.is_last(cur);
+            cur = self.parent(cur);
+        }
+        let mut out = String::with_capacity(depth * 9);
+        for last in cols {
+            out.push_str(if last { "   " } else { "│  " });
+        }
+        if depth > 0 {
+            out.push_str(if self.is_last(id) {
+                "└──"
+            } else {
+                "├──"
+            });
+        }
+        out
     }
 
     /// The rows `offset..offset+height` of the visible list.
@@ -460,11 +501,11 @@ impl Tree {
         }
     }
 
-    /// Keeps files whose name contains `text` (case-insensitive), and their directories.
+    /// Keeps files whose name matches `text` (a case-insensitive regex, `!` inverts; see
+    /// [`Pattern`]), and their directories.
     pub fn set_text_filter(&mut self, text: &str) {
-        let text = text.to_lowercase();
-        if self.text != text {
-            self.text = text;
+        if self.text.text() != text {
+            self.text = Pattern::new(text);
             self.refresh();
         }
     }
@@ -560,6 +601,27 @@ impl Tree {
         Some(cur)
     }
 
+    /// What Tab offers after `typed` (a path, `/` or not in front): the entries of the
+    /// folder typed so far whose names start with the rest, folders ending in `/`.
+    pub fn complete_path(&self, typed: &str) -> Vec<String> {
+        let (dir, part) = match typed.rfind('/') {
+            Some(i) => (&typed[..=i], &typed[i + 1..]),
+            None => ("", typed),
+        };
+        let Some(d) = self.find(dir).filter(|&d| self.is_dir(d)) else {
+            return Vec::new();
+        };
+        self.kids(d)
+            .iter()
+            .filter(|&&c| self.name(c).starts_with(part))
+            .take(500)
+            .map(|&c| {
+                let slash = if self.is_dir(c) { "/" } else { "" };
+                format!("{dir}{}{slash}", self.name(c))
+            })
+            .collect()
+    }
+
     /// Opens the directories down to `path` and selects it. Returns false when the path is
     /// not in this tree (or hidden by a filter).
     pub fn reveal(&mut self, path: &str) -> bool {
@@ -613,25 +675,39 @@ impl Tree {
         self.children = all;
     }
 
-    /// Recomputes the visible rows, keeping the selected node selected when it stays visible.
+    /// Recomputes the visible rows (and which is the last of its siblings), keeping the
+    /// selected node selected when it stays visible.
     fn refresh(&mut self) {
         let keep_id = self.selected_id();
         let keep = self.keep_mask();
         let filtering = self.filtering();
         let mut visible = Vec::new();
-        let mut stack: Vec<u32> = self.kids(ROOT).iter().rev().copied().collect();
-        while let Some(id) = stack.pop() {
-            if let Some(k) = &keep
-                && !k[id as usize]
+        let mut last = vec![0u64; self.recs.len().div_ceil(64)];
+        let mut stack: Vec<u32> = Vec::new();
+        // Children go on the stack last first, so the first pushed is the last shown.
+        let mut push_kids = |stack: &mut Vec<u32>, kids: &[u32]| {
+            let start = stack.len();
+            stack.extend(
+                kids.iter()
+                    .rev()
+                    .copied()
+                    .filter(|&c| keep.as_ref().is_none_or(|k| k[c as usize])),
+            );
+            if let Some(&l) = stack.get(start)
+                && let Some(w) = last.get_mut(l as usize / 64)
             {
-                continue;
+                *w |= 1 << (l % 64);
             }
+        };
+        push_kids(&mut stack, self.kids(ROOT));
+        while let Some(id) = stack.pop() {
             visible.push(id);
             if self.is_dir(id) && (filtering || self.is_expanded(id)) {
-                stack.extend(self.kids(id).iter().rev().copied());
+                push_kids(&mut stack, self.kids(id));
             }
         }
         self.visible = visible;
+        self.last = last;
         self.selected = keep_id
             .and_then(|k| self.visible.iter().position(|&v| v == k))
             .unwrap_or_else(|| self.selected.min(self.visible.len().saturating_sub(1)));
@@ -652,7 +728,7 @@ impl Tree {
                 Filter::OnlyNative => self.marks.contains_key(&id),
                 Filter::OnlyMismatches => self.class(id) == Some(Class::Mismatch),
             };
-            let by_text = self.text.is_empty() || self.name(id).to_lowercase().contains(&self.text);
+            let by_text = self.text.matches(self.name(id));
             let passes = if dir {
                 self.filter == Filter::All
             } else {

@@ -198,3 +198,47 @@ fn links_keep_their_targets_and_layers_their_numbers() {
     assert_eq!(ash.kind, NodeKind::Hardlink("/bin/busybox".into()));
     assert_eq!((ash.change, ash.layer), (None, usize::from(u16::MAX)));
 }
+
+#[test]
+fn guide_lines_show_which_folder_a_row_is_in() {
+    let mut t = sample();
+    t.set_all_expanded(true);
+    let drawn: Vec<String> = t
+        .rows(0, usize::MAX)
+        .map(|r| format!("{}{}", t.guides(r.id), r.name))
+        .collect();
+    assert_eq!(
+        drawn,
+        [
+            "├──app",
+            "│  ├──run.sh",
+            "│  └──server",
+            "├──etc",
+            "│  └──hostname",
+            "└──usr",
+            "   └──bin",
+            "      └──env",
+        ]
+    );
+    // A collapsed folder followed by a file: the file's branch is on the folder's level.
+    t.set_all_expanded(false);
+    let app = t.find("/app").unwrap();
+    assert_eq!(t.guides(app), "├──");
+    // Filtered, the last row shown closes its branch even when hidden siblings follow.
+    t.set_text_filter("run");
+    let run = t.find("/app/run.sh").unwrap();
+    assert_eq!(t.guides(run), "   └──");
+}
+
+#[test]
+fn tab_completes_paths_from_the_folder_typed() {
+    let t = sample();
+    assert_eq!(t.complete_path("/a"), ["/app/"]);
+    assert_eq!(t.complete_path("/app/"), ["/app/run.sh", "/app/server"]);
+    assert_eq!(t.complete_path("us"), ["usr/"]);
+    assert!(t.complete_path("/nowhere/x").is_empty());
+    assert!(
+        t.complete_path("/etc/hostname/").is_empty(),
+        "a file has no entries"
+    );
+}

@@ -89,10 +89,13 @@ pub fn footer(f: &mut Frame, app: &App, area: Rect) {
             Span::styled("█", th.muted),
             Span::styled(
                 match input.kind {
-                    InputKind::Filter => "   Enter keep  Esc clear",
-                    InputKind::Command => {
-                        "   repos | target NAME | verdict | explain | help | quit"
-                    }
+                    InputKind::Filter => match app.current_pattern().and_then(|p| p.error()) {
+                        Some(why) => {
+                            format!("   not a regex ({}): matched as written", sanitize(why))
+                        }
+                        None => "   regex, !x hides matches  Enter keep  Esc clear".into(),
+                    },
+                    InputKind::Command => sanitize(&input.hint),
                 },
                 th.muted,
             ),
@@ -133,6 +136,7 @@ fn hints(app: &App) -> Line<'static> {
                 items.push((k(Bind::Enter), "open"));
                 items.push((k(Bind::CheckAll), "check all"));
                 items.push((k(Bind::Diff), "diff"));
+                items.push((k(Bind::Filter), "filter"));
             }
         }
         Some(ScreenKind::Image(_)) => {

@@ -1,4 +1,4 @@
-//! The image's config in words (entrypoint, cmd, env, user, workdir, history) and one
+//! The image's config in words (entrypoint, cmd, env, user, workdir, labels, history) and one
 //! layer's details, for the config overlay and the Details pane when Layers has focus.
 
 use ratatui::Frame;
@@ -50,6 +50,23 @@ pub fn config_lines(app: &App, img: &Image) -> Vec<Line<'static>> {
     }
     for e in &c.env {
         out.push(Line::from(format!("  {}", sanitize(e))));
+    }
+    out.push(Line::from(""));
+    out.push(head("LABELS"));
+    if c.labels.is_empty() {
+        out.push(Line::from(Span::styled("  (none)", th.muted)));
+    }
+    for (k, v) in &c.labels {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}=", sanitize(k)), th.muted),
+            Span::raw(sanitize(v)),
+        ]));
+    }
+    if c.labels.len() >= crate::analyze::MAX_LABELS {
+        out.push(Line::from(Span::styled(
+            format!("  (the first {} only)", crate::analyze::MAX_LABELS),
+            th.muted,
+        )));
     }
     out.push(Line::from(""));
     out.push(head("HISTORY (layers, oldest first)"));

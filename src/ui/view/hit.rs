@@ -4,7 +4,7 @@
 use ratatui::layout::Rect;
 
 use super::{layout, scroll_offset};
-use crate::ui::app::{Action, App, Focus, Load, Pane, ScreenKind, VerdictPane, index_rows};
+use crate::ui::app::{Action, App, Focus, Load, Pane, ScreenKind, VerdictPane};
 
 /// What a left click at column `x`, row `y` does: focus the pane under it and select the
 /// row under it (scrolling taken into account), if any.
@@ -35,7 +35,7 @@ pub fn click(app: &App, x: u16, y: u16) -> Vec<Action> {
             .into_iter()
             .collect(),
         ScreenKind::Index(s) => match &s.info {
-            Load::Ready(info) => pick(s.sel, areas.main, 1, index_rows(info).len())
+            Load::Ready(_) => pick(s.sel, areas.main, 1, s.rows().len())
                 .into_iter()
                 .collect(),
             _ => Vec::new(),

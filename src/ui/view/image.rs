@@ -312,12 +312,13 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     let height = area.height.saturating_sub(2) as usize;
     if tree.visible_len() == 0 {
         let msg = match tree.filter() {
+            _ if !tree.pattern().is_empty() => super::lists::nothing_matches(tree.text_filter()),
             Filter::OnlyMismatches => {
                 format!("no file in this view is built for another CPU than {arch}")
             }
             Filter::OnlyNative => "no native artefact in this view".to_string(),
             Filter::All if tree.is_empty() => "this layer has no files".to_string(),
-            Filter::All => "nothing matches the filter (Esc on / clears it)".to_string(),
+            Filter::All => "nothing matches the filter (Esc clears it)".to_string(),
         };
         f.render_widget(Paragraph::new(msg).style(th.muted).block(b), area);
         return;
@@ -334,11 +335,13 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 Some(Change::Deleted) => ("D", th.deleted),
                 None => (" ", Style::default()),
             };
-            let indent = "  ".repeat(n.depth.saturating_sub(1) as usize);
+            // `│  ├──▸ bin`: the branch ends in the folder's arrow, so a child's branch
+            // hangs right under its folder's arrow.
+            let indent = tree.guides(row.id);
             let icon = if n.is_dir() {
                 if row.expanded { "▾ " } else { "▸ " }
             } else {
-                "  "
+                " "
             };
             let mut name = sanitize(row.name);
             match &n.kind {
@@ -396,6 +399,31 @@ fn files(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
+/// `drwxr-xr-x`, `-rwsr-xr-x`: the mode as `ls -l` prints it.
+pub fn permissions(kind: &NodeKind, mode: u32) -> String {
+    let mut out = String::with_capacity(10);
+    out.push(match kind {
+        NodeKind::Dir => 'd',
+        NodeKind::Symlink(_) => 'l',
+        NodeKind::File | NodeKind::Hardlink(_) => '-',
+        NodeKind::Other => '?',
+    });
+    // (read, write, execute bits; the special bit shown in the execute column and its letter)
+    let triads = [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')];
+    for (shift, special, letter) in triads {
+        let bits = (mode >> shift) & 0o7;
+        out.push(if bits & 4 != 0 { 'r' } else { '-' });
+        out.push(if bits & 2 != 0 { 'w' } else { '-' });
+        out.push(match (bits & 1 != 0, mode & special != 0) {
+            (true, true) => letter,
+            (false, true) => letter.to_ascii_uppercase(),
+            (true, false) => 'x',
+            (false, false) => '-',
+        });
+    }
+    out
+}
+
 fn mark_arch(m: &crate::ui::tree::ArchMark) -> String {
     match m {
         crate::ui::tree::ArchMark::Arch(a) => short_platform(&Platform::linux(a.clone())),
@@ -443,8 +471,19 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
                 }
             }
         };
-        lines.push(Line::from(kind));
-        if let Some(node) = img.fs.get(&path) {
+        let node = img.fs.get(&path);
+        // The tar header's mode; uid and gid are not kept by the scan (bytes per file).
+        let mode = node
+            .as_ref()
+            .filter(|_| n.change != Some(Change::Deleted))
+            .map_or_else(String::new, |x| {
+                format!("  {}", permissions(&n.kind, x.entry.mode))
+            });
+        lines.push(Line::from(vec![
+            Span::raw(kind),
+            Span::styled(mode, th.muted),
+        ]));
+        if let Some(node) = node {
             let hist: Vec<String> = node
                 .history
                 .iter()
@@ -483,7 +522,7 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
     );
 }
 
-fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>> {
+pub(super) fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>> {
     let th = &app.theme;
     let mut out = Vec::new();
     let named = s.judgement.culprits.contains(&a.path);
@@ -623,4 +662,21 @@ fn artifact_lines(app: &App, s: &ImageScreen, a: &Artifact) -> Vec<Line<'static>
         )),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_read_as_ls_prints_them() {
+        assert_eq!(permissions(&NodeKind::File, 0o755), "-rwxr-xr-x");
+        assert_eq!(permissions(&NodeKind::Dir, 0o1777), "drwxrwxrwt");
+        assert_eq!(permissions(&NodeKind::File, 0o4755), "-rwsr-xr-x");
+        assert_eq!(permissions(&NodeKind::File, 0o2644), "-rw-r-Sr--");
+        assert_eq!(
+            permissions(&NodeKind::Symlink("x".into()), 0o777),
+            "lrwxrwxrwx"
+        );
+    }
 }

@@ -1,8 +1,6 @@
 //! The list screens: repositories, tags/images (platform chips and a verdict badge per row)
 //! and the entries of an image index (attestations under their subject).
 
-use std::sync::Arc;
-
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
@@ -12,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use super::scroll_offset;
 use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments, display_time};
 use crate::text::{human_size, sanitize};
-use crate::ui::app::{self, App, FilteredList, ImagesScreen, IndexRow, Load};
+use crate::ui::app::{App, FilteredList, ImagesScreen, IndexRow, IndexScreen, Load};
 use crate::verdict::{Assessment, Basis, EntryAssessment, Summary, Verdict};
 
 /// The block of a list, with the filter in its title when one is set.
@@ -25,6 +23,21 @@ fn block<'a>(app: &App, title: String, filter: &str) -> Block<'a> {
         ));
     }
     Block::default().borders(Borders::ALL).title(Line::from(t))
+}
+
+/// What a list or tree says when its filter hides every row.
+pub fn nothing_matches(filter: &str) -> String {
+    format!("nothing matches `{}` — Esc clears", sanitize(filter))
+}
+
+/// The empty-result line in the list's block.
+fn filtered_out(f: &mut Frame, app: &App, area: Rect, filter: &str, b: Block) {
+    f.render_widget(
+        Paragraph::new(nothing_matches(filter))
+            .style(app.theme.muted)
+            .block(b),
+        area,
+    );
 }
 
 /// Loading and error states share one look.
@@ -57,6 +70,9 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "repositories", b);
     };
+    if repos.filtered_out() {
+        return filtered_out(f, app, area, filter, b);
+    }
     let cells = |r: &RepoRow| {
         let time = |t: &Option<String>| {
             t.as_deref()
@@ -190,6 +206,9 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "images", b);
     };
+    if s.list.filtered_out() {
+        return filtered_out(f, app, area, filter, b);
+    }
     let visible = s.list.visible();
     let height = area.height.saturating_sub(3) as usize;
     let offset = scroll_offset(sel, height);
@@ -280,15 +299,9 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
     f.render_widget(Table::new(body, widths).header(header).block(b), area);
 }
 
-pub fn index(
-    f: &mut Frame,
-    app: &App,
-    area: Rect,
-    row: &ImageRow,
-    info: &Load<Arc<RootInfo>>,
-    sel: usize,
-) {
-    let b = block(app, format!("Index {}", sanitize(&row.label())), "");
+pub fn index(f: &mut Frame, app: &App, area: Rect, s: &IndexScreen) {
+    let (row, info, sel) = (&s.row, &s.info, s.sel);
+    let b = block(app, format!("Index {}", sanitize(&row.label())), s.filter());
     let Load::Ready(info) = info else {
         return not_ready(f, app, area, info, "manifests", b);
     };
@@ -305,7 +318,14 @@ pub fn index(
             .areas(inner);
     f.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), top);
 
-    let rows = app::index_rows(info);
+    if s.filtered_out() {
+        f.render_widget(
+            Paragraph::new(nothing_matches(s.filter())).style(app.theme.muted),
+            list,
+        );
+        return;
+    }
+    let rows = s.rows();
     let height = list.height.saturating_sub(1) as usize;
     let offset = scroll_offset(sel, height);
     let body: Vec<Row> = rows

@@ -6,6 +6,7 @@
 mod chrome;
 mod config;
 mod diff;
+mod file;
 pub mod hit;
 mod image;
 mod lists;
@@ -124,7 +125,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     match app.screen().map(|s| &s.kind) {
         Some(ScreenKind::Repos(s)) => lists::repos(f, app, areas.main, &s.list),
         Some(ScreenKind::Images(s)) => lists::images(f, app, areas.main, s),
-        Some(ScreenKind::Index(s)) => lists::index(f, app, areas.main, &s.row, &s.info, s.sel),
+        Some(ScreenKind::Index(s)) => lists::index(f, app, areas.main, s),
         Some(ScreenKind::Image(s)) => image::draw(f, app, &areas, s),
         Some(ScreenKind::Verdict(s)) => verdict::draw(
             f,

@@ -40,6 +40,25 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
             }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
+                "Commands after : (Tab completes, ↑↓ recalls)",
+                th.muted,
+            )));
+            for c in app::COMMANDS
+                .iter()
+                .filter(|c| c.only.is_none_or(|p| p == place))
+            {
+                let name = if c.arg.is_empty() {
+                    format!(":{}", c.name)
+                } else {
+                    format!(":{} {}", c.name, c.arg)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{name:>16}  "), th.accent),
+                    Span::raw(c.help),
+                ]));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
                 "mouse: wheel scrolls, click selects",
                 th.muted,
             )));
@@ -97,6 +116,7 @@ pub fn draw(f: &mut Frame, app: &App, o: &Overlay) {
             );
         }
         Overlay::Config { scroll } => super::config::draw(f, app, *scroll),
+        Overlay::Viewer { scroll } => super::file::draw_viewer(f, app, *scroll),
         Overlay::Explain { scroll } => {
             let Some((row, info)) = app.current_root() else {
                 return;
