@@ -98,6 +98,10 @@ pub struct ImageInfo {
     pub last_pulled_at: Option<String>,
     pub platforms: Vec<PlatformInfo>,
     pub related: Vec<Related>,
+    /// ECR's storage state (`active`, `archived`, `activating`); absent when not told.
+    pub image_status: Option<ecr::ImageStatus>,
+    /// When ECR archived it (RFC 3339).
+    pub last_archived_at: Option<String>,
 }
 
 /// What `archlens ls` was pointed at.
@@ -401,6 +405,8 @@ async fn ecr_raw_images(
                 last_pulled_at: i.last_pulled_at,
                 artifact_media_type: i.artifact_media_type,
                 subject: i.subject,
+                status: i.status,
+                archived_at: i.archived_at,
             }
         })
         .collect())

@@ -12,6 +12,7 @@ use crate::oci::limits::CONFIG_MAX;
 use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, Platform};
 use crate::source::ImageSource;
+use crate::source::ecr::Unpullable;
 
 pub use engine::EngineCatalog;
 pub use listing::Found;
@@ -43,20 +44,6 @@ pub struct RepoStats {
     pub last_push: Option<String>,
 }
 
-/// An RFC 3339 time as people read it, to the minute: `2026-12-01 07:16`. Text that is not
-/// such a time is shown as it came.
-pub fn display_time(time: &str) -> String {
-    let b = time.as_bytes();
-    let shaped = b.len() >= 16
-        && b.get(4) == Some(&b'-')
-        && b.get(10).is_some_and(|c| *c == b'T' || *c == b' ')
-        && b.get(13) == Some(&b':');
-    match (shaped, time.get(..10), time.get(11..16)) {
-        (true, Some(day), Some(hm)) => format!("{day} {hm}"),
-        _ => time.to_string(),
-    }
-}
-
 /// An image row (one tag, or several tags of one digest).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageRow {
@@ -69,6 +56,8 @@ pub struct ImageRow {
     /// What the listing found attached to this image outside its index: referrers (SOCI v1,
     /// signatures, SBOMs) and cosign `sha256-<digest>.sig|.att|.sbom` tags.
     pub attached: Box<[Artifact]>,
+    /// Set when ECR holds the image but will not serve it (archived, being restored).
+    pub unpullable: Option<Box<Unpullable>>,
 }
 
 impl ImageRow {
@@ -199,20 +188,4 @@ pub fn read_config_platform(src: &dyn ImageSource, digest: &Digest, size: u64) -
     let bytes = src.small_blob(digest, size).ok()?;
     let cfg = manifest::parse_config(&bytes, &digest.to_string()).ok()?;
     Some(manifest::config_platform(&cfg))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::display_time;
-
-    #[test]
-    fn times_read_to_the_minute() {
-        assert_eq!(display_time("2026-12-01T07:16:27.55Z"), "2026-12-01 07:16");
-        assert_eq!(
-            display_time("2026-12-01T07:16:27+02:00"),
-            "2026-12-01 07:16"
-        );
-        assert_eq!(display_time("yesterday"), "yesterday");
-        assert_eq!(display_time("2026-12-01"), "2026-12-01");
-    }
 }

@@ -5,7 +5,7 @@ use super::listing::{self, Found};
 use super::{Catalog, ImageRow, RepoRow, RepoStats};
 use crate::source::dockerref::RegistryRef;
 use crate::source::registry::RegistryOptions;
-use crate::source::{self, ImageSource};
+use crate::source::{self, ImageSource, ecr};
 
 /// A registry (OCI distribution API) or Amazon ECR, listed through [`super::listing`].
 pub struct RegistryCatalog {
@@ -77,9 +77,24 @@ impl Catalog for RegistryCatalog {
         let r = RegistryRef::parse(&name).map_err(|e| e.to_string())?;
         let images =
             listing::list_images(&r, &self.opts).map_err(|e| self.advise(e.to_string()))?;
+        let ecr_host = ecr::parse_ecr_host(&host);
         Ok(images
             .into_iter()
             .map(|i| ImageRow {
+                unpullable: match (&ecr_host, i.image_status) {
+                    (Some(h), Some(status)) if status.unpullable() => {
+                        Some(Box::new(ecr::Unpullable {
+                            account: h.account.clone(),
+                            region: h.region.clone(),
+                            repository: repository.to_string(),
+                            reference: i.tags.first().cloned().unwrap_or(i.digest.clone()),
+                            digest: i.digest.clone(),
+                            status,
+                            since: i.last_archived_at.clone(),
+                        }))
+                    }
+                    _ => None,
+                },
                 reference: format!("{name}@{}", i.digest),
                 digest: i.digest.parse().ok(),
                 tags: i.tags,

@@ -5,11 +5,13 @@ mod json;
 pub mod listing;
 mod stream;
 mod text;
+mod unpullable;
 
 pub use json::{EscapingFormatter, check_json, inspect_json, to_pretty_json};
 pub use listing::{render_listing_json, render_listing_text};
 pub use stream::write_inspect_json;
 pub use text::{check_text, inspect_text, targets_text};
+pub use unpullable::{unpullable_json, unpullable_text};
 
 /// ANSI colours, on only when writing to a terminal and `NO_COLOR` is unset.
 #[derive(Debug, Clone, Copy)]

@@ -55,6 +55,16 @@ pub enum SourceError {
     Registry(#[from] registry::RegistryError),
 }
 
+impl SourceError {
+    /// The ECR image this error is about, when ECR holds it but will not serve it.
+    pub fn unpullable(&self) -> Option<&ecr::Unpullable> {
+        match self {
+            SourceError::Registry(registry::RegistryError::Unpullable(u)) => Some(u),
+            _ => None,
+        }
+    }
+}
+
 /// A place images can be read from. Implementations are cheap to share across threads:
 /// layers of one image are read in parallel.
 pub trait ImageSource: Send + Sync {

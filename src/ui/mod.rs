@@ -262,6 +262,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
             pushed: None,
             size: None,
             attached: Box::default(),
+            unpullable: None,
         }),
         _ => app.open_repositories(),
     };
@@ -270,7 +271,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
 
 enum Msg {
     Term(Event),
-    Done(app::Completion),
+    Done(Box<app::Completion>),
     /// A registry's notice ("waiting for REGISTRY ...", a listing cut short), from a worker.
     Notice(String),
 }
@@ -298,7 +299,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         .cache
         .clone()
         .map(|c| c as Arc<dyn crate::analyze::LayerCache + Send>);
-    let pool = tasks::Pool::start(catalog, cache, 3, tx.clone(), Msg::Done);
+    let pool = tasks::Pool::start(catalog, cache, 3, tx.clone(), |c| Msg::Done(Box::new(c)));
     let stop = Arc::new(AtomicBool::new(false));
     let input = {
         let stop = Arc::clone(&stop);
@@ -356,7 +357,7 @@ pub fn run(opts: Options) -> Result<(), UiError> {
         msgs.extend(rx.try_iter());
         for m in msgs {
             let actions = match m {
-                Msg::Done(c) => vec![Action::Done(Box::new(c))],
+                Msg::Done(c) => vec![Action::Done(c)],
                 Msg::Term(ev) => translate(ev, &app),
                 Msg::Notice(text) => vec![Action::Notice(text)],
             };

@@ -165,6 +165,7 @@ pub fn row(tag: &str) -> ImageRow {
         pushed: None,
         size: None,
         attached: Box::default(),
+        unpullable: None,
     }
 }
 

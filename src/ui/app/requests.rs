@@ -368,9 +368,13 @@ impl App {
             },
             _ => return,
         };
+        // An archived image's manifests answer 404: its row says what it is instead.
         let loads: Vec<_> = rows
             .into_iter()
-            .map(|row| self.request(owner, Job::Root(LoadRoot { row }), fx))
+            .map(|row| match &row.unpullable {
+                Some(u) => Load::Failed(u.summary()),
+                None => self.request(owner, Job::Root(LoadRoot { row }), fx),
+            })
             .collect();
         if let Some(ScreenKind::Images(s)) = self
             .stack
