@@ -1,4 +1,5 @@
-//! Making strings from images and registries safe for a terminal, and small formatting helpers.
+//! Making strings from images and registries safe for a terminal, and formatting for people:
+//! sizes and dates (UTC, to the minute, or how long ago).
 
 /// Replaces control characters (C0, DEL, C1, and the bidi overrides) with visible escapes,
 /// so a file name cannot move the cursor, change colours or hide text.

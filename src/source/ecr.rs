@@ -155,7 +155,12 @@ impl Unpullable {
         let since = self
             .since
             .as_deref()
-            .map(|t| format!(" since {}", crate::text::display_time(t)))
+            .map(|t| {
+                let ago = crate::text::time_ago(t, crate::text::now_unix())
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default();
+                format!(" since {}{ago}", crate::text::display_time(t))
+            })
             .unwrap_or_default();
         match self.status {
             ImageStatus::Activating => format!(

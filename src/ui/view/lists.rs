@@ -208,10 +208,7 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
                     Line::from(Span::styled(
                         match (&u.since, narrow) {
                             (Some(t), true) => format!("since {}", day(t)),
-                            (Some(t), false) => format!(
-                                "since {} · pulls fail until restored (y: command)",
-                                display_time(t)
-                            ),
+                            (Some(t), false) => format!("since {} · unpullable", display_time(t)),
                             (None, _) => "pulls fail until restored".into(),
                         },
                         app.theme.warn,
@@ -281,12 +278,19 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
             Constraint::Length(0),
         ]
     } else {
+        // As wide as the longest tags (up to 14), so the platforms keep the room.
+        let tag_w = list
+            .iter()
+            .map(|r| sanitize(&r.tags.join(", ")).chars().count().max(10))
+            .max()
+            .unwrap_or(10)
+            .min(14) as u16;
         vec![
-            Constraint::Length(14),
+            Constraint::Length(tag_w),
             Constraint::Length(12),
             Constraint::Length(5),
             Constraint::Min(28),
-            Constraint::Length(30),
+            Constraint::Length(26),
             Constraint::Length(8),
             Constraint::Length(16),
         ]
