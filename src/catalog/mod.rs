@@ -138,10 +138,15 @@ pub trait Catalog: Send + Sync {
     fn describe(&self) -> String;
     fn repositories(&self) -> Result<Vec<RepoRow>, String>;
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
-    /// Image count and last push of one repository, when the listing did not carry them and
-    /// the source can tell (ECR); `None`: nothing to add. Asked in the background, per row.
-    fn repository_stats(&self, _repository: &str) -> Option<Result<RepoStats, String>> {
-        None
+    /// Whether [`Catalog::repository_stats`] can tell anything (ECR), so nobody asks in vain.
+    fn has_repository_stats(&self) -> bool {
+        false
+    }
+    /// Image count and last push of each named repository, in order, when the listing did
+    /// not carry them; `None` for a repository that cannot be described. Asked in the
+    /// background, once for all the rows.
+    fn repository_stats(&self, repositories: &[String]) -> Result<Vec<Option<RepoStats>>, String> {
+        Ok(vec![None; repositories.len()])
     }
     /// What a row holds when the catalog knows it without reading manifests (a local engine
     /// reports platform and size itself); `None`: read them through [`Catalog::open`].

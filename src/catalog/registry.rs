@@ -111,11 +111,20 @@ impl Catalog for RegistryCatalog {
             .collect())
     }
 
-    fn repository_stats(&self, repository: &str) -> Option<Result<RepoStats, String>> {
-        let host = self.host()?;
-        listing::repository_stats(&host, repository, &self.opts)
-            .map_err(|e| e.to_string())
-            .transpose()
+    fn has_repository_stats(&self) -> bool {
+        self.ecr_default
+            || self
+                .host()
+                .is_some_and(|h| ecr::parse_ecr_host(&h).is_some())
+    }
+
+    fn repository_stats(&self, repositories: &[String]) -> Result<Vec<Option<RepoStats>>, String> {
+        let host = self
+            .host()
+            .ok_or("the registry is not known yet: list its repositories first")?;
+        Ok(listing::repository_stats(&host, repositories, &self.opts)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_else(|| vec![None; repositories.len()]))
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {

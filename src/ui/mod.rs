@@ -176,6 +176,7 @@ pub fn catalog_for(
                     profile: Some(profile_name),
                     region: region_name,
                     local: false,
+                    repository_stats: false,
                 },
             )
         }
@@ -248,7 +249,8 @@ pub type Started = (App, Arc<dyn Catalog>, Vec<Effect>);
 /// Builds the app for a launch without a terminal (the tests use this too).
 pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, UiError> {
     let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
-    let (catalog, origin) = catalog_for(&opts.launch, opts.registry.as_ref());
+    let (catalog, mut origin) = catalog_for(&opts.launch, opts.registry.as_ref());
+    origin.repository_stats = catalog.has_repository_stats();
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));

@@ -182,7 +182,9 @@ pub fn answer(req: &Request) -> Completion {
                 created: None,
             }]),
         )),
-        Job::RepoStats(j) => Completion::RepoStats(Reply::new(req.id, j, Ok(None))),
+        Job::RepoStats(j) => {
+            Completion::RepoStats(Reply::new(req.id, j, Ok(vec![None; j.repositories.len()])))
+        }
         Job::Images(j) => Completion::Images(Reply::new(
             req.id,
             j,

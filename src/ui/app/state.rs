@@ -88,6 +88,8 @@ pub struct Origin {
     /// Images on local disk: reading their files is cheap, so list badges are settled from
     /// the files straight away instead of waiting for `c`.
     pub local: bool,
+    /// The catalog fills image counts and last push after the listing (ECR).
+    pub repository_stats: bool,
 }
 
 /// The whole UI state.
