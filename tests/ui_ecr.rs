@@ -257,6 +257,63 @@ fn ecr_repositories_images_and_a_failing_image() {
         "{image}"
     );
 
+    // Another region of the same moto (moto keeps state per region): one repository there.
+    rt.block_on(async {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .load()
+            .await;
+        aws_sdk_ecr::Client::new(&conf)
+            .create_repository()
+            .repository_name("eu/only")
+            .send()
+            .await
+            .expect("create eu/only in eu-west-1");
+    });
+    h.keys(&[":"]);
+    h.typed("region eu-west-1");
+    h.keys(&["Enter"]);
+    let eu = h.render(120, 40);
+    assert!(
+        eu.contains("region:eu-west-1") && eu.contains("eu/only") && !eu.contains("demo/app"),
+        "switched in place to eu-west-1:\n{eu}"
+    );
+    assert!(
+        matches!(h.app.screen().map(|s| &s.kind), Some(ScreenKind::Repos(_)))
+            && h.app.stack.len() == 1,
+        "{eu}"
+    );
+    // Back, through another account id (moto's own): the header names it.
+    h.keys(&[":"]);
+    h.typed("region us-east-1");
+    h.keys(&["Enter", ":"]);
+    h.typed("registry 123456789012");
+    h.keys(&["Enter"]);
+    let back = h.render(120, 40);
+    assert!(
+        back.contains("region:us-east-1")
+            && back.contains("registry:123456789012")
+            && back.contains("demo/app")
+            && !back.contains("eu/only"),
+        "{back}"
+    );
+    h.keys(&["Enter"]);
+    let again = h.render(120, 40);
+    assert!(
+        again.contains("│mac-arm64 "),
+        "images of the switched registry:\n{again}"
+    );
+    h.keys(&[":"]);
+    h.typed("registry 42");
+    h.keys(&["Enter"]);
+    let bad = h
+        .app
+        .status
+        .as_ref()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    assert!(bad.contains("12 digits"), "{bad}");
+
     // The archived image is listed as such, and Enter says why it does not open.
     let mut h = Harness::launch_with(
         Launch::Ecr {

@@ -171,25 +171,38 @@ pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError
 /// `archlens ls` with no target: the caller's own ECR registry in the configured region
 /// (`--region`, the config's `aws_region`, or the AWS profile's region).
 pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> {
-    list_default_ecr_with(opts, true)
+    list_default_ecr_with(opts, true, None)
 }
 
 /// [`list_default_ecr`]; `stats: false` leaves image counts and last push out (one
-/// DescribeImages per repository), for a caller that asks [`repository_stats`] later.
-pub fn list_default_ecr_with(opts: &RegistryOptions, stats: bool) -> Result<Listing, SourceError> {
+/// DescribeImages per repository), for a caller that asks [`repository_stats`] later;
+/// `account` reads another account's registry (cross-account `registryId`) in that region.
+pub fn list_default_ecr_with(
+    opts: &RegistryOptions,
+    stats: bool,
+    account: Option<&str>,
+) -> Result<Listing, SourceError> {
     let aws = opts.aws.clone();
+    let account = account.map(str::to_string);
     let (region, repos) = run(async move {
         let client = Ecr::connect(&aws, None).await?;
-        let repos = client.repositories(None).await?;
-        let repos = with_stats(&client, None, repos, stats).await;
-        Ok::<_, ecr::EcrError>((client.region().to_string(), repos))
+        let a = account.as_deref();
+        let repos = client.repositories(a).await?;
+        let repos = with_stats(&client, a, repos, stats).await;
+        let region = client.region().to_string();
+        Ok::<_, ecr::EcrError>(((region, account), repos))
     })?
     .map_err(RegistryError::from)?;
-    // The registry host is only known from a repository URI (it holds the account id).
-    let registry = repos
-        .iter()
-        .find_map(|(r, _)| r.uri.as_deref()?.split('/').next().map(str::to_string))
-        .unwrap_or_else(|| format!("ECR ({region})"));
+    let (region, account) = region;
+    // The registry host is only known from a repository URI (it holds the account id), or
+    // from the account asked for.
+    let registry = match &account {
+        Some(a) => format!("{a}.dkr.ecr.{region}.amazonaws.com"),
+        None => repos
+            .iter()
+            .find_map(|(r, _)| r.uri.as_deref()?.split('/').next().map(str::to_string))
+            .unwrap_or_else(|| format!("ECR ({region})")),
+    };
     Ok(Listing {
         registry,
         repository: None,

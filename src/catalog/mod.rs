@@ -34,6 +34,49 @@ pub struct RepoRow {
     pub created: Option<String>,
 }
 
+/// Where an ECR catalog moves to, in place (`:profile`, `:region`, `:registry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Switch {
+    /// An AWS profile of `~/.aws/config` ([`crate::source::ecr::profiles`]).
+    Profile(String),
+    /// An AWS region ([`crate::source::ecr::regions`]).
+    Region(String),
+    /// Another account's registry (cross-account `registryId`), 12 digits.
+    Registry(String),
+}
+
+impl Switch {
+    /// `:profile NAME`, `:region NAME`, `:registry ID` as typed; `None` for other words.
+    pub fn parse(word: &str, arg: &str) -> Option<Result<Switch, String>> {
+        let arg = arg.trim();
+        let need = |what: &str, list: Vec<String>| {
+            let some: Vec<String> = list.into_iter().take(6).collect();
+            let known = if some.is_empty() {
+                String::new()
+            } else {
+                format!(" (known: {})", some.join(", "))
+            };
+            Err(format!(":{word} needs {what}{known}"))
+        };
+        Some(match word {
+            "profile" if arg.is_empty() => need("a profile name", crate::source::ecr::profiles()),
+            "profile" => Ok(Switch::Profile(arg.to_string())),
+            "region" if arg.is_empty() => need("a region", crate::source::ecr::regions()),
+            "region" if !arg.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') => Err(
+                format!("{arg:?} is not an AWS region name (like eu-west-1)"),
+            ),
+            "region" => Ok(Switch::Region(arg.to_string())),
+            "registry" if arg.len() == 12 && arg.bytes().all(|c| c.is_ascii_digit()) => {
+                Ok(Switch::Registry(arg.to_string()))
+            }
+            "registry" => Err(format!(
+                ":registry needs an AWS account id of 12 digits (the registry id), not {arg:?}"
+            )),
+            _ => return None,
+        })
+    }
+}
+
 /// What a repository holds, learned after the listing (ECR: DescribeImages, all pages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoStats {
@@ -138,6 +181,14 @@ pub trait Catalog: Send + Sync {
     fn describe(&self) -> String;
     fn repositories(&self) -> Result<Vec<RepoRow>, String>;
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
+    /// Moves the catalog in place (another profile, region or account); the next
+    /// [`Catalog::repositories`] lists there. Only ECR catalogs can.
+    fn switch(&self, _to: &Switch) -> Result<(), String> {
+        Err(format!(
+            "{} is not Amazon ECR: :profile, :region and :registry switch ECR sources",
+            self.describe()
+        ))
+    }
     /// Whether [`Catalog::repository_stats`] can tell anything (ECR), so nobody asks in vain.
     fn has_repository_stats(&self) -> bool {
         false

@@ -176,7 +176,8 @@ pub fn catalog_for(
                     profile: Some(profile_name),
                     region: region_name,
                     local: false,
-                    repository_stats: false,
+                    ecr: false,
+                    registry: None,
                 },
             )
         }
@@ -250,7 +251,7 @@ pub type Started = (App, Arc<dyn Catalog>, Vec<Effect>);
 pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, UiError> {
     let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
     let (catalog, mut origin) = catalog_for(&opts.launch, opts.registry.as_ref());
-    origin.repository_stats = catalog.has_repository_stats();
+    origin.ecr = catalog.has_repository_stats();
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));

@@ -121,7 +121,11 @@ fn next(q: &Queue) -> Option<Request> {
 pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request) -> Completion {
     let id = req.id;
     match &req.job {
-        Job::Repositories(j) => Completion::Repositories(Reply::new(id, j, catalog.repositories())),
+        Job::Repositories(j) => {
+            let moved = j.switch.as_ref().map_or(Ok(()), |to| catalog.switch(to));
+            let result = moved.and_then(|()| catalog.repositories());
+            Completion::Repositories(Reply::new(id, j, result))
+        }
         Job::RepoStats(j) => {
             Completion::RepoStats(Reply::new(id, j, catalog.repository_stats(&j.repositories)))
         }

@@ -1,6 +1,7 @@
 //! The `:` command line.
 
 use super::*;
+use crate::catalog::Switch;
 use crate::ui::keymap::Bind;
 use crate::verdict::{self};
 
@@ -31,6 +32,11 @@ impl App {
             "explain" => self.key_bind(Bind::Explain, fx),
             "config" => self.key_bind(Bind::Config, fx),
             "sort" => self.key_bind(Bind::Sort, fx),
+            "profile" | "region" | "registry" => match Switch::parse(word, arg) {
+                Some(Ok(to)) => self.switch_source(to, fx),
+                Some(Err(e)) => self.status = Some((Level::Error, e)),
+                None => {}
+            },
             other => {
                 self.status = Some((
                     Level::Error,
@@ -41,5 +47,68 @@ impl App {
                 ))
             }
         }
+    }
+
+    /// Candidates for the argument of `:command` (profiles, regions), for completion; empty
+    /// for commands whose argument is free text.
+    pub fn argument_candidates(&self, command: &str) -> Vec<String> {
+        match command {
+            "profile" => crate::source::ecr::profiles(),
+            "region" => crate::source::ecr::regions(),
+            "target" | "t" => self.targets.iter().map(|t| t.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Moves an ECR source to another profile, region or account in place: back to a fresh
+    /// repository list (the old screens' work is cancelled), listed there.
+    fn switch_source(&mut self, to: Switch, fx: &mut Vec<Effect>) {
+        if !self.origin.ecr {
+            self.status = Some((
+                Level::Error,
+                format!(
+                    "{} is not Amazon ECR: :profile, :region and :registry switch ECR sources",
+                    crate::text::sanitize(&self.origin.source)
+                ),
+            ));
+            return;
+        }
+        while let Some(s) = self.stack.pop() {
+            self.release(s.id);
+        }
+        match &to {
+            Switch::Profile(p) => self.origin.profile = Some(p.clone()),
+            Switch::Region(r) => self.origin.region = Some(r.clone()),
+            Switch::Registry(a) => self.origin.registry = Some(a.clone()),
+        }
+        self.status = Some((
+            Level::Info,
+            format!("switched: listing ECR with {}", self.where_text()),
+        ));
+        let id = self.new_id();
+        let load = self.request(
+            id,
+            Job::Repositories(LoadRepositories { switch: Some(to) }),
+            fx,
+        );
+        self.stack.push(Screen {
+            id,
+            kind: ScreenKind::Repos(ReposScreen::new(load)),
+        });
+    }
+
+    fn where_text(&self) -> String {
+        let o = &self.origin;
+        let mut parts = Vec::new();
+        if let Some(p) = &o.profile {
+            parts.push(format!("profile {p}"));
+        }
+        if let Some(r) = &o.region {
+            parts.push(format!("region {r}"));
+        }
+        if let Some(a) = &o.registry {
+            parts.push(format!("registry {a}"));
+        }
+        crate::text::sanitize(&parts.join(", "))
     }
 }

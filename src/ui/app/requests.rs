@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
 use crate::analyze::{Image, Progress};
-use crate::catalog::{ImageRow, RepoRow, RepoStats, RootInfo};
+use crate::catalog::{ImageRow, RepoRow, RepoStats, RootInfo, Switch};
 use crate::oci::Digest;
 use crate::ui::tree::Tree;
 
@@ -16,9 +16,11 @@ pub trait Work: Debug + Clone {
     type Output: Debug + Clone;
 }
 
-/// The repositories of the catalog.
-#[derive(Debug, Clone)]
-pub struct LoadRepositories;
+/// The repositories of the catalog, after moving it first when `switch` says where.
+#[derive(Debug, Clone, Default)]
+pub struct LoadRepositories {
+    pub switch: Option<Switch>,
+}
 
 impl Work for LoadRepositories {
     type Output = Vec<RepoRow>;
@@ -275,7 +277,7 @@ impl App {
                                 if self.enter_single_repo && v.len() == 1 {
                                     single_repo = v.first().map(|r| r.name.clone());
                                 }
-                                if self.origin.repository_stats {
+                                if self.origin.ecr {
                                     want_stats = v
                                         .iter()
                                         .filter(|r| r.images.is_none() && r.last_push.is_none())

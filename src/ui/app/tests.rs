@@ -244,7 +244,7 @@ fn quit_from_anywhere() {
 #[test]
 fn repository_counts_arrive_after_the_list_is_shown() {
     let mut app = app();
-    app.origin.repository_stats = true;
+    app.origin.ecr = true;
     let fx = app.open_repositories();
     let Some(Effect::Submit(req)) = fx.into_iter().next() else {
         panic!("no repository request")
