@@ -21,7 +21,7 @@ pub fn unpullable_text(reference: &str, u: &Unpullable, c: &Colors) -> String {
     let mut out = format!(
         "{}\n  {} {state}: every pull fails until it is restored, so no target can run it\n",
         c.bold(&sanitize(reference)),
-        c.yellow("⏸ unpullable")
+        c.yellow("⏸ UNPULLABLE:")
     );
     match u.status {
         ImageStatus::Activating => out.push_str(

@@ -81,9 +81,16 @@ impl App {
             Switch::Region(r) => self.origin.region = Some(r.clone()),
             Switch::Registry(a) => self.origin.registry = Some(a.clone()),
         }
+        let unknown = match &to {
+            Switch::Profile(p) if !crate::source::ecr::profiles().contains(p) => format!(
+                " ({} is in no AWS config or credentials file: credentials from the environment, if any, are used)",
+                crate::text::sanitize(p)
+            ),
+            _ => String::new(),
+        };
         self.status = Some((
             Level::Info,
-            format!("switched: listing ECR with {}", self.where_text()),
+            format!("switched: listing ECR with {}{unknown}", self.where_text()),
         ));
         let id = self.new_id();
         let load = self.request(
