@@ -37,9 +37,9 @@ pub struct RepoRow {
 /// Where an ECR catalog moves to, in place (`:profile`, `:region`, `:registry`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Switch {
-    /// An AWS profile of `~/.aws/config` ([`crate::source::ecr::profiles`]).
+    /// An AWS profile of `~/.aws/config` ([`crate::source::aws::profiles`]).
     Profile(String),
-    /// An AWS region ([`crate::source::ecr::regions`]).
+    /// An AWS region ([`crate::source::aws::regions`]).
     Region(String),
     /// Another account's registry (cross-account `registryId`), 12 digits.
     Registry(String),
@@ -59,9 +59,9 @@ impl Switch {
             Err(format!(":{word} needs {what}{known}"))
         };
         Some(match word {
-            "profile" if arg.is_empty() => need("a profile name", crate::source::ecr::profiles()),
+            "profile" if arg.is_empty() => need("a profile name", crate::source::aws::profiles()),
             "profile" => Ok(Switch::Profile(arg.to_string())),
-            "region" if arg.is_empty() => need("a region", crate::source::ecr::regions()),
+            "region" if arg.is_empty() => need("a region", crate::source::aws::regions()),
             "region" if !arg.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') => Err(
                 format!("{arg:?} is not an AWS region name (like eu-west-1)"),
             ),

@@ -2,6 +2,7 @@
 //! tarballs, local engines, registries and ECR. Every manifest and blob is checked on read.
 
 pub mod archive;
+pub mod aws;
 pub mod docker_archive;
 pub mod dockerref;
 pub mod ecr;

@@ -53,8 +53,8 @@ impl App {
     /// for commands whose argument is free text.
     pub fn argument_candidates(&self, command: &str) -> Vec<String> {
         match command {
-            "profile" => crate::source::ecr::profiles(),
-            "region" => crate::source::ecr::regions(),
+            "profile" => crate::source::aws::profiles(),
+            "region" => crate::source::aws::regions(),
             "target" | "t" => self.targets.iter().map(|t| t.name.clone()).collect(),
             _ => Vec::new(),
         }
@@ -82,7 +82,7 @@ impl App {
             Switch::Registry(a) => self.origin.registry = Some(a.clone()),
         }
         let unknown = match &to {
-            Switch::Profile(p) if !crate::source::ecr::profiles().contains(p) => format!(
+            Switch::Profile(p) if !crate::source::aws::profiles().contains(p) => format!(
                 " ({} is in no AWS config or credentials file: credentials from the environment, if any, are used)",
                 crate::text::sanitize(p)
             ),
