@@ -183,9 +183,11 @@ enum Format {
     Json,
 }
 
-/// Exit statuses: 0 nothing fails, 1 a target fails, 2 the image could not be analysed.
+/// Exit statuses: 0 nothing fails, 1 a target fails, 2 the image could not be analysed,
+/// 3 ECR holds the image but will not serve it (archived, or still being restored).
 const EXIT_FAIL: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+const EXIT_UNPULLABLE: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -377,7 +379,11 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let src = source::open_with(&image, &env.opts)
                 .with_context(|| format!("cannot open {image}"))?;
-            let root = analyze::load_root(src.as_ref())?;
+            let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+            let root = match root_or_unpullable(src.as_ref(), &image, format, "check", &names)? {
+                Ok(root) => root,
+                Err(code) => return Ok(code),
+            };
             let progress = Progress::default();
             let run = with_progress(&progress, || {
                 check::check(src.as_ref(), &image, root, &targets, cache, &progress)
@@ -423,7 +429,10 @@ fn run(cli: Cli) -> Result<u8> {
                 platform.as_deref().map(str::parse).transpose()?;
             let src = source::open_with(&image, &env.opts)
                 .with_context(|| format!("cannot open {image}"))?;
-            let root = analyze::load_root(src.as_ref())?;
+            let root = match root_or_unpullable(src.as_ref(), &image, format, "inspect", &[])? {
+                Ok(root) => root,
+                Err(code) => return Ok(code),
+            };
             let entries: Vec<_> = root
                 .images()
                 .filter(|e| match (&want, &e.platform) {
@@ -483,6 +492,40 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
     }
+}
+
+/// The root of `image`; or, when ECR will not serve it, that result printed as `command`'s
+/// output and its exit status.
+fn root_or_unpullable(
+    src: &dyn source::ImageSource,
+    image: &str,
+    format: Format,
+    command: &str,
+    targets: &[&str],
+) -> Result<Result<analyze::Root, u8>> {
+    let e = match analyze::load_root(src) {
+        Ok(root) => return Ok(Ok(root)),
+        Err(e) => e,
+    };
+    let analyze::AnalyzeError::Source(se) = &e else {
+        return Err(e.into());
+    };
+    let Some(u) = se.unpullable() else {
+        return Err(e.into());
+    };
+    match format {
+        Format::Json => emit(&format!(
+            "{}\n",
+            report::to_pretty_json(&report::unpullable_json(
+                &format!("archlens.{command}/v1"),
+                image,
+                u,
+                targets
+            ))
+        ))?,
+        Format::Text => emit(&report::unpullable_text(image, u, &Colors::for_stdout()))?,
+    }
+    Ok(Err(EXIT_UNPULLABLE))
 }
 
 fn emit(s: &str) -> Result<()> {

@@ -1,4 +1,5 @@
-//! Making strings from images and registries safe for a terminal, and small formatting helpers.
+//! Making strings from images and registries safe for a terminal, and formatting for people:
+//! sizes and dates (UTC, to the minute, or how long ago).
 
 /// Replaces control characters (C0, DEL, C1, and the bidi overrides) with visible escapes,
 /// so a file name cannot move the cursor, change colours or hide text.
@@ -84,9 +85,168 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// An RFC 3339 time as people read it, in UTC to the minute: `2026-12-01 07:16`. Text that
+/// is not such a time is shown as it came. The one date format of `ls` and the explorer.
+pub fn display_time(time: &str) -> String {
+    match unix_seconds(time) {
+        Some(secs) => {
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let rem = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+                rem / 3600,
+                rem % 3600 / 60
+            )
+        }
+        None => time.to_string(),
+    }
+}
+
+/// How long before `now` (Unix seconds) an RFC 3339 time was: `5 min ago`, `3 h ago`,
+/// `3 d ago`; `None` when `time` is not such a time. For panes that also show the exact time.
+pub fn time_ago(time: &str, now: i64) -> Option<String> {
+    let secs = now - unix_seconds(time)?;
+    Some(match secs {
+        s if s < 60 => "just now".to_string(),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s if s < 60 * 86_400 => format!("{} d ago", s / 86_400),
+        s if s < 730 * 86_400 => format!("{} mo ago", s / (30 * 86_400)),
+        s => format!("{} y ago", s / (365 * 86_400)),
+    })
+}
+
+/// The clock now, in Unix seconds (0 if the clock is before 1970).
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` (a space for the `T` is accepted) in Unix seconds.
+fn unix_seconds(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let shaped = b.len() >= 16
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[13] == b':';
+    if !shaped {
+        return None;
+    }
+    let (y, mo, d, h, mi) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 {
+        return None;
+    }
+    let mut rest = &t[16..];
+    let mut sec = 0;
+    if let Some(r) = rest.strip_prefix(':') {
+        sec = num(17..19)?;
+        rest = r.get(2..)?;
+        if let Some(frac) = rest.strip_prefix('.') {
+            rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+        }
+    }
+    let offset = match rest.as_bytes() {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), ..] if rest.len() == 6 && rest.as_bytes()[3] == b':' => {
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            let o = oh * 3600 + om * 60;
+            if *sign == b'+' { o } else { -o }
+        }
+        _ => return None,
+    };
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_in_utc_to_the_minute() {
+        assert_eq!(display_time("2026-12-01T07:16:27.55Z"), "2026-12-01 07:16");
+        // An offset is turned to UTC, so every date on a screen compares.
+        assert_eq!(
+            display_time("2026-12-01T07:16:27+02:00"),
+            "2026-12-01 05:16"
+        );
+        assert_eq!(
+            display_time("2026-01-01T00:30:00-01:00"),
+            "2026-01-01 01:30"
+        );
+        assert_eq!(display_time("2024-02-29 23:59"), "2024-02-29 23:59");
+        assert_eq!(display_time("yesterday"), "yesterday");
+        assert_eq!(display_time("2026-12-01"), "2026-12-01");
+        assert_eq!(display_time("2026-13-01T00:00:00Z"), "2026-13-01T00:00:00Z");
+    }
+
+    #[test]
+    fn ages_as_people_say_them() {
+        let now = unix_seconds("2026-12-04T07:16:27Z").unwrap();
+        assert_eq!(
+            time_ago("2026-12-01T07:16:27.55Z", now).as_deref(),
+            Some("3 d ago")
+        );
+        assert_eq!(
+            time_ago("2026-12-04T07:11:00Z", now).as_deref(),
+            Some("5 min ago")
+        );
+        assert_eq!(
+            time_ago("2026-12-04T02:00:00Z", now).as_deref(),
+            Some("5 h ago")
+        );
+        assert_eq!(
+            time_ago("2024-12-01T00:00:00Z", now).as_deref(),
+            Some("2 y ago")
+        );
+        assert_eq!(time_ago("soon", now), None);
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+    }
 
     #[test]
     fn escapes_terminal_controls() {

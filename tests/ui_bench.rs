@@ -134,6 +134,7 @@ fn key_to_frame_on_a_200k_file_tree() {
         pushed: None,
         size: None,
         attached: Box::default(),
+        unpullable: None,
     });
     // The manifests arrive, the screen asks for the analysis; then the worker's answer.
     let mut analyze: Option<(u64, archlens::ui::app::AnalyzeImage)> = None;

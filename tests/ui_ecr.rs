@@ -2,6 +2,8 @@
 //! DescribeImages, BatchGetImage); the registry host is remapped by a `[[registry]]` entry to
 //! a local docker-registry holding two demo images, whose htpasswd user is `AWS` with the
 //! password from moto's token. One test function: it sets process environment variables.
+//! moto has no archive storage class: a proxy in front of it adds `imageStatus` ARCHIVED and
+//! `lastArchivedAt` to its real DescribeImages answer for one image (demo/old:old) only.
 
 mod support_registry;
 mod ui_support;
@@ -10,7 +12,7 @@ use archlens::config::{Config, RegistryEntry};
 use archlens::source::registry::RegistryOptions;
 use archlens::ui::Launch;
 use archlens::ui::app::ScreenKind;
-use support_registry::{Moto, Registry};
+use support_registry::{Fault, Moto, Proxy, Registry};
 use ui_support::{Harness, demo_dir};
 
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -47,9 +49,10 @@ fn digest_of(tag: &str) -> String {
 #[test]
 fn ecr_repositories_images_and_a_failing_image() {
     let moto = Moto::start();
+    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test; the environment is set before any thread
     // of the SDK reads it.
-    unsafe { support_registry::use_fake_aws(&moto.endpoint) };
+    unsafe { support_registry::use_fake_aws(&format!("http://{}", api.addr)) };
     let (rt, ecr) = support_registry::ecr_client();
     let (_, password) = support_registry::ecr_login(&rt, &ecr);
     let password = password.as_str();
@@ -114,6 +117,34 @@ fn ecr_repositories_images_and_a_failing_image() {
                 .await
                 .unwrap_or_else(|e| panic!("put_image {digest}: {e:?}"));
         }
+        // An archived image in a repository of its own (never pulled: it cannot be).
+        let old = digest_of("lambda-ok");
+        let (text, mt) = manifest(&old);
+        ecr.create_repository()
+            .repository_name("demo/old")
+            .send()
+            .await
+            .expect("create demo/old");
+        ecr.put_image()
+            .repository_name("demo/old")
+            .image_manifest(text)
+            .image_manifest_media_type(mt)
+            .image_digest(&old)
+            .image_tag("old")
+            .send()
+            .await
+            .expect("put_image old");
+        api.add(
+            "/",
+            Fault::MergeJson {
+                array: "imageDetails".into(),
+                key: "imageDigest".into(),
+                value: old.clone(),
+                // 2026-11-02T10:00:00Z in the AWS JSON protocol's epoch seconds.
+                fields: serde_json::json!({"imageStatus": "ARCHIVED", "lastArchivedAt": 1_793_613_600.0}),
+            },
+            None,
+        );
         for (text, tag) in &extra {
             ecr.put_image()
                 .repository_name("demo/app")
@@ -145,7 +176,7 @@ fn ecr_repositories_images_and_a_failing_image() {
             profile: None,
             region: Some("us-east-1".into()),
         },
-        Some(opts),
+        Some(opts.clone()),
     );
     let repos = h.render(120, 40);
     assert!(repos.contains("demo/app"), "{repos}");
@@ -224,5 +255,114 @@ fn ecr_repositories_images_and_a_failing_image() {
     assert!(
         image.contains("FAIL on apprunner") && image.contains("exec format error"),
         "{image}"
+    );
+
+    // Another region of the same moto (moto keeps state per region): one repository there.
+    rt.block_on(async {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .load()
+            .await;
+        aws_sdk_ecr::Client::new(&conf)
+            .create_repository()
+            .repository_name("eu/only")
+            .send()
+            .await
+            .expect("create eu/only in eu-west-1");
+    });
+    h.keys(&[":"]);
+    h.typed("region eu-west-1");
+    h.keys(&["Enter"]);
+    let eu = h.render(120, 40);
+    assert!(
+        eu.contains("region:eu-west-1") && eu.contains("eu/only") && !eu.contains("demo/app"),
+        "switched in place to eu-west-1:\n{eu}"
+    );
+    assert!(
+        matches!(h.app.screen().map(|s| &s.kind), Some(ScreenKind::Repos(_)))
+            && h.app.stack.len() == 1,
+        "{eu}"
+    );
+    // Back, through another account id (moto's own): the header names it.
+    h.keys(&[":"]);
+    h.typed("region us-east-1");
+    h.keys(&["Enter", ":"]);
+    h.typed("registry 123456789012");
+    h.keys(&["Enter"]);
+    let back = h.render(120, 40);
+    assert!(
+        back.contains("region:us-east-1")
+            && back.contains("registry:123456789012")
+            && back.contains("demo/app")
+            && !back.contains("eu/only"),
+        "{back}"
+    );
+    h.keys(&["Enter"]);
+    let again = h.render(120, 40);
+    assert!(
+        again.contains("│mac-arm64 "),
+        "images of the switched registry:\n{again}"
+    );
+    h.keys(&[":"]);
+    h.typed("registry 42");
+    h.keys(&["Enter"]);
+    let bad = h
+        .app
+        .status
+        .as_ref()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    assert!(bad.contains("12 digits"), "{bad}");
+
+    // The archived image is listed as such, and Enter says why it does not open.
+    let mut h = Harness::launch_with(
+        Launch::Ecr {
+            profile: None,
+            region: Some("us-east-1".into()),
+        },
+        Some(opts),
+    );
+    h.render(120, 40);
+    h.keys(&["Down", "Enter"]);
+    let old = h.render(120, 40);
+    let row = old
+        .lines()
+        .find(|l| l.contains("│old "))
+        .unwrap_or_else(|| {
+            panic!(
+                "old is listed:
+{old}"
+            )
+        });
+    assert!(
+        row.contains("⏸ ARCHIVED") && row.contains("since 2026-11-02 10:00 · unpullable"),
+        "{old}"
+    );
+    let narrow = h.render(80, 24);
+    assert!(
+        narrow.contains("⏸ ARCHIVED") && narrow.contains("since 2026-11-02"),
+        "{narrow}"
+    );
+    h.keys(&["Enter"]);
+    let refused = h.render(120, 40);
+    assert!(
+        matches!(h.app.screen().map(|s| &s.kind), Some(ScreenKind::Images(_)))
+            && refused.contains("demo/old:old is archived in ECR since 2026-11-02 10:00"),
+        "{refused}"
+    );
+    h.keys(&["y"]);
+    let copied = h
+        .app
+        .status
+        .as_ref()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        copied,
+        format!(
+            "copied aws ecr update-image-storage-class --registry-id 123456789012 --region us-east-1 --repository-name demo/old --image-id imageDigest={} --target-storage-class STANDARD (OSC 52)",
+            digest_of("lambda-ok")
+        ),
+        "y copies the restore command"
     );
 }

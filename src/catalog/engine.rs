@@ -102,6 +102,7 @@ impl Catalog for EngineCatalog {
                     size: u64::try_from(s.size).ok(),
                     tags,
                     attached: Box::default(),
+                    unpullable: None,
                 }
             })
             .collect())
@@ -190,6 +191,8 @@ pub fn list_engine(kind: EngineKind) -> Result<Listing, SourceError> {
                 digest: id.to_string(),
             }],
             related: Vec::new(),
+            image_status: None,
+            last_archived_at: None,
         });
     }
     Ok(Listing {

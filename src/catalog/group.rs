@@ -8,6 +8,7 @@ use super::read_config_platform;
 use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, media};
 use crate::source::ImageSource;
+use crate::source::ecr::ImageStatus;
 
 /// One manifest as found, before grouping.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,9 @@ pub(super) struct Raw {
     pub(super) artifact_media_type: Option<String>,
     pub(super) subject: Option<String>,
     pub(super) manifest: Option<Vec<u8>>,
+    /// ECR's `imageStatus` and `lastArchivedAt`.
+    pub(super) status: Option<ImageStatus>,
+    pub(super) archived_at: Option<String>,
 }
 
 /// One entry of an index.
@@ -194,7 +198,11 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             last_pulled_at: r.last_pulled_at.clone(),
             platforms: Vec::new(),
             related: attached.remove(&r.digest).unwrap_or_default(),
+            image_status: r.status,
+            last_archived_at: r.archived_at.clone(),
         };
+        // An archived image's blobs answer 404: its platform is not asked for.
+        let pullable = r.status.is_none_or(|s| !s.unpullable());
         if let Some(p) = p {
             for Child {
                 digest,
@@ -224,6 +232,7 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
                 }
             }
             if p.kind == ImageKind::Image
+                && pullable
                 && let Some((cfg, size)) = &p.config
             {
                 let platform = read_config_platform(source, cfg, *size)

@@ -98,6 +98,10 @@ pub struct ImageInfo {
     pub last_pulled_at: Option<String>,
     pub platforms: Vec<PlatformInfo>,
     pub related: Vec<Related>,
+    /// ECR's storage state (`active`, `archived`, `activating`); absent when not told.
+    pub image_status: Option<ecr::ImageStatus>,
+    /// When ECR archived it (RFC 3339).
+    pub last_archived_at: Option<String>,
 }
 
 /// What `archlens ls` was pointed at.
@@ -167,25 +171,38 @@ pub fn list(target: &str, opts: &RegistryOptions) -> Result<Listing, SourceError
 /// `archlens ls` with no target: the caller's own ECR registry in the configured region
 /// (`--region`, the config's `aws_region`, or the AWS profile's region).
 pub fn list_default_ecr(opts: &RegistryOptions) -> Result<Listing, SourceError> {
-    list_default_ecr_with(opts, true)
+    list_default_ecr_with(opts, true, None)
 }
 
 /// [`list_default_ecr`]; `stats: false` leaves image counts and last push out (one
-/// DescribeImages per repository), for a caller that asks [`repository_stats`] later.
-pub fn list_default_ecr_with(opts: &RegistryOptions, stats: bool) -> Result<Listing, SourceError> {
+/// DescribeImages per repository), for a caller that asks [`repository_stats`] later;
+/// `account` reads another account's registry (cross-account `registryId`) in that region.
+pub fn list_default_ecr_with(
+    opts: &RegistryOptions,
+    stats: bool,
+    account: Option<&str>,
+) -> Result<Listing, SourceError> {
     let aws = opts.aws.clone();
+    let account = account.map(str::to_string);
     let (region, repos) = run(async move {
         let client = Ecr::connect(&aws, None).await?;
-        let repos = client.repositories(None).await?;
-        let repos = with_stats(&client, None, repos, stats).await;
-        Ok::<_, ecr::EcrError>((client.region().to_string(), repos))
+        let a = account.as_deref();
+        let repos = client.repositories(a).await?;
+        let repos = with_stats(&client, a, repos, stats).await;
+        let region = client.region().to_string();
+        Ok::<_, ecr::EcrError>(((region, account), repos))
     })?
     .map_err(RegistryError::from)?;
-    // The registry host is only known from a repository URI (it holds the account id).
-    let registry = repos
-        .iter()
-        .find_map(|(r, _)| r.uri.as_deref()?.split('/').next().map(str::to_string))
-        .unwrap_or_else(|| format!("ECR ({region})"));
+    let (region, account) = region;
+    // The registry host is only known from a repository URI (it holds the account id), or
+    // from the account asked for.
+    let registry = match &account {
+        Some(a) => format!("{a}.dkr.ecr.{region}.amazonaws.com"),
+        None => repos
+            .iter()
+            .find_map(|(r, _)| r.uri.as_deref()?.split('/').next().map(str::to_string))
+            .unwrap_or_else(|| format!("ECR ({region})")),
+    };
     Ok(Listing {
         registry,
         repository: None,
@@ -195,7 +212,7 @@ pub fn list_default_ecr_with(opts: &RegistryOptions, stats: bool) -> Result<List
     })
 }
 
-/// Repositories whose stats are asked at once while listing (DescribeImages each).
+/// DescribeImages calls in flight at once while gathering repository stats.
 const STATS_PARALLEL: usize = 8;
 
 /// Each repository with its stats; one that cannot be described keeps none (the listing
@@ -209,29 +226,45 @@ async fn with_stats(
     if !stats {
         return repos.into_iter().map(|r| (r, None)).collect();
     }
-    let mut out = Vec::with_capacity(repos.len());
-    let mut repos = repos.into_iter().peekable();
-    while repos.peek().is_some() {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, r) in repos.by_ref().take(STATS_PARALLEL).enumerate() {
-            let (c, a) = (client.clone(), account.map(str::to_string));
-            set.spawn(async move {
-                let stats = c
-                    .images(a.as_deref(), &r.name)
-                    .await
-                    .ok()
-                    .map(|v| stats_of(&v));
-                (i, r, stats)
-            });
+    let names: Vec<String> = repos.iter().map(|r| r.name.clone()).collect();
+    let found = stats_of_all(client, account, &names).await;
+    repos.into_iter().zip(found).collect()
+}
+
+/// The stats of every named repository, in order, through one client: at most
+/// [`STATS_PARALLEL`] DescribeImages in flight, each started as a slot frees (not in
+/// batches). A repository whose call fails, or whose task panics, gets `None`: its row stays.
+async fn stats_of_all(
+    client: &Ecr,
+    account: Option<&str>,
+    names: &[String],
+) -> Vec<Option<RepoStats>> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(STATS_PARALLEL));
+    let mut set = tokio::task::JoinSet::new();
+    let mut index_of = std::collections::HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        let (c, a, name, slots) = (
+            client.clone(),
+            account.map(str::to_string),
+            name.clone(),
+            Arc::clone(&slots),
+        );
+        let handle = set.spawn(async move {
+            let _slot = slots.acquire_owned().await.ok()?;
+            c.images(a.as_deref(), &name)
+                .await
+                .ok()
+                .map(|v| stats_of(&v))
+        });
+        index_of.insert(handle.id(), i);
+    }
+    let mut out = vec![None; names.len()];
+    while let Some(joined) = set.join_next_with_id().await {
+        if let Ok((id, stats)) = joined
+            && let Some(slot) = index_of.get(&id).and_then(|i| out.get_mut(*i))
+        {
+            *slot = stats;
         }
-        let mut batch = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            if let Ok(done) = joined {
-                batch.push(done);
-            }
-        }
-        batch.sort_by_key(|(i, _, _)| *i);
-        out.extend(batch.into_iter().map(|(_, r, s)| (r, s)));
     }
     out
 }
@@ -254,24 +287,25 @@ fn stats_of(images: &[ecr::EcrImage]) -> RepoStats {
     }
 }
 
-/// Count and last push of one repository: DescribeImages (all pages) for ECR; `None` for
-/// registries, whose API has no push times.
+/// Count and last push of each named repository of `registry`, in order: DescribeImages
+/// (all pages) for ECR through one client; `None` for registries, whose API has no push
+/// times. A repository that cannot be described gets `None` in the list.
 pub fn repository_stats(
     registry: &str,
-    repository: &str,
+    repositories: &[String],
     opts: &RegistryOptions,
-) -> Result<Option<RepoStats>, SourceError> {
+) -> Result<Option<Vec<Option<RepoStats>>>, SourceError> {
     let Some(h) = ecr::parse_ecr_host(registry) else {
         return Ok(None);
     };
     let aws = opts.aws.clone();
-    let name = repository.to_string();
-    let images = run(async move {
+    let names = repositories.to_vec();
+    let stats = run(async move {
         let client = Ecr::connect(&aws, Some(&h.region)).await?;
-        client.images(Some(&h.account), &name).await
+        Ok::<_, ecr::EcrError>(stats_of_all(&client, Some(&h.account), &names).await)
     })?
     .map_err(RegistryError::from)?;
-    Ok(Some(stats_of(&images)))
+    Ok(Some(stats))
 }
 
 /// ECR's repositories as listing rows, by name.
@@ -401,6 +435,8 @@ async fn ecr_raw_images(
                 last_pulled_at: i.last_pulled_at,
                 artifact_media_type: i.artifact_media_type,
                 subject: i.subject,
+                status: i.status,
+                archived_at: i.archived_at,
             }
         })
         .collect())

@@ -68,6 +68,7 @@ impl Catalog for LayoutCatalog {
                 pushed: None,
                 size: None,
                 attached: Box::default(),
+                unpullable: None,
             });
         }
         Ok(rows)
@@ -104,6 +105,7 @@ impl SingleCatalog {
             pushed: None,
             size: None,
             attached: Box::default(),
+            unpullable: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::oci::limits::CONFIG_MAX;
 use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, Platform};
 use crate::source::ImageSource;
+use crate::source::ecr::Unpullable;
 
 pub use engine::EngineCatalog;
 pub use listing::Found;
@@ -33,6 +34,49 @@ pub struct RepoRow {
     pub created: Option<String>,
 }
 
+/// Where an ECR catalog moves to, in place (`:profile`, `:region`, `:registry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Switch {
+    /// An AWS profile of `~/.aws/config` ([`crate::source::aws::profiles`]).
+    Profile(String),
+    /// An AWS region ([`crate::source::aws::regions`]).
+    Region(String),
+    /// Another account's registry (cross-account `registryId`), 12 digits.
+    Registry(String),
+}
+
+impl Switch {
+    /// `:profile NAME`, `:region NAME`, `:registry ID` as typed; `None` for other words.
+    pub fn parse(word: &str, arg: &str) -> Option<Result<Switch, String>> {
+        let arg = arg.trim();
+        let need = |what: &str, list: Vec<String>| {
+            let some: Vec<String> = list.into_iter().take(6).collect();
+            let known = if some.is_empty() {
+                String::new()
+            } else {
+                format!(" (known: {})", some.join(", "))
+            };
+            Err(format!(":{word} needs {what}{known}"))
+        };
+        Some(match word {
+            "profile" if arg.is_empty() => need("a profile name", crate::source::aws::profiles()),
+            "profile" => Ok(Switch::Profile(arg.to_string())),
+            "region" if arg.is_empty() => need("a region", crate::source::aws::regions()),
+            "region" if !arg.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') => Err(
+                format!("{arg:?} is not an AWS region name (like eu-west-1)"),
+            ),
+            "region" => Ok(Switch::Region(arg.to_string())),
+            "registry" if arg.len() == 12 && arg.bytes().all(|c| c.is_ascii_digit()) => {
+                Ok(Switch::Registry(arg.to_string()))
+            }
+            "registry" => Err(format!(
+                ":registry needs an AWS account id of 12 digits (the registry id), not {arg:?}"
+            )),
+            _ => return None,
+        })
+    }
+}
+
 /// What a repository holds, learned after the listing (ECR: DescribeImages, all pages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoStats {
@@ -41,20 +85,6 @@ pub struct RepoStats {
     pub images: usize,
     /// The latest push of anything in the repository, RFC 3339.
     pub last_push: Option<String>,
-}
-
-/// An RFC 3339 time as people read it, to the minute: `2026-12-01 07:16`. Text that is not
-/// such a time is shown as it came.
-pub fn display_time(time: &str) -> String {
-    let b = time.as_bytes();
-    let shaped = b.len() >= 16
-        && b.get(4) == Some(&b'-')
-        && b.get(10).is_some_and(|c| *c == b'T' || *c == b' ')
-        && b.get(13) == Some(&b':');
-    match (shaped, time.get(..10), time.get(11..16)) {
-        (true, Some(day), Some(hm)) => format!("{day} {hm}"),
-        _ => time.to_string(),
-    }
 }
 
 /// An image row (one tag, or several tags of one digest).
@@ -69,6 +99,8 @@ pub struct ImageRow {
     /// What the listing found attached to this image outside its index: referrers (SOCI v1,
     /// signatures, SBOMs) and cosign `sha256-<digest>.sig|.att|.sbom` tags.
     pub attached: Box<[Artifact]>,
+    /// Set when ECR holds the image but will not serve it (archived, being restored).
+    pub unpullable: Option<Box<Unpullable>>,
 }
 
 impl ImageRow {
@@ -149,10 +181,23 @@ pub trait Catalog: Send + Sync {
     fn describe(&self) -> String;
     fn repositories(&self) -> Result<Vec<RepoRow>, String>;
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
-    /// Image count and last push of one repository, when the listing did not carry them and
-    /// the source can tell (ECR); `None`: nothing to add. Asked in the background, per row.
-    fn repository_stats(&self, _repository: &str) -> Option<Result<RepoStats, String>> {
-        None
+    /// Moves the catalog in place (another profile, region or account); the next
+    /// [`Catalog::repositories`] lists there. Only ECR catalogs can.
+    fn switch(&self, _to: &Switch) -> Result<(), String> {
+        Err(format!(
+            "{} is not Amazon ECR: :profile, :region and :registry switch ECR sources",
+            self.describe()
+        ))
+    }
+    /// Whether [`Catalog::repository_stats`] can tell anything (ECR), so nobody asks in vain.
+    fn has_repository_stats(&self) -> bool {
+        false
+    }
+    /// Image count and last push of each named repository, in order, when the listing did
+    /// not carry them; `None` for a repository that cannot be described. Asked in the
+    /// background, once for all the rows.
+    fn repository_stats(&self, repositories: &[String]) -> Result<Vec<Option<RepoStats>>, String> {
+        Ok(vec![None; repositories.len()])
     }
     /// What a row holds when the catalog knows it without reading manifests (a local engine
     /// reports platform and size itself); `None`: read them through [`Catalog::open`].
@@ -199,20 +244,4 @@ pub fn read_config_platform(src: &dyn ImageSource, digest: &Digest, size: u64) -
     let bytes = src.small_blob(digest, size).ok()?;
     let cfg = manifest::parse_config(&bytes, &digest.to_string()).ok()?;
     Some(manifest::config_platform(&cfg))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::display_time;
-
-    #[test]
-    fn times_read_to_the_minute() {
-        assert_eq!(display_time("2026-12-01T07:16:27.55Z"), "2026-12-01 07:16");
-        assert_eq!(
-            display_time("2026-12-01T07:16:27+02:00"),
-            "2026-12-01 07:16"
-        );
-        assert_eq!(display_time("yesterday"), "yesterday");
-        assert_eq!(display_time("2026-12-01"), "2026-12-01");
-    }
 }

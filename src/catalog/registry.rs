@@ -1,31 +1,49 @@
 //! The explorer's catalog of a registry (OCI distribution API) or Amazon ECR: the rows come
 //! from [`super::listing`], so `ls` and the screens list the same things.
 
+use std::sync::Mutex;
+
 use super::listing::{self, Found};
-use super::{Catalog, ImageRow, RepoRow, RepoStats};
+use super::{Catalog, ImageRow, RepoRow, RepoStats, Switch};
 use crate::source::dockerref::RegistryRef;
 use crate::source::registry::RegistryOptions;
-use crate::source::{self, ImageSource};
+use crate::source::{self, ImageSource, ecr};
 
 /// A registry (OCI distribution API) or Amazon ECR, listed through [`super::listing`].
 pub struct RegistryCatalog {
-    /// `None`: the caller's own ECR registry in the configured region.
-    registry: std::sync::Mutex<Option<String>>,
+    /// `None`: the ECR registry of `account` (else the caller's own) in the configured region.
+    registry: Mutex<Option<String>>,
     ecr_default: bool,
-    opts: RegistryOptions,
+    /// Another account's ECR registry, after `:registry ID`.
+    account: Mutex<Option<String>>,
+    /// Changed in place by `:profile` and `:region`.
+    opts: Mutex<RegistryOptions>,
 }
 
 impl RegistryCatalog {
     pub fn new(registry: Option<&str>, opts: RegistryOptions) -> RegistryCatalog {
         RegistryCatalog {
-            registry: std::sync::Mutex::new(registry.map(str::to_string)),
+            registry: Mutex::new(registry.map(str::to_string)),
             ecr_default: registry.is_none(),
-            opts,
+            account: Mutex::new(None),
+            opts: Mutex::new(opts),
         }
     }
 
     fn host(&self) -> Option<String> {
         self.registry.lock().ok().and_then(|g| g.clone())
+    }
+
+    fn opts(&self) -> RegistryOptions {
+        self.opts.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    /// Whether this reads Amazon ECR (its own registry, or an ECR host named).
+    fn is_ecr(&self) -> bool {
+        self.ecr_default
+            || self
+                .host()
+                .is_some_and(|h| ecr::parse_ecr_host(&h).is_some())
     }
 
     /// ECR errors already name the IAM action; add the ways out people need on this screen.
@@ -47,10 +65,11 @@ impl Catalog for RegistryCatalog {
 
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
         let repos = match self.host() {
-            Some(h) => listing::list_repositories_with(&h, &self.opts, false)
+            Some(h) => listing::list_repositories_with(&h, &self.opts(), false)
                 .map_err(|e| self.advise(e.to_string()))?,
             None => {
-                let l = listing::list_default_ecr_with(&self.opts, false)
+                let account = self.account.lock().ok().and_then(|a| a.clone());
+                let l = listing::list_default_ecr_with(&self.opts(), false, account.as_deref())
                     .map_err(|e| self.advise(e.to_string()))?;
                 if let Ok(mut g) = self.registry.lock() {
                     *g = Some(l.registry.clone());
@@ -76,10 +95,25 @@ impl Catalog for RegistryCatalog {
         let name = format!("{host}/{repository}");
         let r = RegistryRef::parse(&name).map_err(|e| e.to_string())?;
         let images =
-            listing::list_images(&r, &self.opts).map_err(|e| self.advise(e.to_string()))?;
+            listing::list_images(&r, &self.opts()).map_err(|e| self.advise(e.to_string()))?;
+        let ecr_host = ecr::parse_ecr_host(&host);
         Ok(images
             .into_iter()
             .map(|i| ImageRow {
+                unpullable: match (&ecr_host, i.image_status) {
+                    (Some(h), Some(status)) if status.unpullable() => {
+                        Some(Box::new(ecr::Unpullable {
+                            account: h.account.clone(),
+                            region: h.region.clone(),
+                            repository: repository.to_string(),
+                            reference: i.tags.first().cloned().unwrap_or(i.digest.clone()),
+                            digest: i.digest.clone(),
+                            status,
+                            since: i.last_archived_at.clone(),
+                        }))
+                    }
+                    _ => None,
+                },
                 reference: format!("{name}@{}", i.digest),
                 digest: i.digest.parse().ok(),
                 tags: i.tags,
@@ -96,14 +130,49 @@ impl Catalog for RegistryCatalog {
             .collect())
     }
 
-    fn repository_stats(&self, repository: &str) -> Option<Result<RepoStats, String>> {
-        let host = self.host()?;
-        listing::repository_stats(&host, repository, &self.opts)
-            .map_err(|e| e.to_string())
-            .transpose()
+    fn has_repository_stats(&self) -> bool {
+        self.is_ecr()
+    }
+
+    fn switch(&self, to: &Switch) -> Result<(), String> {
+        if !self.is_ecr() {
+            return Err(format!(
+                "{} is not Amazon ECR: :profile, :region and :registry switch ECR sources",
+                self.describe()
+            ));
+        }
+        let (Ok(mut opts), Ok(mut registry), Ok(mut account)) =
+            (self.opts.lock(), self.registry.lock(), self.account.lock())
+        else {
+            return Err("the catalog's state is unusable after a failed task".into());
+        };
+        // A named ECR host gives the account and region the switch starts from.
+        if let Some(h) = registry.as_deref().and_then(ecr::parse_ecr_host) {
+            opts.aws.region.get_or_insert(h.region);
+            if !self.ecr_default {
+                account.get_or_insert(h.account);
+            }
+        }
+        match to {
+            Switch::Profile(p) => opts.aws.profile = Some(p.clone()),
+            Switch::Region(r) => opts.aws.region = Some(r.clone()),
+            Switch::Registry(id) => *account = Some(id.clone()),
+        }
+        // Found again by the next listing, in the new account or region.
+        *registry = None;
+        Ok(())
+    }
+
+    fn repository_stats(&self, repositories: &[String]) -> Result<Vec<Option<RepoStats>>, String> {
+        let host = self
+            .host()
+            .ok_or("the registry is not known yet: list its repositories first")?;
+        Ok(listing::repository_stats(&host, repositories, &self.opts())
+            .map_err(|e| e.to_string())?
+            .unwrap_or_else(|| vec![None; repositories.len()]))
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
-        source::open_with(&image.reference, &self.opts).map_err(|e| e.to_string())
+        source::open_with(&image.reference, &self.opts()).map_err(|e| e.to_string())
     }
 }

@@ -56,7 +56,7 @@ pub fn render_listing_text(l: &Listing) -> String {
                 .any(|r| r.image_count.is_some() || r.last_pushed_at.is_some());
             let time = |t: &Option<String>| {
                 t.as_deref()
-                    .map_or_else(|| "-".to_string(), crate::catalog::display_time)
+                    .map_or_else(|| "-".to_string(), crate::text::display_time)
             };
             let mut head = vec!["REPOSITORY".to_string()];
             if stats {
@@ -80,7 +80,11 @@ pub fn render_listing_text(l: &Listing) -> String {
         if l.images.is_empty() {
             out.push_str(&format!("{}: no images\n", crate::text::sanitize(&name)));
         } else {
-            let mut rows = vec![vec![
+            // ECR's storage state, shown only when some image is not plainly active.
+            let unpullable =
+                |i: &crate::catalog::ImageInfo| i.image_status.filter(|s| s.unpullable());
+            let statuses = l.images.iter().any(|i| unpullable(i).is_some());
+            let mut head = vec![
                 "TAGS".to_string(),
                 "DIGEST".into(),
                 "KIND".into(),
@@ -88,8 +92,16 @@ pub fn render_listing_text(l: &Listing) -> String {
                 "SIZE".into(),
                 "PUSHED".into(),
                 "LAST PULLED".into(),
-                "ATTACHED".into(),
-            ]];
+            ];
+            if statuses {
+                head.push("STATUS".into());
+            }
+            head.push("ATTACHED".into());
+            let mut rows = vec![head];
+            let time = |t: &Option<String>| {
+                t.as_deref()
+                    .map_or_else(|| "-".to_string(), crate::text::display_time)
+            };
             for i in &l.images {
                 let short = i.digest.get(..19).unwrap_or(&i.digest).to_string();
                 let platforms: BTreeSet<&str> =
@@ -103,7 +115,7 @@ pub fn render_listing_text(l: &Listing) -> String {
                     .map(|(k, n)| format!("{n} {k}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                rows.push(vec![
+                let mut row = vec![
                     if i.tags.is_empty() {
                         "<untagged>".into()
                     } else {
@@ -119,16 +131,38 @@ pub fn render_listing_text(l: &Listing) -> String {
                     i.size
                         .map(crate::text::human_size)
                         .unwrap_or_else(|| "-".into()),
-                    i.pushed_at.clone().unwrap_or_else(|| "-".into()),
-                    i.last_pulled_at.clone().unwrap_or_else(|| "-".into()),
-                    if attached.is_empty() {
-                        "-".into()
-                    } else {
-                        attached
-                    },
-                ]);
+                    time(&i.pushed_at),
+                    time(&i.last_pulled_at),
+                ];
+                if statuses {
+                    row.push(match unpullable(i) {
+                        Some(s) => match &i.last_archived_at {
+                            Some(t) => format!("{} {}", s.word(), crate::text::display_time(t)),
+                            None => s.word().to_string(),
+                        },
+                        None => "active".into(),
+                    });
+                }
+                row.push(if attached.is_empty() {
+                    "-".into()
+                } else {
+                    attached
+                });
+                rows.push(row);
             }
             out.push_str(&table(&rows));
+            let archived = l
+                .images
+                .iter()
+                .filter(|i| unpullable(i) == Some(crate::source::ecr::ImageStatus::Archived))
+                .count();
+            if archived > 0 {
+                out.push_str(&format!(
+                    "note: {archived} archived image{}: pulls fail until restored with `aws ecr update-image-storage-class --repository-name {} --image-id imageDigest=DIGEST --target-storage-class STANDARD` (`archlens check` on one prints its command)\n",
+                    if archived == 1 { "" } else { "s" },
+                    crate::text::sanitize(l.repository.as_deref().unwrap_or("REPOSITORY")),
+                ));
+            }
         }
     }
     for n in &l.notes {
@@ -181,12 +215,14 @@ mod tests {
                     subject: Some("sha256:a".into()),
                     tags: vec![],
                 }],
+                image_status: None,
+                last_archived_at: None,
             }],
             notes: vec![],
         };
         let t = render_listing_text(&l);
         let line = t.lines().nth(1).unwrap();
-        assert!(line.starts_with("latest,v1  sha256:2cf24dba5fb0  index  linux/amd64,linux/arm64  12.3 MB  2026-01-02T03:04:05Z  -"), "{t}");
+        assert!(line.starts_with("latest,v1  sha256:2cf24dba5fb0  index  linux/amd64,linux/arm64  12.3 MB  2026-01-02 03:04  -"), "{t}");
         assert!(line.ends_with("1 attestation"), "{t}");
         let j: serde_json::Value = serde_json::from_str(&render_listing_json(&l)).unwrap();
         assert_eq!(j["images"][0]["platforms"][0]["platform"], "linux/arm64");

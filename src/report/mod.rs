@@ -6,12 +6,14 @@ mod json;
 pub mod listing;
 mod stream;
 mod text;
+mod unpullable;
 
 pub use diff::{diff_json, diff_text};
 pub use json::{EscapingFormatter, check_json, inspect_json, to_pretty_json};
 pub use listing::{render_listing_json, render_listing_text};
 pub use stream::write_inspect_json;
 pub use text::{check_text, inspect_text, targets_text};
+pub use unpullable::{unpullable_json, unpullable_text};
 
 /// ANSI colours, on only when writing to a terminal and `NO_COLOR` is unset.
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@ use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 #[cfg(feature = "ecr")]
 use aws_sdk_ecr::primitives::{DateTime, DateTimeFormat};
 #[cfg(feature = "ecr")]
-use aws_sdk_ecr::types::ImageIdentifier;
+use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, ImageStatusFilter};
 
 #[cfg(feature = "ecr")]
 use crate::oci::media;
@@ -81,6 +81,108 @@ pub struct EcrImage {
     pub manifest_media_type: Option<String>,
     pub artifact_media_type: Option<String>,
     pub subject: Option<String>,
+    /// `imageStatus`; `None` when ECR does not say (older answers, moto).
+    pub status: Option<ImageStatus>,
+    /// `lastArchivedAt`, RFC 3339.
+    pub archived_at: Option<String>,
+}
+
+/// ECR's storage state of an image (DescribeImages `imageStatus`, UpdateImageStorageClass
+/// response: ACTIVE | ARCHIVED | ACTIVATING).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageStatus {
+    Active,
+    /// In the archive storage class: a pull answers 404 until it is restored (ECR User
+    /// Guide, "Archiving an image").
+    Archived,
+    /// Being restored to STANDARD; still not pullable until ACTIVE.
+    Activating,
+}
+
+impl ImageStatus {
+    /// ECR's word for it.
+    pub fn parse(s: &str) -> Option<ImageStatus> {
+        match s {
+            "ACTIVE" => Some(ImageStatus::Active),
+            "ARCHIVED" => Some(ImageStatus::Archived),
+            "ACTIVATING" => Some(ImageStatus::Activating),
+            _ => None,
+        }
+    }
+
+    /// Whether a pull fails because of it.
+    pub fn unpullable(self) -> bool {
+        self != ImageStatus::Active
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            ImageStatus::Active => "active",
+            ImageStatus::Archived => "archived",
+            ImageStatus::Activating => "restoring",
+        }
+    }
+}
+
+/// An image ECR holds but will not serve: archived, or still being restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpullable {
+    pub account: String,
+    pub region: String,
+    pub repository: String,
+    /// The tag or digest that was asked for.
+    pub reference: String,
+    pub digest: String,
+    pub status: ImageStatus,
+    /// When it was archived (`lastArchivedAt`), RFC 3339.
+    pub since: Option<String>,
+}
+
+impl Unpullable {
+    /// The AWS CLI v2 command that restores it (reference: `update-image-storage-class`).
+    pub fn restore_command(&self) -> String {
+        format!(
+            "aws ecr update-image-storage-class --registry-id {} --region {} --repository-name {} --image-id imageDigest={} --target-storage-class STANDARD",
+            self.account, self.region, self.repository, self.digest
+        )
+    }
+
+    /// What it is, since when, and that pulls fail; [`Unpullable::message`] adds the fix.
+    pub fn summary(&self) -> String {
+        let what =
+            format!("{}:{}", self.repository, self.reference).replace(":sha256:", "@sha256:");
+        let since = self
+            .since
+            .as_deref()
+            .map(|t| {
+                let ago = crate::text::time_ago(t, crate::text::now_unix())
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default();
+                format!(" since {}{ago}", crate::text::display_time(t))
+            })
+            .unwrap_or_default();
+        match self.status {
+            ImageStatus::Activating => format!(
+                "{what} is being restored from ECR's archive (ACTIVATING){since}: pulls fail until the restore is done"
+            ),
+            _ => format!("{what} is archived in ECR{since}: pulls fail until it is restored"),
+        }
+    }
+
+    /// One sentence: what it is, since when, that pulls fail, and what to run.
+    pub fn message(&self) -> String {
+        match self.status {
+            ImageStatus::Activating => format!("{}; try again in a few minutes", self.summary()),
+            _ => format!("{}. Run: {}", self.summary(), self.restore_command()),
+        }
+    }
+}
+
+impl std::fmt::Display for Unpullable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
 }
 
 /// One repository as DescribeRepositories reports it.
@@ -121,6 +223,15 @@ impl Ecr {
         _account: Option<&str>,
         _repository: &str,
     ) -> Result<Vec<EcrImage>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub async fn image(
+        &self,
+        _account: Option<&str>,
+        _repository: &str,
+        _reference: &str,
+    ) -> Result<Option<EcrImage>, EcrError> {
         Err(EcrError(COMPILED_OUT.into()))
     }
 
@@ -238,7 +349,8 @@ impl Ecr {
         Ok(out)
     }
 
-    /// DescribeImages, all pages.
+    /// DescribeImages, all pages, archived images included (without the `imageStatus ANY`
+    /// filter ECR returns only ACTIVE ones).
     pub async fn images(
         &self,
         account: Option<&str>,
@@ -252,6 +364,11 @@ impl Ecr {
                 .describe_images()
                 .set_registry_id(account.map(str::to_string))
                 .repository_name(repository)
+                .filter(
+                    DescribeImagesFilter::builder()
+                        .image_status(ImageStatusFilter::Any)
+                        .build(),
+                )
                 .max_results(1000)
                 .set_next_token(token.take())
                 .send()
@@ -270,6 +387,10 @@ impl Ecr {
                     manifest_media_type: d.image_manifest_media_type().map(str::to_string),
                     artifact_media_type: d.artifact_media_type().map(str::to_string),
                     subject: d.subject_manifest_digest().map(str::to_string),
+                    status: d
+                        .image_status()
+                        .and_then(|s| ImageStatus::parse(s.as_str())),
+                    archived_at: d.last_archived_at().and_then(fmt_time),
                 });
             }
             match page.next_token() {
@@ -278,6 +399,21 @@ impl Ecr {
             }
         }
         Ok(out)
+    }
+
+    /// The image a tag or digest names, as DescribeImages reports it (archived included).
+    /// Found in the repository's listing: whether `imageIds` reaches archived images is
+    /// not documented, the listing with the ANY filter is.
+    pub async fn image(
+        &self,
+        account: Option<&str>,
+        repository: &str,
+        reference: &str,
+    ) -> Result<Option<EcrImage>, EcrError> {
+        let all = self.images(account, repository).await?;
+        Ok(all
+            .into_iter()
+            .find(|i| i.digest == reference || i.tags.iter().any(|t| t == reference)))
     }
 
     /// BatchGetImage in batches of 100 (the API's limit), accepting all manifest types so

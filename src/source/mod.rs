@@ -2,6 +2,7 @@
 //! tarballs, local engines, registries and ECR. Every manifest and blob is checked on read.
 
 pub mod archive;
+pub mod aws;
 pub mod docker_archive;
 pub mod dockerref;
 pub mod ecr;
@@ -53,6 +54,16 @@ pub enum SourceError {
     /// Kept whole so callers can still tell a missing tag from a refused token.
     #[error(transparent)]
     Registry(#[from] registry::RegistryError),
+}
+
+impl SourceError {
+    /// The ECR image this error is about, when ECR holds it but will not serve it.
+    pub fn unpullable(&self) -> Option<&ecr::Unpullable> {
+        match self {
+            SourceError::Registry(registry::RegistryError::Unpullable(u)) => Some(u),
+            _ => None,
+        }
+    }
 }
 
 /// A place images can be read from. Implementations are cheap to share across threads:

@@ -179,6 +179,8 @@ pub fn catalog_for(
                     profile: Some(profile_name),
                     region: region_name,
                     local: false,
+                    ecr: false,
+                    registry: None,
                 },
             )
         }
@@ -251,7 +253,8 @@ pub type Started = (App, Arc<dyn Catalog>, Vec<Effect>);
 /// Builds the app for a launch without a terminal (the tests use this too).
 pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, UiError> {
     let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
-    let (catalog, origin) = catalog_for(&opts.launch, opts.registry.as_ref());
+    let (catalog, mut origin) = catalog_for(&opts.launch, opts.registry.as_ref());
+    origin.ecr = catalog.has_repository_stats();
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));
@@ -265,6 +268,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
             pushed: None,
             size: None,
             attached: Box::default(),
+            unpullable: None,
         }),
         _ => app.open_repositories(),
     };
@@ -394,7 +398,7 @@ fn apply(pool: &tasks::Pool, history_file: Option<&Path>, fx: Vec<Effect>) -> bo
     let mut quit = false;
     for e in fx {
         match e {
-            Effect::Submit(r) => pool.submit(r),
+            Effect::Submit(r) => pool.submit(*r),
             Effect::Copy(text) => {
                 if let Err(e) = terminal::osc52(&text) {
                     log(&format!("clipboard: {e}"));

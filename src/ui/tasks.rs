@@ -18,8 +18,16 @@ use crate::oci::Digest;
 use crate::source::{Fetched, ImageSource, SourceError};
 
 struct Queue {
-    jobs: Mutex<(VecDeque<Request>, bool)>,
+    jobs: Mutex<Jobs>,
     ready: Condvar,
+}
+
+/// Waiting requests: low-priority ones (repository stats) only when no other waits.
+#[derive(Default)]
+struct Jobs {
+    normal: VecDeque<Request>,
+    low: VecDeque<Request>,
+    closed: bool,
 }
 
 /// The worker pool. Dropping it lets the workers finish their current job and stop.
@@ -37,7 +45,7 @@ impl Pool {
         wrap: fn(Completion) -> M,
     ) -> Pool {
         let queue = Arc::new(Queue {
-            jobs: Mutex::new((VecDeque::new(), false)),
+            jobs: Mutex::new(Jobs::default()),
             ready: Condvar::new(),
         });
         for _ in 0..workers.max(1) {
@@ -71,29 +79,37 @@ impl Pool {
     }
 
     pub fn submit(&self, req: Request) {
-        if let Ok(mut g) = self.queue.jobs.lock() {
-            g.0.push_back(req);
-            self.queue.ready.notify_one();
-        }
+        push(&self.queue, req);
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
         if let Ok(mut g) = self.queue.jobs.lock() {
-            g.1 = true;
+            g.closed = true;
             self.queue.ready.notify_all();
         }
+    }
+}
+
+fn push(q: &Queue, req: Request) {
+    if let Ok(mut g) = q.jobs.lock() {
+        if req.job.low_priority() {
+            g.low.push_back(req);
+        } else {
+            g.normal.push_back(req);
+        }
+        q.ready.notify_one();
     }
 }
 
 fn next(q: &Queue) -> Option<Request> {
     let mut g = q.jobs.lock().ok()?;
     loop {
-        if g.1 {
+        if g.closed {
             return None;
         }
-        if let Some(r) = g.0.pop_front() {
+        if let Some(r) = g.normal.pop_front().or_else(|| g.low.pop_front()) {
             return Some(r);
         }
         g = q.ready.wait(g).ok()?;
@@ -113,12 +129,14 @@ pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request)
             });
             Completion::ReadFile(Reply::new(id, j, result))
         }
-        Job::Repositories(j) => Completion::Repositories(Reply::new(id, j, catalog.repositories())),
-        Job::RepoStats(j) => Completion::RepoStats(Reply::new(
-            id,
-            j,
-            catalog.repository_stats(&j.repository).transpose(),
-        )),
+        Job::Repositories(j) => {
+            let moved = j.switch.as_ref().map_or(Ok(()), |to| catalog.switch(to));
+            let result = moved.and_then(|()| catalog.repositories());
+            Completion::Repositories(Reply::new(id, j, result))
+        }
+        Job::RepoStats(j) => {
+            Completion::RepoStats(Reply::new(id, j, catalog.repository_stats(&j.repositories)))
+        }
         Job::Images(j) => Completion::Images(Reply::new(id, j, catalog.images(&j.repository))),
         Job::Root(j) => {
             let result = match catalog.root_info(&j.row) {
@@ -207,5 +225,41 @@ impl Read for CancellableRead {
             return Err(std::io::Error::other("cancelled: the screen was left"));
         }
         self.inner.read(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::app::{LoadImages, LoadRepoStats};
+
+    fn req(id: u64, job: Job) -> Request {
+        Request {
+            id,
+            job,
+            cancel: Arc::default(),
+            progress: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn repository_stats_wait_behind_the_work_people_asked_for() {
+        let q = Queue {
+            jobs: Mutex::new(Jobs::default()),
+            ready: Condvar::new(),
+        };
+        let stats = Job::RepoStats(LoadRepoStats {
+            repositories: vec!["a".into(), "b".into()],
+        });
+        let images = |r: &str| {
+            Job::Images(LoadImages {
+                repository: r.into(),
+            })
+        };
+        push(&q, req(1, stats));
+        push(&q, req(2, images("a")));
+        push(&q, req(3, images("b")));
+        let order: Vec<u64> = (0..3).filter_map(|_| next(&q).map(|r| r.id)).collect();
+        assert_eq!(order, [2, 3, 1]);
     }
 }

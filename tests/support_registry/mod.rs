@@ -534,6 +534,14 @@ pub enum Fault {
     Header(String, String),
     /// Demand `Authorization: Bearer <token>`, handing it out at `/token` for Basic `user:pass`.
     Bearer { token: String, basic: String },
+    /// Forward, then merge `fields` into each object of the JSON answer's `array` whose `key`
+    /// equals `value`: a real answer with fields the upstream (moto) does not implement.
+    MergeJson {
+        array: String,
+        key: String,
+        value: String,
+        fields: serde_json::Value,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -703,6 +711,7 @@ fn handle(
     let mut stall = None;
     let mut corrupt = false;
     let mut extra_headers = String::new();
+    let mut merges = Vec::new();
     for f in &faults {
         match f {
             Fault::Status(code, retry) => {
@@ -731,6 +740,7 @@ fn handle(
             Fault::StallAfter(n, d) => stall = Some((*n, *d)),
             Fault::Header(k, v) => extra_headers.push_str(&format!("{k}: {v}\r\n")),
             Fault::Corrupt => corrupt = true,
+            Fault::MergeJson { .. } => merges.push(f.clone()),
             Fault::Bearer { token, basic } => {
                 if path.starts_with("/token") {
                     use base64::Engine as _;
@@ -783,6 +793,12 @@ fn handle(
         .unwrap_or(raw.len());
     let (head, body) = raw.split_at(split);
     let mut body = body.to_vec();
+    let mut head = head.to_vec();
+    if let Some(merged) = merge_json(&body, &merges) {
+        body = merged;
+        head = with_length(&head, body.len());
+    }
+    let head = head.as_slice();
     if corrupt && !body.is_empty() {
         let mid = body.len() / 2;
         body[mid] ^= 0xff;
@@ -811,6 +827,54 @@ fn handle(
         None => conn.write_all(&body)?,
     }
     conn.flush()
+}
+
+/// The body with every [`Fault::MergeJson`] applied, or `None` when none applies.
+fn merge_json(body: &[u8], merges: &[Fault]) -> Option<Vec<u8>> {
+    let mut v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let mut changed = false;
+    for m in merges {
+        let Fault::MergeJson {
+            array,
+            key,
+            value,
+            fields,
+        } = m
+        else {
+            continue;
+        };
+        let Some(items) = v.get_mut(array.as_str()).and_then(|a| a.as_array_mut()) else {
+            continue;
+        };
+        for item in items {
+            if item.get(key.as_str()).and_then(|k| k.as_str()) != Some(value.as_str()) {
+                continue;
+            }
+            if let (Some(obj), Some(add)) = (item.as_object_mut(), fields.as_object()) {
+                for (k, f) in add {
+                    obj.insert(k.clone(), f.clone());
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed.then(|| serde_json::to_vec(&v).expect("json"))
+}
+
+/// A response head with its `Content-Length` set to `len` (and no chunked encoding).
+fn with_length(head: &[u8], len: usize) -> Vec<u8> {
+    let text = String::from_utf8_lossy(head);
+    let mut out = String::new();
+    for line in text.trim_end().split("\r\n") {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("content-length:") || lower.starts_with("transfer-encoding:") {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!("Content-Length: {len}\r\n\r\n"));
+    out.into_bytes()
 }
 
 /// A Docker config file granting `user:pass` for `host`.

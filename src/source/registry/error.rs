@@ -85,6 +85,9 @@ pub enum RegistryError {
     },
     #[error(transparent)]
     Ecr(#[from] ecr::EcrError),
+    /// ECR holds the image but will not serve it until it is restored.
+    #[error("{0}")]
+    Unpullable(Box<ecr::Unpullable>),
     #[error("{0}")]
     Invalid(String),
 }

@@ -38,6 +38,7 @@ use super::dockerref::RegistryRef;
 use super::{Fetched, ImageSource, SourceError};
 use crate::cache::Cache;
 use crate::oci::Digest;
+use crate::source::ecr::{Ecr, Unpullable};
 
 /// An image in a registry, read through the distribution API.
 pub struct RegistrySource {
@@ -86,9 +87,43 @@ impl RegistrySource {
     fn fetch(&self, reference: String) -> Result<Fetched, SourceError> {
         let client = self.client.clone();
         let repo = self.endpoint.repository.clone();
-        Ok(run(async move {
-            client.fetch_manifest(&repo, &reference).await
-        })??)
+        let asked = reference.clone();
+        match run(async move { client.fetch_manifest(&repo, &reference).await })? {
+            Ok(f) => Ok(f),
+            Err(e @ RegistryError::NotFound { .. }) => Err(self.unpullable_or(e, asked).into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// ECR answers 404 to a pull of an archived image (ECR User Guide, "Archiving an
+    /// image"): DescribeImages tells that apart from a missing one, and then says so.
+    fn unpullable_or(&self, e: RegistryError, reference: String) -> RegistryError {
+        let Some(host) = self.client.ecr.clone() else {
+            return e;
+        };
+        let aws = self.client.opts.aws.clone();
+        let repository = self.reference.repository.clone();
+        let found = run(async move {
+            let ecr = Ecr::connect(&aws, Some(&host.region)).await.ok()?;
+            let image = ecr
+                .image(Some(&host.account), &repository, &reference)
+                .await
+                .ok()??;
+            let status = image.status.filter(|s| s.unpullable())?;
+            Some(Unpullable {
+                account: host.account,
+                region: ecr.region().to_string(),
+                repository,
+                reference,
+                digest: image.digest,
+                status,
+                since: image.archived_at,
+            })
+        });
+        match found {
+            Ok(Some(u)) => RegistryError::Unpullable(Box::new(u)),
+            _ => e,
+        }
     }
 }
 

@@ -39,7 +39,7 @@ pub enum Focus {
 /// What the runner must do after an update.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Submit(Request),
+    Submit(Box<Request>),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Keep the `:` history (it changed) in the cache directory.

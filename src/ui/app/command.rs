@@ -2,6 +2,7 @@
 //! that help, completion and the unknown-command hint read), and running them.
 
 use super::*;
+use crate::catalog::Switch;
 use crate::ui::keymap::{Bind, Place};
 use crate::verdict::{self};
 
@@ -91,6 +92,30 @@ pub const COMMANDS: &[Command] = &[
         aliases: &[],
         arg: "",
         help: "the keys and commands of this screen",
+        complete: None,
+        only: None,
+    },
+    Command {
+        name: "profile",
+        aliases: &[],
+        arg: "NAME",
+        help: "ECR: list with this AWS profile",
+        complete: Some(|_, _| crate::source::aws::profiles()),
+        only: None,
+    },
+    Command {
+        name: "region",
+        aliases: &[],
+        arg: "NAME",
+        help: "ECR: list this AWS region",
+        complete: Some(|_, _| crate::source::aws::regions()),
+        only: None,
+    },
+    Command {
+        name: "registry",
+        aliases: &[],
+        arg: "ID",
+        help: "ECR: another account's registry (12 digits)",
         complete: None,
         only: None,
     },
@@ -231,6 +256,11 @@ impl App {
             "explain" => self.key_bind(Bind::Explain, fx),
             "config" => self.key_bind(Bind::Config, fx),
             "sort" => self.key_bind(Bind::Sort, fx),
+            "profile" | "region" | "registry" => match Switch::parse(word, arg) {
+                Some(Ok(to)) => self.switch_source(to, fx),
+                Some(Err(e)) => self.status = Some((Level::Error, e)),
+                None => {}
+            },
             other => {
                 let names: Vec<String> = COMMANDS.iter().map(|c| format!(":{}", c.name)).collect();
                 self.status = Some((
@@ -297,6 +327,65 @@ impl App {
                 ),
             ));
         }
+    }
+
+    /// Moves an ECR source to another profile, region or account in place: back to a fresh
+    /// repository list (the old screens' work is cancelled), listed there.
+    fn switch_source(&mut self, to: Switch, fx: &mut Vec<Effect>) {
+        if !self.origin.ecr {
+            self.status = Some((
+                Level::Error,
+                format!(
+                    "{} is not Amazon ECR: :profile, :region and :registry switch ECR sources",
+                    crate::text::sanitize(&self.origin.source)
+                ),
+            ));
+            return;
+        }
+        while let Some(s) = self.stack.pop() {
+            self.release(s.id);
+        }
+        match &to {
+            Switch::Profile(p) => self.origin.profile = Some(p.clone()),
+            Switch::Region(r) => self.origin.region = Some(r.clone()),
+            Switch::Registry(a) => self.origin.registry = Some(a.clone()),
+        }
+        let unknown = match &to {
+            Switch::Profile(p) if !crate::source::aws::profiles().contains(p) => format!(
+                " ({} is in no AWS config or credentials file: credentials from the environment, if any, are used)",
+                crate::text::sanitize(p)
+            ),
+            _ => String::new(),
+        };
+        self.status = Some((
+            Level::Info,
+            format!("switched: listing ECR with {}{unknown}", self.where_text()),
+        ));
+        let id = self.new_id();
+        let load = self.request(
+            id,
+            Job::Repositories(LoadRepositories { switch: Some(to) }),
+            fx,
+        );
+        self.stack.push(Screen {
+            id,
+            kind: ScreenKind::Repos(ReposScreen::new(load)),
+        });
+    }
+
+    fn where_text(&self) -> String {
+        let o = &self.origin;
+        let mut parts = Vec::new();
+        if let Some(p) = &o.profile {
+            parts.push(format!("profile {p}"));
+        }
+        if let Some(r) = &o.region {
+            parts.push(format!("region {r}"));
+        }
+        if let Some(a) = &o.registry {
+            parts.push(format!("registry {a}"));
+        }
+        crate::text::sanitize(&parts.join(", "))
     }
 }
 

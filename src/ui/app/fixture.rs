@@ -167,6 +167,7 @@ pub fn row(tag: &str) -> ImageRow {
         pushed: None,
         size: None,
         attached: Box::default(),
+        unpullable: None,
     }
 }
 
@@ -183,7 +184,9 @@ pub fn answer(req: &Request) -> Completion {
                 created: None,
             }]),
         )),
-        Job::RepoStats(j) => Completion::RepoStats(Reply::new(req.id, j, Ok(None))),
+        Job::RepoStats(j) => {
+            Completion::RepoStats(Reply::new(req.id, j, Ok(vec![None; j.repositories.len()])))
+        }
         Job::ReadFile(j) => Completion::ReadFile(Reply::new(
             req.id,
             j,
@@ -260,7 +263,7 @@ pub fn open_without_answer(app: &mut App) -> Request {
     let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
     fx.iter()
         .find_map(|e| match e {
-            Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(r.clone()),
+            Effect::Submit(r) if matches!(r.job, Job::Analyze { .. }) => Some(Request::clone(r)),
             _ => None,
         })
         .expect("an analysis request")

@@ -365,6 +365,7 @@ impl App {
                 }
             }
             Some(Nav::Info(msg)) => self.status = Some((Level::Info, msg.into())),
+            Some(Nav::Refused(msg)) => self.status = Some((Level::Error, msg)),
         }
     }
 

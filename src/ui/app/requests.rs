@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
 use crate::analyze::{Image, Progress};
-use crate::catalog::{ImageRow, RepoRow, RepoStats, RootInfo};
+use crate::catalog::{ImageRow, RepoRow, RepoStats, RootInfo, Switch};
 use crate::oci::Digest;
 use crate::ui::tree::Tree;
 
@@ -16,22 +16,32 @@ pub trait Work: Debug + Clone {
     type Output: Debug + Clone;
 }
 
-/// The repositories of the catalog.
-#[derive(Debug, Clone)]
-pub struct LoadRepositories;
+/// The repositories of the catalog, after moving it first when `switch` says where.
+#[derive(Debug, Clone, Default)]
+pub struct LoadRepositories {
+    pub switch: Option<Switch>,
+}
 
 impl Work for LoadRepositories {
     type Output = Vec<RepoRow>;
 }
 
-/// Image count and last push of one listed repository; `None`: the source cannot tell.
+/// Image count and last push of the listed repositories, one low-priority job for all of
+/// them; per repository, `None` when it cannot be described.
 #[derive(Debug, Clone)]
 pub struct LoadRepoStats {
-    pub repository: String,
+    pub repositories: Vec<String>,
 }
 
 impl Work for LoadRepoStats {
-    type Output = Option<RepoStats>;
+    type Output = Vec<Option<RepoStats>>;
+}
+
+impl Job {
+    /// Work nobody waits for: it runs after every other queued job.
+    pub fn low_priority(&self) -> bool {
+        matches!(self, Job::RepoStats(_))
+    }
 }
 
 /// The images (tags) of one repository.
@@ -196,12 +206,12 @@ impl App {
                 progress: Arc::clone(&progress),
             },
         );
-        fx.push(Effect::Submit(Request {
+        fx.push(Effect::Submit(Box::new(Request {
             id,
             job,
             cancel,
             progress,
-        }));
+        })));
         Load::Loading(id)
     }
 
@@ -295,11 +305,13 @@ impl App {
                                 if self.enter_single_repo && v.len() == 1 {
                                     single_repo = v.first().map(|r| r.name.clone());
                                 }
-                                want_stats = v
-                                    .iter()
-                                    .filter(|r| r.images.is_none() && r.last_push.is_none())
-                                    .map(|r| r.name.clone())
-                                    .collect();
+                                if self.origin.ecr {
+                                    want_stats = v
+                                        .iter()
+                                        .filter(|r| r.images.is_none() && r.last_push.is_none())
+                                        .map(|r| r.name.clone())
+                                        .collect();
+                                }
                                 Load::Ready(v)
                             }
                             Err(e) => Load::Failed(e),
@@ -308,14 +320,15 @@ impl App {
                     (ScreenKind::Repos(s), Completion::RepoStats(r)) => {
                         // A repository that cannot be described keeps its `-`: opening it
                         // names the failure.
-                        if let (Ok(Some(stats)), Some(row)) = (
-                            r.result,
-                            s.list.rows.ready_mut().and_then(|v| {
-                                v.iter_mut().find(|row| row.name == r.job.repository)
-                            }),
-                        ) {
-                            row.images = Some(stats.images);
-                            row.last_push = stats.last_push;
+                        if let (Ok(all), Some(rows)) = (r.result, s.list.rows.ready_mut()) {
+                            for (name, stats) in r.job.repositories.iter().zip(all) {
+                                if let (Some(stats), Some(row)) =
+                                    (stats, rows.iter_mut().find(|row| &row.name == name))
+                                {
+                                    row.images = Some(stats.images);
+                                    row.last_push = stats.last_push;
+                                }
+                            }
                         }
                     }
                     (ScreenKind::Images(s), Completion::Images(r)) => match r.result {
@@ -355,9 +368,11 @@ impl App {
                     },
                     _ => {}
                 }
-                for repository in want_stats {
-                    let _: Load<()> =
-                        self.request(owner, Job::RepoStats(LoadRepoStats { repository }), fx);
+                if !want_stats.is_empty() {
+                    let job = Job::RepoStats(LoadRepoStats {
+                        repositories: want_stats,
+                    });
+                    let _: Load<()> = self.request(owner, job, fx);
                 }
                 if fetch_roots {
                     self.fetch_roots(owner, fx);
@@ -396,9 +411,13 @@ impl App {
             },
             _ => return,
         };
+        // An archived image's manifests answer 404: its row says what it is instead.
         let loads: Vec<_> = rows
             .into_iter()
-            .map(|row| self.request(owner, Job::Root(LoadRoot { row }), fx))
+            .map(|row| match &row.unpullable {
+                Some(u) => Load::Failed(u.summary()),
+                None => self.request(owner, Job::Root(LoadRoot { row }), fx),
+            })
             .collect();
         if let Some(ScreenKind::Images(s)) = self
             .stack

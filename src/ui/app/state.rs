@@ -118,9 +118,14 @@ pub struct Origin {
     pub source: String,
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// Another account's ECR registry (`:registry ID`).
+    pub registry: Option<String>,
     /// Images on local disk: reading their files is cheap, so list badges are settled from
     /// the files straight away instead of waiting for `c`.
     pub local: bool,
+    /// Amazon ECR: image counts and last push come after the listing, and `:profile`,
+    /// `:region` and `:registry` switch it in place.
+    pub ecr: bool,
 }
 
 /// The whole UI state.
@@ -195,7 +200,7 @@ impl App {
     pub fn open_repositories(&mut self) -> Vec<Effect> {
         let mut fx = Vec::new();
         let id = self.new_id();
-        let load = self.request(id, Job::Repositories(LoadRepositories), &mut fx);
+        let load = self.request(id, Job::Repositories(LoadRepositories::default()), &mut fx);
         self.stack.push(Screen {
             id,
             kind: ScreenKind::Repos(ReposScreen::new(load)),

@@ -244,6 +244,7 @@ fn quit_from_anywhere() {
 #[test]
 fn repository_counts_arrive_after_the_list_is_shown() {
     let mut app = app();
+    app.origin.ecr = true;
     let fx = app.open_repositories();
     let Some(Effect::Submit(req)) = fx.into_iter().next() else {
         panic!("no repository request")
@@ -257,10 +258,15 @@ fn repository_counts_arrive_after_the_list_is_shown() {
         last_push: None,
         created: None,
     };
+    let other = crate::catalog::RepoRow {
+        name: "team/other".into(),
+        ..bare.clone()
+    };
     let fx = app.update(Action::Done(Box::new(Completion::Repositories(
-        Reply::new(req.id, j, Ok(vec![bare])),
+        Reply::new(req.id, j, Ok(vec![bare, other])),
     ))));
-    // The list is on screen before any DescribeImages answer; one request per repository.
+    // The list is on screen before any DescribeImages answer; one low-priority request for
+    // all the repositories.
     let rows = |app: &App| match kind(app) {
         ScreenKind::Repos(s) => s.list.rows.ready().cloned().unwrap_or_default(),
         _ => Vec::new(),
@@ -269,13 +275,14 @@ fn repository_counts_arrive_after_the_list_is_shown() {
     let stats: Vec<&Request> = fx
         .iter()
         .filter_map(|e| match e {
-            Effect::Submit(r) if matches!(&r.job, Job::RepoStats(s) if s.repository == "team/app") => {
-                Some(r)
+            Effect::Submit(r) if matches!(&r.job, Job::RepoStats(s) if s.repositories == ["team/app", "team/other"]) => {
+                Some(&**r)
             }
             _ => None,
         })
         .collect();
     assert_eq!(stats.len(), 1);
+    assert!(stats[0].job.low_priority());
     let (id, Job::RepoStats(j)) = (stats[0].id, &stats[0].job) else {
         unreachable!()
     };
@@ -286,13 +293,51 @@ fn repository_counts_arrive_after_the_list_is_shown() {
     app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
         id,
         j,
-        Ok(Some(answer)),
+        // team/other could not be described: its row stays, with `-`.
+        Ok(vec![Some(answer), None]),
     )))));
-    let row = rows(&app).into_iter().next().unwrap();
+    let got: Vec<_> = rows(&app)
+        .into_iter()
+        .map(|r| (r.name, r.images, r.last_push))
+        .collect();
     assert_eq!(
-        (row.images, row.last_push.as_deref()),
-        (Some(3), Some("2026-12-01T07:16:27.55Z"))
+        got,
+        [
+            (
+                "team/app".to_string(),
+                Some(3),
+                Some("2026-12-01T07:16:27.55Z".to_string())
+            ),
+            ("team/other".to_string(), None, None)
+        ]
     );
+
+    // A plain registry has no counts to give: no job is sent for them.
+    let mut app = super::fixture::app();
+    let fx = app.open_repositories();
+    let Some(Effect::Submit(req)) = fx.into_iter().next() else {
+        panic!("no repository request")
+    };
+    let Job::Repositories(j) = &req.job else {
+        panic!("not the repositories job")
+    };
+    let fx = app.update(Action::Done(Box::new(Completion::Repositories(
+        Reply::new(req.id, j, Ok(got_rows())),
+    ))));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Submit(r) if matches!(r.job, Job::RepoStats(_)))),
+        "a no-op stats job for a plain registry"
+    );
+}
+
+fn got_rows() -> Vec<crate::catalog::RepoRow> {
+    vec![crate::catalog::RepoRow {
+        name: "library/alpine".into(),
+        images: None,
+        last_push: None,
+        created: None,
+    }]
 }
 
 #[test]

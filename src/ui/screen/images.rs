@@ -39,6 +39,12 @@ impl ImagesScreen {
         };
         if self.list.key(bind, page) == Some(Bind::Enter) {
             let (i, row) = self.list.selected()?;
+            if let Some(u) = &row.unpullable {
+                return Some(Nav::Refused(format!(
+                    "{}; y copies the command that restores it",
+                    u.summary()
+                )));
+            }
             let info = self.roots.get(i).and_then(|r| r.ready().cloned());
             return Some(Nav::OpenIndex(row.clone(), info));
         }
@@ -64,8 +70,12 @@ impl ImagesScreen {
         Some((row.clone(), info))
     }
 
-    /// The image reference.
+    /// The image reference; for an archived image, the command that restores it.
     pub fn copy_text(&self) -> Option<String> {
-        Some(self.list.selected()?.1.reference.clone())
+        let row = self.list.selected()?.1;
+        Some(match &row.unpullable {
+            Some(u) => u.restore_command(),
+            None => row.reference.clone(),
+        })
     }
 }

@@ -95,6 +95,8 @@ pub enum Nav {
     },
     /// A line for the status bar.
     Info(&'static str),
+    /// A row that cannot be opened, and why (an archived ECR image).
+    Refused(String),
 }
 
 /// Arrow, page and Enter keys on a list of `len` rows; returns the bind for the caller to act on.

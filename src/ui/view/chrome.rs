@@ -62,6 +62,12 @@ pub fn header(f: &mut Frame, app: &App, area: Rect) {
     if let Some(r) = &app.origin.region {
         spans.push(Span::styled(format!("  region:{}", sanitize(r)), th.muted));
     }
+    if let Some(r) = &app.origin.registry {
+        spans.push(Span::styled(
+            format!("  registry:{}", sanitize(r)),
+            th.muted,
+        ));
+    }
     spans.push(Span::raw("  target:"));
     spans.push(Span::styled(
         format!("{} ({})", app.target.name, app.target.platform),

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments, display_time};
-use crate::text::{human_size, sanitize};
+use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments};
+use crate::text::{display_time, human_size, sanitize};
 use crate::ui::app::{App, FilteredList, ImagesScreen, IndexRow, IndexScreen, Load};
 use crate::verdict::{Assessment, Basis, EntryAssessment, Summary, Verdict};
 
@@ -212,6 +212,7 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
     let visible = s.list.visible();
     let height = area.height.saturating_sub(3) as usize;
     let offset = scroll_offset(sel, height);
+    let narrow = area.width < 100;
     let body: Vec<Row> = visible
         .iter()
         .enumerate()
@@ -220,15 +221,32 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
         .filter_map(|(i, &idx)| {
             let r = list.get(idx)?;
             let root = roots.get(idx);
-            let (kind, plat, badge, size, digest) = match root {
-                Some(Load::Ready(info)) => (
+            let (kind, plat, badge, size, digest) = match (root, &r.unpullable) {
+                (_, Some(u)) => (
+                    "-".into(),
+                    Line::from(Span::styled(
+                        match (&u.since, narrow) {
+                            (Some(t), true) => format!("since {}", day(t)),
+                            (Some(t), false) => format!("since {} · unpullable", display_time(t)),
+                            (None, _) => "pulls fail until restored".into(),
+                        },
+                        app.theme.warn,
+                    )),
+                    Line::from(Span::styled(
+                        format!("⏸ {}", u.status.word().to_uppercase()),
+                        app.theme.warn,
+                    )),
+                    r.size.map_or_else(|| "-".into(), human_size),
+                    r.digest.as_ref().map_or_else(|| "-".into(), |d| d.short()),
+                ),
+                (Some(Load::Ready(info)), None) => (
                     if info.root.is_index { "index" } else { "image" }.to_string(),
                     Line::from(chips(app, r, info, area.width < 100)),
                     root_badge(app, info),
                     human_size(r.size.unwrap_or(info.size)),
                     info.root.digest.short(),
                 ),
-                Some(Load::Failed(e)) => (
+                (Some(Load::Failed(e)), None) => (
                     "?".into(),
                     Line::from(Span::styled(sanitize(e), app.theme.fail)),
                     Line::from(Span::styled("✗ unreadable", app.theme.fail)),
@@ -255,7 +273,11 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
                 Cell::from(plat),
                 Cell::from(badge),
                 Cell::from(size),
-                Cell::from(r.pushed.as_deref().map_or_else(|| "-".to_string(), day)),
+                Cell::from(
+                    r.pushed
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), |t| sanitize(&display_time(t))),
+                ),
             ]);
             Some(if i == sel {
                 row.style(app.theme.selection)
@@ -264,7 +286,6 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
             })
         })
         .collect();
-    let narrow = area.width < 100;
     let widths = if narrow {
         vec![
             Constraint::Length(14),
@@ -276,14 +297,21 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
             Constraint::Length(0),
         ]
     } else {
+        // As wide as the longest tags (up to 14), so the platforms keep the room.
+        let tag_w = list
+            .iter()
+            .map(|r| sanitize(&r.tags.join(", ")).chars().count().max(10))
+            .max()
+            .unwrap_or(10)
+            .min(14) as u16;
         vec![
-            Constraint::Length(14),
+            Constraint::Length(tag_w),
             Constraint::Length(12),
             Constraint::Length(5),
             Constraint::Min(28),
-            Constraint::Length(30),
+            Constraint::Length(26),
             Constraint::Length(8),
-            Constraint::Length(10),
+            Constraint::Length(16),
         ]
     };
     let header = Row::new(vec![
@@ -458,9 +486,9 @@ fn entry_cell(app: &App, a: &Assessment, e: &EntryAssessment) -> Line<'static> {
     }
 }
 
-/// `2026-11-27` from an RFC 3339 time (the column has room for the day only).
+/// `2026-11-27` from an RFC 3339 time (where a cell has room for the day only).
 fn day(time: &str) -> String {
-    sanitize(time).chars().take(10).collect()
+    sanitize(&display_time(time)).chars().take(10).collect()
 }
 
 fn short(digest: &str) -> String {
