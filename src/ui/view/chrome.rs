@@ -113,12 +113,15 @@ pub fn footer(f: &mut Frame, app: &App, area: Rect) {
         };
         Line::from(Span::styled(sanitize(msg), style))
     } else {
-        hints(app)
+        hints(app, usize::from(area.width))
     };
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn hints(app: &App) -> Line<'static> {
+/// The key hints of the screen, as many as fit in `width`: when they do not all fit, the
+/// screen's own keys stay and the general ones go first (help and quit always stay; help
+/// lists the rest).
+fn hints(app: &App, width: usize) -> Line<'static> {
     let th = &app.theme;
     let k = |b: Bind| {
         app.keymap
@@ -173,8 +176,20 @@ fn hints(app: &App) -> Line<'static> {
     }
     items.push((k(Bind::Targets), "target"));
     items.push((k(Bind::Explain), "explain"));
-    items.push((k(Bind::Help), "help"));
-    items.push((k(Bind::Quit), "quit"));
+    let keep = [(k(Bind::Help), "help"), (k(Bind::Quit), "quit")];
+    let cost = |(key, what): &(String, &str)| key.chars().count() + what.chars().count() + 3;
+    let fixed: usize = keep.iter().map(cost).sum();
+    let mut used = fixed;
+    let mut fitting = 0;
+    for item in &items {
+        if used + cost(item) > width {
+            break;
+        }
+        used += cost(item);
+        fitting += 1;
+    }
+    items.truncate(fitting);
+    items.extend(keep);
     let mut spans = Vec::new();
     for (key, what) in items {
         spans.push(Span::styled(format!(" {key}"), th.accent));
