@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::oci::limits::CONFIG_MAX;
 use crate::oci::manifest::{self, Document, EntryKind};
 use crate::oci::{Digest, Platform, media};
-use crate::scan::{self, LayerScan, MergedFs};
+use crate::scan::{self, LAYER_LIMIT, LayerScan, MergedFs};
 use crate::source::{ImageSource, SourceError};
 
 /// Layer scans already known, by digest (the on-disk cache implements it).
@@ -265,6 +265,14 @@ pub fn analyze_image(
             .parse()
             .map_err(|e| AnalyzeError::Invalid(format!("{what}: layer: {e}")))?;
         wanted.push((digest, d.media_type().to_string(), d.size()));
+    }
+    if wanted.len() > LAYER_LIMIT {
+        // Stacking stops at the limit, so a binary in a layer above it would go unseen:
+        // refuse the image rather than judge part of it.
+        return Err(AnalyzeError::Invalid(format!(
+            "{what} has {} filesystem layers; archlens stacks at most {LAYER_LIMIT} (and no container runtime mounts that many: overlayfs stops at about 500), so its files were not checked. Squash the image or rebuild it with fewer layers",
+            wanted.len()
+        )));
     }
     progress
         .layers_total
