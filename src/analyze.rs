@@ -387,12 +387,20 @@ fn scan_one(
         progress.bytes_read.fetch_add(size, Ordering::Relaxed);
         return Ok(Arc::new(hit));
     }
-    let blob = src.blob(digest, size)?;
-    let counted = CountingReader {
-        inner: blob,
-        counter: &progress.bytes_read,
+    let scanned = if let Some(file) = src.verified_file(digest, size)? {
+        // Checked when the source was opened: a plain tar is walked by its headers.
+        let scan = scan::scan_verified_file(file.file, file.len, media_type, digest);
+        progress.bytes_read.fetch_add(size, Ordering::Relaxed);
+        scan
+    } else {
+        let blob = src.blob(digest, size)?;
+        let counted = CountingReader {
+            inner: blob,
+            counter: &progress.bytes_read,
+        };
+        scan::scan_layer(counted, media_type, digest)
     };
-    let scan = scan::scan_layer(counted, media_type, digest).map_err(|e| AnalyzeError::Layer {
+    let scan = scanned.map_err(|e| AnalyzeError::Layer {
         layer: digest.clone(),
         detail: e.to_string(),
     })?;
