@@ -102,7 +102,7 @@ PY
 largest() { ls -S "$@" | head -1; }
 
 # Runs a command under GNU time; prints "wall_seconds max_rss_kb".
-measure() {
+measure_quiet() {
   local log=$BENCH/time.log
   /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$BENCH/stderr.log" || {
     echo "bench.sh: command failed: $* (stderr in $BENCH/stderr.log)" >&2; tail -5 "$BENCH/stderr.log" >&2; return 1; }
@@ -118,6 +118,13 @@ for line in open(sys.argv[1]):
         rss = float(value)
 print(f"{wall:.2f} {rss:.0f}")
 PY
+}
+# Each measurement as it is made (on stderr), so a run cut short still shows what it measured.
+measure() {
+  local out
+  out=$(measure_quiet "$@") || return 1
+  echo "bench.sh: measured ${out% *} s, ${out#* } KiB: $*" >&2
+  echo "$out"
 }
 
 mapfile -t GZ < <(layer_blobs gzip)
@@ -247,6 +254,7 @@ if [ "$ARCHLENS" = 1 ]; then
     rm -rf "$CACHE_DIR"
     RESULT[explorer_$n]=$(python3 "$ROOT/scripts/bench_explorer.py" "$BIN" "oci:$dir:files" f0000000.txt) \
       || fail "the explorer did not show the expanded tree of $dir"
+    echo "bench.sh: measured ${RESULT[explorer_$n]% *} s, ${RESULT[explorer_$n]#* } KiB: explorer, $n files" >&2
   done
   echo
   printf '%-36s %11s %13s %10s\n' "many small files (+1 ELF)" "wall" "peak RSS" "vs 200k"
