@@ -50,7 +50,7 @@ pub(super) fn python_version(idx: &Index) -> Option<(String, String)> {
                 .entry(v.to_string())
                 .or_insert(format!("its interpreter {p}"));
         } else if let Some(v) =
-            python_version_in(&p).filter(|v| p.ends_with(&format!("/python{v}/os.py")))
+            python_version_in(p).filter(|v| p.ends_with(&format!("/python{v}/os.py")))
         {
             found.entry(v.to_string()).or_insert(format!(
                 "its standard library {}",
