@@ -9,7 +9,9 @@
 #   --no-registry  skip the registry half (docker-registry on loopback, skopeo push, curl | gzip -dc)
 # ARCHLENS_BIN=path uses that binary instead of running `cargo build --release` first.
 # Output: target/bench/layout with refs `gzip` and `zstd` (same layers, two compressions), then a table of wall
-# time and peak RSS (GNU time -v). Needs: python3 >= 3.11, zstd, gzip, GNU time (apt-get install time), cargo.
+# time and peak RSS (GNU time -v); then the same image with plain tar layers (a docker-archive and an OCI layout,
+# written by skopeo) against a header-only listing (scripts/tar_headers.py), then the many-small-files images.
+# Needs: python3 >= 3.11, zstd, gzip, skopeo, GNU time (apt-get install time), cargo.
 # The image depends on what this machine has installed: compare runs on the same machine only.
 set -euo pipefail
 
@@ -100,7 +102,7 @@ PY
 largest() { ls -S "$@" | head -1; }
 
 # Runs a command under GNU time; prints "wall_seconds max_rss_kb".
-measure() {
+measure_quiet() {
   local log=$BENCH/time.log
   /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$BENCH/stderr.log" || {
     echo "bench.sh: command failed: $* (stderr in $BENCH/stderr.log)" >&2; tail -5 "$BENCH/stderr.log" >&2; return 1; }
@@ -116,6 +118,13 @@ for line in open(sys.argv[1]):
         rss = float(value)
 print(f"{wall:.2f} {rss:.0f}")
 PY
+}
+# Each measurement as it is made (on stderr), so a run cut short still shows what it measured.
+measure() {
+  local out
+  out=$(measure_quiet "$@") || return 1
+  echo "bench.sh: measured ${out% *} s, ${out#* } KiB: $*" >&2
+  echo "$out"
 }
 
 mapfile -t GZ < <(layer_blobs gzip)
@@ -179,6 +188,26 @@ if [ "$ARCHLENS" = 1 ]; then
   fi
 fi
 
+# Uncompressed layers (issue 10): the gzip image as `docker save` writes it (plain tar layers, skopeo's
+# docker-archive), against a header-only listing of the same layers; and the same plain layers as an OCI layout,
+# whose blobs nothing has verified yet, so archlens streams and hashes every byte of them.
+if [ "$ARCHLENS" = 1 ]; then
+  command -v skopeo >/dev/null || fail "skopeo is missing; install it with: apt-get install skopeo"
+  ARCHIVE=$BENCH/docker-archive.tar PLAIN=$BENCH/plain
+  if [ "$REBUILD" = 1 ] || [ ! -f "$ARCHIVE" ] || [ ! -f "$PLAIN/index.json" ]; then
+    echo "bench.sh: writing $ARCHIVE and $PLAIN (uncompressed layers) with skopeo"
+    rm -rf "$ARCHIVE" "$PLAIN"
+    skopeo copy --quiet "oci:$LAYOUT:gzip" "docker-archive:$ARCHIVE:bench:plain" || fail "skopeo could not write $ARCHIVE"
+    skopeo copy --quiet "docker-archive:$ARCHIVE" "oci:$PLAIN:plain" || fail "skopeo could not write $PLAIN"
+  fi
+  cat "$ARCHIVE" >/dev/null && find "$PLAIN" -type f -exec cat {} + >/dev/null
+  RESULT[tar_headers]=$(measure python3 "$ROOT/scripts/tar_headers.py" "$ARCHIVE") || fail "the header listing failed"
+  RESULT[archlens_docker]=$(measure "$BIN" inspect "docker-archive:$ARCHIVE" --format json --no-cache) \
+    || fail "archlens inspect failed on $ARCHIVE"
+  RESULT[archlens_plain_oci]=$(measure "$BIN" inspect "oci:$PLAIN:plain" --format json --no-cache) \
+    || fail "archlens inspect failed on $PLAIN"
+fi
+
 row() { # LABEL KEY [BASELINE_KEY]
   local wall rss ratio=""
   read -r wall rss <<<"${RESULT[$2]:-- -}"
@@ -199,6 +228,13 @@ row "archlens inspect, zstd image" archlens_zstd zstd_all
 row "curl | gzip -dc, registry blobs" curl_gzip
 row "archlens inspect, registry, cold" registry_cold curl_gzip
 row "archlens inspect, registry, cached" registry_warm curl_gzip
+if [ "$ARCHLENS" = 1 ]; then
+  echo
+  printf '%-36s %11s %13s %10s\n' "uncompressed layers (same files)" "wall" "peak RSS" "vs headers"
+  row "header-only listing (tarfile, seeks)" tar_headers
+  row "archlens inspect, docker-archive" archlens_docker tar_headers
+  row "archlens inspect, OCI layout, plain" archlens_plain_oci tar_headers
+fi
 
 # Memory per file (issue 10): one gzip layer of N small files plus one real ELF (scripts/manyfiles.py), read by
 # `inspect` (no cache; then a cold and a warm cache) and by the explorer (a pty, tree expanded, peak from /proc).
@@ -218,6 +254,7 @@ if [ "$ARCHLENS" = 1 ]; then
     rm -rf "$CACHE_DIR"
     RESULT[explorer_$n]=$(python3 "$ROOT/scripts/bench_explorer.py" "$BIN" "oci:$dir:files" f0000000.txt) \
       || fail "the explorer did not show the expanded tree of $dir"
+    echo "bench.sh: measured ${RESULT[explorer_$n]% *} s, ${RESULT[explorer_$n]#* } KiB: explorer, $n files" >&2
   done
   echo
   printf '%-36s %11s %13s %10s\n' "many small files (+1 ELF)" "wall" "peak RSS" "vs 200k"

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::oci::limits::CONFIG_MAX;
 use crate::oci::manifest::{self, Document, EntryKind};
 use crate::oci::{Digest, Platform, media};
-use crate::scan::{self, LayerScan, MergedFs};
+use crate::scan::{self, LAYER_LIMIT, LayerScan, MergedFs};
 use crate::source::{ImageSource, SourceError};
 
 /// Layer scans already known, by digest (the on-disk cache implements it).
@@ -275,6 +275,14 @@ pub fn analyze_image(
             .map_err(|e| AnalyzeError::Invalid(format!("{what}: layer: {e}")))?;
         wanted.push((digest, d.media_type().to_string(), d.size()));
     }
+    if wanted.len() > LAYER_LIMIT {
+        // Stacking stops at the limit, so a binary in a layer above it would go unseen:
+        // refuse the image rather than judge part of it.
+        return Err(AnalyzeError::Invalid(format!(
+            "{what} has {} filesystem layers; archlens stacks at most {LAYER_LIMIT} (and no container runtime mounts that many: overlayfs stops at about 500), so its files were not checked. Squash the image or rebuild it with fewer layers",
+            wanted.len()
+        )));
+    }
     progress
         .layers_total
         .fetch_add(wanted.len(), Ordering::Relaxed);
@@ -388,12 +396,20 @@ fn scan_one(
         progress.bytes_read.fetch_add(size, Ordering::Relaxed);
         return Ok(Arc::new(hit));
     }
-    let blob = src.blob(digest, size)?;
-    let counted = CountingReader {
-        inner: blob,
-        counter: &progress.bytes_read,
+    let scanned = if let Some(file) = src.verified_file(digest, size)? {
+        // Checked when the source was opened: a plain tar is walked by its headers.
+        let scan = scan::scan_verified_file(file.file, file.len, media_type, digest);
+        progress.bytes_read.fetch_add(size, Ordering::Relaxed);
+        scan
+    } else {
+        let blob = src.blob(digest, size)?;
+        let counted = CountingReader {
+            inner: blob,
+            counter: &progress.bytes_read,
+        };
+        scan::scan_layer(counted, media_type, digest)
     };
-    let scan = scan::scan_layer(counted, media_type, digest).map_err(|e| AnalyzeError::Layer {
+    let scan = scanned.map_err(|e| AnalyzeError::Layer {
         layer: digest.clone(),
         detail: e.to_string(),
     })?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analyze::{Entry, Image, Root};
-use crate::detect::{Artifact, Kind};
+use crate::detect::Artifact;
 use crate::oci::{Arch, Digest, Platform};
 
 /// The platforms `archlens diff INDEX` compares when none are named.
@@ -35,6 +35,10 @@ pub enum DiffError {
     NeedPlatform { reference: String, offered: String },
     #[error("diff compares two platforms of one index, or two references; {0} were given")]
     Arity(usize),
+    #[error(
+        "{reference}@{platform} names one image; compare two platforms of the index with `archlens diff {reference} --platforms A,B`, or give a second reference"
+    )]
+    OnePlatform { reference: String, platform: String },
 }
 
 /// The image entry of `root` for `platform`: the exact platform, else the only entry of the
@@ -129,6 +133,9 @@ pub struct Native {
     pub what: String,
     pub arch: Option<Arch>,
     pub sha256: Option<Digest>,
+    /// Code a Linux host loads (ELF): only such files are evidence of a mislabel.
+    #[serde(skip)]
+    pub linux: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -176,18 +183,8 @@ impl Diff {
     }
 }
 
-/// Compiled code whose CPU matters; packages, wheels' metadata and scripts are not.
 fn is_native(a: &Artifact) -> bool {
-    matches!(
-        a.kind,
-        Kind::Elf
-            | Kind::GoBinary
-            | Kind::MachO
-            | Kind::Pe
-            | Kind::PythonExtension
-            | Kind::NodeAddon
-            | Kind::JniLibrary
-    )
+    a.kind.is_native()
 }
 
 fn side(label: &str, platform: Option<&Platform>, img: &Image) -> Side {
@@ -223,6 +220,7 @@ fn natives_of(img: &Image) -> BTreeMap<&str, Native> {
                     what: a.what(),
                     arch: a.arch.clone(),
                     sha256: a.sha256.clone(),
+                    linux: a.kind.is_linux_code(),
                 },
             )
         })
@@ -289,7 +287,7 @@ fn mislabel(a: &Side, b: &Side, natives: &[NativeDiff]) -> Option<Finding> {
     let same: Vec<&NativeDiff> = natives
         .iter()
         .filter(|n| n.status == Status::Identical)
-        .filter(|n| n.a.as_ref().is_some_and(|x| x.arch.is_some()))
+        .filter(|n| n.a.as_ref().is_some_and(|x| x.linux && x.arch.is_some()))
         .collect();
     // An executable names the problem best (it is what fails to start).
     let exe = |n: &&&NativeDiff| n.a.as_ref().is_some_and(|x| x.what.contains("executable"));
@@ -303,6 +301,27 @@ fn mislabel(a: &Side, b: &Side, natives: &[NativeDiff]) -> Option<Finding> {
         .into_iter()
         .filter(|s| !s.platform.runs_arch(&arch))
         .collect();
+    // A multi-arch build ships some files for every CPU alike (prebuilt addons for each
+    // arch side by side); a mislabeled entry has no Linux code of its own label at all.
+    let own_code = |side: &Side, files: fn(&NativeDiff) -> Option<&Native>| {
+        natives.iter().filter_map(files).any(|x| {
+            x.linux
+                && x.arch
+                    .as_ref()
+                    .is_some_and(|arch| side.platform.runs_arch(arch))
+        })
+    };
+    let has_own = wrong.iter().any(|s| {
+        let files: fn(&NativeDiff) -> Option<&Native> = if std::ptr::eq(*s, a) {
+            |n| n.a.as_ref()
+        } else {
+            |n| n.b.as_ref()
+        };
+        own_code(s, files)
+    });
+    if has_own {
+        return None;
+    }
     let who = match wrong.as_slice() {
         [one] => format!(
             "the {} entry holds {arch} binaries: it is mislabeled",
@@ -368,10 +387,14 @@ fn config_diff(a: &Image, b: &Image) -> Vec<ConfigDiff> {
 /// (`REF@sha256:…`) or anything that is not a platform stays part of the reference.
 pub fn split_platform(reference: &str) -> (&str, Option<Platform>) {
     match reference.rsplit_once('@') {
-        Some((r, p)) if p.contains('/') && !p.contains(':') && !r.is_empty() => match p.parse() {
-            Ok(platform) => (r, Some(platform)),
-            Err(_) => (reference, None),
-        },
+        Some((r, p)) if p.contains('/') && !p.contains(':') && !r.is_empty() => {
+            // Only a known OS word makes a platform: `archive:/tmp/build@v2/image.tar` is a path.
+            let os = p.split('/').next().unwrap_or_default();
+            match p.parse() {
+                Ok(platform) if crate::oci::platform::KNOWN_OS.contains(&os) => (r, Some(platform)),
+                _ => (reference, None),
+            }
+        }
         _ => (reference, None),
     }
 }
@@ -401,6 +424,12 @@ pub fn choose<'a>(
     };
     match refs {
         [(reference, root)] => {
+            if let (reference, Some(p)) = split_platform(reference) {
+                return Err(DiffError::OnePlatform {
+                    reference: reference.to_string(),
+                    platform: p.to_string(),
+                });
+            }
             if !root.is_index {
                 return Err(DiffError::NotAnIndex {
                     reference: reference.to_string(),
@@ -443,6 +472,67 @@ mod tests {
     use super::*;
     use crate::ui::app::fixture;
 
+    fn side(platform: &str) -> Side {
+        Side {
+            label: platform.into(),
+            digest: Digest::sha256_of(platform.as_bytes()),
+            platform: platform.parse().unwrap(),
+            layers: 1,
+            size: 0,
+            uncompressed_size: 0,
+            files: 0,
+            wasted_bytes: 0,
+            natives: 0,
+        }
+    }
+
+    fn native(arch: &str, bytes: &[u8], linux: bool) -> Native {
+        Native {
+            what: "file".into(),
+            arch: Some(Arch::new(arch, None)),
+            sha256: Some(Digest::sha256_of(bytes)),
+            linux,
+        }
+    }
+
+    fn both(path: &str, arch: &str, linux: bool) -> NativeDiff {
+        NativeDiff {
+            path: path.into(),
+            status: Status::Identical,
+            a: Some(native(arch, b"same", linux)),
+            b: Some(native(arch, b"same", linux)),
+        }
+    }
+
+    #[test]
+    fn files_shipped_alike_for_every_cpu_are_no_mislabel() {
+        let (a, b) = (side("linux/amd64"), side("linux/arm64"));
+        // pip's Windows launcher in both entries: data, not code a Linux host loads.
+        let exe = both(
+            "/usr/lib/python3/dist-packages/pip/_vendor/distlib/t64.exe",
+            "amd64",
+            false,
+        );
+        assert_eq!(mislabel(&a, &b, &[exe]), None);
+        // Prebuilt addons for both CPUs side by side, and the entry's own arm64 binary.
+        let x64 = both("/app/prebuilds/linux-x64/addon.node", "amd64", true);
+        let own = NativeDiff {
+            path: "/usr/local/bin/node".into(),
+            status: Status::Different,
+            a: Some(native("amd64", b"a", true)),
+            b: Some(native("arm64", b"b", true)),
+        };
+        assert_eq!(mislabel(&a, &b, &[x64.clone(), own]), None);
+        // Only amd64 code in the arm64 entry: mislabeled.
+        let f = mislabel(&a, &b, &[x64]).unwrap();
+        assert!(
+            f.message
+                .contains("the linux/arm64 entry holds amd64 binaries"),
+            "{}",
+            f.message
+        );
+    }
+
     #[test]
     fn a_platform_after_at_is_split_off_but_a_digest_is_not() {
         let (r, p) = split_platform("oci:dir:idx@linux/arm64/v8");
@@ -451,6 +541,9 @@ mod tests {
         let pinned = "host/app@sha256:0123";
         assert_eq!(split_platform(pinned), (pinned, None));
         assert_eq!(split_platform("alpine:3.20"), ("alpine:3.20", None));
+        // A path with an @ is not a platform unless an OS is named.
+        let path = "docker-archive:/tmp/build@v2/image.tar";
+        assert_eq!(split_platform(path), (path, None));
     }
 
     #[test]

@@ -242,3 +242,43 @@ fn an_absurd_timeout_is_refused_not_a_panic() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn an_image_with_more_layers_than_can_be_stacked_is_unreadable_not_judged() {
+    // 65,536 references to one empty layer file: cheap to write, one past the limit.
+    let tmp = tempfile::tempdir().unwrap();
+    let count = archlens::scan::LAYER_LIMIT + 1;
+    let config = support::config_json("amd64", &[]);
+    let manifest = serde_json::json!([{
+        "Config": "c.json",
+        "RepoTags": ["tall:1"],
+        "Layers": vec!["l.tar"; count],
+    }])
+    .to_string();
+    let empty_layer = Layer::new().tar();
+    let path = tmp.path().join("tall.tar");
+    std::fs::write(
+        &path,
+        tar_of(&[
+            ("c.json", &config),
+            ("l.tar", &empty_layer),
+            ("manifest.json", manifest.as_bytes()),
+        ]),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args(["check", &format!("docker-archive:{}", path.display())])
+        .args(["--target", "linux/amd64", "--no-cache"])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("65536 filesystem layers"), "{text}");
+    assert!(text.contains("at most 65535"), "{text}");
+    assert!(text.contains("Squash the image"), "{text}");
+    assert!(!text.contains("pass"), "{text}");
+}

@@ -83,6 +83,28 @@ pub enum Kind {
     Script,
 }
 
+impl Kind {
+    /// Compiled code whose CPU matters; packages, wheels' metadata and scripts are not.
+    pub fn is_native(self) -> bool {
+        matches!(
+            self,
+            Kind::Elf
+                | Kind::GoBinary
+                | Kind::MachO
+                | Kind::Pe
+                | Kind::PythonExtension
+                | Kind::NodeAddon
+                | Kind::JniLibrary
+        )
+    }
+
+    /// Native code a Linux host loads: Mach-O and PE files are shipped as data (pip's
+    /// launcher `.exe`s, prebuilt addons for other systems) and prove nothing of a label.
+    pub fn is_linux_code(self) -> bool {
+        self.is_native() && !matches!(self, Kind::MachO | Kind::Pe)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Libc {
@@ -267,6 +289,16 @@ pub enum DetectError {
 const HEAD: u64 = 4096;
 /// Largest `WHEEL` file read (real ones are a few hundred bytes).
 const WHEEL_CAP: u64 = 64 * 1024;
+
+/// Whether `path` alone sends a file to a text or archive classifier (package databases,
+/// wheel metadata, package.json, jars): such files are never native code, so the scanner
+/// need not hash them.
+pub fn routed_by_path(path: &str) -> bool {
+    pkgdb::manager_of(path).is_some()
+        || python::is_wheel_metadata(path)
+        || node::is_package_json(path)
+        || jar::is_jar(path)
+}
 
 /// Classifies one regular file from a layer. `path` is absolute and normalised, `size`
 /// is the entry size from the tar header, `reader` yields at most `size` bytes. Returns

@@ -2,7 +2,8 @@
 //! each regular file to the classifiers, and read the blob to its very end.
 
 use std::cell::RefCell;
-use std::io::{self, BufReader, Cursor, Read};
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 use crate::detect;
@@ -19,6 +20,9 @@ const RAW_BUFFER: usize = 256 * 1024;
 /// Tar headers are 512 bytes; a buffer in front of the decoder turns those many small
 /// reads into few large decode calls.
 const TAR_BUFFER: usize = 128 * 1024;
+/// A plain tar read from a file: big enough to hold many small files (skipping them is
+/// then free), small enough that refilling it after a seek over a large one is cheap.
+const SKIP_BUFFER: usize = 64 * 1024;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// RFC 8878 section 3.1.1: the zstd frame magic 0xFD2FB528, little-endian.
@@ -188,15 +192,7 @@ pub fn scan_layer(
     scan.uncompressed_size = *count.borrow();
     scan.entries.shrink_to_fit();
     let Err(e) = outcome else {
-        // Every tar writer in use (Go's archive/tar, GNU tar, the tar crate) ends with
-        // zero blocks; a stream that stops exactly after an entry was cut on a block
-        // boundary, which no decoder notices.
-        if entries > 0 && scan.uncompressed_size == last_end {
-            scan.warnings.push(format!(
-                "layer {layer} is truncated after {entries} entries: the tar has no end-of-archive marker; files after that point may be missing"
-            ));
-        }
-        return Ok(scan);
+        return Ok(ended(scan, layer, entries, last_end));
     };
     if tap_state.borrow().error.is_none() {
         // Finish reading the blob so a verifying source can say whether the bytes are
@@ -210,6 +206,18 @@ pub fn scan_layer(
     if tap_state.borrow().error.is_some() {
         return Err(source_failed(e));
     }
+    judge_failure(e, scan, layer, format, entries)
+}
+
+/// What a walk that failed (not at the source) means: a cut after some entries is a
+/// partial scan with a warning; a cut before any, or bad bytes, is an error.
+fn judge_failure(
+    e: io::Error,
+    mut scan: LayerScan,
+    layer: &Digest,
+    format: &'static str,
+    entries: usize,
+) -> Result<LayerScan, ScanError> {
     if is_truncation(&e) && entries > 0 {
         scan.warnings.push(format!(
             "layer {layer} is truncated after {entries} entries: {e}; the files after that point are missing from this scan"
@@ -229,6 +237,120 @@ pub fn scan_layer(
         entries,
         detail: e.to_string(),
     })
+}
+
+/// A walk that reached the end of the tar.
+fn ended(mut scan: LayerScan, layer: &Digest, entries: usize, last_end: u64) -> LayerScan {
+    // Every tar writer in use (Go's archive/tar, GNU tar, the tar crate) ends with zero
+    // blocks; a stream that stops exactly after an entry was cut on a block boundary,
+    // which no decoder notices.
+    if entries > 0 && scan.uncompressed_size == last_end {
+        scan.warnings.push(format!(
+            "layer {layer} is truncated after {entries} entries: the tar has no end-of-archive marker; files after that point may be missing"
+        ));
+    }
+    scan
+}
+
+/// Scans a layer blob held in a file whose bytes are already known to match `layer`
+/// (`file` at its first byte, `len` long). A plain tar is walked by its headers: the data
+/// no classifier reads is seeked over, never read (what `dive` and `tar -t` do). A
+/// compressed blob has to be decoded whole, so it goes through [`scan_layer`].
+pub fn scan_verified_file(
+    mut file: File,
+    len: u64,
+    media_type: &str,
+    layer: &Digest,
+) -> Result<LayerScan, ScanError> {
+    let source_failed = |e: io::Error| ScanError::Source {
+        layer: layer.clone(),
+        detail: e.to_string(),
+    };
+    let start = file.stream_position().map_err(source_failed)?;
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut (&mut file).take(len), &mut magic).map_err(source_failed)?;
+    file.seek(SeekFrom::Start(start)).map_err(source_failed)?;
+    let plain = !magic[..got].starts_with(&GZIP_MAGIC) && magic[..got] != ZSTD_MAGIC;
+    if !plain || layer_compression(media_type) != Compression::None {
+        // Compressed, or a media type that disagrees (scan_layer says so in a warning).
+        return scan_layer(file.take(len), media_type, layer);
+    }
+    let mut scan = LayerScan {
+        uncompressed_size: len,
+        ..LayerScan::default()
+    };
+    let mut archive = tar::Archive::new(Skipping {
+        inner: BufReader::with_capacity(SKIP_BUFFER, file),
+        pos: 0,
+        len,
+    });
+    let (mut entries, mut last_end) = (0usize, 0u64);
+    let format = compression_name(Compression::None);
+    let walked = archive.entries_with_seek().and_then(|all| {
+        for entry in all {
+            let mut entry = entry?;
+            let data = entry.header().entry_size().unwrap_or(0);
+            last_end = entry
+                .raw_file_position()
+                .saturating_add(data.div_ceil(512).saturating_mul(512));
+            record(&mut entry, &mut scan, layer, Body::Seek { end: len })?;
+            entries += 1;
+        }
+        Ok(())
+    });
+    scan.entries.shrink_to_fit();
+    match walked {
+        Ok(()) => Ok(ended(scan, layer, entries, last_end)),
+        Err(e) => judge_failure(e, scan, layer, format, entries),
+    }
+}
+
+/// A plain tar in a file, read through a buffer that seeks within itself where it can:
+/// most skipped files are smaller than the buffer. Reads stop at `len`; a seek past it
+/// reads as the end.
+struct Skipping {
+    inner: BufReader<File>,
+    /// Offset from the blob's first byte.
+    pos: u64,
+    len: u64,
+}
+
+impl Read for Skipping {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Skipping {
+    /// The tar crate only skips forward from where it is (`SeekFrom::Current`).
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let SeekFrom::Current(by) = to else {
+            return Err(io::Error::other("a layer is only ever skipped forward"));
+        };
+        let pos = self
+            .pos
+            .checked_add_signed(by)
+            .ok_or_else(|| io::Error::other("seek out of the layer"))?;
+        self.inner.seek_relative(by)?;
+        self.pos = pos;
+        Ok(pos)
+    }
+}
+
+/// What happens to the data a classifier left unread.
+#[derive(Clone, Copy)]
+enum Body {
+    /// Read through, in order (a stream).
+    Drain,
+    /// Left to the tar crate to seek over; the blob holds `end` bytes.
+    Seek { end: u64 },
 }
 
 /// Whether a failure means "the stream stopped early" rather than "the bytes are wrong".
@@ -269,7 +391,7 @@ fn walk<R: Read>(
         *last_end = entry
             .raw_file_position()
             .saturating_add(data.div_ceil(512).saturating_mul(512));
-        record(&mut entry, scan, layer)?;
+        record(&mut entry, scan, layer, Body::Drain)?;
         *count += 1;
     }
     Ok(())
@@ -279,6 +401,7 @@ fn record<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     scan: &mut LayerScan,
     layer: &Digest,
+    body: Body,
 ) -> io::Result<()> {
     let etype = entry.header().entry_type();
     if etype.is_pax_global_extensions()
@@ -349,11 +472,14 @@ fn record<R: Read>(
         0
     };
     if kind == EntryKind::File {
+        let start = entry.raw_file_position();
+        // Measured in stored bytes (a sparse file stores fewer than its size).
+        let stored = entry.header().entry_size().unwrap_or(size);
         let mut reader = EntryReader {
             inner: entry,
             read: 0,
             error: None,
-            hash: Some(Hasher::sha256()),
+            hash: (!detect::routed_by_path(&path)).then(Hasher::sha256),
         };
         let found = {
             let mut limited = (&mut reader).take(size);
@@ -374,16 +500,30 @@ fn record<R: Read>(
         // everything else passes through unhashed.
         let own = artifacts
             .iter()
-            .position(|a| a.container.is_none() && a.path == path);
+            .position(|a| a.container.is_none() && a.path == path && a.kind.is_native());
         if own.is_none() {
             reader.hash = None;
         }
-        // Whatever the classifier left unread still has to pass through, in order.
-        io::copy(&mut reader, &mut io::sink())?;
-        if reader.read < size {
+        let got = match body {
+            // Whatever the classifier left unread still has to pass through, in order; a
+            // native file's digest needs every byte even where the rest could be skipped.
+            Body::Drain => {
+                io::copy(&mut reader, &mut io::sink())?;
+                reader.read
+            }
+            Body::Seek { .. } if reader.hash.is_some() => {
+                io::copy(&mut reader, &mut io::sink())?;
+                reader.read
+            }
+            Body::Seek { end } => {
+                let got = end.saturating_sub(start).min(stored);
+                if got < stored { got } else { size }
+            }
+        };
+        if got < size {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("{path} ends after {} of its {size} bytes", reader.read),
+                format!("{path} ends after {got} of its {size} bytes"),
             ));
         }
         if let (Some(i), Some(h)) = (own, reader.hash.take())

@@ -38,6 +38,17 @@ impl MergedFs {
         self.live_ids().map(|id| self.arena.path(id))
     }
 
+    /// The live paths whose file name `keep` accepts, in the order of [`MergedFs::paths`];
+    /// only those paths are built.
+    pub fn paths_named<'a>(
+        &'a self,
+        keep: impl Fn(&str) -> bool + 'a,
+    ) -> impl Iterator<Item = String> + 'a {
+        self.live_ids()
+            .filter(move |&id| keep(self.arena.name(id)))
+            .map(|id| self.arena.path(id))
+    }
+
     /// Every live node, in the order of [`MergedFs::paths`].
     pub fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
         self.live_ids().map(|id| self.node(id))

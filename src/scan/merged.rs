@@ -17,8 +17,9 @@ use super::{Change, Entry, EntryKind, LayerScan, Node};
 /// include/linux/namei.h); resolution here behaves the same.
 pub const SYMLINK_HOP_LIMIT: usize = 40;
 
-/// Layers past this many are not stacked (a slot keeps its layer in 16 bits; real images
-/// stop at 127, the overlayfs limit is about 500).
+/// The most layers one image may have (a slot keeps its layer in 16 bits; real images
+/// stop at 127, the overlayfs limit is about 500). `analyze_image` refuses an image with
+/// more, so [`MergedFs::build`] never has to drop any.
 pub const LAYER_LIMIT: usize = u16::MAX as usize;
 
 /// One path a layer changed, relative to the layers below it.
@@ -315,6 +316,7 @@ impl Builder {
 impl MergedFs {
     /// Stacks layer scans, lowest first. Within a layer, its whiteouts and opaque markers
     /// apply to the layers below only, never to the same layer's own entries.
+    /// Layers past [`LAYER_LIMIT`] are not stacked; callers refuse such images first.
     pub fn build(layers: &[(Digest, &LayerScan)]) -> MergedFs {
         let layers = layers.get(..LAYER_LIMIT).unwrap_or(layers);
         let mut b = Builder {

@@ -8,7 +8,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::layout::OciLayout;
-use super::{SourceError, Store, safe_relative};
+use super::{BlobFile, SourceError, Store, safe_relative};
 
 /// Links are followed at most this many times when an entry is looked up, like a kernel.
 const LINK_HOPS: usize = 40;
@@ -116,8 +116,9 @@ fn resolve_dots(name: &str) -> Result<String, ()> {
     Ok(parts.join("/"))
 }
 
-impl Store for TarStore {
-    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+impl TarStore {
+    /// One file of the archive as a handle positioned at its first byte, for seeking in it.
+    pub fn open_file(&self, name: &str) -> Result<BlobFile, SourceError> {
         let Some((offset, size)) = self.lookup(name) else {
             return Err(SourceError::NotFound(format!(
                 "{}: no such file in the archive",
@@ -129,9 +130,16 @@ impl Store for TarStore {
             source,
         };
         // A file handle per stream, so layers can be read in parallel.
-        let mut f = File::open(&self.file).map_err(io)?;
-        f.seek(SeekFrom::Start(offset)).map_err(io)?;
-        Ok((Box::new(f.take(size)), size))
+        let mut file = File::open(&self.file).map_err(io)?;
+        file.seek(SeekFrom::Start(offset)).map_err(io)?;
+        Ok(BlobFile { file, len: size })
+    }
+}
+
+impl Store for TarStore {
+    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+        let BlobFile { file, len } = self.open_file(name)?;
+        Ok((Box::new(file.take(len)), len))
     }
 
     fn label(&self, name: &str) -> String {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::archive::TarStore;
 use super::verify::VerifyingReader;
-use super::{Fetched, ImageSource, SourceError, Store, read_metadata, safe_relative};
+use super::{BlobFile, Fetched, ImageSource, SourceError, Store, read_metadata, safe_relative};
 use crate::oci::{Digest, media};
 
 /// Docker's own media types for a schema 2 manifest's layers.
@@ -38,8 +38,8 @@ pub struct DockerArchive {
     store: TarStore,
     label: String,
     manifest: Fetched,
-    /// Digest -> (file in the archive, size).
-    blobs: HashMap<Digest, (String, u64)>,
+    /// Digest -> (file in the archive, size, hashed by `open`: its bytes are known to match).
+    blobs: HashMap<Digest, (String, u64, bool)>,
 }
 
 /// `docker.io/library/x:1` and `x:1` name the same image; a missing tag means `latest`.
@@ -95,19 +95,20 @@ impl DockerArchive {
         let config_digest = Digest::sha256_of(&config_bytes);
         blobs.insert(
             config_digest.clone(),
-            (config_name, config_bytes.len() as u64),
+            (config_name, config_bytes.len() as u64, false),
         );
 
         let mut layers = Vec::new();
         for layer in &chosen.layers {
             let name = safe_relative(layer, &what)?;
-            let (digest, size, media_type) = describe_layer(&store, &name, known.get(&name))?;
+            let (digest, size, media_type, hashed) =
+                describe_layer(&store, &name, known.get(&name))?;
             layers.push(serde_json::json!({
                 "mediaType": media_type,
                 "size": size,
                 "digest": digest.to_string(),
             }));
-            blobs.insert(digest, (name, size));
+            blobs.insert(digest, (name, size, hashed));
         }
         let manifest = serde_json::json!({
             "schemaVersion": 2,
@@ -192,14 +193,15 @@ fn pick<'a>(
     }
 }
 
-/// Digest, size and media type of a layer file. Docker 25+ stores layers content-addressed
-/// (`blobs/sha256/<hex>`): the name is the digest, and reading verifies it anyway. Other
-/// names say nothing trustworthy, so the file is hashed (streamed, not buffered).
+/// Digest, size and media type of a layer file, and whether it was hashed here. Docker 25+
+/// stores layers content-addressed (`blobs/sha256/<hex>`): the name is the digest, and
+/// reading verifies it anyway. Other names say nothing trustworthy, so the file is hashed
+/// (streamed, not buffered).
 fn describe_layer(
     store: &TarStore,
     name: &str,
     known: Option<&Digest>,
-) -> Result<(Digest, u64, &'static str), SourceError> {
+) -> Result<(Digest, u64, &'static str, bool), SourceError> {
     let io = |source| SourceError::Io {
         what: store.label(name),
         source,
@@ -222,12 +224,12 @@ fn describe_layer(
         LAYER_TAR
     };
     if let Some(d) = known {
-        return Ok((d.clone(), size, media_type));
+        return Ok((d.clone(), size, media_type, false));
     }
     if let Some(hex) = name.strip_prefix("blobs/sha256/")
         && let Ok(d) = format!("sha256:{hex}").parse::<Digest>()
     {
-        return Ok((d, size, media_type));
+        return Ok((d, size, media_type, false));
     }
     let mut hasher = Digest::sha256_of(&[]).hasher();
     hasher.update(&magic[..got]);
@@ -242,7 +244,7 @@ fn describe_layer(
     let digest = format!("sha256:{}", hasher.finish_hex())
         .parse()
         .map_err(|e| SourceError::Invalid(format!("{}: {e}", store.label(name))))?;
-    Ok((digest, size, media_type))
+    Ok((digest, size, media_type, true))
 }
 
 impl ImageSource for DockerArchive {
@@ -265,7 +267,7 @@ impl ImageSource for DockerArchive {
     }
 
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError> {
-        let Some((name, actual)) = self.blobs.get(digest) else {
+        let Some((name, actual, _)) = self.blobs.get(digest) else {
             return Err(SourceError::NotFound(format!(
                 "{}: no blob {digest} in this image",
                 self.label
@@ -279,6 +281,13 @@ impl ImageSource for DockerArchive {
         }
         let (reader, _) = self.store.open(name)?;
         Ok(Box::new(VerifyingReader::new(reader, digest.clone(), size)))
+    }
+
+    fn verified_file(&self, digest: &Digest, size: u64) -> Result<Option<BlobFile>, SourceError> {
+        match self.blobs.get(digest) {
+            Some((name, actual, true)) if *actual == size => Ok(Some(self.store.open_file(name)?)),
+            _ => Ok(None),
+        }
     }
 }
 

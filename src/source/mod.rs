@@ -66,6 +66,12 @@ impl SourceError {
     }
 }
 
+/// A blob inside a file on disk: `file` is positioned at its first byte, `len` long.
+pub struct BlobFile {
+    pub file: std::fs::File,
+    pub len: u64,
+}
+
 /// A place images can be read from. Implementations are cheap to share across threads:
 /// layers of one image are read in parallel.
 pub trait ImageSource: Send + Sync {
@@ -81,6 +87,14 @@ pub trait ImageSource: Send + Sync {
     /// A blob by digest, as a stream that checks digest and size as it is read and fails
     /// at the end if they do not match. `size` is the descriptor's size.
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError>;
+
+    /// A blob whose bytes this source has already checked against `digest` (hashed them
+    /// while opening), as a file handle at its first byte: a plain tar layer can then be
+    /// walked by its headers, seeking over data nobody wants. `None` where nothing has
+    /// checked it yet; [`ImageSource::blob`] then verifies as it streams.
+    fn verified_file(&self, _digest: &Digest, _size: u64) -> Result<Option<BlobFile>, SourceError> {
+        Ok(None)
+    }
 
     /// A small blob (an image config) read whole; the caller has bounded `size`. Sources
     /// with a cache override this so a warm run fetches no blob at all.

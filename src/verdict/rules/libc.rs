@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use crate::analyze::Image;
 use crate::detect::{Artifact, Details, Kind, Libc, python};
 use crate::oci::Arch;
 use crate::scan::ResolveError;
@@ -15,10 +14,10 @@ use super::{Ask, Index, exec_error};
 
 /// Which C libraries the image holds, going by their file names anywhere in the tree
 /// (`libc.so.6` is glibc; `ld-musl-*.so.1` / `libc.musl-*.so.1` are musl).
-pub(super) fn image_libcs(image: &Image) -> (bool, bool) {
+pub(super) fn image_libcs(paths: &[String]) -> (bool, bool) {
     let (mut glibc, mut musl) = (false, false);
-    for path in image.fs.paths() {
-        let file = path.rsplit('/').next().unwrap_or(&path);
+    for path in paths {
+        let file = path.rsplit('/').next().unwrap_or(path);
         glibc |= file == "libc.so.6";
         musl |= (file.starts_with("ld-musl-") || file.starts_with("libc.musl-"))
             && file.ends_with(".so.1");
@@ -55,11 +54,11 @@ pub(super) fn python_libc(idx: &Index, target: &Target) -> PythonLibc {
             )
         })
     });
-    let stdlib = idx.image.fs.paths().filter_map(|p| {
+    let stdlib = idx.paths.iter().filter_map(|p| {
         if !p.contains("/lib-dynload/") {
             return None;
         }
-        let (_, suffix) = python::extension_suffix(&p)?;
+        let (_, suffix) = python::extension_suffix(p)?;
         let libc = python::triplet_libc(suffix.triplet()?)?;
         Some((
             libc,
@@ -206,13 +205,14 @@ fn loader_gone(idx: &Index, interp: &str, missing: &str) -> String {
 /// `/lib` spelling (checked: Debian 12's ld.so prints `/lib/x86_64-linux-gnu/libc.so.6`).
 fn loaded_libc(idx: &Index) -> String {
     let fs = &idx.image.fs;
-    fs.paths()
+    idx.paths
+        .iter()
         .filter(|p| {
             p.ends_with("/libc.so.6") && (p.starts_with("/lib") || p.starts_with("/usr/lib"))
         })
         .map(|p| match p.strip_prefix("/usr") {
             Some(short) if fs.resolve(short).is_ok_and(|(real, _)| real == *p) => short.to_string(),
-            _ => p,
+            _ => p.clone(),
         })
         .min_by_key(|p| (p.starts_with("/usr"), p.len()))
         .unwrap_or_else(|| "libc.so.6".into())

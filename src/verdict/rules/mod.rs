@@ -27,6 +27,9 @@ pub(crate) use fix::{multiarch_fix, single_platform_fix};
 struct Index<'a> {
     image: &'a Image,
     by_path: HashMap<&'a str, Vec<(usize, &'a Artifact)>>,
+    /// The live paths the rules look at by name (see [`named_by_rules`]), in tree order,
+    /// from one walk: a million-file image is not walked once per rule.
+    paths: Vec<String>,
     /// Whether the image holds glibc and musl (see [`libc::image_libcs`]), computed once.
     libcs: (bool, bool),
     /// The platform the image claims: its index entry's, else its config's.
@@ -42,10 +45,12 @@ impl<'a> Index<'a> {
                 .or_default()
                 .push((*layer, a));
         }
+        let paths: Vec<String> = image.fs.paths_named(named_by_rules).collect();
         Index {
             image,
             by_path,
-            libcs: libc::image_libcs(image),
+            libcs: libc::image_libcs(&paths),
+            paths,
             declared: index_platform.unwrap_or(&image.config.platform).clone(),
         }
     }
@@ -67,6 +72,16 @@ impl<'a> Index<'a> {
     fn layer_of(&self, path: &str) -> Option<Digest> {
         self.image.fs.get(path).and_then(|n| self.layer(n.layer))
     }
+}
+
+/// Whether some rule looks for a file of this name: a C library or its loader, a Python
+/// interpreter, its standard library's `os.py` or an extension module (`*.so`).
+fn named_by_rules(file: &str) -> bool {
+    file.starts_with("libc.")
+        || file.starts_with("ld-musl-")
+        || file.starts_with("python")
+        || file == "os.py"
+        || file.ends_with(".so")
 }
 
 /// What the rules need to know about the request besides the image.

@@ -35,8 +35,8 @@ enum PyFault {
 /// image has no Python, or Pythons of several versions (then which one runs is not known).
 pub(super) fn python_version(idx: &Index) -> Option<(String, String)> {
     let mut found: BTreeMap<String, String> = BTreeMap::new();
-    for p in idx.image.fs.paths() {
-        let name = p.rsplit('/').next().unwrap_or(&p);
+    for p in &idx.paths {
+        let name = p.rsplit('/').next().unwrap_or(p);
         let interpreter = name.strip_prefix("python").filter(|v| {
             p.contains("/bin/")
                 && v.split_once('.').is_some_and(|(a, b)| {
@@ -50,7 +50,7 @@ pub(super) fn python_version(idx: &Index) -> Option<(String, String)> {
                 .entry(v.to_string())
                 .or_insert(format!("its interpreter {p}"));
         } else if let Some(v) =
-            python_version_in(&p).filter(|v| p.ends_with(&format!("/python{v}/os.py")))
+            python_version_in(p).filter(|v| p.ends_with(&format!("/python{v}/os.py")))
         {
             found.entry(v.to_string()).or_insert(format!(
                 "its standard library {}",
@@ -383,10 +383,10 @@ fn python_has(py: &PythonLibc, needs: Libc) -> String {
 
 /// libc6-dev's `libc.so` (a linker script), when the image has one.
 fn libc_linker_script(idx: &Index<'_>) -> Option<String> {
-    idx.image
-        .fs
-        .paths()
+    idx.paths
+        .iter()
         .find(|p| p.ends_with("-linux-gnu/libc.so"))
+        .cloned()
 }
 
 /// Reinstall for the image's own C library, with the wheel tag pip should ask for.
