@@ -37,16 +37,31 @@ pub const KNOWN_ARCH: &[&str] = &[
 ];
 
 pub(super) fn normalize_os(os: &str) -> String {
-    let os = os.trim().to_ascii_lowercase();
+    let os = clean(&os.trim().to_ascii_lowercase());
     if os == "macos" { "darwin".into() } else { os }
+}
+
+/// A word from an image, safe to print: kept as it is when it could be a platform word,
+/// else with control characters escaped and cut to a few dozen characters. Such a word
+/// never matches a target either way, so every caller can print a platform as it is.
+pub(super) fn clean(word: &str) -> String {
+    const MAX_SHOWN: usize = 64;
+    if word.is_empty() || valid_word(word) {
+        return word.to_string();
+    }
+    let safe = crate::text::sanitize(word);
+    match safe.char_indices().nth(MAX_SHOWN) {
+        Some((cut, _)) => format!("{}…", &safe[..cut]),
+        None => safe,
+    }
 }
 
 /// containerd's aliases and default variants. It leaves names it does not know alone
 /// (`i686` stays `i686`), and drops the variant that is the family's baseline (amd64 v1,
 /// arm64 v8) so that `arm64` and `arm64/v8` are one platform.
 pub(super) fn normalize_arch(name: &str, variant: &str) -> (String, String) {
-    let name = name.trim().to_ascii_lowercase();
-    let variant = variant.trim().to_ascii_lowercase();
+    let name = clean(&name.trim().to_ascii_lowercase());
+    let variant = clean(&variant.trim().to_ascii_lowercase());
     let (name, variant) = match (name.as_str(), variant.as_str()) {
         ("i386", _) => ("386", ""),
         ("x86_64" | "x86-64" | "amd64", "v1") => ("amd64", ""),
@@ -202,5 +217,21 @@ mod tests {
         let text = p.to_string();
         assert!(text.is_ascii(), "{text}");
         assert_eq!(parse(&text), Some(p));
+    }
+
+    #[test]
+    fn words_from_images_are_safe_to_print() {
+        let p = Platform::new("linux\u{1b}[2J", Arch::new("arm64\u{202e}", None));
+        let text = p.to_string();
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
+        assert_eq!(p.os, "linux\\u{1b}[2j");
+        let long = Arch::new(&"x".repeat(10_000), Some("!"));
+        assert_eq!(long.name.chars().count(), 65, "cut to 64 and an ellipsis");
+        assert!(clean(&"\u{7}".repeat(100)).ends_with('…'));
+        // Ordinary words are left alone.
+        assert_eq!(Arch::new("arm64", Some("v8")), Arch::arm64());
     }
 }
