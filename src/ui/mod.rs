@@ -256,6 +256,15 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
     let (catalog, mut origin) = catalog_for(&opts.launch, opts.registry.as_ref());
     origin.ecr = catalog.has_repository_stats();
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
+    let explorer = match &opts.registry {
+        Some(r) => r.config.explorer.clone(),
+        None => {
+            crate::config::Config::load(None)
+                .unwrap_or_default()
+                .explorer
+        }
+    };
+    app.set_auto_budget(explorer.auto_check_bytes());
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));
     }

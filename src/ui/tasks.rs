@@ -143,7 +143,7 @@ pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request)
                 Some(known) => known.map(Arc::new),
                 None => catalog.open(&j.row).and_then(|src| {
                     let src = Cancellable::new(src, Arc::clone(&req.cancel));
-                    catalog::load_root_info(&src).map(Arc::new)
+                    catalog::load_root_info(&src, cache).map(Arc::new)
                 }),
             };
             Completion::Root(Reply::new(id, j, result))

@@ -40,7 +40,11 @@ impl Work for LoadRepoStats {
 impl Job {
     /// Work nobody waits for: it runs after every other queued job.
     pub fn low_priority(&self) -> bool {
-        matches!(self, Job::RepoStats(_))
+        match self {
+            Job::RepoStats(_) => true,
+            Job::Analyze(a) => a.background,
+            _ => false,
+        }
     }
 }
 
@@ -70,6 +74,8 @@ pub struct AnalyzeImage {
     pub row: ImageRow,
     pub digest: Digest,
     pub media_type: String,
+    /// Asked by the automatic check, not by the user: it waits behind every other job.
+    pub background: bool,
 }
 
 /// The image and its merged file tree (top layer selected), built by the worker and not in
@@ -224,6 +230,23 @@ impl App {
         media_type: &str,
         fx: &mut Vec<Effect>,
     ) -> Load<Arc<Image>> {
+        let job = AnalyzeImage {
+            row: row.clone(),
+            digest: digest.clone(),
+            media_type: media_type.to_string(),
+            background: false,
+        };
+        self.want_analysis(owner, job, fx)
+    }
+
+    /// [`App::want_image`] for a prepared job (the automatic check's are low priority).
+    pub(super) fn want_analysis(
+        &mut self,
+        owner: u64,
+        job: AnalyzeImage,
+        fx: &mut Vec<Effect>,
+    ) -> Load<Arc<Image>> {
+        let digest = &job.digest;
         if let Some(img) = self.images.get(digest) {
             return Load::Ready(Arc::clone(img));
         }
@@ -238,15 +261,7 @@ impl App {
                 return Load::Loading(*id);
             }
         }
-        self.request(
-            owner,
-            Job::Analyze(AnalyzeImage {
-                row: row.clone(),
-                digest: digest.clone(),
-                media_type: media_type.to_string(),
-            }),
-            fx,
-        )
+        self.request(owner, Job::Analyze(job), fx)
     }
 
     pub(super) fn complete(&mut self, c: Completion, fx: &mut Vec<Effect>) {
