@@ -171,6 +171,8 @@ fn ecr_repositories_images_and_a_failing_image() {
         }],
         ..Config::default()
     };
+    // No automatic check (tests/ui_registry.rs has its own): the hint before `c` is looked at.
+    opts.config.explorer.auto_check_mb = 0;
     let mut h = Harness::launch_with(
         Launch::Ecr {
             profile: None,
