@@ -408,6 +408,7 @@ fn apply(pool: &tasks::Pool, history_file: Option<&Path>, fx: Vec<Effect>) -> bo
     for e in fx {
         match e {
             Effect::Submit(r) => pool.submit(*r),
+            Effect::Promote(id) => pool.promote(id),
             Effect::Copy(text) => {
                 if let Err(e) = terminal::osc52(&text) {
                     log(&format!("clipboard: {e}"));

@@ -184,6 +184,8 @@ pub(super) struct Pending {
     pub(super) owners: Vec<u64>,
     /// The image an analysis request reads, so a second screen can share it.
     pub(super) analyzing: Option<Digest>,
+    /// Queued at low priority (see [`Job::low_priority`]).
+    pub(super) background: bool,
     pub(super) cancel: Arc<AtomicBool>,
     pub(super) progress: Arc<Progress>,
 }
@@ -208,6 +210,7 @@ impl App {
             Pending {
                 owners: vec![owner],
                 analyzing,
+                background: job.low_priority(),
                 cancel: Arc::clone(&cancel),
                 progress: Arc::clone(&progress),
             },
@@ -257,6 +260,10 @@ impl App {
             if p.analyzing.as_ref() == Some(digest) {
                 if !p.owners.contains(&owner) {
                     p.owners.push(owner);
+                }
+                if p.background && !job.background {
+                    p.background = false;
+                    fx.push(Effect::Promote(*id));
                 }
                 return Load::Loading(*id);
             }

@@ -553,3 +553,18 @@ fn a_background_read_cut_short_by_leaving_is_asked_again_for_free() {
     assert!(app.images.contains_key(&digest("mac-arm64")));
     assert_eq!(app.auto.used, 900_000);
 }
+
+#[test]
+fn opening_an_image_the_check_has_queued_runs_it_first() {
+    let (mut app, analyses) = images_with_budget(1);
+    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Promote(id) if *id == analyses[0].id)),
+        "{fx:?}"
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Submit(_))),
+        "the queued read is shared, not asked twice: {fx:?}"
+    );
+}
