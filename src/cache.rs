@@ -314,6 +314,10 @@ fn touch(path: &Path) {
 pub trait LayerCache: Sync {
     fn get(&self, digest: &Digest) -> Option<LayerScan>;
     fn put(&self, digest: &Digest, scan: &LayerScan);
+    /// Whether a scan of `digest` is kept (reading the layer would download nothing).
+    fn has(&self, digest: &Digest) -> bool {
+        self.get(digest).is_some()
+    }
 }
 
 impl LayerCache for Cache {
@@ -323,6 +327,10 @@ impl LayerCache for Cache {
     fn put(&self, digest: &Digest, scan: &LayerScan) {
         // A cache that cannot be written only costs speed; the analysis itself stands.
         let _ = self.put_layer_scan(digest, scan);
+    }
+    fn has(&self, digest: &Digest) -> bool {
+        // No parse: a budget check asks this for every layer of every listed image.
+        self.scan_path(digest).is_file()
     }
 }
 

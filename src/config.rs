@@ -18,6 +18,8 @@ pub struct Config {
     pub defaults: Defaults,
     #[serde(default)]
     pub cache: CacheConfig,
+    #[serde(default)]
+    pub explorer: ExplorerConfig,
     #[serde(default, rename = "registry")]
     pub registries: Vec<RegistryEntry>,
     /// Key bindings for the terminal UI, read by `ui::keymap` (action = "key" pairs).
@@ -66,6 +68,36 @@ impl Default for CacheConfig {
             dir: None,
             max_size_mib: default_cache_mib(),
         }
+    }
+}
+
+/// The terminal UI's settings that are not keys or colours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplorerConfig {
+    /// Megabytes (SI, as sizes are shown) of layers the images list may download per session
+    /// to give the rows on screen file-based badges without `c`; cached layers are free, 0
+    /// turns it off.
+    #[serde(default = "default_auto_check_mb")]
+    pub auto_check_mb: u64,
+}
+
+fn default_auto_check_mb() -> u64 {
+    300
+}
+
+impl Default for ExplorerConfig {
+    fn default() -> Self {
+        ExplorerConfig {
+            auto_check_mb: default_auto_check_mb(),
+        }
+    }
+}
+
+impl ExplorerConfig {
+    /// The automatic check's budget in bytes.
+    pub fn auto_check_bytes(&self) -> u64 {
+        self.auto_check_mb.saturating_mul(1_000_000)
     }
 }
 
@@ -174,6 +206,11 @@ aws_region = "eu-west-1"
 enabled = true
 max_size_mib = 2048
 
+# The explorer reads the files of the images on screen while their layers fit in this many
+# MB per session (cached layers are free); 0 waits for `c`.
+[explorer]
+auto_check_mb = 300
+
 # Send an ECR host to a local mirror over plain HTTP; it still authenticates with ECR's token.
 [[registry]]
 prefix = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -195,11 +232,20 @@ mod tests {
         let c = Config::parse(EXAMPLE, Path::new("example.toml")).unwrap();
         assert_eq!(c.defaults.targets, ["apprunner", "fargate-arm64"]);
         assert_eq!(c.cache.max_size_mib, 2048);
+        assert_eq!(c.explorer.auto_check_bytes(), 300_000_000);
         let ecr = c
             .registry_entry("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app")
             .unwrap();
         assert_eq!(ecr.location.as_deref(), Some("127.0.0.1:5000"));
         assert!(ecr.insecure);
+    }
+
+    #[test]
+    fn the_automatic_check_has_a_budget_unless_set_to_zero() {
+        let c = Config::parse("", Path::new("c.toml")).unwrap();
+        assert_eq!(c.explorer.auto_check_mb, 300);
+        let c = Config::parse("[explorer]\nauto_check_mb = 0\n", Path::new("c.toml")).unwrap();
+        assert_eq!(c.explorer.auto_check_bytes(), 0);
     }
 
     #[test]

@@ -122,6 +122,7 @@ fn key_to_frame_on_a_200k_file_tree() {
         },
         config_platform: Some(Platform::linux(Arch::arm64())),
         size: 1,
+        unread: Default::default(),
     };
     let s = keymap::load(None, true);
     let target = archlens::verdict::target::lookup("apprunner").expect("target");

@@ -171,6 +171,8 @@ fn ecr_repositories_images_and_a_failing_image() {
         }],
         ..Config::default()
     };
+    // No automatic check (tests/ui_registry.rs has its own): the hint before `c` is looked at.
+    opts.config.explorer.auto_check_mb = 0;
     let mut h = Harness::launch_with(
         Launch::Ecr {
             profile: None,
@@ -314,7 +316,9 @@ fn ecr_repositories_images_and_a_failing_image() {
         .unwrap_or_default();
     assert!(bad.contains("12 digits"), "{bad}");
 
-    // The archived image is listed as such, and Enter says why it does not open.
+    // The archived image is listed as such, and Enter says why it does not open. The
+    // automatic check is on: it never tries to read an archived image.
+    opts.config.explorer.auto_check_mb = 300;
     let mut h = Harness::launch_with(
         Launch::Ecr {
             profile: None,
@@ -342,6 +346,12 @@ fn ecr_repositories_images_and_a_failing_image() {
     assert!(
         narrow.contains("⏸ ARCHIVED") && narrow.contains("since 2026-11-02"),
         "{narrow}"
+    );
+    assert!(
+        h.app.failed.is_empty()
+            && h.app.images.is_empty()
+            && narrow.contains("auto-check: 0 B of 300.0 MB used"),
+        "nothing read of an archived image:\n{narrow}"
     );
     h.keys(&["Enter"]);
     let refused = h.render(120, 40);

@@ -158,6 +158,7 @@ impl EngineCatalog {
             },
             config_platform,
             size: inspect.size.unwrap_or(0),
+            unread: Default::default(),
         })
     }
 }

@@ -7,7 +7,9 @@ pub mod listing;
 mod local;
 mod registry;
 
-use crate::analyze::{self, Root};
+use std::collections::HashMap;
+
+use crate::analyze::{self, LayerCache, Root};
 use crate::oci::limits::CONFIG_MAX;
 use crate::oci::manifest::{self, Artifact, Document, EntryKind};
 use crate::oci::{Digest, Platform};
@@ -122,6 +124,9 @@ pub struct RootInfo {
     pub config_platform: Option<Platform>,
     /// Compressed bytes of config and layers of every image in it.
     pub size: u64,
+    /// Per runnable image (manifest digest): compressed bytes of the layers whose scans are
+    /// not cached, i.e. what reading its files downloads. Absent: not known.
+    pub unread: HashMap<Digest, u64>,
 }
 
 impl RootInfo {
@@ -208,9 +213,14 @@ pub trait Catalog: Send + Sync {
 }
 
 /// Manifests only: the root, the config platform of a single image, and the total size.
-pub fn load_root_info(src: &dyn ImageSource) -> Result<RootInfo, String> {
+/// Layers whose scans `cache` keeps cost nothing to read.
+pub fn load_root_info(
+    src: &dyn ImageSource,
+    cache: Option<&dyn LayerCache>,
+) -> Result<RootInfo, String> {
     let root = analyze::load_root(src).map_err(|e| e.to_string())?;
     let mut size = 0;
+    let mut unread = HashMap::new();
     let mut config_platform = None;
     for e in root.images() {
         let m = src
@@ -221,6 +231,16 @@ pub fn load_root_info(src: &dyn ImageSource) -> Result<RootInfo, String> {
             manifest::parse_document(&m.bytes, Some(&e.media_type), &what)
         {
             size += m.config().size() + m.layers().iter().map(|l| l.size()).sum::<u64>();
+            let uncached = m
+                .layers()
+                .iter()
+                .filter(|l| {
+                    let d = l.digest().to_string().parse::<Digest>().ok();
+                    !d.is_some_and(|d| cache.is_some_and(|c| c.has(&d)))
+                })
+                .map(|l| l.size())
+                .sum::<u64>();
+            unread.insert(e.digest.clone(), uncached);
             if !root.is_index
                 && let Ok(digest) = m.config().digest().to_string().parse::<Digest>()
             {
@@ -232,6 +252,7 @@ pub fn load_root_info(src: &dyn ImageSource) -> Result<RootInfo, String> {
         root,
         config_platform,
         size,
+        unread,
     })
 }
 

@@ -256,6 +256,15 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
     let (catalog, mut origin) = catalog_for(&opts.launch, opts.registry.as_ref());
     origin.ecr = catalog.has_repository_stats();
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
+    let explorer = match &opts.registry {
+        Some(r) => r.config.explorer.clone(),
+        None => {
+            crate::config::Config::load(None)
+                .unwrap_or_default()
+                .explorer
+        }
+    };
+    app.set_auto_budget(explorer.auto_check_bytes());
     if let Some(p) = settings.problem {
         app.status = Some((app::Level::Error, format!("config: {p}")));
     }
@@ -399,6 +408,7 @@ fn apply(pool: &tasks::Pool, history_file: Option<&Path>, fx: Vec<Effect>) -> bo
     for e in fx {
         match e {
             Effect::Submit(r) => pool.submit(*r),
+            Effect::Promote(id) => pool.promote(id),
             Effect::Copy(text) => {
                 if let Err(e) = terminal::osc52(&text) {
                     log(&format!("clipboard: {e}"));

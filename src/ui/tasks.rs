@@ -81,6 +81,11 @@ impl Pool {
     pub fn submit(&self, req: Request) {
         push(&self.queue, req);
     }
+
+    /// Moves request `id`, when it waits among the low-priority work, to the front.
+    pub fn promote(&self, id: u64) {
+        promote(&self.queue, id);
+    }
 }
 
 impl Drop for Pool {
@@ -100,6 +105,15 @@ fn push(q: &Queue, req: Request) {
             g.normal.push_back(req);
         }
         q.ready.notify_one();
+    }
+}
+
+fn promote(q: &Queue, id: u64) {
+    if let Ok(mut g) = q.jobs.lock()
+        && let Some(pos) = g.low.iter().position(|r| r.id == id)
+        && let Some(req) = g.low.remove(pos)
+    {
+        g.normal.push_front(req);
     }
 }
 
@@ -143,7 +157,7 @@ pub fn run(catalog: &dyn Catalog, cache: Option<&dyn LayerCache>, req: &Request)
                 Some(known) => known.map(Arc::new),
                 None => catalog.open(&j.row).and_then(|src| {
                     let src = Cancellable::new(src, Arc::clone(&req.cancel));
-                    catalog::load_root_info(&src).map(Arc::new)
+                    catalog::load_root_info(&src, cache).map(Arc::new)
                 }),
             };
             Completion::Root(Reply::new(id, j, result))
@@ -261,5 +275,17 @@ mod tests {
         push(&q, req(3, images("b")));
         let order: Vec<u64> = (0..3).filter_map(|_| next(&q).map(|r| r.id)).collect();
         assert_eq!(order, [2, 3, 1]);
+        // A low-priority job someone now waits for jumps the queue.
+        let stats = |n: &str| {
+            Job::RepoStats(LoadRepoStats {
+                repositories: vec![n.into()],
+            })
+        };
+        push(&q, req(4, stats("a")));
+        push(&q, req(5, stats("b")));
+        push(&q, req(6, images("c")));
+        promote(&q, 5);
+        let order: Vec<u64> = (0..3).filter_map(|_| next(&q).map(|r| r.id)).collect();
+        assert_eq!(order, [5, 6, 4]);
     }
 }

@@ -40,6 +40,9 @@ pub enum Focus {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Submit(Box<Request>),
+    /// A low-priority request someone now waits for (an image the automatic check had
+    /// queued is opened): it runs before the other waiting work.
+    Promote(u64),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Keep the `:` history (it changed) in the cache directory.

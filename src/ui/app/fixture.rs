@@ -113,6 +113,7 @@ pub fn single(name: &str, arch: Arch) -> RootInfo {
         },
         config_platform: Some(Platform::linux(arch)),
         size: 900_000,
+        unread: [(digest(name), 900_000)].into(),
     }
 }
 
@@ -156,6 +157,11 @@ pub fn index(name: &str) -> RootInfo {
         },
         config_platform: None,
         size: 1_800_000,
+        unread: [
+            (digest(&format!("{name}-amd64")), 900_000),
+            (digest(&format!("{name}-arm64")), 900_000),
+        ]
+        .into(),
     }
 }
 

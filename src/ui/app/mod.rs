@@ -2,6 +2,7 @@
 //! (a key, a click, a finished job) and returns [`Effect`]s; nothing here draws or does I/O.
 
 mod action;
+mod auto;
 mod command;
 mod keys;
 mod nav;
@@ -15,6 +16,7 @@ pub(crate) mod fixture;
 mod tests;
 
 pub use action::*;
+pub use auto::AutoCheckState;
 pub use command::{COMMANDS, Command, Completer};
 pub use requests::{
     AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepoStats, LoadRepositories, LoadRoot,

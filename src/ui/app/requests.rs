@@ -40,7 +40,11 @@ impl Work for LoadRepoStats {
 impl Job {
     /// Work nobody waits for: it runs after every other queued job.
     pub fn low_priority(&self) -> bool {
-        matches!(self, Job::RepoStats(_))
+        match self {
+            Job::RepoStats(_) => true,
+            Job::Analyze(a) => a.background,
+            _ => false,
+        }
     }
 }
 
@@ -70,6 +74,8 @@ pub struct AnalyzeImage {
     pub row: ImageRow,
     pub digest: Digest,
     pub media_type: String,
+    /// Asked by the automatic check, not by the user: it waits behind every other job.
+    pub background: bool,
 }
 
 /// The image and its merged file tree (top layer selected), built by the worker and not in
@@ -178,6 +184,8 @@ pub(super) struct Pending {
     pub(super) owners: Vec<u64>,
     /// The image an analysis request reads, so a second screen can share it.
     pub(super) analyzing: Option<Digest>,
+    /// Queued at low priority (see [`Job::low_priority`]).
+    pub(super) background: bool,
     pub(super) cancel: Arc<AtomicBool>,
     pub(super) progress: Arc<Progress>,
 }
@@ -202,6 +210,7 @@ impl App {
             Pending {
                 owners: vec![owner],
                 analyzing,
+                background: job.low_priority(),
                 cancel: Arc::clone(&cancel),
                 progress: Arc::clone(&progress),
             },
@@ -224,6 +233,23 @@ impl App {
         media_type: &str,
         fx: &mut Vec<Effect>,
     ) -> Load<Arc<Image>> {
+        let job = AnalyzeImage {
+            row: row.clone(),
+            digest: digest.clone(),
+            media_type: media_type.to_string(),
+            background: false,
+        };
+        self.want_analysis(owner, job, fx)
+    }
+
+    /// [`App::want_image`] for a prepared job (the automatic check's are low priority).
+    pub(super) fn want_analysis(
+        &mut self,
+        owner: u64,
+        job: AnalyzeImage,
+        fx: &mut Vec<Effect>,
+    ) -> Load<Arc<Image>> {
+        let digest = &job.digest;
         if let Some(img) = self.images.get(digest) {
             return Load::Ready(Arc::clone(img));
         }
@@ -235,18 +261,14 @@ impl App {
                 if !p.owners.contains(&owner) {
                     p.owners.push(owner);
                 }
+                if p.background && !job.background {
+                    p.background = false;
+                    fx.push(Effect::Promote(*id));
+                }
                 return Load::Loading(*id);
             }
         }
-        self.request(
-            owner,
-            Job::Analyze(AnalyzeImage {
-                row: row.clone(),
-                digest: digest.clone(),
-                media_type: media_type.to_string(),
-            }),
-            fx,
-        )
+        self.request(owner, Job::Analyze(job), fx)
     }
 
     pub(super) fn complete(&mut self, c: Completion, fx: &mut Vec<Effect>) {

@@ -149,6 +149,8 @@ pub struct App {
     pub failed: HashMap<Digest, String>,
     /// Every verdict computed so far (see `verdicts`).
     pub(super) verdicts: Verdicts,
+    /// What the automatic check may still download (see `auto`).
+    pub(super) auto: super::auto::AutoBudget,
     pub(super) pending: HashMap<u64, Pending>,
     /// A status line that announces background work; it goes once nothing is pending.
     pub(super) announced: Option<String>,
@@ -187,6 +189,7 @@ impl App {
             images: HashMap::new(),
             failed: HashMap::new(),
             verdicts: Verdicts::default(),
+            auto: Default::default(),
             pending: HashMap::new(),
             announced: None,
             next_id: 1,
@@ -271,6 +274,7 @@ impl App {
         }
         if settles {
             self.refresh_results();
+            self.auto_check(&mut fx);
             self.settle_status();
         }
         if self.quit {

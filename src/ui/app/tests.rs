@@ -475,3 +475,96 @@ fn enter_on_a_file_reads_its_head_in_the_background_and_y_copies_its_path() {
         "Esc closes the viewer only"
     );
 }
+
+/// The images list with a budget of `mb` MB, its requests answered except the analyses.
+fn images_with_budget(mb: u64) -> (App, Vec<Request>) {
+    let mut app = app();
+    app.set_auto_budget(mb * 1_000_000);
+    let fx = app.open_repositories();
+    pump(&mut app, fx);
+    let mut fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    let mut analyses = Vec::new();
+    while !fx.is_empty() {
+        let mut next = Vec::new();
+        for e in fx {
+            match e {
+                Effect::Submit(r) if matches!(r.job, Job::Analyze(_)) => analyses.push(*r),
+                Effect::Submit(r) => next.extend(app.update(Action::Done(Box::new(answer(&r))))),
+                _ => {}
+            }
+        }
+        fx = next;
+    }
+    (app, analyses)
+}
+
+#[test]
+fn rows_on_screen_are_read_in_the_background_within_the_budget() {
+    // Each fixture image downloads 0.9 MB: a 1 MB budget reads the first row only.
+    let (mut app, analyses) = images_with_budget(1);
+    assert_eq!(analyses.len(), 1, "{analyses:?}");
+    assert!(
+        analyses[0].job.low_priority(),
+        "the user's own requests go first"
+    );
+    let state = app.auto_check_state().unwrap();
+    assert_eq!(
+        (state.used, state.limit, state.unread),
+        (900_000, 1_000_000, 1)
+    );
+    for r in &analyses {
+        app.update(Action::Done(Box::new(answer(r))));
+    }
+    let badge = |app: &App, i: usize| {
+        let ScreenKind::Images(s) = kind(app) else {
+            panic!("not images")
+        };
+        let info = s.roots[i].ready().unwrap().clone();
+        app.assessment(&info, &app.target).unwrap().summary()
+    };
+    assert!(badge(&app, 0).from_files, "read within the budget");
+    assert!(!badge(&app, 1).from_files, "over what is left: waits for c");
+    // Leaving and coming back does not spend the budget again.
+    key(&mut app, "Esc");
+    key(&mut app, "Enter");
+    assert_eq!(app.auto.used, 900_000);
+    // `c` reads the rest, whatever the budget.
+    key(&mut app, "c");
+    assert_eq!(app.auto_check_state().unwrap().unread, 0);
+    assert!(badge(&app, 1).from_files);
+}
+
+#[test]
+fn a_zero_budget_waits_for_c() {
+    let (app, analyses) = images_with_budget(0);
+    assert!(analyses.is_empty(), "{analyses:?}");
+    assert_eq!(app.auto_check_state(), None);
+}
+
+#[test]
+fn a_background_read_cut_short_by_leaving_is_asked_again_for_free() {
+    let (mut app, analyses) = images_with_budget(1);
+    key(&mut app, "Esc");
+    assert!(
+        analyses[0].cancel.load(Ordering::Relaxed),
+        "leaving the list cancels its reads"
+    );
+    key(&mut app, "Enter");
+    assert!(app.images.contains_key(&digest("mac-arm64")));
+    assert_eq!(app.auto.used, 900_000);
+}
+
+#[test]
+fn opening_an_image_the_check_has_queued_runs_it_first() {
+    let (mut app, analyses) = images_with_budget(1);
+    let fx = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Promote(id) if *id == analyses[0].id)),
+        "{fx:?}"
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Submit(_))),
+        "the queued read is shared, not asked twice: {fx:?}"
+    );
+}

@@ -10,7 +10,10 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use super::scroll_offset;
 use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments};
 use crate::text::{display_time, human_size, sanitize};
-use crate::ui::app::{App, FilteredList, ImagesScreen, IndexRow, IndexScreen, Load};
+use crate::ui::app::{
+    App, AutoCheckState, FilteredList, ImagesScreen, IndexRow, IndexScreen, Load,
+};
+use crate::ui::keymap::Bind;
 use crate::verdict::{Assessment, Basis, EntryAssessment, Summary, Verdict};
 
 /// The block of a list, with the filter in its title when one is set.
@@ -193,13 +196,38 @@ pub fn chips(app: &App, row: &ImageRow, info: &RootInfo, compact: bool) -> Vec<S
     out
 }
 
+/// The automatic check's budget and what it left unread, for the images list's bottom line.
+fn auto_legend(app: &App, a: AutoCheckState, width: u16) -> String {
+    let c = app
+        .keymap
+        .keys(Bind::CheckAll)
+        .first()
+        .map_or_else(|| "c".to_string(), |k| k.to_string());
+    let budget = format!(
+        "auto-check: {} of {} used",
+        human_size(a.used),
+        human_size(a.limit)
+    );
+    let rest = match a.unread {
+        0 => String::new(),
+        1 => format!("; 1 image left unread: {c} checks all"),
+        n => format!("; {n} images left unread: {c} checks all"),
+    };
+    let label = if width >= 120 && a.unread > 0 {
+        "? = the label only · "
+    } else {
+        ""
+    };
+    format!(" {label}{budget}{rest} ")
+}
+
 pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
     let (repo, roots) = (&s.repo, &s.roots);
     let (rows, sel, filter) = (&s.list.rows, s.list.sel(), s.list.filter());
-    let legend = if app.origin.local {
-        " ✓/✗ from the files of each image "
-    } else {
-        " ? = the label only, until the files are read (Enter, or c for all) "
+    let legend = match app.auto_check_state() {
+        _ if app.origin.local => " ✓/✗ from the files of each image ".to_string(),
+        Some(a) => auto_legend(app, a, area.width),
+        None => " ? = the label only, until the files are read (Enter, or c for all) ".into(),
     };
     let b = block(app, format!("Images in {}", sanitize(repo)), filter)
         .title_bottom(Line::from(Span::styled(legend, app.theme.muted)));
