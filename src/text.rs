@@ -163,8 +163,16 @@ fn unix_seconds(t: &str) -> Option<i64> {
     let offset = match rest.as_bytes() {
         [] | [b'Z'] | [b'z'] => 0,
         [sign @ (b'+' | b'-'), ..] if rest.len() == 6 && rest.as_bytes()[3] == b':' => {
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            let two = |r: std::ops::Range<usize>| -> Option<i64> {
+                let s = rest.get(r)?;
+                s.bytes()
+                    .all(|c| c.is_ascii_digit())
+                    .then(|| s.parse().ok())?
+            };
+            let (oh, om) = (two(1..3)?, two(4..6)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
             let o = oh * 3600 + om * 60;
             if *sign == b'+' { o } else { -o }
         }
@@ -223,6 +231,15 @@ mod tests {
         assert_eq!(display_time("yesterday"), "yesterday");
         assert_eq!(display_time("2026-12-01"), "2026-12-01");
         assert_eq!(display_time("2026-13-01T00:00:00Z"), "2026-13-01T00:00:00Z");
+        // Offsets out of range, or signed twice, are no time.
+        assert_eq!(
+            display_time("2026-12-01T07:16:27+99:99"),
+            "2026-12-01T07:16:27+99:99"
+        );
+        assert_eq!(
+            display_time("2026-12-01T07:16:27+-1:00"),
+            "2026-12-01T07:16:27+-1:00"
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub struct Pattern {
     text: String,
     invert: bool,
     re: Option<Regex>,
+    /// Lowercased text to find, when not even its escaped form compiles within the limit.
+    literal: Option<String>,
     /// Why the text is not a regex (it is then matched as written).
     error: Option<String>,
 }
@@ -40,10 +42,13 @@ impl Pattern {
                 ),
             }
         };
+        // Text too long even for a literal regex is still matched as written.
+        let literal = (re.is_none() && !body.is_empty()).then(|| body.to_lowercase());
         Pattern {
             text: text.to_string(),
             invert,
             re,
+            literal,
             error,
         }
     }
@@ -55,7 +60,7 @@ impl Pattern {
 
     /// Nothing to filter on (`""` or a lone `!`).
     pub fn is_empty(&self) -> bool {
-        self.re.is_none()
+        self.re.is_none() && self.literal.is_none()
     }
 
     /// Why the text is not a regex, for the status line.
@@ -65,9 +70,10 @@ impl Pattern {
 
     /// Whether a row whose searchable text is `hay` (fields on lines of their own) passes.
     pub fn matches(&self, hay: &str) -> bool {
-        match &self.re {
-            None => true,
-            Some(re) => re.is_match(hay) != self.invert,
+        match (&self.re, &self.literal) {
+            (Some(re), _) => re.is_match(hay) != self.invert,
+            (None, Some(text)) => hay.to_lowercase().contains(text.as_str()) != self.invert,
+            (None, None) => true,
         }
     }
 }
@@ -85,6 +91,18 @@ fn first_line(e: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_too_big_for_any_regex_is_still_found_as_written() {
+        let huge = "(".repeat(200_000);
+        let p = Pattern::new(&huge);
+        assert!(!p.is_empty() && p.error().is_some());
+        assert!(
+            !p.matches("linux/amd64"),
+            "everything shown while a filter is set"
+        );
+        assert!(p.matches(&format!("x{huge}y")));
+    }
 
     #[test]
     fn words_regexes_and_inversion() {

@@ -66,10 +66,11 @@ pub fn path_in(cache_dir: &Path) -> PathBuf {
 /// The history in `path`; none when the file is missing or unreadable (it is only a
 /// convenience, never a reason to refuse to start).
 pub fn load(path: &Path) -> History {
-    let mut text = String::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(MAX_FILE).read_to_string(&mut text));
+    // Bytes, not text: a stray byte or a character cut at the size cap costs one line.
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(MAX_FILE).read_to_end(&mut bytes));
     match read {
-        Ok(_) => History::parse(&text),
+        Ok(_) => History::parse(&String::from_utf8_lossy(&bytes)),
         Err(_) => History::default(),
     }
 }
@@ -80,14 +81,40 @@ pub fn save(path: &Path, h: &History) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    // What another explorer saved since this one started is kept: ours go after it.
+    let mut merged = load(path);
+    for e in h.entries() {
+        merged.push(e);
+    }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, h.to_text())?;
+    std::fs::write(&tmp, merged.to_text())?;
     std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_explorers_keep_both_their_commands_and_a_bad_byte_costs_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_in(dir.path());
+        std::fs::write(&path, b"target graviton\nbad \xff byte\n").unwrap();
+        let mut first = load(&path);
+        assert_eq!(first.entries(), ["target graviton", "bad \u{fffd} byte"]);
+        let mut second = load(&path);
+        first.push("go /usr");
+        second.push("repos");
+        save(&path, &first).unwrap();
+        save(&path, &second).unwrap();
+        let kept = load(&path);
+        assert!(
+            kept.entries().iter().any(|e| e == "go /usr"),
+            "{:?}",
+            kept.entries()
+        );
+        assert_eq!(kept.entries().last().unwrap(), "repos");
+    }
 
     #[test]
     fn bounded_deduplicated_and_sanitised() {

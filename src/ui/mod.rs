@@ -312,9 +312,8 @@ pub fn run(opts: Options) -> Result<(), UiError> {
     let history_file = opts
         .cache
         .as_ref()
-        .map(|c| c.dir().to_path_buf())
-        .or_else(crate::cache::Cache::default_dir)
-        .map(|d| history::path_in(&d));
+        // `--no-cache` keeps nothing on disk, the history included.
+        .map(|c| history::path_in(c.dir()));
     if let Some(p) = &history_file {
         app.history = history::load(p);
     }
