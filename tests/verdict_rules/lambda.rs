@@ -121,6 +121,12 @@ fn one_image_converted_by_soci_v2_says_to_keep_soci_for_fargate() {
         why.contains("lazy loading on ECS on Fargate") && why.contains("cdk-github-runners#768"),
         "{why}"
     );
+    // The header counts the SOCI index as what it is, not as an image.
+    let text = check_text(t.path(), "lambda");
+    assert!(
+        text.contains("index of 1 image (linux/amd64) + 1 SOCI index\n"),
+        "{text}"
+    );
     // Fargate takes the index and runs its one image.
     assert_eq!(check(t.path(), "fargate")["verdict"], "pass");
 }
