@@ -105,6 +105,11 @@ fn good_multiarch_index_passes_everywhere_but_lambda() {
             .unwrap()
             .contains("--platform linux/amd64 --provenance=false --sbom=false")
     );
+    // Two platform images: the attestations are not what made it an index.
+    let msg = finding(lambda, "index-not-supported")["message"]
+        .as_str()
+        .unwrap();
+    assert!(!msg.contains("only because"), "{msg}");
     // App Runner runs the amd64 entry; graviton the arm64 one.
     assert_eq!(
         result(&json, "apprunner")["image"]["platform"],

@@ -194,6 +194,7 @@ pub fn list_engine(kind: EngineKind) -> Result<Listing, SourceError> {
             related: Vec::new(),
             image_status: None,
             last_archived_at: None,
+            scan_findings: None,
         });
     }
     Ok(Listing {

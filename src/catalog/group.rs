@@ -25,6 +25,8 @@ pub(super) struct Raw {
     /// ECR's `imageStatus` and `lastArchivedAt`.
     pub(super) status: Option<ImageStatus>,
     pub(super) archived_at: Option<String>,
+    /// ECR's scan finding counts by severity.
+    pub(super) scan_findings: Option<BTreeMap<String, u64>>,
 }
 
 /// One entry of an index.
@@ -200,6 +202,7 @@ pub(super) fn group(raws: Vec<Raw>, source: &dyn ImageSource) -> Vec<ImageInfo> 
             related: attached.remove(&r.digest).unwrap_or_default(),
             image_status: r.status,
             last_archived_at: r.archived_at.clone(),
+            scan_findings: r.scan_findings.clone(),
         };
         // An archived image's blobs answer 404: its platform is not asked for.
         let pullable = r.status.is_none_or(|s| !s.unpullable());

@@ -38,6 +38,11 @@ pub struct RepositoryInfo {
     pub image_count: Option<usize>,
     /// The latest push in the repository (ECR only).
     pub last_pushed_at: Option<String>,
+    /// ECR's `imageTagMutability`: `MUTABLE`, `IMMUTABLE`, `IMMUTABLE_WITH_EXCLUSION`,
+    /// `MUTABLE_WITH_EXCLUSION`.
+    pub tag_mutability: Option<String>,
+    /// For an ECR pull-through cache repository, the upstream registry it mirrors.
+    pub pull_through_upstream: Option<String>,
 }
 
 /// What kind of top-level thing an image entry is.
@@ -102,6 +107,9 @@ pub struct ImageInfo {
     pub image_status: Option<ecr::ImageStatus>,
     /// When ECR archived it (RFC 3339).
     pub last_archived_at: Option<String>,
+    /// ECR's scan findings by severity (`CRITICAL` -> 2), when the image was scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_findings: Option<BTreeMap<String, u64>>,
 }
 
 /// What `archlens ls` was pointed at.
@@ -186,9 +194,7 @@ pub fn list_default_ecr_with(
     let account = account.map(str::to_string);
     let (region, repos) = run(async move {
         let client = Ecr::connect(&aws, None).await?;
-        let a = account.as_deref();
-        let repos = client.repositories(a).await?;
-        let repos = with_stats(&client, a, repos, stats).await;
+        let repos = described(&client, account.as_deref(), stats).await?;
         let region = client.region().to_string();
         Ok::<_, ecr::EcrError>(((region, account), repos))
     })?
@@ -200,13 +206,13 @@ pub fn list_default_ecr_with(
         Some(a) => format!("{a}.dkr.ecr.{region}.amazonaws.com"),
         None => repos
             .iter()
-            .find_map(|(r, _)| r.uri.as_deref()?.split('/').next().map(str::to_string))
+            .find_map(|r| r.uri.as_deref()?.split('/').next().map(str::to_string))
             .unwrap_or_else(|| format!("ECR ({region})")),
     };
     Ok(Listing {
         registry,
         repository: None,
-        repositories: ecr_repositories(repos),
+        repositories: repos,
         images: Vec::new(),
         notes: Vec::new(),
     })
@@ -308,16 +314,49 @@ pub fn repository_stats(
     Ok(Some(stats))
 }
 
+/// The upstream a pull-through cache rule gives `repository` (`prefix/...`), the longest
+/// matching prefix winning.
+fn upstream_of(rules: &[ecr::PullThroughRule], repository: &str) -> Option<String> {
+    rules
+        .iter()
+        .filter(|r| {
+            repository
+                .strip_prefix(r.prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|r| r.prefix.len())
+        .map(|r| r.upstream.clone())
+}
+
+/// DescribeRepositories and DescribePullThroughCacheRules, with stats when asked, as rows.
+async fn described(
+    client: &Ecr,
+    account: Option<&str>,
+    stats: bool,
+) -> Result<Vec<RepositoryInfo>, ecr::EcrError> {
+    let repos = client.repositories(account).await?;
+    // Without the permission (or where the API lacks the call) the listing stands, with no
+    // upstream shown.
+    let rules = client.pull_through_rules(account).await.unwrap_or_default();
+    let repos = with_stats(client, account, repos, stats).await;
+    Ok(ecr_repositories(repos, &rules))
+}
+
 /// ECR's repositories as listing rows, by name.
-fn ecr_repositories(repos: Vec<(ecr::EcrRepository, Option<RepoStats>)>) -> Vec<RepositoryInfo> {
+fn ecr_repositories(
+    repos: Vec<(ecr::EcrRepository, Option<RepoStats>)>,
+    rules: &[ecr::PullThroughRule],
+) -> Vec<RepositoryInfo> {
     let mut out: Vec<RepositoryInfo> = repos
         .into_iter()
         .map(|(r, stats)| RepositoryInfo {
+            pull_through_upstream: upstream_of(rules, &r.name),
             name: r.name,
             uri: r.uri,
             created_at: r.created_at,
             image_count: stats.as_ref().map(|s| s.images),
             last_pushed_at: stats.and_then(|s| s.last_push),
+            tag_mutability: r.tag_mutability,
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -342,11 +381,10 @@ pub fn list_repositories_with(
         let aws = opts.aws.clone();
         let repos = run(async move {
             let client = Ecr::connect(&aws, Some(&h.region)).await?;
-            let repos = client.repositories(Some(&h.account)).await?;
-            Ok::<_, ecr::EcrError>(with_stats(&client, Some(&h.account), repos, stats).await)
+            described(&client, Some(&h.account), stats).await
         })?
         .map_err(RegistryError::from)?;
-        return Ok(ecr_repositories(repos));
+        return Ok(repos);
     }
     let (host, insecure) = opts.host_endpoint(registry);
     let client = Client::new(registry, &host, insecure, opts)?;
@@ -359,6 +397,8 @@ pub fn list_repositories_with(
             created_at: None,
             image_count: None,
             last_pushed_at: None,
+            tag_mutability: None,
+            pull_through_upstream: None,
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -437,6 +477,7 @@ async fn ecr_raw_images(
                 subject: i.subject,
                 status: i.status,
                 archived_at: i.archived_at,
+                scan_findings: i.scan_findings,
             }
         })
         .collect())

@@ -58,9 +58,20 @@ pub fn render_listing_text(l: &Listing) -> String {
                 t.as_deref()
                     .map_or_else(|| "-".to_string(), crate::text::display_time)
             };
+            let tags = l.repositories.iter().any(|r| r.tag_mutability.is_some());
+            let cached = l
+                .repositories
+                .iter()
+                .any(|r| r.pull_through_upstream.is_some());
             let mut head = vec!["REPOSITORY".to_string()];
             if stats {
                 head.extend(["IMAGES".to_string(), "LAST PUSH".into()]);
+            }
+            if tags {
+                head.push("MUTABILITY".into());
+            }
+            if cached {
+                head.push("PULL-THROUGH".into());
             }
             head.extend(["CREATED".to_string(), "URI".into()]);
             let mut rows = vec![head];
@@ -69,6 +80,20 @@ pub fn render_listing_text(l: &Listing) -> String {
                 if stats {
                     row.push(r.image_count.map_or_else(|| "-".into(), |n| n.to_string()));
                     row.push(time(&r.last_pushed_at));
+                }
+                if tags {
+                    row.push(
+                        r.tag_mutability
+                            .as_deref()
+                            .map_or_else(|| "-".into(), mutability_word),
+                    );
+                }
+                if cached {
+                    row.push(
+                        r.pull_through_upstream
+                            .clone()
+                            .unwrap_or_else(|| "-".into()),
+                    );
                 }
                 row.extend([time(&r.created_at), r.uri.clone().unwrap_or_default()]);
                 rows.push(row);
@@ -95,6 +120,10 @@ pub fn render_listing_text(l: &Listing) -> String {
             ];
             if statuses {
                 head.push("STATUS".into());
+            }
+            let scanned = l.images.iter().any(|i| i.scan_findings.is_some());
+            if scanned {
+                head.push("FINDINGS".into());
             }
             head.push("ATTACHED".into());
             let mut rows = vec![head];
@@ -143,6 +172,13 @@ pub fn render_listing_text(l: &Listing) -> String {
                         None => "active".into(),
                     });
                 }
+                if scanned {
+                    row.push(
+                        i.scan_findings
+                            .as_ref()
+                            .map_or_else(|| "-".into(), findings_word),
+                    );
+                }
                 row.push(if attached.is_empty() {
                     "-".into()
                 } else {
@@ -169,6 +205,46 @@ pub fn render_listing_text(l: &Listing) -> String {
         out.push_str(&format!("note: {}\n", crate::text::sanitize(n)));
     }
     out
+}
+
+/// ECR's tag mutability in a few words: `mutable`, `immutable`, `immutable except filters`.
+fn mutability_word(m: &str) -> String {
+    match m.strip_suffix("_WITH_EXCLUSION") {
+        Some(base) => format!("{} except filters", base.to_ascii_lowercase()),
+        None => m.to_ascii_lowercase(),
+    }
+}
+
+/// Scan finding counts, most severe first, by initial: `2C 3H 1M`; `none` when clean.
+fn findings_word(counts: &BTreeMap<String, u64>) -> String {
+    let order = [
+        "CRITICAL",
+        "HIGH",
+        "MEDIUM",
+        "LOW",
+        "INFORMATIONAL",
+        "UNDEFINED",
+    ];
+    let mut parts: Vec<String> = order
+        .iter()
+        .filter_map(|k| {
+            counts
+                .get(*k)
+                .filter(|n| **n > 0)
+                .map(|n| format!("{n}{}", &k[..1]))
+        })
+        .collect();
+    parts.extend(
+        counts
+            .iter()
+            .filter(|(k, n)| **n > 0 && !order.contains(&k.as_str()))
+            .map(|(k, n)| format!("{n} {}", k.to_ascii_lowercase())),
+    );
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// The listing as pretty JSON, as `archlens ls --format json` prints it.
@@ -217,6 +293,7 @@ mod tests {
                 }],
                 image_status: None,
                 last_archived_at: None,
+                scan_findings: None,
             }],
             notes: vec![],
         };

@@ -37,21 +37,24 @@ fn root_line(root: &Root) -> String {
                     .unwrap_or_else(|| "?".into())
             })
             .collect();
-        let att = root
-            .entries
-            .iter()
-            .filter(|e| e.kind == EntryKind::Attestation)
-            .count();
+        // Every non-image entry by kind, so a SOCI index is named as attestations are.
+        let extras: String = root
+            .artifacts()
+            .into_iter()
+            .map(|k| {
+                let n = root
+                    .entries
+                    .iter()
+                    .filter(|e| e.artifact == Some(k))
+                    .count();
+                format!(" + {}", k.counted(n, false))
+            })
+            .collect();
         format!(
-            "index of {} image{} ({}){}",
+            "index of {} image{} ({}){extras}",
             plats.len(),
             if plats.len() == 1 { "" } else { "s" },
             plats.join(", "),
-            if att > 0 {
-                format!(" + {att} attestation{}", if att == 1 { "" } else { "s" })
-            } else {
-                String::new()
-            }
         )
     } else {
         "single image (runtimes run it whatever its label says)".into()

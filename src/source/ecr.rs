@@ -1,5 +1,5 @@
-//! Amazon ECR through the AWS SDK: the registry token for the v2 API and the listing calls
-//! (DescribeRepositories, DescribeImages, BatchGetImage). The only module that imports the SDK.
+//! Amazon ECR through the AWS SDK, the only module that imports it: the v2 API token and the
+//! listing calls (DescribeRepositories, DescribeImages, BatchGetImage, pull-through rules).
 //!
 //! Credentials come from `aws-config`'s default chain (environment, profiles, SSO, web
 //! identity, container and instance roles); `AWS_ENDPOINT_URL_ECR` points it elsewhere.
@@ -85,6 +85,8 @@ pub struct EcrImage {
     pub status: Option<ImageStatus>,
     /// `lastArchivedAt`, RFC 3339.
     pub archived_at: Option<String>,
+    /// `imageScanFindingsSummary.findingSeverityCounts` (`CRITICAL` -> 2), when scanned.
+    pub scan_findings: Option<std::collections::BTreeMap<String, u64>>,
 }
 
 /// ECR's storage state of an image (DescribeImages `imageStatus`, UpdateImageStorageClass
@@ -191,6 +193,16 @@ pub struct EcrRepository {
     pub name: String,
     pub uri: Option<String>,
     pub created_at: Option<String>,
+    /// `imageTagMutability` as ECR words it: `MUTABLE`, `IMMUTABLE`, `*_WITH_EXCLUSION`.
+    pub tag_mutability: Option<String>,
+}
+
+/// A pull-through cache rule (DescribePullThroughCacheRules): repositories named
+/// `prefix/...` mirror `upstream`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullThroughRule {
+    pub prefix: String,
+    pub upstream: String,
 }
 
 /// What every ECR call says when this build has no AWS SDK.
@@ -223,6 +235,13 @@ impl Ecr {
         _account: Option<&str>,
         _repository: &str,
     ) -> Result<Vec<EcrImage>, EcrError> {
+        Err(EcrError(COMPILED_OUT.into()))
+    }
+
+    pub async fn pull_through_rules(
+        &self,
+        _account: Option<&str>,
+    ) -> Result<Vec<PullThroughRule>, EcrError> {
         Err(EcrError(COMPILED_OUT.into()))
     }
 
@@ -338,6 +357,50 @@ impl Ecr {
                         name: name.to_string(),
                         uri: r.repository_uri().map(str::to_string),
                         created_at: r.created_at().and_then(fmt_time),
+                        tag_mutability: r.image_tag_mutability().map(|m| m.as_str().to_string()),
+                    });
+                }
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// DescribePullThroughCacheRules, all pages.
+    pub async fn pull_through_rules(
+        &self,
+        account: Option<&str>,
+    ) -> Result<Vec<PullThroughRule>, EcrError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        let what = account.unwrap_or("the default registry");
+        loop {
+            let page = self
+                .client
+                .describe_pull_through_cache_rules()
+                .set_registry_id(account.map(str::to_string))
+                .max_results(1000)
+                .set_next_token(token.take())
+                .customize()
+                // Optional to every listing: one try, so an endpoint without the call (or
+                // a 5xx) costs no backoff before the repositories show.
+                .config_override(
+                    aws_sdk_ecr::config::Builder::default()
+                        .retry_config(aws_config::retry::RetryConfig::disabled()),
+                )
+                .send()
+                .await
+                .map_err(|e| self.error("ecr:DescribePullThroughCacheRules", what, e))?;
+            for r in page.pull_through_cache_rules() {
+                if let (Some(prefix), Some(upstream)) =
+                    (r.ecr_repository_prefix(), r.upstream_registry_url())
+                {
+                    out.push(PullThroughRule {
+                        prefix: prefix.to_string(),
+                        upstream: upstream.to_string(),
                     });
                 }
             }
@@ -391,6 +454,17 @@ impl Ecr {
                         .image_status()
                         .and_then(|s| ImageStatus::parse(s.as_str())),
                     archived_at: d.last_archived_at().and_then(fmt_time),
+                    scan_findings: d
+                        .image_scan_findings_summary()
+                        .and_then(|f| f.finding_severity_counts())
+                        .map(|counts| {
+                            counts
+                                .iter()
+                                .map(|(k, n)| {
+                                    (k.as_str().to_string(), u64::try_from(*n).unwrap_or(0))
+                                })
+                                .collect()
+                        }),
                 });
             }
             match page.next_token() {

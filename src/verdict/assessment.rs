@@ -253,7 +253,7 @@ impl Assessment {
                 Decision::Refused {
                     would_match: would_match.map(|e| e.digest.clone()),
                 },
-                Some(ctx.refused()),
+                Some(ctx.refused(*would_match)),
             ),
             Choice::Image {
                 entry,
@@ -479,6 +479,17 @@ struct Ctx<'r> {
     platforms: &'r [String],
 }
 
+/// The kinds of entries that alone make `root` an index: it holds `image` and no other
+/// image, and besides only BuildKit attestations and SOCI indexes. `None` otherwise.
+fn index_made_by(root: &Root, image: &Entry) -> Option<Vec<Artifact>> {
+    let lone = root.images().all(|e| e.digest == image.digest);
+    let kinds = root.artifacts();
+    let only = kinds
+        .iter()
+        .all(|k| matches!(k, Artifact::BuildkitAttestation | Artifact::SociIndex));
+    (root.is_index && lone && only && !kinds.is_empty()).then_some(kinds)
+}
+
 impl Ctx<'_> {
     /// The line the runtime prints when no index entry matches its platform.
     fn pull_error(&self) -> String {
@@ -531,44 +542,86 @@ impl Ctx<'_> {
         TargetResult::from_findings(target, None, vec![finding])
     }
 
-    fn refused(&self) -> TargetResult {
+    fn refused(&self, would_match: Option<&Entry>) -> TargetResult {
         let target = self.target;
         let extras = self.root.artifacts();
-        let finding = Finding {
-            severity: Severity::Error,
-            code: Code::IndexNotSupported,
-            path: None,
-            layer: None,
-            message: format!(
-                "{} does not accept an image index (manifest list){}; push a single-platform {} image",
-                target.title,
-                if extras.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", and besides its images this one lists {}",
-                        manifest::describe_all(&extras)
-                    )
-                },
-                target.platform
-            ),
-            fix: Some(rules::single_platform_fix(target, self.reference)),
-            predicted_error: Some(format!(
-                "The image manifest, config or layer media type for the source image {} is not supported.",
-                self.reference
-            )),
-            explanation: format!(
-                "{} takes one single-platform image manifest and refuses an image index, whatever platforms it lists. {}",
-                target.title,
+        let made_by = would_match.and_then(|e| index_made_by(self.root, e));
+        let (message, fix, why) = match (&made_by, would_match.and_then(|e| e.platform.as_ref())) {
+            (Some(kinds), Some(p)) => self.made_by_words(kinds, p),
+            _ => (
+                format!(
+                    "{} does not accept an image index (manifest list){}; push a single-platform {} image",
+                    target.title,
+                    if extras.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", and besides its images this one lists {}",
+                            manifest::describe_all(&extras)
+                        )
+                    },
+                    target.platform
+                ),
+                rules::single_platform_fix(target, self.reference),
                 if extras.contains(&Artifact::SociIndex) {
                     "`soci convert` appends its SOCI index to an index, which turns even a single-platform image into one."
                 } else {
                     "BuildKit adds provenance attestations by default, which turns even a one-platform build into an index."
                 }
+                .to_string(),
+            ),
+        };
+        let finding = Finding {
+            severity: Severity::Error,
+            code: Code::IndexNotSupported,
+            path: None,
+            layer: None,
+            message,
+            fix: Some(fix),
+            predicted_error: Some(format!(
+                "The image manifest, config or layer media type for the source image {} is not supported.",
+                self.reference
+            )),
+            explanation: format!(
+                "{} takes one single-platform image manifest and refuses an image index, whatever platforms it lists. {why}",
+                target.title,
             ),
         };
         // Nothing runs: the service refuses the reference before any image is chosen.
         TargetResult::from_findings(target, None, vec![finding])
+    }
+
+    /// Message, fix and reason for an index of one image that only its attestations or
+    /// SOCI index made an index: the image itself would do, pushed without them.
+    fn made_by_words(&self, kinds: &[Artifact], p: &Platform) -> (String, String, String) {
+        let target = self.target;
+        let soci = kinds.contains(&Artifact::SociIndex);
+        let buildkit = kinds.contains(&Artifact::BuildkitAttestation);
+        let message = format!(
+            "{} does not accept an image index (manifest list); this one holds a single {p} image and is an index only because of {}",
+            target.title,
+            manifest::describe_all(kinds)
+        );
+        let build = rules::single_platform_fix(target, self.reference);
+        let fix = match (soci, buildkit) {
+            (true, true) => format!(
+                "give {} an image built without attestations and not converted by `soci convert`: `{build}`; run `soci convert` only on the tags Fargate pulls",
+                target.name
+            ),
+            (true, false) => format!(
+                "give {} the image as built, before `soci convert`, under a tag of its own (or rebuild it: `{build}`); run `soci convert` only on the tags Fargate pulls",
+                target.name
+            ),
+            _ => build,
+        };
+        let mut why = Vec::new();
+        if buildkit {
+            why.push("docker buildx (0.10 and later) adds a provenance attestation by default, and BuildKit stores attestations as extra manifests of an image index, so even a one-platform build is pushed as an index; `--provenance=false --sbom=false` pushes the image manifest alone (Docker docs, Build attestations).");
+        }
+        if soci {
+            why.push("A SOCI index serves lazy loading on ECS on Fargate; `soci convert` (SOCI v2) appends it to an image index, so a single image becomes an index, and Lambda, which does not read SOCI indexes, then refuses it (CloudSnorkel/cdk-github-runners#768).");
+        }
+        (message, fix, why.join(" "))
     }
 
     /// The verdict of `entry`'s files on `target`, once they were read (or failed to be).

@@ -534,6 +534,9 @@ pub enum Fault {
     Header(String, String),
     /// Demand `Authorization: Bearer <token>`, handing it out at `/token` for Basic `user:pass`.
     Bearer { token: String, basic: String },
+    /// Answer an AWS JSON call whose `X-Amz-Target` ends with `.{operation}` with `body`,
+    /// instead of forwarding: an operation the upstream (moto) does not implement.
+    AnswerTarget { operation: String, body: String },
     /// Forward, then merge `fields` into each object of the JSON answer's `array` whose `key`
     /// equals `value`: a real answer with fields the upstream (moto) does not implement.
     MergeJson {
@@ -706,6 +709,11 @@ fn handle(
         .unwrap_or(0);
     let mut request_body = vec![0u8; length];
     reader.read_exact(&mut request_body)?;
+    let amz_target = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let faults = take_faults(rules, &path);
     let mut cut = None;
     let mut stall = None;
@@ -741,6 +749,13 @@ fn handle(
             Fault::Header(k, v) => extra_headers.push_str(&format!("{k}: {v}\r\n")),
             Fault::Corrupt => corrupt = true,
             Fault::MergeJson { .. } => merges.push(f.clone()),
+            Fault::AnswerTarget { operation, body }
+                if amz_target.ends_with(&format!(".{operation}")) =>
+            {
+                let h = [("Content-Type", "application/x-amz-json-1.1".to_string())];
+                return respond(&mut conn, 200, &h, body.as_bytes());
+            }
+            Fault::AnswerTarget { .. } => {}
             Fault::Bearer { token, basic } => {
                 if path.starts_with("/token") {
                     use base64::Engine as _;

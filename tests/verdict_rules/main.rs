@@ -573,6 +573,7 @@ fn check_text(dir: &Path, target: &str) -> String {
 }
 
 mod cpu;
+mod lambda;
 mod natives;
 mod python;
 mod shell;

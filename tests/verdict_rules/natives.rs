@@ -179,7 +179,7 @@ fn a_loader_no_layer_ever_had_is_said_to_be_absent() {
 
 /// Turns the layout's one image into an index of it plus a SOCI v2 index entry, as
 /// `soci convert` writes it, and tags the index `t`.
-fn add_soci_v2_index(dir: &Path) {
+pub(super) fn add_soci_v2_index(dir: &Path) {
     let index: Value =
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     let mut image = index["manifests"][0].clone();
