@@ -84,13 +84,17 @@ impl RegistrySource {
         Ok(run(async move { client.list_tags(&repo).await })??)
     }
 
-    fn fetch(&self, reference: String) -> Result<Fetched, SourceError> {
+    /// The manifest `reference`. Only the root asks ECR why a 404 came (`archived`): a
+    /// missing child of an index is the index's fault, and each ask lists the repository.
+    fn fetch(&self, reference: String, archived: bool) -> Result<Fetched, SourceError> {
         let client = self.client.clone();
         let repo = self.endpoint.repository.clone();
         let asked = reference.clone();
         match run(async move { client.fetch_manifest(&repo, &reference).await })? {
             Ok(f) => Ok(f),
-            Err(e @ RegistryError::NotFound { .. }) => Err(self.unpullable_or(e, asked).into()),
+            Err(e @ RegistryError::NotFound { .. }) if archived => {
+                Err(self.unpullable_or(e, asked).into())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -125,6 +129,37 @@ impl RegistrySource {
             _ => e,
         }
     }
+
+    /// A manifest by digest, from the cache when it holds it.
+    fn cached_manifest(
+        &self,
+        digest: &Digest,
+        media_type: Option<&str>,
+        archived: bool,
+    ) -> Result<Fetched, SourceError> {
+        if let Some(c) = &self.cache
+            && let Some(bytes) = c.get_blob(digest)
+        {
+            let declared = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| {
+                    v.get("mediaType")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                });
+            return Ok(Fetched {
+                digest: digest.clone(),
+                media_type: media_type.map(str::to_string).or(declared),
+                bytes,
+            });
+        }
+        let fetched = self.fetch(digest.to_string(), archived)?;
+        if let Some(c) = &self.cache {
+            // A cache that cannot be written only costs a download next time.
+            let _ = c.put_blob(&fetched.digest, &fetched.bytes);
+        }
+        Ok(fetched)
+    }
 }
 
 /// Opens `reference` (`docker://REF` or plain `REF`) as an image source.
@@ -143,34 +178,13 @@ impl ImageSource for RegistrySource {
 
     fn root(&self) -> Result<Fetched, SourceError> {
         if let Some(d) = &self.reference.digest {
-            return self.manifest(d, None);
+            return self.cached_manifest(d, None, true);
         }
-        self.fetch(self.reference.reference())
+        self.fetch(self.reference.reference(), true)
     }
 
     fn manifest(&self, digest: &Digest, media_type: Option<&str>) -> Result<Fetched, SourceError> {
-        if let Some(c) = &self.cache
-            && let Some(bytes) = c.get_blob(digest)
-        {
-            let declared = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| {
-                    v.get("mediaType")
-                        .and_then(|m| m.as_str())
-                        .map(str::to_string)
-                });
-            return Ok(Fetched {
-                digest: digest.clone(),
-                media_type: media_type.map(str::to_string).or(declared),
-                bytes,
-            });
-        }
-        let fetched = self.fetch(digest.to_string())?;
-        if let Some(c) = &self.cache {
-            // A cache that cannot be written only costs a download next time.
-            let _ = c.put_blob(&fetched.digest, &fetched.bytes);
-        }
-        Ok(fetched)
+        self.cached_manifest(digest, media_type, false)
     }
 
     fn blob(&self, digest: &Digest, size: u64) -> Result<Box<dyn Read + Send>, SourceError> {
