@@ -48,6 +48,17 @@ pub fn parse_ecr_host(host: &str) -> Option<EcrHost> {
     })
 }
 
+/// The registry host of `account` in `region`; China regions (`cn-*`) live under
+/// `amazonaws.com.cn`. [`parse_ecr_host`] reads it back.
+pub fn registry_host(account: &str, region: &str) -> String {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("{account}.dkr.ecr.{region}.{domain}")
+}
+
 /// What to pass to `aws-config`.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
@@ -780,14 +791,41 @@ mod tests {
                 .map(|h| h.region),
             Some("us-gov-west-1".into())
         );
-        assert!(parse_ecr_host("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn").is_some());
+        assert_eq!(
+            parse_ecr_host("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn:443"),
+            Some(EcrHost {
+                account: "123456789012".into(),
+                region: "cn-north-1".into()
+            })
+        );
         for no in [
             "ghcr.io",
             "12345.dkr.ecr.eu-west-1.amazonaws.com",
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example",
             "public.ecr.aws",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.cn",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn.evil.example",
         ] {
             assert!(parse_ecr_host(no).is_none(), "{no}");
+        }
+    }
+
+    #[test]
+    fn registry_hosts_read_back_in_every_partition() {
+        assert_eq!(
+            registry_host("123456789012", "cn-northwest-1"),
+            "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn"
+        );
+        for region in ["eu-west-1", "cn-north-1", "us-gov-west-1"] {
+            let host = registry_host("123456789012", region);
+            assert_eq!(
+                parse_ecr_host(&host),
+                Some(EcrHost {
+                    account: "123456789012".into(),
+                    region: region.into()
+                }),
+                "{host}"
+            );
         }
     }
 }

@@ -257,6 +257,8 @@ fn repository_counts_arrive_after_the_list_is_shown() {
         images: None,
         last_push: None,
         created: None,
+        tag_mutability: None,
+        pull_through_upstream: None,
     };
     let other = crate::catalog::RepoRow {
         name: "team/other".into(),
@@ -337,6 +339,8 @@ fn got_rows() -> Vec<crate::catalog::RepoRow> {
         images: None,
         last_push: None,
         created: None,
+        tag_mutability: None,
+        pull_through_upstream: None,
     }]
 }
 
