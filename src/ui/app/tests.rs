@@ -539,6 +539,49 @@ fn rows_on_screen_are_read_in_the_background_within_the_budget() {
 }
 
 #[test]
+fn a_switch_of_source_starts_a_new_budget() {
+    let (mut app, _) = images_with_budget(1);
+    assert_eq!(app.auto.used, 900_000);
+    app.origin.ecr = true;
+    key(&mut app, ":");
+    for c in "region eu-west-1".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    key(&mut app, "Enter");
+    assert!(matches!(kind(&app), ScreenKind::Repos(_)));
+    assert_eq!(app.auto.used, 0, "a new source is a new budget");
+    // The same image in the new source is asked again, and paid for again.
+    key(&mut app, "Enter");
+    let state = app.auto_check_state().unwrap();
+    assert_eq!((state.used, state.limit), (900_000, 1_000_000));
+}
+
+#[test]
+fn the_unread_count_follows_the_filter_without_a_frame_counting() {
+    let (mut app, _) = images_with_budget(1);
+    assert_eq!(app.auto_check_state().map(|s| s.unread), Some(1));
+    key(&mut app, "/");
+    for c in "good".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    assert_eq!(
+        app.auto_check_state().map(|s| s.unread),
+        Some(1),
+        "good is not read: the budget went to mac-arm64"
+    );
+    for c in "zzz".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    assert_eq!(app.auto_check_state().map(|s| s.unread), Some(0));
+}
+
+#[test]
 fn a_zero_budget_waits_for_c() {
     let (app, analyses) = images_with_budget(0);
     assert!(analyses.is_empty(), "{analyses:?}");
