@@ -242,6 +242,98 @@ fn quit_from_anywhere() {
 }
 
 #[test]
+fn repository_counts_arrive_chunk_by_chunk_and_stop_when_the_screen_goes() {
+    let mut app = app();
+    app.origin.ecr = true;
+    let fx = app.open_repositories();
+    let Some(Effect::Submit(req)) = fx.into_iter().next() else {
+        panic!("no repository request")
+    };
+    let Job::Repositories(j) = &req.job else {
+        panic!("not the repositories job")
+    };
+    let names: Vec<String> = (0..60).map(|i| format!("team/r{i:02}")).collect();
+    let rows = names
+        .iter()
+        .map(|n| crate::catalog::RepoRow {
+            name: n.clone(),
+            images: None,
+            last_push: None,
+            created: None,
+            tag_mutability: None,
+            pull_through_upstream: None,
+        })
+        .collect();
+    let fx = app.update(Action::Done(Box::new(Completion::Repositories(
+        Reply::new(req.id, j, Ok(rows)),
+    ))));
+    let stats_job = |fx: &[Effect]| -> Vec<Request> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Submit(r) if matches!(r.job, Job::RepoStats(_)) => Some(Request::clone(r)),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = stats_job(&fx);
+    assert_eq!(first.len(), 1, "one chunk at a time: {fx:?}");
+    let Job::RepoStats(j) = &first[0].job else {
+        unreachable!()
+    };
+    assert_eq!(j.repositories, names[..STATS_CHUNK]);
+    let answer = |j: &LoadRepoStats| {
+        vec![
+            Some(crate::catalog::RepoStats {
+                images: 1,
+                last_push: None,
+            });
+            j.repositories.len()
+        ]
+    };
+    let fx = app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
+        first[0].id,
+        j,
+        Ok(answer(j)),
+    )))));
+    let filled = |app: &App| match kind(app) {
+        ScreenKind::Repos(s) => s
+            .list
+            .rows
+            .ready()
+            .map_or(0, |r| r.iter().filter(|r| r.images.is_some()).count()),
+        _ => 0,
+    };
+    assert_eq!(
+        filled(&app),
+        STATS_CHUNK,
+        "the first chunk's rows are filled"
+    );
+    let second = stats_job(&fx);
+    let Some(Job::RepoStats(j2)) = second.first().map(|r| &r.job) else {
+        panic!("the next chunk is asked: {fx:?}")
+    };
+    assert_eq!(j2.repositories, names[STATS_CHUNK..2 * STATS_CHUNK]);
+    // Leaving the screen (a switch) cancels the chunk in flight; its answer asks no more.
+    key(&mut app, ":");
+    for c in "region eu-west-1".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    let _ = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert!(second[0].cancel.load(Ordering::Relaxed), "cancelled");
+    let fx = app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
+        second[0].id,
+        j2,
+        Ok(answer(j2)),
+    )))));
+    assert!(
+        stats_job(&fx).is_empty(),
+        "no chunk after the screen went: {fx:?}"
+    );
+}
+
+#[test]
 fn repository_counts_arrive_after_the_list_is_shown() {
     let mut app = app();
     app.origin.ecr = true;
