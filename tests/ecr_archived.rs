@@ -168,7 +168,7 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
     assert!(out.contains(&format!("restore: {restore}")), "{out}");
     assert!(!out.contains("not found") && err.is_empty(), "{out}{err}");
     let (code, out, _) = archlens(
-        &api,
+        api,
         &config,
         &["check", &image, "--format", "json", "-t", "lambda"],
     );
