@@ -354,22 +354,39 @@ fn stats_of(images: &[ecr::EcrImage]) -> RepoStats {
 
 /// Count and last push of each named repository of `registry`, in order: DescribeImages
 /// (all pages) for ECR through one client; `None` for registries, whose API has no push
-/// times. A repository that cannot be described gets `None` in the list.
+/// times. A repository that cannot be described gets `None` in the list. `client` keeps the
+/// ECR client between calls (the explorer asks chunk by chunk), with the profile and region
+/// it was made for: credentials are resolved once, not per chunk.
 pub fn repository_stats(
     registry: &str,
     repositories: &[String],
     opts: &RegistryOptions,
+    client: &std::sync::Mutex<Option<(String, Ecr)>>,
 ) -> Result<Option<Vec<Option<RepoStats>>>, SourceError> {
     let Some(h) = ecr::parse_ecr_host(registry) else {
         return Ok(None);
     };
     let aws = opts.aws.clone();
     let names = repositories.to_vec();
-    let stats = run(async move {
-        let client = Ecr::connect(&aws, Some(&h.region)).await?;
-        Ok::<_, ecr::EcrError>(stats_of_all(&client, Some(&h.account), &names).await)
+    let key = format!("{:?} {}", aws.profile, h.region);
+    let kept = client
+        .lock()
+        .ok()
+        .and_then(|c| c.clone())
+        .filter(|(k, _)| *k == key)
+        .map(|(_, c)| c);
+    let (connected, stats) = run(async move {
+        let c = match kept {
+            Some(c) => c,
+            None => Ecr::connect(&aws, Some(&h.region)).await?,
+        };
+        let stats = stats_of_all(&c, Some(&h.account), &names).await;
+        Ok::<_, ecr::EcrError>((c, stats))
     })?
     .map_err(RegistryError::from)?;
+    if let Ok(mut g) = client.lock() {
+        *g = Some((key, connected));
+    }
     Ok(Some(stats))
 }
 

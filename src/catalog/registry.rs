@@ -21,6 +21,9 @@ pub struct RegistryCatalog {
     account: Mutex<Option<String>>,
     /// Changed in place by `:profile` and `:region`.
     opts: Mutex<RegistryOptions>,
+    /// The ECR client of the repository stats, kept from chunk to chunk with the profile and
+    /// region it was made for.
+    stats_client: Mutex<Option<(String, ecr::Ecr)>>,
 }
 
 impl RegistryCatalog {
@@ -31,6 +34,7 @@ impl RegistryCatalog {
             ecr: registry.is_none_or(|h| ecr::parse_ecr_host(h).is_some()),
             account: Mutex::new(None),
             opts: Mutex::new(opts),
+            stats_client: Mutex::new(None),
         }
     }
 
@@ -166,9 +170,11 @@ impl Catalog for RegistryCatalog {
         let host = self
             .host()
             .ok_or("the registry is not known yet: list its repositories first")?;
-        Ok(listing::repository_stats(&host, repositories, &self.opts())
-            .map_err(|e| e.to_string())?
-            .unwrap_or_else(|| vec![None; repositories.len()]))
+        Ok(
+            listing::repository_stats(&host, repositories, &self.opts(), &self.stats_client)
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(|| vec![None; repositories.len()]),
+        )
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
