@@ -147,3 +147,34 @@ fn images_show_the_selected_images_scan_findings() {
         "{clean}"
     );
 }
+
+#[test]
+fn a_click_picks_the_row_drawn_there_above_the_details_line() {
+    let mut h = harness();
+    h.keys(&["Enter"]);
+    h.select_tag("lambda-ok");
+    // 80x10: four rows fit above the details line, so the list is scrolled to the last.
+    let s = h.render(80, 10);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(
+        lines.get(3).is_some_and(|l| l.contains("python-wheel"))
+            && lines
+                .get(7)
+                .is_some_and(|l| l.contains("scan findings of lambda-ok")),
+        "{s}"
+    );
+    let click = |h: &Harness, y: u16| archlens::ui::view::hit::click(&h.app, 10, y);
+    assert!(
+        click(&h, 7).is_empty(),
+        "the details line holds no row: {:?}\n{s}",
+        click(&h, 7)
+    );
+    for a in click(&h, 3) {
+        h.app.update(a);
+    }
+    let s = h.render(80, 10);
+    assert!(
+        s.contains("scan findings of python-wheel") || s.contains("python-wheel is not scanned"),
+        "the row under the click is selected:\n{s}"
+    );
+}
