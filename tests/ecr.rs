@@ -9,28 +9,21 @@ use std::io::Read;
 use std::time::Duration;
 
 use archlens::catalog;
-use archlens::config::{Config, RegistryEntry};
 use archlens::oci::Digest;
 use archlens::source::registry::{RegistryOptions, RetryPolicy, open_registry};
 use aws_sdk_ecr::types::ImageIdentifier;
-use support_registry::{Blob, Fault, Moto, Proxy, Registry, demo, push_demo};
-
-const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+use support_registry::{Blob, ECR_HOST as HOST, FakeEcr, Fault, Proxy, demo, push_demo};
 
 #[test]
 fn ecr_listing_token_and_pull_through_a_remapped_host() {
-    let moto = Moto::start();
     // The SDK reaches moto through a proxy that can inject AWS error answers.
-    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test, so no other thread reads the environment
     // while it is changed; the SDK reads it afterwards.
-    unsafe { support_registry::use_fake_aws(&format!("http://{}", api.addr)) };
-    let (rt, ecr) = support_registry::ecr_client();
+    let f = unsafe { FakeEcr::start() };
+    let (rt, ecr, api, reg) = (&f.rt, &f.ecr, &f.api, &f.reg);
     // The password moto hands out becomes the htpasswd password of user AWS.
-    let (user, password) = support_registry::ecr_login(&rt, &ecr);
-    let password = password.as_str();
-    assert_eq!(user, "AWS");
-    let reg = Registry::start(Some(("AWS", password)));
+    let password = f.password.as_str();
+    assert_eq!(f.user, "AWS");
     let v2 = Proxy::start(&reg.addr);
     let d = demo();
     push_demo(&d, &reg.addr, "team/app", reg.creds.as_ref());
@@ -112,23 +105,14 @@ fn ecr_listing_token_and_pull_through_a_remapped_host() {
         assert_eq!(got.images().len(), 1);
     });
 
-    let mut opts = RegistryOptions {
+    let opts = RegistryOptions {
         retry: RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
             budget: Duration::from_secs(20),
         },
-        docker_config: Some("/nonexistent/archlens-test/config.json".into()),
-        ..RegistryOptions::default()
-    };
-    opts.config = Config {
-        registries: vec![RegistryEntry {
-            prefix: HOST.into(),
-            location: Some(v2.addr.clone()),
-            insecure: true,
-        }],
-        ..Config::default()
+        ..FakeEcr::options(&v2.addr)
     };
 
     // DescribeRepositories.

@@ -10,13 +10,9 @@ mod support_registry;
 use std::process::Command;
 
 use archlens::catalog;
-use archlens::config::{Config, RegistryEntry};
 use archlens::source::ecr::ImageStatus;
-use archlens::source::registry::RegistryOptions;
 use serde_json::{Value, json};
-use support_registry::{Blob, Fault, Moto, Proxy, Registry, demo, push_demo};
-
-const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+use support_registry::{Blob, ECR_HOST as HOST, FakeEcr, Fault, Proxy, Seen, demo, push_demo};
 /// 2026-11-02T10:00:00Z, as the AWS JSON protocol sends times (epoch seconds).
 const ARCHIVED_AT: f64 = 1_793_613_600.0;
 
@@ -33,6 +29,14 @@ fn inject(api: &Proxy, digest: &str, status: &str) {
         },
         None,
     );
+}
+
+/// The DescribeImages calls the API proxy saw, in order.
+fn describe_images(api: &Proxy) -> Vec<Seen> {
+    api.seen()
+        .into_iter()
+        .filter(|s| s.is("DescribeImages"))
+        .collect()
 }
 
 /// Runs the binary with the AWS SDK pointed at the API proxy and `config` remapping the host.
@@ -67,43 +71,25 @@ fn archlens(api: &Proxy, config: &std::path::Path, args: &[&str]) -> (i32, Strin
 
 #[test]
 fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
-    let moto = Moto::start();
-    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test, so no other thread reads the environment
     // while it is changed; the SDK reads it afterwards.
-    unsafe { support_registry::use_fake_aws(&format!("http://{}", api.addr)) };
-    let (rt, ecr) = support_registry::ecr_client();
-    let (_, password) = support_registry::ecr_login(&rt, &ecr);
-    let reg = Registry::start(Some(("AWS", &password)));
-    let v2 = Proxy::start(&reg.addr);
+    let f = unsafe { FakeEcr::start() };
+    let api = &f.api;
+    let v2 = Proxy::start(&f.reg.addr);
     let d = demo();
-    push_demo(&d, &reg.addr, "team/app", reg.creds.as_ref());
-    rt.block_on(async {
-        ecr.create_repository()
-            .repository_name("team/app")
-            .send()
-            .await
-            .expect("create team/app");
-        let puts: [(&Blob, Option<&str>); 4] = [
-            (&d.amd64, None),
-            (&d.arm64, None),
-            (&d.index, Some("multi")),
-            (&d.zstd_image, Some("zstd")),
-        ];
-        for (blob, tag) in puts {
-            ecr.put_image()
-                .repository_name("team/app")
-                .image_manifest(String::from_utf8(blob.bytes.clone()).expect("utf8"))
-                .image_manifest_media_type(&blob.media_type)
-                .image_digest(&blob.digest)
-                .set_image_tag(tag.map(str::to_string))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("put_image {}: {e:?}", blob.digest));
-        }
-    });
+    push_demo(&d, &f.reg.addr, "team/app", f.reg.creds.as_ref());
+    f.create("team/app");
+    let puts: [(&Blob, Option<&str>); 4] = [
+        (&d.amd64, None),
+        (&d.arm64, None),
+        (&d.index, Some("multi")),
+        (&d.zstd_image, Some("zstd")),
+    ];
+    for (blob, tag) in puts {
+        f.put("team/app", blob, tag);
+    }
     let archived = d.zstd_image.digest.clone();
-    inject(&api, &archived, "ARCHIVED");
+    inject(api, &archived, "ARCHIVED");
     // ECR's answer to a pull of an archived image, by tag or by digest.
     v2.add("/manifests/zstd", Fault::Status(404, None), None);
     v2.add(
@@ -113,18 +99,7 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
     );
 
     // The listing names its status and when it was archived; the other image is untouched.
-    let opts = RegistryOptions {
-        docker_config: Some("/nonexistent/archlens-test/config.json".into()),
-        config: Config {
-            registries: vec![RegistryEntry {
-                prefix: HOST.into(),
-                location: Some(v2.addr.clone()),
-                insecure: true,
-            }],
-            ..Config::default()
-        },
-        ..RegistryOptions::default()
-    };
+    let opts = FakeEcr::options(&v2.addr);
     let l = catalog::list(&format!("{HOST}/team/app"), &opts).expect("list images");
     let z = l.images.iter().find(|i| i.tags == ["zstd"]).expect("zstd");
     assert_eq!(z.image_status, Some(ImageStatus::Archived));
@@ -173,16 +148,27 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
     let restore = format!(
         "aws ecr update-image-storage-class --registry-id 123456789012 --region us-east-1 --repository-name team/app --image-id imageDigest={archived} --target-storage-class STANDARD"
     );
-    let (code, out, err) = archlens(&api, &config, &["check", &image]);
+    api.seen.lock().expect("seen").clear();
+    let (code, out, err) = archlens(api, &config, &["check", &image]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(
         out.contains("archived in ECR since 2026-11-02 10:00 (ARCHIVED): every pull fails until it is restored"),
         "{out}"
     );
+    // One DescribeImages naming the image (any status), not a listing of the repository.
+    let described = describe_images(api);
+    assert_eq!(described.len(), 1, "{described:#?}");
+    assert!(
+        described[0]
+            .body
+            .contains(r#""imageIds":[{"imageTag":"zstd"}]"#)
+            && described[0].body.contains(r#""imageStatus":"ANY""#),
+        "{described:#?}"
+    );
     assert!(out.contains(&format!("restore: {restore}")), "{out}");
     assert!(!out.contains("not found") && err.is_empty(), "{out}{err}");
     let (code, out, _) = archlens(
-        &api,
+        api,
         &config,
         &["check", &image, "--format", "json", "-t", "lambda"],
     );
@@ -195,7 +181,7 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
     assert_eq!(j["results"][0]["target"], "lambda");
     assert_eq!(j["results"][0]["verdict"], "unpullable");
     let by_digest = format!("{HOST}/team/app@{archived}");
-    let (code, out, err) = archlens(&api, &config, &["inspect", &by_digest]);
+    let (code, out, err) = archlens(api, &config, &["inspect", &by_digest]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(
         out.contains("archived in ECR since 2026-11-02 10:00"),
@@ -203,8 +189,8 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
     );
 
     // Being restored: said so, and no command to run again.
-    inject(&api, &archived, "ACTIVATING");
-    let (code, out, _) = archlens(&api, &config, &["check", &image]);
+    inject(api, &archived, "ACTIVATING");
+    let (code, out, _) = archlens(api, &config, &["check", &image]);
     assert_eq!(code, 3, "{out}");
     assert!(
         out.contains("being restored from ECR's archive since 2026-11-02 10:00 (ACTIVATING)")
@@ -212,11 +198,40 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
         "{out}"
     );
 
+    // An endpoint that refuses `imageIds` with the status filter: the repository is listed
+    // to find the image, and the answer is the same.
+    inject(api, &archived, "ARCHIVED");
+    api.add(
+        "/",
+        Fault::RefuseTarget {
+            operation: "DescribeImages".into(),
+            body_contains: "imageIds".into(),
+            code: "InvalidParameterException".into(),
+        },
+        None,
+    );
+    let (code, out, _) = archlens(api, &config, &["check", &by_digest]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("archived in ECR since 2026-11-02 10:00"),
+        "{out}"
+    );
+    let described = describe_images(api);
+    assert!(
+        described.len() >= 2
+            && described[0]
+                .body
+                .contains(&format!(r#""imageDigest":"{archived}""#))
+            && described[1..].iter().all(|s| !s.body.contains("imageIds")),
+        "the refused call, then the listing: {described:#?}"
+    );
+    inject(api, &archived, "ARCHIVED");
+
     // A pullable image is checked as always, and a missing tag is still "not found".
-    let (code, out, err) = archlens(&api, &config, &["check", &format!("{HOST}/team/app:multi")]);
+    let (code, out, err) = archlens(api, &config, &["check", &format!("{HOST}/team/app:multi")]);
     assert!(code == 0 || code == 1, "{out}{err}");
     assert!(!out.contains("archived"), "{out}");
-    let (code, _, err) = archlens(&api, &config, &["check", &format!("{HOST}/team/app:nope")]);
+    let (code, _, err) = archlens(api, &config, &["check", &format!("{HOST}/team/app:nope")]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("not found") && !err.contains("archived"),

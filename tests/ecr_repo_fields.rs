@@ -9,28 +9,20 @@
 mod support_registry;
 
 use archlens::catalog;
-use archlens::config::{Config, RegistryEntry};
-use archlens::source::registry::RegistryOptions;
 use aws_sdk_ecr::types::{
     ImageTagMutability, ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType,
 };
 use serde_json::{Value, json};
-use support_registry::{Blob, Fault, Moto, Proxy, Registry, demo, push_demo};
-
-const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+use support_registry::{ECR_HOST as HOST, FakeEcr, Fault, demo, push_demo};
 
 #[test]
 fn ls_shows_tag_mutability_pull_through_upstreams_and_scan_findings() {
-    let moto = Moto::start();
-    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test, so no other thread reads the environment
     // while it is changed; the SDK reads it afterwards.
-    unsafe { support_registry::use_fake_aws(&format!("http://{}", api.addr)) };
-    let (rt, ecr) = support_registry::ecr_client();
-    let (_, password) = support_registry::ecr_login(&rt, &ecr);
-    let reg = Registry::start(Some(("AWS", &password)));
+    let f = unsafe { FakeEcr::start() };
+    let (rt, ecr, api) = (&f.rt, &f.ecr, &f.api);
     let d = demo();
-    push_demo(&d, &reg.addr, "team/app", reg.creds.as_ref());
+    push_demo(&d, &f.reg.addr, "team/app", f.reg.creds.as_ref());
     rt.block_on(async {
         ecr.create_repository()
             .repository_name("team/app")
@@ -45,27 +37,12 @@ fn ls_shows_tag_mutability_pull_through_upstreams_and_scan_findings() {
             .send()
             .await
             .expect("create team/app");
-        for name in ["plain", "docker-hub/library/nginx"] {
-            ecr.create_repository()
-                .repository_name(name)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
-        }
-        let puts: [(&Blob, Option<&str>); 2] =
-            [(&d.zstd_image, Some("zstd")), (&d.amd64, Some("amd64"))];
-        for (blob, tag) in puts {
-            ecr.put_image()
-                .repository_name("team/app")
-                .image_manifest(String::from_utf8(blob.bytes.clone()).expect("utf8"))
-                .image_manifest_media_type(&blob.media_type)
-                .image_digest(&blob.digest)
-                .set_image_tag(tag.map(str::to_string))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("put_image {}: {e:?}", blob.digest));
-        }
     });
+    for name in ["plain", "docker-hub/library/nginx"] {
+        f.create(name);
+    }
+    f.put("team/app", &d.zstd_image, Some("zstd"));
+    f.put("team/app", &d.amd64, Some("amd64"));
     // Injected: the pull-through cache rules (moto has no such call) ...
     api.add(
         "/",
@@ -95,18 +72,7 @@ fn ls_shows_tag_mutability_pull_through_upstreams_and_scan_findings() {
         },
         None,
     );
-    let opts = RegistryOptions {
-        docker_config: Some("/nonexistent/archlens-test/config.json".into()),
-        config: Config {
-            registries: vec![RegistryEntry {
-                prefix: HOST.into(),
-                location: Some(reg.addr.clone()),
-                insecure: true,
-            }],
-            ..Config::default()
-        },
-        ..RegistryOptions::default()
-    };
+    let opts = FakeEcr::options(&f.reg.addr);
 
     // Repositories: mutability as moto answers it, the upstream of the one under `docker-hub/`.
     let l = catalog::list(HOST, &opts).expect("list repositories");

@@ -136,6 +136,7 @@ fn key_to_frame_on_a_200k_file_tree() {
         size: None,
         attached: Box::default(),
         unpullable: None,
+        scan_findings: None,
     });
     // The manifests arrive, the screen asks for the analysis; then the worker's answer.
     let mut analyze: Option<(u64, archlens::ui::app::AnalyzeImage)> = None;

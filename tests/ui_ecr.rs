@@ -2,20 +2,17 @@
 //! DescribeImages, BatchGetImage); the registry host is remapped by a `[[registry]]` entry to
 //! a local docker-registry holding two demo images, whose htpasswd user is `AWS` with the
 //! password from moto's token. One test function: it sets process environment variables.
-//! moto has no archive storage class: a proxy in front of it adds `imageStatus` ARCHIVED and
-//! `lastArchivedAt` to its real DescribeImages answer for one image (demo/old:old) only.
+//! moto has no archive storage class nor scan summaries: a proxy in front of it adds
+//! `imageStatus` ARCHIVED and `lastArchivedAt` to its real DescribeImages answer for one image
+//! (demo/old:old) only, and `imageScanFindingsSummary` for mac-arm64 only.
 
 mod support_registry;
 mod ui_support;
 
-use archlens::config::{Config, RegistryEntry};
-use archlens::source::registry::RegistryOptions;
 use archlens::ui::Launch;
 use archlens::ui::app::ScreenKind;
-use support_registry::{Fault, Moto, Proxy, Registry};
+use support_registry::{FakeEcr, Fault};
 use ui_support::{Harness, demo_dir};
-
-const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
 /// A manifest of the demo layout by digest, with its media type.
 fn manifest(digest: &str) -> (String, String) {
@@ -48,15 +45,10 @@ fn digest_of(tag: &str) -> String {
 
 #[test]
 fn ecr_repositories_images_and_a_failing_image() {
-    let moto = Moto::start();
-    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     // SAFETY: this test binary has a single test; the environment is set before any thread
     // of the SDK reads it.
-    unsafe { support_registry::use_fake_aws(&format!("http://{}", api.addr)) };
-    let (rt, ecr) = support_registry::ecr_client();
-    let (_, password) = support_registry::ecr_login(&rt, &ecr);
-    let password = password.as_str();
-    let reg = Registry::start(Some(("AWS", password)));
+    let f = unsafe { FakeEcr::start() };
+    let (rt, ecr, api, reg) = (&f.rt, &f.ecr, &f.api, &f.reg);
     for tag in ["good", "mac-arm64"] {
         reg.push(&demo_dir(), tag, &format!("demo/app:{tag}"));
     }
@@ -97,6 +89,7 @@ fn ecr_repositories_images_and_a_failing_image() {
     rt.block_on(async {
         ecr.create_repository()
             .repository_name("demo/app")
+            .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::Immutable)
             .send()
             .await
             .expect("create demo/app");
@@ -158,19 +151,21 @@ fn ecr_repositories_images_and_a_failing_image() {
         }
     });
 
-    let mut opts = RegistryOptions {
-        docker_config: Some("/nonexistent/archlens-test/config.json".into()),
-        ..RegistryOptions::default()
-    };
+    // Injected: mac-arm64's scan summary (moto's DescribeImages has none).
+    api.add(
+        "/",
+        Fault::MergeJson {
+            array: "imageDetails".into(),
+            key: "imageDigest".into(),
+            value: mac.clone(),
+            fields: serde_json::json!({"imageScanFindingsSummary": {
+                "findingSeverityCounts": {"CRITICAL": 2, "MEDIUM": 1},
+            }}),
+        },
+        None,
+    );
+    let mut opts = FakeEcr::options(&reg.addr);
     opts.aws.region = Some("us-east-1".into());
-    opts.config = Config {
-        registries: vec![RegistryEntry {
-            prefix: HOST.into(),
-            location: Some(reg.addr.clone()),
-            insecure: true,
-        }],
-        ..Config::default()
-    };
     // No automatic check (tests/ui_registry.rs has its own): the hint before `c` is looked at.
     opts.config.explorer.auto_check_mb = 0;
     let mut h = Harness::launch_with(
@@ -208,6 +203,11 @@ fn ecr_repositories_images_and_a_failing_image() {
         "last push to the minute:\n{small}"
     );
     assert!(!row.contains('T'), "no raw RFC 3339 time:\n{small}");
+    // moto answers the tag mutability it was created with; it fits as a column at 80.
+    assert!(
+        small.contains("MUTABILITY") && row.contains(" immutable "),
+        "{small}"
+    );
     assert!(
         repos.contains("ECR") && repos.contains("region:us-east-1"),
         "{repos}"
@@ -248,6 +248,11 @@ fn ecr_repositories_images_and_a_failing_image() {
         "{images}"
     );
     h.select_tag("mac-arm64");
+    let selected = h.render(80, 24);
+    assert!(
+        selected.contains("scan findings of mac-arm64: 2 critical, 1 medium"),
+        "the selected image's scan findings:\n{selected}"
+    );
     h.keys(&["Enter"]);
     let image = h.render(120, 40);
     assert!(

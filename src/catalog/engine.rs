@@ -83,6 +83,8 @@ impl Catalog for EngineCatalog {
             images: Some(n),
             last_push: None,
             created: None,
+            tag_mutability: None,
+            pull_through_upstream: None,
         }])
     }
 
@@ -103,6 +105,7 @@ impl Catalog for EngineCatalog {
                     tags,
                     attached: Box::default(),
                     unpullable: None,
+                    scan_findings: None,
                 }
             })
             .collect())

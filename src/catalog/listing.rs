@@ -112,6 +112,65 @@ pub struct ImageInfo {
     pub scan_findings: Option<BTreeMap<String, u64>>,
 }
 
+/// ECR's tag mutability in a few words: `mutable`, `immutable`, `immutable except filters`.
+pub fn mutability_word(m: &str) -> String {
+    match m.strip_suffix("_WITH_EXCLUSION") {
+        Some(base) => format!("{} except filters", base.to_ascii_lowercase()),
+        None => m.to_ascii_lowercase(),
+    }
+}
+
+/// ECR's severities, most severe first; others follow in name order.
+const SEVERITIES: [&str; 6] = [
+    "CRITICAL",
+    "HIGH",
+    "MEDIUM",
+    "LOW",
+    "INFORMATIONAL",
+    "UNDEFINED",
+];
+
+/// The non-zero counts, most severe first.
+fn by_severity(counts: &BTreeMap<String, u64>) -> Vec<(&str, u64)> {
+    let known = SEVERITIES
+        .iter()
+        .filter_map(|k| counts.get(*k).map(|n| (*k, *n)));
+    let others = counts
+        .iter()
+        .filter(|(k, _)| !SEVERITIES.contains(&k.as_str()))
+        .map(|(k, n)| (k.as_str(), *n));
+    known.chain(others).filter(|(_, n)| *n > 0).collect()
+}
+
+/// Scan finding counts, most severe first, by initial: `2C 3H 1M`; `none` when clean.
+pub fn findings_word(counts: &BTreeMap<String, u64>) -> String {
+    let parts: Vec<String> = by_severity(counts)
+        .into_iter()
+        .map(|(k, n)| match SEVERITIES.contains(&k) {
+            true => format!("{n}{}", &k[..1]),
+            false => format!("{n} {}", k.to_ascii_lowercase()),
+        })
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// The same counts in words, for a details line: `2 critical, 3 high`; `none` when clean.
+pub fn findings_text(counts: &BTreeMap<String, u64>) -> String {
+    let parts: Vec<String> = by_severity(counts)
+        .into_iter()
+        .map(|(k, n)| format!("{n} {}", k.to_ascii_lowercase()))
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// What `archlens ls` was pointed at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListTarget {
@@ -203,7 +262,7 @@ pub fn list_default_ecr_with(
     // The registry host is only known from a repository URI (it holds the account id), or
     // from the account asked for.
     let registry = match &account {
-        Some(a) => format!("{a}.dkr.ecr.{region}.amazonaws.com"),
+        Some(a) => ecr::registry_host(a, &region),
         None => repos
             .iter()
             .find_map(|r| r.uri.as_deref()?.split('/').next().map(str::to_string))
@@ -295,22 +354,39 @@ fn stats_of(images: &[ecr::EcrImage]) -> RepoStats {
 
 /// Count and last push of each named repository of `registry`, in order: DescribeImages
 /// (all pages) for ECR through one client; `None` for registries, whose API has no push
-/// times. A repository that cannot be described gets `None` in the list.
+/// times. A repository that cannot be described gets `None` in the list. `client` keeps the
+/// ECR client between calls (the explorer asks chunk by chunk), with the profile and region
+/// it was made for: credentials are resolved once, not per chunk.
 pub fn repository_stats(
     registry: &str,
     repositories: &[String],
     opts: &RegistryOptions,
+    client: &std::sync::Mutex<Option<(String, Ecr)>>,
 ) -> Result<Option<Vec<Option<RepoStats>>>, SourceError> {
     let Some(h) = ecr::parse_ecr_host(registry) else {
         return Ok(None);
     };
     let aws = opts.aws.clone();
     let names = repositories.to_vec();
-    let stats = run(async move {
-        let client = Ecr::connect(&aws, Some(&h.region)).await?;
-        Ok::<_, ecr::EcrError>(stats_of_all(&client, Some(&h.account), &names).await)
+    let key = format!("{:?} {}", aws.profile, h.region);
+    let kept = client
+        .lock()
+        .ok()
+        .and_then(|c| c.clone())
+        .filter(|(k, _)| *k == key)
+        .map(|(_, c)| c);
+    let (connected, stats) = run(async move {
+        let c = match kept {
+            Some(c) => c,
+            None => Ecr::connect(&aws, Some(&h.region)).await?,
+        };
+        let stats = stats_of_all(&c, Some(&h.account), &names).await;
+        Ok::<_, ecr::EcrError>((c, stats))
     })?
     .map_err(RegistryError::from)?;
+    if let Ok(mut g) = client.lock() {
+        *g = Some((key, connected));
+    }
     Ok(Some(stats))
 }
 
@@ -559,5 +635,20 @@ mod tests {
             panic!("not a repository")
         };
         assert_eq!(r.to_string(), "docker.io/library/alpine");
+    }
+
+    #[test]
+    fn scan_findings_most_severe_first_in_both_forms() {
+        let counts: BTreeMap<String, u64> = [("LOW", 1), ("CRITICAL", 2), ("HIGH", 0), ("NEW", 4)]
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
+        assert_eq!(findings_word(&counts), "2C 1L 4 new");
+        assert_eq!(findings_text(&counts), "2 critical, 1 low, 4 new");
+        assert_eq!(findings_text(&BTreeMap::new()), "none");
+        assert_eq!(
+            mutability_word("IMMUTABLE_WITH_EXCLUSION"),
+            "immutable except filters"
+        );
     }
 }

@@ -43,6 +43,8 @@ impl Catalog for LayoutCatalog {
             images: Some(n),
             last_push: None,
             created: None,
+            tag_mutability: None,
+            pull_through_upstream: None,
         }])
     }
 
@@ -69,6 +71,7 @@ impl Catalog for LayoutCatalog {
                 size: None,
                 attached: Box::default(),
                 unpullable: None,
+                scan_findings: None,
             });
         }
         Ok(rows)
@@ -106,6 +109,7 @@ impl SingleCatalog {
             size: None,
             attached: Box::default(),
             unpullable: None,
+            scan_findings: None,
         }
     }
 }
@@ -121,6 +125,8 @@ impl Catalog for SingleCatalog {
             images: Some(1),
             last_push: None,
             created: None,
+            tag_mutability: None,
+            pull_through_upstream: None,
         }])
     }
 

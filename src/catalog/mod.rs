@@ -7,7 +7,7 @@ pub mod listing;
 mod local;
 mod registry;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::analyze::{self, LayerCache, Root};
 use crate::oci::limits::CONFIG_MAX;
@@ -23,6 +23,7 @@ pub use listing::{
     RepositoryInfo, list, list_default_ecr, list_default_ecr_with, list_images, list_images_noted,
     list_repositories, list_repositories_with, parse_target, repository_stats,
 };
+pub use listing::{findings_text, findings_word, mutability_word};
 pub use local::{LayoutCatalog, SingleCatalog, Unavailable};
 pub use registry::RegistryCatalog;
 
@@ -34,6 +35,10 @@ pub struct RepoRow {
     pub last_push: Option<String>,
     /// When the repository was created (ECR says; registries do not).
     pub created: Option<String>,
+    /// ECR's `imageTagMutability` (see [`RepositoryInfo::tag_mutability`]).
+    pub tag_mutability: Option<String>,
+    /// For an ECR pull-through cache repository, the upstream registry it mirrors.
+    pub pull_through_upstream: Option<String>,
 }
 
 /// Where an ECR catalog moves to, in place (`:profile`, `:region`, `:registry`).
@@ -103,6 +108,9 @@ pub struct ImageRow {
     pub attached: Box<[Artifact]>,
     /// Set when ECR holds the image but will not serve it (archived, being restored).
     pub unpullable: Option<Box<Unpullable>>,
+    /// ECR's scan findings by severity, when the image was scanned (see
+    /// [`ImageInfo::scan_findings`]).
+    pub scan_findings: Option<BTreeMap<String, u64>>,
 }
 
 impl ImageRow {
@@ -194,8 +202,9 @@ pub trait Catalog: Send + Sync {
             self.describe()
         ))
     }
-    /// Whether [`Catalog::repository_stats`] can tell anything (ECR), so nobody asks in vain.
-    fn has_repository_stats(&self) -> bool {
+    /// Whether this is Amazon ECR: [`Catalog::repository_stats`] can tell something and
+    /// [`Catalog::switch`] can move it. The app asks once, at start.
+    fn is_ecr(&self) -> bool {
         false
     }
     /// Image count and last push of each named repository, in order, when the listing did

@@ -14,10 +14,16 @@ pub struct RegistryCatalog {
     /// `None`: the ECR registry of `account` (else the caller's own) in the configured region.
     registry: Mutex<Option<String>>,
     ecr_default: bool,
+    /// Amazon ECR (its own registry, or an ECR host named): decided once in `new`, since a
+    /// switch forgets the host until the next listing finds it again.
+    ecr: bool,
     /// Another account's ECR registry, after `:registry ID`.
     account: Mutex<Option<String>>,
     /// Changed in place by `:profile` and `:region`.
     opts: Mutex<RegistryOptions>,
+    /// The ECR client of the repository stats, kept from chunk to chunk with the profile and
+    /// region it was made for.
+    stats_client: Mutex<Option<(String, ecr::Ecr)>>,
 }
 
 impl RegistryCatalog {
@@ -25,8 +31,10 @@ impl RegistryCatalog {
         RegistryCatalog {
             registry: Mutex::new(registry.map(str::to_string)),
             ecr_default: registry.is_none(),
+            ecr: registry.is_none_or(|h| ecr::parse_ecr_host(h).is_some()),
             account: Mutex::new(None),
             opts: Mutex::new(opts),
+            stats_client: Mutex::new(None),
         }
     }
 
@@ -36,14 +44,6 @@ impl RegistryCatalog {
 
     fn opts(&self) -> RegistryOptions {
         self.opts.lock().map(|o| o.clone()).unwrap_or_default()
-    }
-
-    /// Whether this reads Amazon ECR (its own registry, or an ECR host named).
-    fn is_ecr(&self) -> bool {
-        self.ecr_default
-            || self
-                .host()
-                .is_some_and(|h| ecr::parse_ecr_host(&h).is_some())
     }
 
     /// ECR errors already name the IAM action; add the ways out people need on this screen.
@@ -84,6 +84,8 @@ impl Catalog for RegistryCatalog {
                 images: r.image_count,
                 last_push: r.last_pushed_at,
                 created: r.created_at,
+                tag_mutability: r.tag_mutability,
+                pull_through_upstream: r.pull_through_upstream,
             })
             .collect())
     }
@@ -119,6 +121,7 @@ impl Catalog for RegistryCatalog {
                 tags: i.tags,
                 pushed: i.pushed_at,
                 size: i.size,
+                scan_findings: i.scan_findings,
                 // In-index attachments come back with the row's manifests (RootInfo).
                 attached: i
                     .related
@@ -130,12 +133,12 @@ impl Catalog for RegistryCatalog {
             .collect())
     }
 
-    fn has_repository_stats(&self) -> bool {
-        self.is_ecr()
+    fn is_ecr(&self) -> bool {
+        self.ecr
     }
 
     fn switch(&self, to: &Switch) -> Result<(), String> {
-        if !self.is_ecr() {
+        if !self.ecr {
             return Err(format!(
                 "{} is not Amazon ECR: :profile, :region and :registry switch ECR sources",
                 self.describe()
@@ -167,12 +170,48 @@ impl Catalog for RegistryCatalog {
         let host = self
             .host()
             .ok_or("the registry is not known yet: list its repositories first")?;
-        Ok(listing::repository_stats(&host, repositories, &self.opts())
-            .map_err(|e| e.to_string())?
-            .unwrap_or_else(|| vec![None; repositories.len()]))
+        Ok(
+            listing::repository_stats(&host, repositories, &self.opts(), &self.stats_client)
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(|| vec![None; repositories.len()]),
+        )
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
         source::open_with(&image.reference, &self.opts()).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ecr_host_stays_ecr_after_a_switch_forgets_it() {
+        let c = RegistryCatalog::new(
+            Some("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"),
+            RegistryOptions::default(),
+        );
+        assert!(c.is_ecr(), "a China-region host is ECR");
+        assert_eq!(c.switch(&Switch::Region("cn-northwest-1".into())), Ok(()));
+        assert_eq!(c.host(), None, "found again by the next listing");
+        // Before the next listing the host is unknown; it is still ECR, so a second switch
+        // is not refused.
+        assert!(c.is_ecr());
+        assert_eq!(c.switch(&Switch::Profile("china".into())), Ok(()));
+        let o = c.opts();
+        assert_eq!(
+            (o.aws.region.as_deref(), o.aws.profile.as_deref()),
+            (Some("cn-northwest-1"), Some("china"))
+        );
+        assert_eq!(
+            c.account.lock().ok().and_then(|a| a.clone()).as_deref(),
+            Some("123456789012"),
+            "the named host's account is kept"
+        );
+        assert!(RegistryCatalog::new(None, RegistryOptions::default()).is_ecr());
+        let plain = RegistryCatalog::new(Some("localhost:5000"), RegistryOptions::default());
+        assert!(!plain.is_ecr());
+        assert!(plain.switch(&Switch::Region("eu-west-1".into())).is_err());
     }
 }

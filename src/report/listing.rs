@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalog::Listing;
+use crate::catalog::{Listing, findings_word, mutability_word};
 
 /// Aligns cells into columns; every cell is sanitised first, since names and tags come
 /// from the registry.
@@ -205,46 +205,6 @@ pub fn render_listing_text(l: &Listing) -> String {
         out.push_str(&format!("note: {}\n", crate::text::sanitize(n)));
     }
     out
-}
-
-/// ECR's tag mutability in a few words: `mutable`, `immutable`, `immutable except filters`.
-fn mutability_word(m: &str) -> String {
-    match m.strip_suffix("_WITH_EXCLUSION") {
-        Some(base) => format!("{} except filters", base.to_ascii_lowercase()),
-        None => m.to_ascii_lowercase(),
-    }
-}
-
-/// Scan finding counts, most severe first, by initial: `2C 3H 1M`; `none` when clean.
-fn findings_word(counts: &BTreeMap<String, u64>) -> String {
-    let order = [
-        "CRITICAL",
-        "HIGH",
-        "MEDIUM",
-        "LOW",
-        "INFORMATIONAL",
-        "UNDEFINED",
-    ];
-    let mut parts: Vec<String> = order
-        .iter()
-        .filter_map(|k| {
-            counts
-                .get(*k)
-                .filter(|n| **n > 0)
-                .map(|n| format!("{n}{}", &k[..1]))
-        })
-        .collect();
-    parts.extend(
-        counts
-            .iter()
-            .filter(|(k, n)| **n > 0 && !order.contains(&k.as_str()))
-            .map(|(k, n)| format!("{n} {}", k.to_ascii_lowercase())),
-    );
-    if parts.is_empty() {
-        "none".into()
-    } else {
-        parts.join(" ")
-    }
 }
 
 /// The listing as pretty JSON, as `archlens ls --format json` prints it.

@@ -15,6 +15,10 @@ use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, ImageStatusFilte
 #[cfg(feature = "ecr")]
 use crate::oci::media;
 
+mod explain;
+#[cfg(feature = "ecr")]
+use explain::explain;
+
 /// An ECR registry host, `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EcrHost {
@@ -46,6 +50,17 @@ pub fn parse_ecr_host(host: &str) -> Option<EcrHost> {
         account: account.to_string(),
         region: region.to_string(),
     })
+}
+
+/// The registry host of `account` in `region`; China regions (`cn-*`) live under
+/// `amazonaws.com.cn`. [`parse_ecr_host`] reads it back.
+pub fn registry_host(account: &str, region: &str) -> String {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("{account}.dkr.ecr.{region}.{domain}")
 }
 
 /// What to pass to `aws-config`.
@@ -338,35 +353,32 @@ impl Ecr {
         &self,
         account: Option<&str>,
     ) -> Result<Vec<EcrRepository>, EcrError> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
         let what = account.unwrap_or("the default registry");
-        loop {
+        paged(|token| async move {
             let page = self
                 .client
                 .describe_repositories()
                 .set_registry_id(account.map(str::to_string))
                 .max_results(1000)
-                .set_next_token(token.take())
+                .set_next_token(token)
                 .send()
                 .await
                 .map_err(|e| self.error("ecr:DescribeRepositories", what, e))?;
-            for r in page.repositories() {
-                if let Some(name) = r.repository_name() {
-                    out.push(EcrRepository {
-                        name: name.to_string(),
+            let items = page
+                .repositories()
+                .iter()
+                .filter_map(|r| {
+                    Some(EcrRepository {
+                        name: r.repository_name()?.to_string(),
                         uri: r.repository_uri().map(str::to_string),
                         created_at: r.created_at().and_then(fmt_time),
                         tag_mutability: r.image_tag_mutability().map(|m| m.as_str().to_string()),
-                    });
-                }
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-        Ok(out)
+                    })
+                })
+                .collect();
+            Ok((items, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     /// DescribePullThroughCacheRules, all pages.
@@ -374,16 +386,14 @@ impl Ecr {
         &self,
         account: Option<&str>,
     ) -> Result<Vec<PullThroughRule>, EcrError> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
         let what = account.unwrap_or("the default registry");
-        loop {
+        paged(|token| async move {
             let page = self
                 .client
                 .describe_pull_through_cache_rules()
                 .set_registry_id(account.map(str::to_string))
                 .max_results(1000)
-                .set_next_token(token.take())
+                .set_next_token(token)
                 .customize()
                 // Optional to every listing: one try, so an endpoint without the call (or
                 // a 5xx) costs no backoff before the repositories show.
@@ -394,100 +404,88 @@ impl Ecr {
                 .send()
                 .await
                 .map_err(|e| self.error("ecr:DescribePullThroughCacheRules", what, e))?;
-            for r in page.pull_through_cache_rules() {
-                if let (Some(prefix), Some(upstream)) =
-                    (r.ecr_repository_prefix(), r.upstream_registry_url())
-                {
-                    out.push(PullThroughRule {
-                        prefix: prefix.to_string(),
-                        upstream: upstream.to_string(),
-                    });
-                }
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-        Ok(out)
+            let items = page
+                .pull_through_cache_rules()
+                .iter()
+                .filter_map(|r| {
+                    Some(PullThroughRule {
+                        prefix: r.ecr_repository_prefix()?.to_string(),
+                        upstream: r.upstream_registry_url()?.to_string(),
+                    })
+                })
+                .collect();
+            Ok((items, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 
-    /// DescribeImages, all pages, archived images included (without the `imageStatus ANY`
-    /// filter ECR returns only ACTIVE ones).
+    /// DescribeImages of one repository with the `imageStatus` filter ANY: without it ECR
+    /// returns only ACTIVE images, and archived ones must be listed too.
+    fn describe_images(
+        &self,
+        account: Option<&str>,
+        repository: &str,
+    ) -> aws_sdk_ecr::operation::describe_images::builders::DescribeImagesFluentBuilder {
+        self.client
+            .describe_images()
+            .set_registry_id(account.map(str::to_string))
+            .repository_name(repository)
+            .filter(
+                DescribeImagesFilter::builder()
+                    .image_status(ImageStatusFilter::Any)
+                    .build(),
+            )
+    }
+
+    /// DescribeImages, all pages, archived images included.
     pub async fn images(
         &self,
         account: Option<&str>,
         repository: &str,
     ) -> Result<Vec<EcrImage>, EcrError> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        paged(|token| async move {
             let page = self
-                .client
-                .describe_images()
-                .set_registry_id(account.map(str::to_string))
-                .repository_name(repository)
-                .filter(
-                    DescribeImagesFilter::builder()
-                        .image_status(ImageStatusFilter::Any)
-                        .build(),
-                )
+                .describe_images(account, repository)
                 .max_results(1000)
-                .set_next_token(token.take())
+                .set_next_token(token)
                 .send()
                 .await
                 .map_err(|e| self.error("ecr:DescribeImages", repository, e))?;
-            for d in page.image_details() {
-                let Some(digest) = d.image_digest() else {
-                    continue;
-                };
-                out.push(EcrImage {
-                    digest: digest.to_string(),
-                    tags: d.image_tags().to_vec(),
-                    size: d.image_size_in_bytes().and_then(|s| u64::try_from(s).ok()),
-                    pushed_at: d.image_pushed_at().and_then(fmt_time),
-                    last_pulled_at: d.last_recorded_pull_time().and_then(fmt_time),
-                    manifest_media_type: d.image_manifest_media_type().map(str::to_string),
-                    artifact_media_type: d.artifact_media_type().map(str::to_string),
-                    subject: d.subject_manifest_digest().map(str::to_string),
-                    status: d
-                        .image_status()
-                        .and_then(|s| ImageStatus::parse(s.as_str())),
-                    archived_at: d.last_archived_at().and_then(fmt_time),
-                    scan_findings: d
-                        .image_scan_findings_summary()
-                        .and_then(|f| f.finding_severity_counts())
-                        .map(|counts| {
-                            counts
-                                .iter()
-                                .map(|(k, n)| {
-                                    (k.as_str().to_string(), u64::try_from(*n).unwrap_or(0))
-                                })
-                                .collect()
-                        }),
-                });
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-        Ok(out)
+            let items = page.image_details().iter().filter_map(ecr_image).collect();
+            Ok((items, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 
-    /// The image a tag or digest names, as DescribeImages reports it (archived included).
-    /// Found in the repository's listing: whether `imageIds` reaches archived images is
-    /// not documented, the listing with the ANY filter is.
+    /// The image a tag or digest names, as DescribeImages reports it (archived included):
+    /// one call naming it in `imageIds`; only when ECR refuses that call is the repository
+    /// listed to find it. `None` when ECR has no such image.
     pub async fn image(
         &self,
         account: Option<&str>,
         repository: &str,
         reference: &str,
     ) -> Result<Option<EcrImage>, EcrError> {
-        let all = self.images(account, repository).await?;
-        Ok(all
-            .into_iter()
-            .find(|i| i.digest == reference || i.tags.iter().any(|t| t == reference)))
+        let id = if reference.contains(':') {
+            ImageIdentifier::builder().image_digest(reference).build()
+        } else {
+            ImageIdentifier::builder().image_tag(reference).build()
+        };
+        let asked = self
+            .describe_images(account, repository)
+            .image_ids(id)
+            .send()
+            .await;
+        match asked {
+            Ok(page) => Ok(page.image_details().iter().find_map(ecr_image)),
+            Err(e) if e.code() == Some("ImageNotFoundException") => Ok(None),
+            Err(_) => {
+                let all = self.images(account, repository).await?;
+                Ok(all
+                    .into_iter()
+                    .find(|i| i.digest == reference || i.tags.iter().any(|t| t == reference)))
+            }
+        }
     }
 
     /// BatchGetImage in batches of 100 (the API's limit), accepting all manifest types so
@@ -577,194 +575,62 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// The endpoint the SDK was pointed at, if one was (`AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL`).
-fn endpoint_override() -> Option<String> {
-    ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|k| {
-            std::env::var(k)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .map(|v| (k, v))
-        })
-        .map(|(k, v)| format!("{v} (from {k})"))
-}
-
-#[cfg_attr(not(feature = "ecr"), allow(dead_code))]
-/// The message for a failed call: `code`/`detail` from the service, `context` the whole
-/// error chain (credential-provider failures only show up there).
-fn explain(
-    action: &str,
-    resource: &str,
-    region: &str,
-    profile: &str,
-    code: &str,
-    detail: &str,
-    context: &str,
-) -> String {
-    let lower = context.to_ascii_lowercase();
-    if code == "AccessDeniedException" || lower.contains("not authorized") {
-        format!(
-            "ECR denied {action} on {resource} (region {region}): {detail}. Grant {action} to the caller (the managed policy AmazonEC2ContainerRegistryReadOnly covers every call archlens makes)"
-        )
-    } else if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
-        format!(
-            "the AWS SSO session for profile {profile} has expired or is missing: run `aws sso login --profile {profile}` and try again"
-        )
-    } else if lower.contains("no credentials")
-        || lower.contains("credentialsnotloaded")
-        || lower.contains("failed to load credentials")
-    {
-        format!(
-            "no AWS credentials for {action}: set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login --profile {profile}`"
-        )
-    } else if lower.contains("invalid region") || lower.contains("valid partition") {
-        format!(
-            "{region} is not an AWS region: pass --region (or set AWS_REGION) to one such as eu-west-1"
-        )
-    } else if let Some(why) = unreachable(&lower) {
-        match endpoint_override() {
-            Some(ep) => format!(
-                "cannot reach the ECR endpoint {ep} for {action}: {why}. Check that address and that the endpoint is running"
-            ),
-            None if why.contains("resolve") => format!(
-                "cannot reach ECR in region {region} for {action}: {why}. Check that {region} is a real AWS region (--region, AWS_REGION or the profile's region) and the network or proxy (HTTPS_PROXY)"
-            ),
-            None => format!(
-                "cannot reach ECR in region {region} for {action}: {why}. Check the network, any proxy (HTTPS_PROXY) or firewall, and try again"
-            ),
-        }
-    } else if code == "RepositoryNotFoundException" {
-        format!(
-            "ECR repository {resource} does not exist in region {region}: check the name and region (`archlens ls` lists repositories)"
-        )
-    } else if code == "ThrottlingException" {
-        format!("ECR throttled {action} on {resource} even after retries: try again in a minute")
-    } else if code == "ExpiredTokenException" || code == "UnrecognizedClientException" {
-        format!(
-            "AWS rejected the credentials for {action} ({code}): refresh them (`aws sso login --profile {profile}`, or new keys) and try again"
-        )
-    } else if !code.is_empty() {
-        format!("ECR {action} on {resource} failed: {code}: {detail}")
-    } else {
-        format!("ECR {action} on {resource} failed: {}", redact(context))
-    }
-}
-
-/// Why an endpoint could not be reached, from the error chain, if that was the failure.
-fn unreachable(lower: &str) -> Option<&'static str> {
-    if lower.contains("dns error") || lower.contains("failed to lookup address") {
-        Some("its host name does not resolve")
-    } else if lower.contains("connection refused") {
-        Some("the connection was refused")
-    } else if lower.contains("timed out") || lower.contains("timeout") {
-        Some("it did not answer in time")
-    } else if lower.contains("connection reset") || lower.contains("connection closed") {
-        Some("the connection was closed")
-    } else if lower.contains("certificate") || lower.contains("tls") {
-        Some("the TLS connection failed (a proxy or certificate this machine does not trust)")
-    } else if lower.contains("dispatch failure") || lower.contains("io error") {
-        Some("the request could not be sent")
-    } else {
-        None
-    }
-}
-
-#[cfg_attr(not(feature = "ecr"), allow(dead_code))]
-/// Drops anything that looks like a credential from SDK error text before it is shown.
-fn redact(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| {
-            let lw = w.to_ascii_lowercase();
-            if lw.contains("signature=") || lw.contains("credential=") || lw.contains("token=") {
-                "[redacted]"
-            } else {
-                w
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(feature = "ecr")]
 fn fmt_time(t: &DateTime) -> Option<String> {
     t.fmt(DateTimeFormat::DateTime).ok()
 }
 
+/// Every page of a paged ECR call: `page(token)` sends one request and returns its items
+/// and the next token; pages are asked until ECR gives no (or an empty) token.
+#[cfg(feature = "ecr")]
+async fn paged<T, F, Fut>(mut page: F) -> Result<Vec<T>, EcrError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), EcrError>>,
+{
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token.take()).await?;
+        out.extend(items);
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// One ImageDetail as archlens keeps it; `None` without a digest.
+#[cfg(feature = "ecr")]
+fn ecr_image(d: &aws_sdk_ecr::types::ImageDetail) -> Option<EcrImage> {
+    Some(EcrImage {
+        digest: d.image_digest()?.to_string(),
+        tags: d.image_tags().to_vec(),
+        size: d.image_size_in_bytes().and_then(|s| u64::try_from(s).ok()),
+        pushed_at: d.image_pushed_at().and_then(fmt_time),
+        last_pulled_at: d.last_recorded_pull_time().and_then(fmt_time),
+        manifest_media_type: d.image_manifest_media_type().map(str::to_string),
+        artifact_media_type: d.artifact_media_type().map(str::to_string),
+        subject: d.subject_manifest_digest().map(str::to_string),
+        status: d
+            .image_status()
+            .and_then(|s| ImageStatus::parse(s.as_str())),
+        archived_at: d.last_archived_at().and_then(fmt_time),
+        scan_findings: d
+            .image_scan_findings_summary()
+            .and_then(|f| f.finding_severity_counts())
+            .map(|counts| {
+                counts
+                    .iter()
+                    .map(|(k, n)| (k.as_str().to_string(), u64::try_from(*n).unwrap_or(0)))
+                    .collect()
+            }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errors_name_the_action_and_the_fix() {
-        let m = explain(
-            "ecr:BatchGetImage",
-            "team/app",
-            "eu-west-1",
-            "dev",
-            "AccessDeniedException",
-            "User: arn:aws:iam::1:user/x is not authorized",
-            "",
-        );
-        assert!(
-            m.starts_with("ECR denied ecr:BatchGetImage on team/app (region eu-west-1)"),
-            "{m}"
-        );
-        // The text aws-config's SSO token provider gives for an expired session.
-        let m = explain(
-            "ecr:DescribeImages",
-            "team/app",
-            "eu-west-1",
-            "dev",
-            "",
-            "",
-            "dispatch failure: an error occurred while loading credentials: the SSO token has expired and cannot be refreshed",
-        );
-        assert!(m.contains("aws sso login --profile dev"), "{m}");
-        let m = explain(
-            "a",
-            "r",
-            "x",
-            "p",
-            "",
-            "",
-            "failed: X-Amz-Signature=abc token=xyz",
-        );
-        assert!(!m.contains("abc") && !m.contains("xyz"), "{m}");
-    }
-
-    #[test]
-    fn unreachable_endpoints_and_regions_in_one_sentence() {
-        // The chain aws-sdk gives for a DNS failure (the Debug tail is never passed in).
-        let m = explain(
-            "ecr:DescribeRepositories",
-            "the default registry",
-            "xx-nowhere-1",
-            "default",
-            "",
-            "",
-            "dispatch failure: io error: client error (Connect): dns error: failed to lookup address information: Name or service not known",
-        );
-        if std::env::var_os("AWS_ENDPOINT_URL_ECR").is_none()
-            && std::env::var_os("AWS_ENDPOINT_URL").is_none()
-        {
-            assert!(
-                m.starts_with("cannot reach ECR in region xx-nowhere-1 for ecr:DescribeRepositories: its host name does not resolve. Check that xx-nowhere-1 is a real AWS region"),
-                "{m}"
-            );
-        }
-        assert!(!m.contains('{') && !m.contains('\n'), "{m}");
-        let m = explain(
-            "a",
-            "r",
-            "not a region",
-            "p",
-            "",
-            "",
-            "invalid region: not a region",
-        );
-        assert!(m.starts_with("not a region is not an AWS region"), "{m}");
-    }
 
     #[test]
     fn recognises_ecr_hosts() {
@@ -780,14 +646,41 @@ mod tests {
                 .map(|h| h.region),
             Some("us-gov-west-1".into())
         );
-        assert!(parse_ecr_host("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn").is_some());
+        assert_eq!(
+            parse_ecr_host("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn:443"),
+            Some(EcrHost {
+                account: "123456789012".into(),
+                region: "cn-north-1".into()
+            })
+        );
         for no in [
             "ghcr.io",
             "12345.dkr.ecr.eu-west-1.amazonaws.com",
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example",
             "public.ecr.aws",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.cn",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn.evil.example",
         ] {
             assert!(parse_ecr_host(no).is_none(), "{no}");
+        }
+    }
+
+    #[test]
+    fn registry_hosts_read_back_in_every_partition() {
+        assert_eq!(
+            registry_host("123456789012", "cn-northwest-1"),
+            "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn"
+        );
+        for region in ["eu-west-1", "cn-north-1", "us-gov-west-1"] {
+            let host = registry_host("123456789012", region);
+            assert_eq!(
+                parse_ecr_host(&host),
+                Some(EcrHost {
+                    account: "123456789012".into(),
+                    region: region.into()
+                }),
+                "{host}"
+            );
         }
     }
 }

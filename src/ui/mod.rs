@@ -254,7 +254,7 @@ pub type Started = (App, Arc<dyn Catalog>, Vec<Effect>);
 pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, UiError> {
     let target = crate::verdict::target::lookup(opts.target.as_deref().unwrap_or(DEFAULT_TARGET))?;
     let (catalog, mut origin) = catalog_for(&opts.launch, opts.registry.as_ref());
-    origin.ecr = catalog.has_repository_stats();
+    origin.ecr = catalog.is_ecr();
     let mut app = App::new(origin, settings.keymap, settings.theme, target);
     let explorer = match &opts.registry {
         Some(r) => r.config.explorer.clone(),
@@ -278,6 +278,7 @@ pub fn new_app(opts: &Options, settings: keymap::Settings) -> Result<Started, Ui
             size: None,
             attached: Box::default(),
             unpullable: None,
+            scan_findings: None,
         }),
         _ => app.open_repositories(),
     };

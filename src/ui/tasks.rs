@@ -264,6 +264,7 @@ mod tests {
         };
         let stats = Job::RepoStats(LoadRepoStats {
             repositories: vec!["a".into(), "b".into()],
+            rest: Vec::new(),
         });
         let images = |r: &str| {
             Job::Images(LoadImages {
@@ -279,6 +280,7 @@ mod tests {
         let stats = |n: &str| {
             Job::RepoStats(LoadRepoStats {
                 repositories: vec![n.into()],
+                rest: Vec::new(),
             })
         };
         push(&q, req(4, stats("a")));

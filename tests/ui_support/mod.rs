@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use archlens::catalog::Catalog;
-use archlens::ui::app::{Action, App, Effect, ScreenKind};
+use archlens::ui::app::{Action, App, Effect, Origin, ScreenKind};
 use archlens::ui::keymap::{self, KeyPress};
 use archlens::ui::{Launch, Options, new_app, tasks, view};
 use ratatui::Terminal;
@@ -57,6 +57,18 @@ impl Harness {
         let (mut app, catalog, fx) = new_app(&opts, settings).expect("app");
         // A stable breadcrumb whatever the checkout path is.
         app.origin.source = app.origin.source.replace(env!("CARGO_MANIFEST_DIR"), ".");
+        let mut h = Harness { app, catalog };
+        h.pump(fx);
+        h
+    }
+
+    /// An app over a catalog the test builds, on its repositories.
+    pub fn with_catalog(catalog: Arc<dyn Catalog>, origin: Origin) -> Harness {
+        let settings = keymap::load(None, false);
+        let target = archlens::verdict::target::lookup(archlens::ui::DEFAULT_TARGET)
+            .expect("the default target");
+        let mut app = App::new(origin, settings.keymap, settings.theme, target);
+        let fx = app.open_repositories();
         let mut h = Harness { app, catalog };
         h.pump(fx);
         h

@@ -15,6 +15,17 @@ pub struct AutoBudget {
     pub used: u64,
     /// Images already paid for, so a read cancelled by leaving the list is not paid twice.
     charged: HashSet<Digest>,
+    /// What the images list says, counted after each change (a frame only reads it).
+    state: Option<AutoCheckState>,
+}
+
+impl AutoBudget {
+    /// A new source is a new budget: nothing used, nothing paid for.
+    pub(super) fn reset(&mut self) {
+        self.used = 0;
+        self.charged.clear();
+        self.state = None;
+    }
 }
 
 /// What the images list says of the budget.
@@ -31,11 +42,22 @@ impl App {
     /// Sets the session's budget in bytes (0 turns the automatic check off).
     pub fn set_auto_budget(&mut self, bytes: u64) {
         self.auto.limit = bytes;
+        self.count_unread();
     }
 
     /// The budget on the current images list; `None` when the check is off or not needed
-    /// (local images are read anyway).
+    /// (local images are read anyway). Counted by [`App::update`], not by the frame.
     pub fn auto_check_state(&self) -> Option<AutoCheckState> {
+        self.auto.state
+    }
+
+    /// Counts again what [`App::auto_check_state`] says, after work completed or the list,
+    /// its filter or the target changed.
+    pub(super) fn count_unread(&mut self) {
+        self.auto.state = self.unread_now();
+    }
+
+    fn unread_now(&self) -> Option<AutoCheckState> {
         if self.auto.limit == 0 || self.origin.local {
             return None;
         }

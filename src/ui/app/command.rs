@@ -345,6 +345,8 @@ impl App {
         while let Some(s) = self.stack.pop() {
             self.release(s.id);
         }
+        // Another account or region is another source: its images get a budget of their own.
+        self.auto.reset();
         match &to {
             Switch::Profile(p) => self.origin.profile = Some(p.clone()),
             Switch::Region(r) => self.origin.region = Some(r.clone()),

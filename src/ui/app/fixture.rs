@@ -174,6 +174,7 @@ pub fn row(tag: &str) -> ImageRow {
         size: None,
         attached: Box::default(),
         unpullable: None,
+        scan_findings: None,
     }
 }
 
@@ -188,6 +189,8 @@ pub fn answer(req: &Request) -> Completion {
                 images: Some(2),
                 last_push: None,
                 created: None,
+                tag_mutability: None,
+                pull_through_upstream: None,
             }]),
         )),
         Job::RepoStats(j) => {

@@ -20,7 +20,7 @@ pub use auto::AutoCheckState;
 pub use command::{COMMANDS, Command, Completer};
 pub use requests::{
     AnalyzeImage, Analyzed, Completion, Job, LoadImages, LoadRepoStats, LoadRepositories, LoadRoot,
-    ReadFile, Reply, Request, Work,
+    ReadFile, Reply, Request, STATS_CHUNK, Work,
 };
 pub use state::*;
 // The screens are part of the state; their types are named from here too.

@@ -26,11 +26,31 @@ impl Work for LoadRepositories {
     type Output = Vec<RepoRow>;
 }
 
-/// Image count and last push of the listed repositories, one low-priority job for all of
-/// them; per repository, `None` when it cannot be described.
+/// Image count and last push of one chunk of the listed repositories, at low priority; per
+/// repository, `None` when it cannot be described. The next chunk is asked when this one
+/// answers, so rows fill as chunks arrive and leaving the screen stops between chunks.
 #[derive(Debug, Clone)]
 pub struct LoadRepoStats {
     pub repositories: Vec<String>,
+    /// The repositories after this chunk, asked next.
+    pub rest: Vec<String>,
+}
+
+/// Repositories per stats job: one DescribeImages each, so a chunk is seconds, not minutes.
+pub const STATS_CHUNK: usize = 25;
+
+impl LoadRepoStats {
+    /// The first chunk of `names`, the rest kept for the next; `None` when nothing is left.
+    pub fn chunk(mut names: Vec<String>) -> Option<LoadRepoStats> {
+        if names.is_empty() {
+            return None;
+        }
+        let rest = names.split_off(names.len().min(STATS_CHUNK));
+        Some(LoadRepoStats {
+            repositories: names,
+            rest,
+        })
+    }
 }
 
 impl Work for LoadRepoStats {
@@ -340,6 +360,10 @@ impl App {
                         };
                     }
                     (ScreenKind::Repos(s), Completion::RepoStats(r)) => {
+                        // A chunk that failed as a whole (no client) says the next would too.
+                        if r.result.is_ok() {
+                            want_stats = r.job.rest.clone();
+                        }
                         // A repository that cannot be described keeps its `-`: opening it
                         // names the failure.
                         if let (Ok(all), Some(rows)) = (r.result, s.list.rows.ready_mut()) {
@@ -390,11 +414,8 @@ impl App {
                     },
                     _ => {}
                 }
-                if !want_stats.is_empty() {
-                    let job = Job::RepoStats(LoadRepoStats {
-                        repositories: want_stats,
-                    });
-                    let _: Load<()> = self.request(owner, job, fx);
+                if let Some(chunk) = LoadRepoStats::chunk(want_stats) {
+                    let _: Load<()> = self.request(owner, Job::RepoStats(chunk), fx);
                 }
                 if fetch_roots {
                     self.fetch_roots(owner, fx);

@@ -275,6 +275,7 @@ impl App {
         if settles {
             self.refresh_results();
             self.auto_check(&mut fx);
+            self.count_unread();
             self.settle_status();
         }
         if self.quit {

@@ -242,6 +242,98 @@ fn quit_from_anywhere() {
 }
 
 #[test]
+fn repository_counts_arrive_chunk_by_chunk_and_stop_when_the_screen_goes() {
+    let mut app = app();
+    app.origin.ecr = true;
+    let fx = app.open_repositories();
+    let Some(Effect::Submit(req)) = fx.into_iter().next() else {
+        panic!("no repository request")
+    };
+    let Job::Repositories(j) = &req.job else {
+        panic!("not the repositories job")
+    };
+    let names: Vec<String> = (0..60).map(|i| format!("team/r{i:02}")).collect();
+    let rows = names
+        .iter()
+        .map(|n| crate::catalog::RepoRow {
+            name: n.clone(),
+            images: None,
+            last_push: None,
+            created: None,
+            tag_mutability: None,
+            pull_through_upstream: None,
+        })
+        .collect();
+    let fx = app.update(Action::Done(Box::new(Completion::Repositories(
+        Reply::new(req.id, j, Ok(rows)),
+    ))));
+    let stats_job = |fx: &[Effect]| -> Vec<Request> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Submit(r) if matches!(r.job, Job::RepoStats(_)) => Some(Request::clone(r)),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = stats_job(&fx);
+    assert_eq!(first.len(), 1, "one chunk at a time: {fx:?}");
+    let Job::RepoStats(j) = &first[0].job else {
+        unreachable!()
+    };
+    assert_eq!(j.repositories, names[..STATS_CHUNK]);
+    let answer = |j: &LoadRepoStats| {
+        vec![
+            Some(crate::catalog::RepoStats {
+                images: 1,
+                last_push: None,
+            });
+            j.repositories.len()
+        ]
+    };
+    let fx = app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
+        first[0].id,
+        j,
+        Ok(answer(j)),
+    )))));
+    let filled = |app: &App| match kind(app) {
+        ScreenKind::Repos(s) => s
+            .list
+            .rows
+            .ready()
+            .map_or(0, |r| r.iter().filter(|r| r.images.is_some()).count()),
+        _ => 0,
+    };
+    assert_eq!(
+        filled(&app),
+        STATS_CHUNK,
+        "the first chunk's rows are filled"
+    );
+    let second = stats_job(&fx);
+    let Some(Job::RepoStats(j2)) = second.first().map(|r| &r.job) else {
+        panic!("the next chunk is asked: {fx:?}")
+    };
+    assert_eq!(j2.repositories, names[STATS_CHUNK..2 * STATS_CHUNK]);
+    // Leaving the screen (a switch) cancels the chunk in flight; its answer asks no more.
+    key(&mut app, ":");
+    for c in "region eu-west-1".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    let _ = app.update(Action::Key(KeyPress::parse("Enter").unwrap()));
+    assert!(second[0].cancel.load(Ordering::Relaxed), "cancelled");
+    let fx = app.update(Action::Done(Box::new(Completion::RepoStats(Reply::new(
+        second[0].id,
+        j2,
+        Ok(answer(j2)),
+    )))));
+    assert!(
+        stats_job(&fx).is_empty(),
+        "no chunk after the screen went: {fx:?}"
+    );
+}
+
+#[test]
 fn repository_counts_arrive_after_the_list_is_shown() {
     let mut app = app();
     app.origin.ecr = true;
@@ -257,6 +349,8 @@ fn repository_counts_arrive_after_the_list_is_shown() {
         images: None,
         last_push: None,
         created: None,
+        tag_mutability: None,
+        pull_through_upstream: None,
     };
     let other = crate::catalog::RepoRow {
         name: "team/other".into(),
@@ -337,6 +431,8 @@ fn got_rows() -> Vec<crate::catalog::RepoRow> {
         images: None,
         last_push: None,
         created: None,
+        tag_mutability: None,
+        pull_through_upstream: None,
     }]
 }
 
@@ -532,6 +628,49 @@ fn rows_on_screen_are_read_in_the_background_within_the_budget() {
     key(&mut app, "c");
     assert_eq!(app.auto_check_state().unwrap().unread, 0);
     assert!(badge(&app, 1).from_files);
+}
+
+#[test]
+fn a_switch_of_source_starts_a_new_budget() {
+    let (mut app, _) = images_with_budget(1);
+    assert_eq!(app.auto.used, 900_000);
+    app.origin.ecr = true;
+    key(&mut app, ":");
+    for c in "region eu-west-1".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    key(&mut app, "Enter");
+    assert!(matches!(kind(&app), ScreenKind::Repos(_)));
+    assert_eq!(app.auto.used, 0, "a new source is a new budget");
+    // The same image in the new source is asked again, and paid for again.
+    key(&mut app, "Enter");
+    let state = app.auto_check_state().unwrap();
+    assert_eq!((state.used, state.limit), (900_000, 1_000_000));
+}
+
+#[test]
+fn the_unread_count_follows_the_filter_without_a_frame_counting() {
+    let (mut app, _) = images_with_budget(1);
+    assert_eq!(app.auto_check_state().map(|s| s.unread), Some(1));
+    key(&mut app, "/");
+    for c in "good".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    assert_eq!(
+        app.auto_check_state().map(|s| s.unread),
+        Some(1),
+        "good is not read: the budget went to mac-arm64"
+    );
+    for c in "zzz".chars() {
+        app.update(Action::Key(KeyPress::plain(
+            crate::ui::keymap::KeyCode::Char(c),
+        )));
+    }
+    assert_eq!(app.auto_check_state().map(|s| s.unread), Some(0));
 }
 
 #[test]

@@ -31,9 +31,16 @@ pub fn click(app: &App, x: u16, y: u16) -> Vec<Action> {
         ScreenKind::Repos(s) => pick(s.list.sel(), areas.main, 1, s.list.visible().len())
             .into_iter()
             .collect(),
-        ScreenKind::Images(s) => pick(s.list.sel(), areas.main, 1, s.list.visible().len())
-            .into_iter()
-            .collect(),
+        ScreenKind::Images(s) => {
+            // The details line under the table holds no row.
+            let mut r = areas.main;
+            r.height = r
+                .height
+                .saturating_sub(super::lists::images_details_rows(s));
+            pick(s.list.sel(), r, 1, s.list.visible().len())
+                .into_iter()
+                .collect()
+        }
         ScreenKind::Index(s) => match &s.info {
             Load::Ready(_) => pick(s.sel, areas.main, 1, s.rows().len())
                 .into_iter()

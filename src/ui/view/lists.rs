@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::scroll_offset;
-use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments};
+use crate::catalog::{ImageRow, RepoRow, RootInfo, attachments, findings_text, mutability_word};
 use crate::text::{display_time, human_size, sanitize};
 use crate::ui::app::{
     App, AutoCheckState, FilteredList, ImagesScreen, IndexRow, IndexScreen, Load,
@@ -69,32 +69,61 @@ fn not_ready<T>(f: &mut Frame, app: &App, area: Rect, load: &Load<T>, what: &str
 
 pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>) {
     let (rows, sel, filter) = (&repos.rows, repos.sel(), repos.filter());
-    let b = block(app, "Repositories".into(), filter);
+    let mut b = block(app, "Repositories".into(), filter);
     let Load::Ready(list) = rows else {
         return not_ready(f, app, area, rows, "repositories", b);
     };
     if repos.filtered_out() {
         return filtered_out(f, app, area, filter, b);
     }
+    // ECR's facts beyond counts: a column each where the table has room, else the selected
+    // repository's in the bottom line.
+    let mutability = list.iter().any(|r| r.tag_mutability.is_some());
+    let upstream = list.iter().any(|r| r.pull_through_upstream.is_some());
+    let time = |t: &Option<String>| {
+        t.as_deref()
+            .map_or_else(|| "-".to_string(), |t| sanitize(&display_time(t)))
+    };
+    let dash = |t: Option<String>| t.unwrap_or_else(|| "-".into());
     let cells = |r: &RepoRow| {
-        let time = |t: &Option<String>| {
-            t.as_deref()
-                .map_or_else(|| "-".to_string(), |t| sanitize(&display_time(t)))
-        };
         [
             sanitize(&r.name),
             r.images.map_or_else(|| "-".to_string(), |n| n.to_string()),
             time(&r.last_push),
+            dash(r.tag_mutability.as_deref().map(mutability_word)),
+            dash(r.pull_through_upstream.as_deref().map(sanitize)),
             time(&r.created),
         ]
     };
     // Widths from every row, not the visible ones, so columns hold still while scrolling.
-    let header = ["NAME", "IMAGES", "LAST PUSH", "CREATED"];
+    let header = [
+        "NAME",
+        "IMAGES",
+        "LAST PUSH",
+        "MUTABILITY",
+        "PULL-THROUGH",
+        "CREATED",
+    ];
     let mut widths = header.map(|h| h.chars().count());
     for r in list {
         for (w, c) in widths.iter_mut().zip(cells(r)) {
             *w = (*w).max(c.chars().count());
         }
+    }
+    // Name, counts and dates always; each optional column only when every column fits.
+    let mut shown = vec![0, 1, 2, 5];
+    let room = usize::from(area.width.saturating_sub(2));
+    for (col, wanted) in [(3, mutability), (4, upstream)] {
+        let need: usize = shown.iter().map(|&c| widths[c] + 2).sum::<usize>() + widths[col];
+        if wanted && need <= room {
+            shown.push(col);
+        }
+    }
+    shown.sort_unstable();
+    if let Some((_, r)) = repos.selected()
+        && let Some(d) = repo_details(r, !shown.contains(&3), !shown.contains(&4))
+    {
+        b = b.title_bottom(Line::from(Span::styled(format!(" {d} "), app.theme.muted)));
     }
     let visible = repos.visible();
     let height = area.height.saturating_sub(3) as usize;
@@ -106,13 +135,15 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
         .take(height)
         .filter_map(|(i, &idx)| {
             let r = list.get(idx)?;
-            let [name, images, push, created] = cells(r);
-            let row = Row::new(vec![
-                Cell::from(name),
-                Cell::from(Line::from(images).alignment(Alignment::Right)),
-                Cell::from(push),
-                Cell::from(created),
-            ]);
+            let cells = cells(r);
+            let row = Row::new(shown.iter().map(|&c| {
+                let text = cells[c].clone();
+                if c == 1 {
+                    Cell::from(Line::from(text).alignment(Alignment::Right))
+                } else {
+                    Cell::from(text)
+                }
+            }));
             Some(if i == sel {
                 row.style(app.theme.selection)
             } else {
@@ -120,20 +151,70 @@ pub fn repos(f: &mut Frame, app: &App, area: Rect, repos: &FilteredList<RepoRow>
             })
         })
         .collect();
-    let [name, images, push, created] = widths.map(|w| w as u16);
-    let t = Table::new(
-        body,
-        [
-            Constraint::Min(name.min(area.width / 2)),
-            Constraint::Length(images),
-            Constraint::Length(push),
-            Constraint::Length(created),
-        ],
-    )
-    .column_spacing(2)
-    .header(Row::new(header).style(app.theme.bold))
-    .block(b);
+    let constraints = shown.iter().map(|&c| {
+        let w = widths[c] as u16;
+        if c == 0 {
+            Constraint::Min(w.min(area.width / 2))
+        } else {
+            Constraint::Length(w)
+        }
+    });
+    let t = Table::new(body, constraints)
+        .column_spacing(2)
+        .header(Row::new(shown.iter().map(|&c| header[c])).style(app.theme.bold))
+        .block(b);
     f.render_widget(t, area);
+}
+
+/// `tags immutable except filters · pull-through cache of ghcr.io`: what ECR told of the
+/// selected repository that has no column.
+fn repo_details(r: &RepoRow, mutability: bool, upstream: bool) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(m) = r.tag_mutability.as_deref().filter(|_| mutability) {
+        parts.push(format!("tags {}", mutability_word(m)));
+    }
+    if let Some(u) = r.pull_through_upstream.as_deref().filter(|_| upstream) {
+        parts.push(format!("pull-through cache of {}", sanitize(u)));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// Rows under the images table for the selected image's details: one when ECR scanned
+/// any image of the list (the scan findings have no column at 80 or 120 columns).
+pub fn images_details_rows(s: &ImagesScreen) -> u16 {
+    let scanned = s
+        .list
+        .rows
+        .ready()
+        .is_some_and(|rows| rows.iter().any(|r| r.scan_findings.is_some()));
+    u16::from(scanned)
+}
+
+/// `scan findings of good: 1 critical, 3 high`, or that the image is not scanned.
+fn image_details(app: &App, r: &ImageRow) -> Line<'static> {
+    let label = sanitize(&r.label());
+    match &r.scan_findings {
+        Some(counts) => {
+            let serious = ["CRITICAL", "HIGH"]
+                .iter()
+                .any(|k| counts.get(*k).is_some_and(|n| *n > 0));
+            Line::from(vec![
+                Span::styled(format!("scan findings of {label}: "), app.theme.muted),
+                Span::styled(
+                    sanitize(&findings_text(counts)),
+                    if serious {
+                        app.theme.warn
+                    } else {
+                        app.theme.muted
+                    },
+                ),
+            ])
+        }
+        None => Line::from(Span::styled(
+            format!("{label} is not scanned by ECR"),
+            app.theme.muted,
+        )),
+    }
 }
 
 /// `✗ FAIL entrypoint arch`: symbol and word first so it reads without colour. A verdict
@@ -237,8 +318,9 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
     if s.list.filtered_out() {
         return filtered_out(f, app, area, filter, b);
     }
+    let details = images_details_rows(s);
     let visible = s.list.visible();
-    let height = area.height.saturating_sub(3) as usize;
+    let height = area.height.saturating_sub(3 + details) as usize;
     let offset = scroll_offset(sel, height);
     let narrow = area.width < 100;
     let body: Vec<Row> = visible
@@ -352,7 +434,19 @@ pub fn images(f: &mut Frame, app: &App, area: Rect, s: &ImagesScreen) {
         "PUSHED".into(),
     ])
     .style(app.theme.bold);
-    f.render_widget(Table::new(body, widths).header(header).block(b), area);
+    let table = Table::new(body, widths).header(header);
+    if details == 0 {
+        return f.render_widget(table.block(b), area);
+    }
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [rows, line] =
+        ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(details)])
+            .areas(inner);
+    f.render_widget(table, rows);
+    if let Some((_, r)) = s.list.selected() {
+        f.render_widget(Paragraph::new(image_details(app, r)), line);
+    }
 }
 
 pub fn index(f: &mut Frame, app: &App, area: Rect, s: &IndexScreen) {
