@@ -143,6 +143,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Check every selected image of a registry, ECR, engine or layout directory against
+    /// the targets: one jsonl record per image, or a markdown/HTML/JSON report.
+    Audit(archlens::audit::cli::AuditArgs),
     /// List the built-in deploy targets and where their facts come from.
     Targets {
         #[arg(long, value_enum, default_value = "text")]
@@ -346,6 +349,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Audit(args) => Ok(archlens::audit::cli::run(args, &env.opts, cache)?),
         Command::Targets { format } => {
             let all = verdict::target::builtin();
             match format {
