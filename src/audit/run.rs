@@ -118,42 +118,79 @@ pub fn audit(
         ..Outcome::default()
     };
     ui.start(work.len());
-    for (n, (repo, row)) in work.into_iter().enumerate() {
-        let row = match row {
-            Ok(row) => row,
-            Err(unlisted) => {
-                out.write(unlisted)?;
+    let mut done = 0;
+    let mut batch: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
+    let mut work = work.into_iter().peekable();
+    while work.peek().is_some() {
+        batch.clear();
+        batch.extend(work.by_ref().take(PARALLEL));
+        let spent = opts.max_bytes.is_some_and(|max| outcome.pulled >= max);
+        let before = shared.pulled_total();
+        // Images are read a few at a time (a registry answers slower than a core scans);
+        // records are still written in order.
+        let results: Vec<Result<Option<Record>, usize>> = std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|(repo, row)| {
+                    let (shared, out_done, names) = (&shared, &out.done, &names);
+                    s.spawn(move || {
+                        let row = match row {
+                            Ok(row) => row,
+                            Err(unlisted) => return Some(unlisted.clone()),
+                        };
+                        let digest = row.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+                        if !digest.is_empty() && out_done.contains(&(repo.clone(), digest.clone())) {
+                            return None;
+                        }
+                        let base =
+                            Record::new(repo, &row.tags, &display_reference(row), &digest, names);
+                        Some(if spent {
+                            base.failed(
+                                Status::Unread,
+                                "left unread: --max-bytes was spent; run again with the same --out to read it",
+                                None,
+                                &opts.targets,
+                            )
+                        } else {
+                            assess(catalog, row, base, &opts.targets, shared)
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| h.join().map_err(|_| i))
+                .collect()
+        });
+        outcome.pulled += shared.pulled_total() - before;
+        for rec in results {
+            done += 1;
+            let rec = rec.unwrap_or_else(|i| {
+                let (repo, row) = &batch[i];
+                let (tags, reference) = match row {
+                    Ok(r) => (r.tags.clone(), display_reference(r)),
+                    Err(r) => (r.tags.clone(), r.reference.clone()),
+                };
+                Some(Record::new(repo, &tags, &reference, "", &names).failed(
+                    Status::Unreadable,
+                    "the worker reading this image stopped (a bug: please report it)",
+                    None,
+                    &opts.targets,
+                ))
+            });
+            let Some(rec) = rec else {
+                outcome.resumed += 1;
+                ui.image(done, outcome.pulled, None);
                 continue;
+            };
+            match rec.status {
+                Status::Unread => outcome.unread += 1,
+                _ => outcome.assessed_bytes += rec.size,
             }
-        };
-        let digest = row
-            .digest
-            .as_ref()
-            .map(|d| d.to_string())
-            .unwrap_or_default();
-        if !digest.is_empty() && out.done.contains(&(repo.clone(), digest.clone())) {
-            outcome.resumed += 1;
-            ui.image(n + 1, outcome.pulled, None);
-            continue;
+            ui.image(done, outcome.pulled, Some(&rec));
+            out.write(rec)?;
         }
-        let base = Record::new(&repo, &row.tags, &display_reference(&row), &digest, &names);
-        let rec = if opts.max_bytes.is_some_and(|max| outcome.pulled >= max) {
-            outcome.unread += 1;
-            base.failed(
-                Status::Unread,
-                "left unread: --max-bytes was spent; run again with the same --out to read it",
-                None,
-                &opts.targets,
-            )
-        } else {
-            let before = shared.pulled_total();
-            let rec = assess(catalog, &row, base, &opts.targets, &shared);
-            outcome.pulled += shared.pulled_total() - before;
-            outcome.assessed_bytes += rec.size;
-            rec
-        };
-        ui.image(n + 1, outcome.pulled, Some(&rec));
-        out.write(rec)?;
     }
     ui.finish();
     outcome.records = out.finish()?;
@@ -349,6 +386,9 @@ fn cut_partial_line(path: &Path) -> std::io::Result<()> {
         .open(path)?
         .set_len(keep as u64)
 }
+
+/// Images read at once.
+const PARALLEL: usize = 4;
 
 /// Scans kept in memory when there is no disk cache, so layers shared by the images of one
 /// run are read once; bounded, least recently used out.

@@ -3,6 +3,8 @@
 //! fault-injecting HTTP proxy that sits in front of the real registry.
 #![allow(dead_code)]
 
+pub mod fleet;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
