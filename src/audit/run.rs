@@ -394,11 +394,14 @@ const PARALLEL: usize = 4;
 /// run are read once; bounded, least recently used out.
 const MEMORY_SCANS: usize = 256;
 
+/// Layer scans by digest, each with when it was last used.
+type Scans = HashMap<Digest, (u64, LayerScan)>;
+
 /// The run's layer cache: the disk cache when there is one, else a bounded memory one; it
 /// also notes which layers this run actually read, to count bytes pulled.
 struct RunCache<'a> {
     inner: Option<&'a dyn LayerCache>,
-    memory: Mutex<(u64, HashMap<Digest, (u64, LayerScan)>)>,
+    memory: Mutex<(u64, Scans)>,
     fresh: Mutex<HashSet<Digest>>,
     pulled: Mutex<(HashSet<Digest>, u64)>,
 }
