@@ -56,3 +56,64 @@ pub fn audit_stderr(summary: &Summary) -> String {
         .map(|l| crate::text::sanitize(l) + "\n")
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::record::{FindingRecord, Status, TargetRecord, Verdict};
+    use crate::verdict::{Code, Severity};
+
+    #[test]
+    fn hostile_tags_and_paths_are_escaped_in_every_report() {
+        let evil = "v1\"><script>alert(1)</script>|`x`";
+        let mut r = Record::new(
+            "team/app",
+            &[evil.to_string()],
+            &format!("host/team/app:{evil}"),
+            "sha256:aa",
+            &["graviton".to_string()],
+        );
+        r.status = Status::Assessed;
+        r.results = vec![TargetRecord {
+            target: "graviton".into(),
+            platform: "linux/arm64".into(),
+            verdict: Verdict::Fail,
+            image: None,
+            predicted_error: Some("Error: <b>".into()),
+            error: None,
+            findings: vec![FindingRecord {
+                severity: Severity::Error,
+                code: Code::NativeModuleArchMismatch,
+                path: Some("/app/node_modules/<img src=x>/a.node".into()),
+                layer: None,
+                message: "m".into(),
+                fix: Some("npm rebuild --arch=arm64 && echo '<ok>'".into()),
+            }],
+        }];
+        let s = Summary::of(&[r]);
+        assert_eq!(
+            (s.targets[0].fail, s.packages[0].package.as_str()),
+            (1, "npm <img src=x>")
+        );
+        let html = audit_html(&s);
+        assert!(
+            !html.contains("<script>alert") && !html.contains("<img src=x>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("npm rebuild --arch=arm64 &amp;&amp; echo &#39;&lt;ok&gt;&#39;"));
+        let md = audit_markdown(&s);
+        assert!(!md.contains("<script>") && !md.contains("<img"), "{md}");
+        assert!(
+            md.contains("\\|\\`x\\`"),
+            "a tag cannot break the table: {md}"
+        );
+        assert!(
+            md.contains("| graviton | linux/arm64 | 0 | 0 | 1 | 0 |"),
+            "{md}"
+        );
+    }
+}
