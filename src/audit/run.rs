@@ -62,22 +62,17 @@ pub fn audit(
         what: catalog.describe(),
         detail,
     };
-    let mut repos: Vec<String> = catalog
-        .repositories()
-        .map_err(source_err)?
-        .into_iter()
-        .map(|r| r.name)
-        .filter(|n| opened.only_repository.as_ref().is_none_or(|o| o == n))
-        .filter(|n| repo_selected(&opts.repos, n))
-        .filter(|n| opts.shard.is_none_or(|s| s.takes(n)))
-        .collect();
-    if let Some(only) = &opened.only_repository
-        && repos.is_empty()
-        && opts.shard.is_none_or(|s| s.takes(only))
-    {
-        // A registry without `_catalog` can still be read one named repository at a time.
-        repos.push(only.clone());
-    }
+    // A named repository is read without listing the registry (which may refuse `_catalog`).
+    let mut repos: Vec<String> = match &opened.only_repository {
+        Some(only) => vec![only.clone()],
+        None => catalog
+            .repositories()
+            .map_err(source_err)?
+            .into_iter()
+            .map(|r| r.name)
+            .collect(),
+    };
+    repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
     repos.sort();
     let mut ui = Ticker::new();
     // A repository that cannot be listed is a record too, in its place in report order.
