@@ -342,3 +342,32 @@ fn shard_arguments_are_checked_before_anything_is_read() {
         "{err}"
     );
 }
+
+/// `scripts/bench.sh` runs this (release build): images per second and bytes pulled for a
+/// generated registry of 400 images sharing base layers.
+#[test]
+#[ignore = "a benchmark: scripts/bench.sh runs it"]
+fn bench_fleet_audit() {
+    let reg = Registry::start(None);
+    let fleet = fleet::push_fleet(&reg.addr, None, 40, 10);
+    let env = Env::new();
+    let out = tempfile::tempdir().expect("tempdir");
+    let dir = format!("{}/", out.path().display());
+    let t = Instant::now();
+    let mut a = vec!["audit", &reg.addr, "--tags", "all", "--out", &dir];
+    a.extend(TARGETS);
+    let (_, err) = env.ok(&a);
+    let secs = t.elapsed().as_secs_f64();
+    let recs = records(&out.path().join("audit.jsonl"));
+    assert_eq!(recs.len(), fleet.images.len());
+    let sum: u64 = recs.iter().map(|r| r["size"].as_u64().unwrap_or(0)).sum();
+    let got = pulled(&err);
+    println!(
+        "audit fleet: {} images ({} tags, {} repositories, 3 targets) in {secs:.2} s: {:.1} images/s; pulled {got} bytes of {sum} ({:.2}%)",
+        recs.len(),
+        fleet.tags,
+        fleet.repositories.len(),
+        recs.len() as f64 / secs,
+        100.0 * got as f64 / sum.max(1) as f64
+    );
+}
