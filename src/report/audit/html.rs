@@ -85,10 +85,7 @@ pub fn audit_html(summary: &Summary) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archlens audit</title>",
     );
     b += &format!("<style>{STYLE}</style></head><body>\n<h1>archlens audit</h1>\n");
-    b += &format!(
-        "<p>{} images in {} repositories.</p>\n",
-        summary.images, summary.repositories
-    );
+    b += &format!("<p>{}.</p>\n", super::scope(summary));
     b += "<h2>Verdicts</h2>\n<table><thead><tr><th>target</th><th>platform</th><th>pass</th><th>warn</th><th>fail</th><th>error</th><th>share</th></tr></thead><tbody>\n";
     for t in &summary.targets {
         let counts: Vec<(Verdict, usize)> =

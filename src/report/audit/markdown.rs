@@ -25,10 +25,7 @@ fn cell(s: &str) -> String {
 
 pub fn audit_markdown(summary: &Summary) -> String {
     let mut out = String::from("# archlens audit\n\n");
-    out += &format!(
-        "{} images in {} repositories.\n\n",
-        summary.images, summary.repositories
-    );
+    out += &format!("{}.\n\n", super::scope(summary));
     out += "## Verdicts\n\n| target | platform | pass | warn | fail | error |\n|---|---|--:|--:|--:|--:|\n";
     for t in &summary.targets {
         out += &format!(

@@ -11,6 +11,20 @@ use crate::audit::{Record, Summary};
 pub use html::audit_html;
 pub use markdown::audit_markdown;
 
+/// `1 image`, `3 images`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The report's first line: how many images in how many repositories.
+fn scope(summary: &Summary) -> String {
+    format!(
+        "{} in {}",
+        count(summary.images, "image", "images"),
+        count(summary.repositories, "repository", "repositories")
+    )
+}
+
 /// `--format json`: the summary and every record (`archlens.audit-report/v1`).
 pub fn audit_json(records: &[Record], summary: &Summary) -> Value {
     json!({
@@ -27,10 +41,7 @@ pub fn audit_jsonl(records: &[Record]) -> String {
 
 /// The end of a run on stderr: per target the verdict counts and the first causes.
 pub fn audit_stderr(summary: &Summary) -> String {
-    let mut out = format!(
-        "audited {} images in {} repositories\n",
-        summary.images, summary.repositories
-    );
+    let mut out = format!("audited {}\n", scope(summary));
     for t in &summary.targets {
         out += &format!(
             "  {} ({}): {} pass, {} warn, {} fail, {} error\n",
