@@ -196,22 +196,38 @@ pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// The rows of one repository that `tags` selects (untagged images never: they are index
-/// children, attachments or leftovers), in listing order.
-pub fn select_tags(rows: Vec<ImageRow>, tags: &Tags) -> Vec<ImageRow> {
-    let mut rows: Vec<ImageRow> = rows.into_iter().filter(|r| !r.tags.is_empty()).collect();
-    let newest_first = |rows: &mut Vec<ImageRow>| {
+/// children, attachments or leftovers), in listing order. `facts` gives a row's tags and push
+/// time (RFC 3339, which orders as text).
+pub fn select_tags<T>(
+    rows: Vec<T>,
+    tags: &Tags,
+    facts: impl Fn(&T) -> (&[String], Option<&str>),
+) -> Vec<T> {
+    let mut rows: Vec<T> = rows
+        .into_iter()
+        .filter(|r| !facts(r).0.is_empty())
+        .collect();
+    let top = |r: &T| {
+        facts(r)
+            .0
+            .iter()
+            .max_by(|x, y| version_order(x, y))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let newest_first = |rows: &mut Vec<T>| {
         rows.sort_by(|a, b| {
-            b.pushed.cmp(&a.pushed).then_with(|| {
-                let top = |r: &ImageRow| r.tags.iter().max_by(|x, y| version_order(x, y)).cloned();
-                version_order(&top(b).unwrap_or_default(), &top(a).unwrap_or_default())
-            })
+            facts(b)
+                .1
+                .cmp(&facts(a).1)
+                .then_with(|| version_order(&top(b), &top(a)))
         })
     };
     match tags {
         Tags::All => rows,
         Tags::Glob(g) => rows
             .into_iter()
-            .filter(|r| r.tags.iter().any(|t| glob_match(g, t)))
+            .filter(|r| facts(r).0.iter().any(|t| glob_match(g, t)))
             .collect(),
         Tags::Newest(n) => {
             newest_first(&mut rows);
@@ -221,7 +237,7 @@ pub fn select_tags(rows: Vec<ImageRow>, tags: &Tags) -> Vec<ImageRow> {
         Tags::Latest => {
             if let Some(i) = rows
                 .iter()
-                .position(|r| r.tags.iter().any(|t| t == "latest"))
+                .position(|r| facts(r).0.iter().any(|t| t == "latest"))
             {
                 return vec![rows.swap_remove(i)];
             }
@@ -261,21 +277,18 @@ impl Catalog for LayoutsCatalog {
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
         let read = std::fs::read_dir(&self.dir)
             .map_err(|e| format!("cannot list {}: {e}", self.dir.display()))?;
-        let mut names: Vec<String> = read
+        let mut dirs: Vec<PathBuf> = read
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("index.json").is_file())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .map(|e| e.path())
+            .filter(|p| p.join("index.json").is_file())
             .collect();
-        names.sort();
-        Ok(names
-            .into_iter()
-            .map(|name| RepoRow {
-                name,
-                images: None,
-                last_push: None,
-                created: None,
-            })
-            .collect())
+        dirs.sort();
+        // Each layout's own row (its directory name), as `LayoutCatalog` lists it.
+        let mut rows = Vec::new();
+        for d in dirs {
+            rows.extend(catalog::LayoutCatalog::new(&d).repositories()?);
+        }
+        Ok(rows)
     }
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String> {
         self.layout(repository)?.images("")
@@ -394,25 +407,25 @@ mod tests {
         assert_eq!(v, ["v1.9", "v1.9.1", "v1.10", "v2"]);
     }
 
-    fn row(tags: &[&str], pushed: Option<&str>) -> ImageRow {
-        ImageRow {
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            reference: format!("r:{}", tags.first().unwrap_or(&"")),
-            digest: None,
-            pushed: pushed.map(str::to_string),
-            size: None,
-            attached: Box::default(),
-            unpullable: None,
-        }
+    /// A listing row as `select_tags` sees it: tags and push time.
+    type Row = (Vec<String>, Option<String>);
+
+    fn row(tags: &[&str], pushed: Option<&str>) -> Row {
+        (
+            tags.iter().map(|t| t.to_string()).collect(),
+            pushed.map(str::to_string),
+        )
     }
 
     #[test]
     fn latest_prefers_the_tag_then_the_newest_push_then_the_highest_version() {
         let pick = |rows, t: &str| -> Vec<String> {
-            select_tags(rows, &t.parse().unwrap())
-                .into_iter()
-                .map(|r| r.tags.join(","))
-                .collect()
+            select_tags(rows, &t.parse().unwrap(), |r: &Row| {
+                (&r.0[..], r.1.as_deref())
+            })
+            .into_iter()
+            .map(|r| r.0.join(","))
+            .collect()
         };
         let rows = || {
             vec![

@@ -81,7 +81,7 @@ pub fn audit(
         ui.listing(i + 1, repos.len());
         match catalog.images(repo) {
             Ok(rows) => work.extend(
-                select_tags(rows, &opts.tags)
+                select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
                     .into_iter()
                     .map(|r| (repo.clone(), Ok(r))),
             ),
