@@ -364,23 +364,8 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             strict,
         } => {
-            let targets = if targets.is_empty() && !env.opts.config.defaults.targets.is_empty() {
-                env.opts
-                    .config
-                    .defaults
-                    .targets
-                    .iter()
-                    .map(|t| verdict::target::lookup(t))
-                    .collect::<Result<Vec<_>, _>>()
-                    .context("in the config's [defaults] targets")?
-            } else if targets.is_empty() {
-                verdict::target::builtin()
-            } else {
-                targets
-                    .iter()
-                    .map(|t| verdict::target::lookup(t))
-                    .collect::<Result<Vec<_>, _>>()?
-            };
+            let targets = check::targets(&targets, &env.opts.config.defaults.targets)
+                .map_err(anyhow::Error::msg)?;
             let src = source::open_with(&image, &env.opts)
                 .with_context(|| format!("cannot open {image}"))?;
             let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();

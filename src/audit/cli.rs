@@ -9,7 +9,6 @@ use super::{AuditError, Shard, Summary, Tags, open_source};
 use crate::analyze::LayerCache;
 use crate::report::audit as render;
 use crate::source::registry::RegistryOptions;
-use crate::verdict::{self, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -114,26 +113,6 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok((n * mult as f64) as u64)
 }
 
-/// The targets `check` uses with no `--target`: the config's `[defaults] targets`, else
-/// every built-in profile.
-pub fn targets(given: &[String], opts: &RegistryOptions) -> Result<Vec<Target>, AuditError> {
-    let (names, from) = if given.is_empty() {
-        (
-            &opts.config.defaults.targets,
-            " (in the config's [defaults] targets)",
-        )
-    } else {
-        (&given.to_vec(), "")
-    };
-    if names.is_empty() {
-        return Ok(verdict::target::builtin());
-    }
-    names
-        .iter()
-        .map(|t| verdict::target::lookup(t).map_err(|e| AuditError::Usage(format!("{e}{from}"))))
-        .collect()
-}
-
 /// Where records and report go.
 struct Paths {
     records: Option<PathBuf>,
@@ -236,7 +215,8 @@ pub fn run(
         .map(parse_size)
         .transpose()
         .map_err(AuditError::Usage)?;
-    let targets = targets(&args.targets, opts)?;
+    let targets = crate::check::targets(&args.targets, &opts.config.defaults.targets)
+        .map_err(AuditError::Usage)?;
     let paths = paths(args.out.as_deref(), args.format, shard)?;
     let opened = open_source(args.source.as_deref(), opts)?;
     let stream = paths.records.is_none() && args.format == Format::Jsonl;
