@@ -273,3 +273,12 @@ if [ "$ARCHLENS" = 1 ]; then
   (cd "$ROOT" && cargo test --release --quiet --test ui_bench -- --ignored --nocapture --test-threads=1 2>&1) \
     | grep -oE '(first frame|build 200|build the file tree|open the|key to frame|peak memory).*' || fail "the UI benchmark failed"
 fi
+
+# Fleet audit (issue 14): `archlens audit` of a generated registry (400 images in 40 repositories sharing base
+# layers, tests/support_registry/fleet.rs): images per second, and bytes pulled against the images' sizes.
+if [ "$REGISTRY" = 1 ]; then
+  echo
+  echo "fleet audit (tests/audit.rs, release build):"
+  (cd "$ROOT" && cargo test --release --quiet --test audit bench_fleet_audit -- --ignored --nocapture 2>&1) \
+    | grep -oE 'audit fleet:.*' || fail "the audit benchmark failed"
+fi

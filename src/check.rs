@@ -8,6 +8,20 @@ use crate::oci::Digest;
 use crate::source::ImageSource;
 use crate::verdict::{self, Assessment, Code, Read, Target, TargetResult};
 
+/// The targets to check: those `named`, else the config's `[defaults] targets`, else every
+/// built-in profile. Shared by `check` and `audit`, so both default alike.
+pub fn targets(named: &[String], defaults: &[String]) -> Result<Vec<Target>, String> {
+    let (names, from) = match (named.is_empty(), defaults.is_empty()) {
+        (false, _) => (named, ""),
+        (true, false) => (defaults, " (in the config's [defaults] targets)"),
+        (true, true) => return Ok(verdict::target::builtin()),
+    };
+    names
+        .iter()
+        .map(|t| verdict::target::lookup(t).map_err(|e| format!("{e}{from}")))
+        .collect()
+}
+
 /// Why a result's image could not be read, if it could not: then its verdict says nothing
 /// about the image's files, and outputs show `error` (not `fail`) with this cause.
 pub fn unreadable_cause(r: &TargetResult) -> Option<&str> {

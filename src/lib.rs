@@ -12,6 +12,7 @@
 )]
 
 pub mod analyze;
+pub mod audit;
 pub mod cache;
 pub mod catalog;
 pub mod check;

@@ -143,6 +143,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Check every selected image of a registry, ECR, engine or layout directory against
+    /// the targets: one jsonl record per image, or a markdown/HTML/JSON report.
+    Audit(archlens::audit::cli::AuditArgs),
     /// List the built-in deploy targets and where their facts come from.
     Targets {
         #[arg(long, value_enum, default_value = "text")]
@@ -346,6 +349,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Audit(args) => Ok(archlens::audit::cli::run(args, &env.opts, cache)?),
         Command::Targets { format } => {
             let all = verdict::target::builtin();
             match format {
@@ -360,23 +364,8 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             strict,
         } => {
-            let targets = if targets.is_empty() && !env.opts.config.defaults.targets.is_empty() {
-                env.opts
-                    .config
-                    .defaults
-                    .targets
-                    .iter()
-                    .map(|t| verdict::target::lookup(t))
-                    .collect::<Result<Vec<_>, _>>()
-                    .context("in the config's [defaults] targets")?
-            } else if targets.is_empty() {
-                verdict::target::builtin()
-            } else {
-                targets
-                    .iter()
-                    .map(|t| verdict::target::lookup(t))
-                    .collect::<Result<Vec<_>, _>>()?
-            };
+            let targets = check::targets(&targets, &env.opts.config.defaults.targets)
+                .map_err(anyhow::Error::msg)?;
             let src = source::open_with(&image, &env.opts)
                 .with_context(|| format!("cannot open {image}"))?;
             let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();

@@ -1,6 +1,7 @@
 //! Output of `check`, `inspect` and `targets`: JSON for tools (a stable contract) and
 //! aligned, optionally coloured text for people.
 
+pub mod audit;
 mod diff;
 mod json;
 pub mod listing;

@@ -1,11 +1,11 @@
 //! What a verdict is made of: findings, each with a code (part of the JSON contract), the
 //! file it names, the line the runtime will print, the fix and why it happens.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::oci::Digest;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -32,8 +32,9 @@ impl Verdict {
     }
 }
 
-/// Finding codes; part of the JSON contract, so only ever add to them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Finding codes; part of the JSON contract, so only ever add to them. Read back by
+/// `audit merge` from the records `audit` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
     NoMatchingPlatform,

@@ -5,6 +5,7 @@
 // Each test binary uses some of these helpers, never all.
 #![allow(dead_code, unused_imports)]
 
+pub mod fleet;
 mod layout;
 mod moto;
 mod proxy;

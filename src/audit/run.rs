@@ -1,0 +1,553 @@
+//! Running an audit: list, select, then check each image once, writing its record as soon
+//! as it is known (so a killed run resumes), with layers shared through one cache.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::record::{self, Record, Status};
+use super::{AuditError, Opened, Shard, Tags, repo_selected, select_tags};
+use crate::analyze::{self, AnalyzeError, LayerCache, Progress};
+use crate::catalog::ImageRow;
+use crate::check;
+use crate::oci::Digest;
+use crate::scan::LayerScan;
+use crate::verdict::Target;
+
+/// What to audit and where the records go.
+pub struct RunOptions {
+    pub repos: Vec<String>,
+    pub tags: Tags,
+    pub targets: Vec<Target>,
+    pub shard: Option<Shard>,
+    /// The resumable jsonl file; `None`: records are kept in memory, or streamed.
+    pub records: Option<PathBuf>,
+    /// Without `records`: write each record to stdout as it is known.
+    pub stream: bool,
+    /// Stop reading new images once this many bytes were pulled.
+    pub max_bytes: Option<u64>,
+}
+
+/// What a run did, for the summary on stderr.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Every record of the output, in report order (those of earlier runs too).
+    pub records: Vec<Record>,
+    /// Images selected.
+    pub selected: usize,
+    /// Images skipped because the output already held them.
+    pub resumed: usize,
+    /// Images left unread by `--max-bytes`.
+    pub unread: usize,
+    /// Compressed layer bytes downloaded by this run.
+    pub pulled: u64,
+    /// Compressed layer bytes of the images this run assessed (what it would download
+    /// with no layer shared).
+    pub assessed_bytes: u64,
+}
+
+/// Runs the audit. Records are appended to `opts.records` one whole line at a time and
+/// flushed, so a kill loses at most the image being read; at the end the file is rewritten
+/// in report order.
+pub fn audit(
+    opened: &Opened,
+    opts: &RunOptions,
+    cache: Option<&dyn LayerCache>,
+) -> Result<Outcome, AuditError> {
+    let catalog = opened.catalog.as_ref();
+    let names: Vec<String> = opts.targets.iter().map(|t| t.name.clone()).collect();
+    let source_err = |detail: String| AuditError::Source {
+        what: catalog.describe(),
+        detail,
+    };
+    // A named repository is read without listing the registry (which may refuse `_catalog`).
+    let mut repos: Vec<String> = match &opened.only_repository {
+        Some(only) => vec![only.clone()],
+        None => catalog
+            .repositories()
+            .map_err(source_err)?
+            .into_iter()
+            .map(|r| r.name)
+            .collect(),
+    };
+    repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
+    repos.sort();
+    let mut ui = Ticker::new();
+    // A repository that cannot be listed is a record too, in its place in report order.
+    let mut work: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
+    for (i, repo) in repos.iter().enumerate() {
+        ui.listing(i + 1, repos.len());
+        match catalog.images(repo) {
+            Ok(rows) => work.extend(
+                select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
+                    .into_iter()
+                    .map(|r| (repo.clone(), Ok(r))),
+            ),
+            Err(e) => work.push((
+                repo.clone(),
+                Err(Record::new(repo, &[], repo, "", &names).failed(
+                    Status::Unreadable,
+                    &format!("cannot list the images of {repo}: {e}"),
+                    None,
+                    &opts.targets,
+                )),
+            )),
+        }
+    }
+    let key = |w: &(String, Result<ImageRow, Record>)| match &w.1 {
+        Ok(r) => (
+            w.0.clone(),
+            r.tags.first().cloned().unwrap_or_default(),
+            r.digest.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        Err(_) => (w.0.clone(), String::new(), String::new()),
+    };
+    work.sort_by_key(key);
+
+    let mut out = Sink::open(opts.records.as_deref(), opts.stream, &names)?;
+    let shared = RunCache::new(cache);
+    let mut outcome = Outcome {
+        selected: work.len(),
+        ..Outcome::default()
+    };
+    ui.start(work.len());
+    let mut done = 0;
+    let mut batch: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
+    let mut work = work.into_iter().peekable();
+    while work.peek().is_some() {
+        batch.clear();
+        batch.extend(work.by_ref().take(PARALLEL));
+        let spent = opts.max_bytes.is_some_and(|max| outcome.pulled >= max);
+        let before = shared.pulled_total();
+        // Images are read a few at a time (a registry answers slower than a core scans);
+        // records are still written in order.
+        let results: Vec<Result<Option<Record>, usize>> = std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|(repo, row)| {
+                    let (shared, out_done, names) = (&shared, &out.done, &names);
+                    s.spawn(move || {
+                        let row = match row {
+                            Ok(row) => row,
+                            Err(unlisted) => return Some(unlisted.clone()),
+                        };
+                        let digest = row.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+                        if !digest.is_empty() && out_done.contains(&(repo.clone(), digest.clone())) {
+                            return None;
+                        }
+                        let base =
+                            Record::new(repo, &row.tags, &display_reference(row), &digest, names);
+                        Some(if spent {
+                            base.failed(
+                                Status::Unread,
+                                "left unread: --max-bytes was spent; run again with the same --out to read it",
+                                None,
+                                &opts.targets,
+                            )
+                        } else {
+                            assess(catalog, row, base, &opts.targets, shared)
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| h.join().map_err(|_| i))
+                .collect()
+        });
+        outcome.pulled += shared.pulled_total() - before;
+        for rec in results {
+            done += 1;
+            let rec = rec.unwrap_or_else(|i| {
+                let (repo, row) = &batch[i];
+                let (tags, reference) = match row {
+                    Ok(r) => (r.tags.clone(), display_reference(r)),
+                    Err(r) => (r.tags.clone(), r.reference.clone()),
+                };
+                Some(Record::new(repo, &tags, &reference, "", &names).failed(
+                    Status::Unreadable,
+                    "the worker reading this image stopped (a bug: please report it)",
+                    None,
+                    &opts.targets,
+                ))
+            });
+            let Some(rec) = rec else {
+                outcome.resumed += 1;
+                ui.image(done, outcome.pulled, None);
+                continue;
+            };
+            match rec.status {
+                Status::Unread => outcome.unread += 1,
+                _ => outcome.assessed_bytes += rec.size,
+            }
+            ui.image(done, outcome.pulled, Some(&rec));
+            out.write(rec)?;
+        }
+    }
+    ui.finish();
+    outcome.records = out.finish()?;
+    Ok(outcome)
+}
+
+/// `host/repo:tag` for a row listed by digest, so fixes and reports name the tag people use.
+fn display_reference(row: &ImageRow) -> String {
+    match (row.reference.rsplit_once('@'), row.tags.first()) {
+        (Some((name, d)), Some(tag)) if d.starts_with("sha256:") => format!("{name}:{tag}"),
+        _ => row.reference.clone(),
+    }
+}
+
+/// One image: its root, then `check` (the verdicts `archlens check` gives).
+fn assess(
+    catalog: &dyn crate::catalog::Catalog,
+    row: &ImageRow,
+    base: Record,
+    targets: &[Target],
+    cache: &RunCache,
+) -> Record {
+    if let Some(u) = &row.unpullable {
+        return unpullable(base, u, targets);
+    }
+    let src = match catalog.open(row) {
+        Ok(s) => s,
+        Err(e) => return base.failed(Status::Unreadable, &e, None, targets),
+    };
+    let root = match analyze::load_root(src.as_ref()) {
+        Ok(r) => r,
+        Err(AnalyzeError::Source(se)) if se.unpullable().is_some() => {
+            let u = se.unpullable().cloned();
+            return match u {
+                Some(u) => unpullable(base, &u, targets),
+                None => base.failed(Status::Unreadable, &se.to_string(), None, targets),
+            };
+        }
+        Err(e) => return base.failed(Status::Unreadable, &e.to_string(), None, targets),
+    };
+    let mut base = base;
+    if base.digest.is_empty() {
+        base.digest = root.digest.to_string();
+    }
+    let progress = Progress::default();
+    let reference = base.reference.clone();
+    let run = check::check(
+        src.as_ref(),
+        &reference,
+        root,
+        targets,
+        Some(cache),
+        &progress,
+    );
+    cache.account(&run);
+    base.assessed(&run)
+}
+
+fn unpullable(base: Record, u: &crate::source::ecr::Unpullable, targets: &[Target]) -> Record {
+    let cause = format!(
+        "ECR holds {}@{} but will not serve it: {}{}",
+        u.repository,
+        u.digest,
+        u.status.word(),
+        u.since
+            .as_deref()
+            .map_or_else(String::new, |s| format!(" since {s}"))
+    );
+    base.failed(
+        Status::Unpullable,
+        &cause,
+        Some(u.restore_command()),
+        targets,
+    )
+}
+
+/// Where records go: a resumable file, stdout as they come, or memory.
+struct Sink {
+    file: Option<(PathBuf, std::fs::File)>,
+    stream: bool,
+    kept: Vec<Record>,
+    /// (repository, digest) already in the file for these targets.
+    done: HashSet<(String, String)>,
+}
+
+impl Sink {
+    fn open(path: Option<&Path>, stream: bool, targets: &[String]) -> Result<Sink, AuditError> {
+        let Some(path) = path else {
+            return Ok(Sink {
+                file: None,
+                stream,
+                kept: Vec::new(),
+                done: HashSet::new(),
+            });
+        };
+        let io = |source| AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut done = HashSet::new();
+        if path.exists() {
+            for r in record::read_jsonl(path)? {
+                if r.targets != targets {
+                    return Err(AuditError::Usage(format!(
+                        "{} holds records for the targets {}, and this run asks for {}: resume with the same --target options, or write to another --out",
+                        path.display(),
+                        r.targets.join(","),
+                        targets.join(",")
+                    )));
+                }
+                if r.done() {
+                    done.insert((r.repository, r.digest));
+                }
+            }
+            cut_partial_line(path).map_err(io)?;
+        } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        Ok(Sink {
+            file: Some((path.to_path_buf(), file)),
+            stream: false,
+            kept: Vec::new(),
+            done,
+        })
+    }
+
+    fn write(&mut self, r: Record) -> Result<(), AuditError> {
+        match &mut self.file {
+            // One write per record: a kill leaves whole lines, or a cut last one.
+            Some((path, f)) => f
+                .write_all(r.line().as_bytes())
+                .map_err(|source| AuditError::Io {
+                    path: path.clone(),
+                    source,
+                }),
+            None if self.stream => {
+                let mut o = std::io::stdout().lock();
+                o.write_all(r.line().as_bytes())
+                    .and_then(|_| o.flush())
+                    .map_err(|source| AuditError::Io {
+                        path: "standard output".into(),
+                        source,
+                    })?;
+                self.kept.push(r);
+                Ok(())
+            }
+            None => {
+                self.kept.push(r);
+                Ok(())
+            }
+        }
+    }
+
+    /// Every record of the output in report order; the file is rewritten so (atomically).
+    fn finish(self) -> Result<Vec<Record>, AuditError> {
+        let Some((path, f)) = self.file else {
+            return Ok(record::canonical(self.kept));
+        };
+        drop(f);
+        let records = record::canonical(record::read_jsonl(&path)?);
+        write_records(&path, &records)?;
+        Ok(records)
+    }
+}
+
+/// Writes `records` to `path` through a temporary file renamed over it.
+pub fn write_records(path: &Path, records: &[Record]) -> Result<(), AuditError> {
+    let tmp = path.with_extension("jsonl.tmp");
+    let io = |source| AuditError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text: String = records.iter().map(Record::line).collect();
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Drops a last line without its newline (a write the kill cut short), so appends start
+/// on a line of their own.
+fn cut_partial_line(path: &Path) -> std::io::Result<()> {
+    let bytes = std::fs::read(path)?;
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .set_len(keep as u64)
+}
+
+/// Images read at once.
+const PARALLEL: usize = 4;
+
+/// Scans kept in memory when there is no disk cache, so layers shared by the images of one
+/// run are read once; bounded, least recently used out.
+const MEMORY_SCANS: usize = 256;
+
+/// Layer scans by digest, each with when it was last used.
+type Scans = HashMap<Digest, (u64, LayerScan)>;
+
+/// The run's layer cache: the disk cache when there is one, else a bounded memory one; it
+/// also notes which layers this run actually read, to count bytes pulled.
+struct RunCache<'a> {
+    inner: Option<&'a dyn LayerCache>,
+    memory: Mutex<(u64, Scans)>,
+    fresh: Mutex<HashSet<Digest>>,
+    pulled: Mutex<(HashSet<Digest>, u64)>,
+}
+
+impl<'a> RunCache<'a> {
+    fn new(inner: Option<&'a dyn LayerCache>) -> RunCache<'a> {
+        RunCache {
+            inner,
+            memory: Mutex::new((0, HashMap::new())),
+            fresh: Mutex::new(HashSet::new()),
+            pulled: Mutex::new((HashSet::new(), 0)),
+        }
+    }
+
+    /// Adds the layers `run` read (not served by a cache) to the bytes pulled.
+    fn account(&self, run: &check::CheckRun) {
+        let (Ok(mut fresh), Ok(mut pulled)) = (self.fresh.lock(), self.pulled.lock()) else {
+            return;
+        };
+        for img in run.images.values().filter_map(|r| r.as_ref().ok()) {
+            for l in &img.layers {
+                if fresh.remove(&l.digest) && pulled.0.insert(l.digest.clone()) {
+                    pulled.1 += l.size;
+                }
+            }
+        }
+    }
+
+    fn pulled_total(&self) -> u64 {
+        self.pulled.lock().map_or(0, |p| p.1)
+    }
+}
+
+impl LayerCache for RunCache<'_> {
+    fn get(&self, digest: &Digest) -> Option<LayerScan> {
+        if let Some(c) = self.inner {
+            return c.get(digest);
+        }
+        let mut g = self.memory.lock().ok()?;
+        g.0 += 1;
+        let now = g.0;
+        let hit = g.1.get_mut(digest)?;
+        hit.0 = now;
+        Some(hit.1.clone())
+    }
+
+    fn put(&self, digest: &Digest, scan: &LayerScan) {
+        if let Ok(mut f) = self.fresh.lock() {
+            f.insert(digest.clone());
+        }
+        if let Some(c) = self.inner {
+            return c.put(digest, scan);
+        }
+        let Ok(mut g) = self.memory.lock() else {
+            return;
+        };
+        g.0 += 1;
+        let now = g.0;
+        if g.1.len() >= MEMORY_SCANS
+            && let Some(old) = g.1.iter().min_by_key(|(_, v)| v.0).map(|(k, _)| k.clone())
+        {
+            g.1.remove(&old);
+        }
+        g.1.insert(digest.clone(), (now, scan.clone()));
+    }
+
+    fn has(&self, digest: &Digest) -> bool {
+        match self.inner {
+            Some(c) => c.has(digest),
+            None => self.memory.lock().is_ok_and(|g| g.1.contains_key(digest)),
+        }
+    }
+}
+
+/// Progress on stderr: a line redrawn in place on a terminal, else one line per image
+/// (for the logs of a Kubernetes pod or a Batch job).
+struct Ticker {
+    terminal: bool,
+    started: Instant,
+    total: usize,
+}
+
+impl Ticker {
+    fn new() -> Ticker {
+        Ticker {
+            terminal: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            total: 0,
+        }
+    }
+
+    fn listing(&self, n: usize, of: usize) {
+        if self.terminal {
+            eprint!("\r\x1b[2Klisting repositories {n}/{of}");
+        }
+    }
+
+    fn start(&mut self, total: usize) {
+        self.total = total;
+        self.started = Instant::now();
+    }
+
+    fn image(&self, done: usize, pulled: u64, rec: Option<&Record>) {
+        let secs = self.started.elapsed().as_secs_f64();
+        let eta = if done > 0 && done < self.total {
+            let left = secs / done as f64 * (self.total - done) as f64;
+            format!("  ETA {}", human_secs(left))
+        } else {
+            String::new()
+        };
+        let bytes = crate::text::human_size(pulled);
+        if self.terminal {
+            eprint!(
+                "\r\x1b[2Kaudit {done}/{} images  {bytes} pulled{eta}",
+                self.total
+            );
+            return;
+        }
+        let Some(r) = rec else {
+            return;
+        };
+        let verdicts: Vec<String> = r
+            .results
+            .iter()
+            .map(|t| format!("{} {}", t.target, t.verdict.word()))
+            .collect();
+        let what = match r.status {
+            Status::Assessed => verdicts.join(", "),
+            Status::Unread => "left unread (--max-bytes)".into(),
+            _ => format!("error: {}", r.error.as_deref().unwrap_or("")),
+        };
+        eprintln!(
+            "archlens: audit {done}/{} {}: {}  ({bytes} pulled{eta})",
+            self.total,
+            crate::text::sanitize(&r.reference),
+            crate::text::sanitize(&what)
+        );
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn human_secs(s: f64) -> String {
+    let s = s.round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}

@@ -1,0 +1,167 @@
+//! `archlens audit` with no SOURCE: the ECR registry of the current account and region, as
+//! moto_server answers the ECR API, its host remapped by a `[[registry]]` entry to a
+//! docker-registry (htpasswd user `AWS`, moto's token password) holding a generated fleet.
+
+mod support_registry;
+
+use std::process::Command;
+
+use aws_sdk_ecr::config::{BehaviorVersion, Credentials, Region};
+use base64::Engine as _;
+use serde_json::Value;
+use support_registry::fleet::{self, HOSTILE, Kind};
+use support_registry::{Moto, Registry};
+
+const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+#[test]
+fn audit_of_the_default_ecr_registry() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    // Configured explicitly so the test process environment stays untouched.
+    let conf = aws_sdk_ecr::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .build();
+    let ecr = aws_sdk_ecr::Client::from_conf(conf);
+    let token = rt
+        .block_on(ecr.get_authorization_token().send())
+        .expect("moto GetAuthorizationToken");
+    let token = token.authorization_data()[0]
+        .authorization_token()
+        .expect("token")
+        .to_string();
+    let decoded = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(&token)
+            .expect("base64"),
+    )
+    .expect("utf8");
+    let (_, password) = decoded.split_once(':').expect("AWS:password");
+    let reg = Registry::start(Some(("AWS", password)));
+    let f = fleet::push_fleet(&reg.addr, reg.creds.clone(), 4, 3);
+
+    // ECR's record of the same manifests: index children untagged, then each tag.
+    rt.block_on(async {
+        for repo in &f.repositories {
+            ecr.create_repository()
+                .repository_name(repo)
+                .send()
+                .await
+                .expect("create repository");
+        }
+        for img in &f.images {
+            let mut puts: Vec<(&support_registry::Blob, Option<&str>)> =
+                img.children.iter().map(|c| (c, None)).collect();
+            puts.extend(img.tags.iter().map(|t| (&img.top, Some(t.as_str()))));
+            for (blob, tag) in puts {
+                ecr.put_image()
+                    .repository_name(&img.repository)
+                    .image_manifest(String::from_utf8(blob.bytes.clone()).expect("utf8"))
+                    .image_manifest_media_type(&blob.media_type)
+                    .image_digest(&blob.digest)
+                    .set_image_tag(tag.map(str::to_string))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("put_image {}: {e:?}", blob.digest));
+            }
+        }
+    });
+
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let config = h.join("archlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[registry]]\nprefix = \"{HOST}\"\nlocation = \"{}\"\ninsecure = true\n",
+            reg.addr
+        ),
+    )
+    .expect("write config");
+    let out_dir = h.join("out");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .arg("--no-cache")
+            .env("HOME", h)
+            .env("XDG_CONFIG_HOME", h.join("config"))
+            .env("XDG_CACHE_HOME", h.join("cache"))
+            .env("DOCKER_CONFIG", h.join("docker"))
+            .env("AWS_ENDPOINT_URL_ECR", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", h.join("aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", h.join("aws-credentials"))
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("ARCHLENS_CONFIG")
+            .output()
+            .expect("run archlens");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        for text in [&stdout, &stderr] {
+            assert!(
+                !text.contains(&token) && !text.contains(password),
+                "printed a credential:\n{text}"
+            );
+        }
+        assert!(out.status.success(), "archlens {args:?}:\n{stderr}");
+        (stdout, stderr)
+    };
+
+    // Every tag: one record per digest, in the caller's own registry.
+    let dir = format!("{}/", out_dir.display());
+    let (_, err) = run(&[
+        "audit", "--tags", "all", "-t", "graviton", "-t", "lambda", "--out", &dir,
+    ]);
+    let text = std::fs::read_to_string(out_dir.join("audit.jsonl")).expect("records");
+    let recs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect();
+    assert_eq!(recs.len(), f.images.len(), "{err}");
+    for r in &recs {
+        assert_eq!(r["status"], "assessed", "{r}");
+        let reference = r["reference"].as_str().unwrap_or("");
+        assert!(reference.starts_with(&format!("{HOST}/")), "{reference}");
+    }
+    let verdict_of = |kind: Kind, target: usize| {
+        let img = f.images.iter().find(|i| i.kind == kind).expect("kind");
+        let r = recs
+            .iter()
+            .find(|r| r["digest"] == img.top.digest.as_str())
+            .expect("record");
+        r["results"][target]["verdict"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    // arm64 images run on Graviton; an index is refused by Lambda; the x86-64 addon fails.
+    assert_eq!(verdict_of(Kind::Arm64, 0), "pass");
+    assert_eq!(verdict_of(Kind::Multi, 0), "pass");
+    assert_eq!(verdict_of(Kind::Multi, 1), "fail");
+    assert_eq!(verdict_of(Kind::ForeignAddon, 0), "fail");
+    assert_eq!(verdict_of(Kind::Amd64, 1), "pass");
+
+    // The default tag choice: `latest` of each repository.
+    let (md, _) = run(&[
+        "audit", "-t", "graviton", "-t", "lambda", "--format", "markdown",
+    ]);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| graviton |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert_eq!(row, "| graviton | linux/arm64 | 2 | 0 | 2 | 0 |", "{md}");
+    assert!(md.contains("index refused"), "{md}");
+    assert!(!md.contains(HOSTILE), "{md}");
+}
