@@ -12,7 +12,7 @@
   docs/deploy/README.md says, and, when the binary has `audit`, by `archlens audit --shard I/N`
   itself on a directory of local layouts.
 
-Usage: validate_deploy.py [--archlens BIN]. Run it with the Python of the venv scripts/test.sh
+Usage: validate_deploy.py [--archlens BIN] [--deploy DIR]. Run it with the Python of the venv scripts/test.sh
 makes (target/deploy-venv); a missing module is an error that says how to install it.
 """
 
@@ -56,7 +56,7 @@ def need(module):
 
 
 def rel(p):
-    return p.relative_to(ROOT)
+    return p.relative_to(ROOT) if p.is_relative_to(ROOT) else p
 
 
 def shard_of(repository, count):
@@ -181,11 +181,14 @@ def check_batch():
     if not any("efsVolumeConfiguration" in v for v in props.get("volumes", [])):
         fail("job-definition.json: the results volume must be EFS (shared by every child job)")
     count = audit.get("arrayProperties", {}).get("size")
+    if not isinstance(count, int):
+        fail(f"submit-audit.json: arrayProperties.size must be a number of shards, not {count!r}")
+        count = 0
     if audit.get("parameters", {}).get("shard") != f"auto/{count}":
         fail(f"submit-audit.json: parameter shard {audit.get('parameters', {}).get('shard')!r} does not match arrayProperties.size {count}")
     else:
         ok(f"submit-audit.json: an array of {count}, --shard auto/{count}")
-    if not 2 <= (count or 0) <= 10000:
+    if not 2 <= count <= 10000:
         fail("submit-audit.json: an array job has 2 to 10,000 children")
     deps = merge.get("dependsOn", [])
     if len(deps) != 1 or "type" in deps[0]:
@@ -294,12 +297,26 @@ def check_shards(archlens):
                 fail(f"archlens audit put {r} in shards {sorted(got.get(r, []))}, the arithmetic says {s}")
         if all(got.get(r) == {s} for r, s in expected.items()):
             ok(f"archlens audit --shard I/{count}: each of {len(REPOSITORIES)} repositories in exactly the shard computed here")
+        # The merge step of both engines: the shard files, in the order the manifests list them.
+        files = [str(out / f"audit-shard-{i}-of-{count}.jsonl") for i in range(count)]
+        merged = Path(tmp) / "merged.jsonl"
+        run = subprocess.run([archlens, "audit", "merge", *files, "--format", "jsonl", "--out", str(merged)],
+                             capture_output=True, text=True, env=env, timeout=120)
+        repos = sorted(json.loads(l)["repository"] for l in (merged.read_text().splitlines() if merged.exists() else [])
+                       if l.strip() and "repository" in json.loads(l))
+        if repos != sorted(REPOSITORIES):
+            fail(f"archlens audit merge of the {count} shards lists {repos} (exit {run.returncode}): {run.stderr[-2000:]}")
+        else:
+            ok(f"archlens audit merge of the {count} shard files: each repository once")
 
 
 def main():
+    global DEPLOY
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archlens", help="the archlens binary, to check the shard split it makes")
+    parser.add_argument("--deploy", type=Path, default=DEPLOY, help="the directory to check (default docs/deploy)")
     args = parser.parse_args()
+    DEPLOY = args.deploy.resolve()
     docs = load_kube()
     check_kube_schemas(docs)
     sa = check_kube_wiring(docs)
