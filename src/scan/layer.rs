@@ -97,9 +97,9 @@ impl<R: Read> Read for EntryReader<'_, R> {
     }
 }
 
-/// When a file's sha256 starts: hashing every file from byte 0 cost more than the rest of
-/// a plain-tar scan, yet only native files keep a digest. The head the classifier reads
-/// first waits here until its magic decides, then seeds the hasher or is dropped.
+/// When a file's sha256 starts: only native files keep a digest, so no other file is
+/// hashed at all. The head the classifier reads first waits here until its magic decides,
+/// then seeds the hasher or is dropped.
 enum Gate<'a> {
     /// Every byte read so far, until `want` of them (the classifier's head) are in.
     Sniffing {
