@@ -5,7 +5,7 @@
 //! manifest whose config digest is the sha256 of the config file and whose layer digests
 //! are the sha256 of each layer file, so every later read still verifies.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
@@ -202,50 +202,63 @@ type Described = (Digest, u64, &'static str, bool);
 
 /// Describes every layer, hashing on one thread per core, largest first: hashing is most
 /// of opening a big archive, and one large layer should not wait behind the small ones.
+/// Each distinct file is read once, and opened only when its turn comes: a manifest may
+/// list one file thousands of times, more than a process may hold open.
 fn describe_layers(
     store: &TarStore,
     label: &str,
     names: &[String],
     known: &HashMap<String, Digest>,
 ) -> Result<Vec<Described>, SourceError> {
-    let mut opened = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| store.open(name).map(|(reader, size)| (i, reader, size)))
-        .collect::<Result<Vec<_>, _>>()?;
-    opened.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
+    // In manifest order, so a missing file is reported as it was when layers were read one by one.
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
+    for name in names.iter().map(String::as_str) {
+        if seen.insert(name) {
+            order.push((name, store.open(name)?.1));
+        }
+    }
+    order.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(opened.len())
+        .min(order.len())
         .max(1);
-    let queue = Mutex::new(opened.into_iter());
-    let done = Mutex::new(Vec::with_capacity(names.len()));
+    let queue = Mutex::new(order.into_iter());
+    let done = Mutex::new(HashMap::new());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.next());
-                    let Some((i, reader, size)) = next else {
+                    let Some((name, _)) = next else {
                         break;
                     };
-                    let name = names.get(i).map(String::as_str).unwrap_or_default();
-                    let r = describe_layer(store, name, reader, size, known.get(name));
+                    let r = store.open(name).and_then(|(reader, size)| {
+                        describe_layer(store, name, reader, size, known.get(name))
+                    });
                     if let Ok(mut d) = done.lock() {
-                        d.push((i, r));
+                        d.insert(name, r);
                     }
                 }
             });
         }
     });
     let mut done = done.into_inner().unwrap_or_default();
-    if done.len() != names.len() {
-        return Err(SourceError::Invalid(format!(
-            "{label}: a thread hashing its layers stopped; try again"
-        )));
+    let mut described = Vec::with_capacity(names.len());
+    for name in names {
+        if let Some(Ok(d)) = done.get(name.as_str()) {
+            described.push(d.clone());
+            continue;
+        }
+        return Err(match done.remove(name.as_str()) {
+            Some(Err(e)) => e,
+            _ => SourceError::Invalid(format!(
+                "{label}: a thread hashing its layers stopped before {name}; try again"
+            )),
+        });
     }
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    Ok(described)
 }
 
 /// Digest, size and media type of a layer file, and whether it was hashed here. Docker 25+
