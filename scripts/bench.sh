@@ -3,10 +3,11 @@
 # The image (about 750 MB uncompressed, ~30,000 files, thousands of real ELF files) is copied from this machine's
 # /usr/bin, /usr/lib/gcc, /usr/libexec, /usr/lib/python3*, /usr/share/{doc,man}, plus a layer of whiteouts.
 #
-# Usage: scripts/bench.sh [--rebuild] [--no-archlens]
+# Usage: scripts/bench.sh [--rebuild] [--no-archlens] [--no-registry] [--only-plain]
 #   --rebuild      rebuild the image even if target/bench/layout exists
 #   --no-archlens  only build the image and time the decompressors (useful before `inspect` exists)
 #   --no-registry  skip the registry half (docker-registry on loopback, skopeo push, curl | gzip -dc)
+#   --only-plain   only the uncompressed-layers rows (header listing, docker-archive, plain OCI layout)
 # ARCHLENS_BIN=path uses that binary instead of running `cargo build --release` first.
 # Output: target/bench/layout with refs `gzip` and `zstd` (same layers, two compressions), then a table of wall
 # time and peak RSS (GNU time -v); then the same image with plain tar layers (a docker-archive and an OCI layout,
@@ -19,13 +20,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/target/bench
 LAYOUT=$BENCH/layout
 STAGE=$BENCH/stage
-REBUILD=0 ARCHLENS=1 REGISTRY=1
+REBUILD=0 ARCHLENS=1 REGISTRY=1 FULL=1
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=1 ;;
     --no-archlens) ARCHLENS=0 ;;
     --no-registry) REGISTRY=0 ;;
-    *) echo "usage: $0 [--rebuild] [--no-archlens] [--no-registry]" >&2; exit 2 ;;
+    --only-plain) FULL=0 REGISTRY=0 ;;
+    *) echo "usage: $0 [--rebuild] [--no-archlens] [--no-registry] [--only-plain]" >&2; exit 2 ;;
   esac
 done
 
@@ -136,10 +138,12 @@ echo "bench.sh: image: ${#GZ[@]} layers, $((UNCOMPRESSED / 1048576)) MiB uncompr
   "gzip $(du -cm "${GZ[@]}" | tail -1 | cut -f1) MiB, zstd $(du -cm "${ZS[@]}" | tail -1 | cut -f1) MiB"
 
 declare -A RESULT
-RESULT[gzip_largest]=$(measure gzip -dc "$(largest "${GZ[@]}")")
-RESULT[gzip_all]=$(measure gzip -dc "${GZ[@]}")
-RESULT[zstd_largest]=$(measure zstd -dc "$(largest "${ZS[@]}")")
-RESULT[zstd_all]=$(measure zstd -dc "${ZS[@]}")
+if [ "$FULL" = 1 ]; then
+  RESULT[gzip_largest]=$(measure gzip -dc "$(largest "${GZ[@]}")")
+  RESULT[gzip_all]=$(measure gzip -dc "${GZ[@]}")
+  RESULT[zstd_largest]=$(measure zstd -dc "$(largest "${ZS[@]}")")
+  RESULT[zstd_all]=$(measure zstd -dc "${ZS[@]}")
+fi
 
 if [ "$ARCHLENS" = 1 ]; then
   if [ -n "${ARCHLENS_BIN:-}" ]; then
@@ -150,8 +154,10 @@ if [ "$ARCHLENS" = 1 ]; then
     BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/archlens
   fi
   [ -x "$BIN" ] || fail "$BIN was not built"
-  RESULT[archlens_gzip]=$(measure "$BIN" inspect "oci:$LAYOUT:gzip" --format json --no-cache) || fail "archlens inspect failed on the gzip image"
-  RESULT[archlens_zstd]=$(measure "$BIN" inspect "oci:$LAYOUT:zstd" --format json --no-cache) || fail "archlens inspect failed on the zstd image"
+  if [ "$FULL" = 1 ]; then
+    RESULT[archlens_gzip]=$(measure "$BIN" inspect "oci:$LAYOUT:gzip" --format json --no-cache) || fail "archlens inspect failed on the gzip image"
+    RESULT[archlens_zstd]=$(measure "$BIN" inspect "oci:$LAYOUT:zstd" --format json --no-cache) || fail "archlens inspect failed on the zstd image"
+  fi
 
   # The same gzip image served by a real registry (Debian's docker-registry on loopback):
   # archlens end to end against curl | gzip -dc of the same blobs, then a cached second run.
@@ -217,8 +223,10 @@ row() { # LABEL KEY [BASELINE_KEY]
   fi
   printf '%-36s %9s s %9s MiB %10s\n' "$1" "$wall" "$((rss / 1024))" "$ratio"
 }
+if [ "$FULL" = 1 ]; then
 echo
 printf '%-36s %11s %13s %10s\n' "what" "wall" "peak RSS" "vs all"
+fi
 row "gzip -dc largest layer (1 core)" gzip_largest
 row "gzip -dc all layers (1 core)" gzip_all
 row "archlens inspect, gzip image" archlens_gzip gzip_all
@@ -238,7 +246,7 @@ fi
 
 # Memory per file (issue 10): one gzip layer of N small files plus one real ELF (scripts/manyfiles.py), read by
 # `inspect` (no cache; then a cold and a warm cache) and by the explorer (a pty, tree expanded, peak from /proc).
-if [ "$ARCHLENS" = 1 ]; then
+if [ "$ARCHLENS" = 1 ] && [ "$FULL" = 1 ]; then
   for n in 200000 1000000; do
     dir=$BENCH/files-$n
     if [ "$REBUILD" = 1 ] || [ ! -f "$dir/index.json" ]; then
@@ -267,7 +275,7 @@ if [ "$ARCHLENS" = 1 ]; then
 fi
 
 # Terminal UI speed (first frame, key to frame on a 200,000-file tree); numbers go to docs/tui.md.
-if [ "$ARCHLENS" = 1 ]; then
+if [ "$ARCHLENS" = 1 ] && [ "$FULL" = 1 ]; then
   echo
   echo "terminal UI (tests/ui_bench.rs, release build):"
   (cd "$ROOT" && cargo test --release --quiet --test ui_bench -- --ignored --nocapture --test-threads=1 2>&1) \

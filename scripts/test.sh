@@ -47,6 +47,15 @@ if [ -x scripts/fixtures/images.sh ]; then
     scripts/fixtures/images.sh
 fi
 
+# The validators of docs/deploy/ (tests/deploy.rs runs scripts/validate_deploy.py with this venv):
+# Kubernetes schemas, botocore's AWS Batch model, parliament for the IAM policies.
+deploy_venv="${CARGO_TARGET_DIR:-target}/deploy-venv"
+if ! "$deploy_venv/bin/python" -c 'import kubernetes_validate, parliament, botocore' 2>/dev/null; then
+    echo "test.sh: installing kubernetes-validate, parliament and botocore into $deploy_venv" >&2
+    python3 -m venv "$deploy_venv"
+    "$deploy_venv/bin/pip" install -q 'kubernetes-validate>=1.30' 'parliament>=1.6' 'botocore>=1.34'
+fi
+
 # The OCI layout builder behind the demo and fixture images has its own tests.
 python3 -m unittest discover -s scripts -p 'test_*.py'
 

@@ -126,3 +126,57 @@ fn a_cut_inside_skipped_data_is_a_partial_scan_as_when_reading() {
         }
     }
 }
+
+/// `archlens diff` proves two builds byte-identical by each native file's sha256, which the
+/// scanner only starts once a file's first bytes show native magic: it must still cover
+/// every byte, in a stream and when the rest of the layer is seeked over.
+#[test]
+fn native_files_carry_the_sha256_of_their_bytes_and_no_other_file_does() {
+    use sha2::{Digest as _, Sha256};
+    let pe = fixture("_speedups.cp311-win_amd64.pyd");
+    let macho = fixture("fsevents.node");
+    let elf = fixture("hello-arm64");
+    let mut not_elf = b"\x7fELF".to_vec();
+    not_elf.extend(vec![0u8; 9000]);
+    let class = [&[0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 52][..], &[7u8; 5000]].concat();
+    let tar = Layer::new()
+        .file("usr/share/doc/big.txt", &vec![b'x'; 300_000])
+        .file_mode("usr/bin/hello", &elf, 0o755)
+        .file("app/_speedups.pyd", &pe)
+        .file("app/fsevents.node", &macho)
+        .file("app/broken.so", &not_elf)
+        .file("app/Main.class", &class)
+        .file_mode("entrypoint.sh", b"#!/bin/sh\nexec hello\n", 0o755)
+        .tar();
+    let d = Digest::sha256_of(&tar);
+    let read = scan_layer(&tar[..], OCI_LAYER_TAR, &d).unwrap();
+    let (file, len) = in_a_file(&tar);
+    let walked = scan_verified_file(file, len, OCI_LAYER_TAR, &d).unwrap();
+    let sha = |b: &[u8]| format!("sha256:{}", hex::encode(Sha256::digest(b)));
+    for scan in [&read, &walked] {
+        let digests: Vec<(String, Option<String>)> = scan
+            .artifacts
+            .iter()
+            .map(|a| (a.path.clone(), a.sha256.as_ref().map(|d| d.to_string())))
+            .collect();
+        for (path, bytes) in [
+            ("/usr/bin/hello", &elf),
+            ("/app/_speedups.pyd", &pe),
+            ("/app/fsevents.node", &macho),
+        ] {
+            assert!(
+                digests.contains(&(path.to_string(), Some(sha(bytes)))),
+                "{path}: {digests:#?}"
+            );
+        }
+        assert!(
+            digests.contains(&("/entrypoint.sh".to_string(), None)),
+            "a script is no native file: {digests:#?}"
+        );
+        assert_eq!(
+            digests.iter().filter(|(_, d)| d.is_some()).count(),
+            3,
+            "{digests:#?}"
+        );
+    }
+}

@@ -285,8 +285,9 @@ pub enum DetectError {
     },
 }
 
-/// How much of every file is peeked at to decide by magic bytes.
-const HEAD: u64 = 4096;
+/// How much of every file is peeked at to decide by magic bytes: [`classify`] reads these
+/// first, and [`native_magic`] needs no more.
+pub const HEAD: u64 = 4096;
 /// Largest `WHEEL` file read (real ones are a few hundred bytes).
 const WHEEL_CAP: u64 = 64 * 1024;
 
@@ -298,6 +299,18 @@ pub fn routed_by_path(path: &str) -> bool {
         || python::is_wheel_metadata(path)
         || node::is_package_json(path)
         || jar::is_jar(path)
+}
+
+/// Whether a file whose path routes it nowhere ([`routed_by_path`]) and whose first
+/// `min(size, HEAD)` bytes are `head` goes to a native classifier (ELF, Mach-O, PE). Only
+/// such files can be native artefacts, so the scanner hashes no other file.
+pub fn native_magic(path: &str, head: &[u8]) -> bool {
+    elf::is_elf(head) || foreign_binary(path, head)
+}
+
+/// Mach-O or PE by magic; a Java class shares Mach-O's universal magic `0xcafebabe`.
+fn foreign_binary(path: &str, head: &[u8]) -> bool {
+    foreign::sniff(head).is_some() && !path.ends_with(".class")
 }
 
 /// Classifies one regular file from a layer. `path` is absolute and normalised, `size`
@@ -403,7 +416,7 @@ pub fn classify(
         }
         return Ok(a.into_iter().collect());
     }
-    if foreign::sniff(&head).is_some() && !path.ends_with(".class") {
+    if foreign_binary(path, &head) {
         return native_artifact(path, None, None, &head, &[], size, None)
             .map(|a| a.into_iter().collect())
             .map_err(|detail| DetectError::Malformed {

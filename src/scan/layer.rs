@@ -68,13 +68,13 @@ impl<R: Read> Read for Counter<R> {
 }
 
 /// Counts what one tar entry yielded and remembers a stream error that passed through,
-/// so a read failure inside a classifier is not mistaken for a classifier bug. Hashes
-/// the bytes while `hash` is set: dropped once the file proves not to be an artefact.
+/// so a read failure inside a classifier is not mistaken for a classifier bug. Passes the
+/// bytes to `gate`, which hashes only a file whose head shows native magic.
 struct EntryReader<'a, R> {
     inner: &'a mut R,
     read: u64,
     error: Option<(io::ErrorKind, String)>,
-    hash: Option<Hasher>,
+    gate: Gate<'a>,
 }
 
 impl<R: Read> Read for EntryReader<'_, R> {
@@ -82,8 +82,8 @@ impl<R: Read> Read for EntryReader<'_, R> {
         match self.inner.read(buf) {
             Ok(n) => {
                 self.read += n as u64;
-                if let (Some(h), Some(b)) = (self.hash.as_mut(), buf.get(..n)) {
-                    h.update(b);
+                if let Some(b) = buf.get(..n) {
+                    self.gate.feed(b);
                 }
                 Ok(n)
             }
@@ -93,6 +93,76 @@ impl<R: Read> Read for EntryReader<'_, R> {
                 }
                 Err(e)
             }
+        }
+    }
+}
+
+/// When a file's sha256 starts: only native files keep a digest, so no other file is
+/// hashed at all. The head the classifier reads first waits here until its magic decides,
+/// then seeds the hasher or is dropped.
+enum Gate<'a> {
+    /// Every byte read so far, until `want` of them (the classifier's head) are in.
+    Sniffing {
+        path: &'a str,
+        head: Vec<u8>,
+        want: usize,
+    },
+    Hashing(Hasher),
+    Off,
+}
+
+impl<'a> Gate<'a> {
+    fn new(path: &'a str, size: u64) -> Gate<'a> {
+        if size == 0 || detect::routed_by_path(path) {
+            return Gate::Off;
+        }
+        let want = usize::try_from(size.min(detect::HEAD)).unwrap_or(0);
+        Gate::Sniffing {
+            path,
+            head: Vec::with_capacity(want),
+            want,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        match self {
+            Gate::Off => {}
+            Gate::Hashing(h) => h.update(bytes),
+            Gate::Sniffing { path, head, want } => {
+                head.extend_from_slice(bytes);
+                if head.len() >= *want {
+                    *self = if detect::native_magic(path, head) {
+                        Gate::seeded(head)
+                    } else {
+                        Gate::Off
+                    };
+                }
+            }
+        }
+    }
+
+    fn seeded(head: &[u8]) -> Gate<'a> {
+        let mut h = Hasher::sha256();
+        h.update(head);
+        Gate::Hashing(h)
+    }
+
+    /// The file proved to be a native artefact: hash on, with whatever is still waiting.
+    /// (A gate already off stays off: the artefact then has no digest rather than a wrong one.)
+    fn keep(&mut self) {
+        if let Gate::Sniffing { head, .. } = self {
+            *self = Gate::seeded(head);
+        }
+    }
+
+    fn hashing(&self) -> bool {
+        matches!(self, Gate::Hashing(_))
+    }
+
+    fn finish(self) -> Option<Digest> {
+        match self {
+            Gate::Hashing(h) => Some(h.finish()),
+            _ => None,
         }
     }
 }
@@ -479,7 +549,7 @@ fn record<R: Read>(
             inner: entry,
             read: 0,
             error: None,
-            hash: (!detect::routed_by_path(&path)).then(Hasher::sha256),
+            gate: Gate::new(&path, size),
         };
         let found = {
             let mut limited = (&mut reader).take(size);
@@ -501,8 +571,10 @@ fn record<R: Read>(
         let own = artifacts
             .iter()
             .position(|a| a.container.is_none() && a.path == path && a.kind.is_native());
-        if own.is_none() {
-            reader.hash = None;
+        if own.is_some() {
+            reader.gate.keep();
+        } else {
+            reader.gate = Gate::Off;
         }
         let got = match body {
             // Whatever the classifier left unread still has to pass through, in order; a
@@ -511,7 +583,7 @@ fn record<R: Read>(
                 io::copy(&mut reader, &mut io::sink())?;
                 reader.read
             }
-            Body::Seek { .. } if reader.hash.is_some() => {
+            Body::Seek { .. } if reader.gate.hashing() => {
                 io::copy(&mut reader, &mut io::sink())?;
                 reader.read
             }
@@ -526,10 +598,11 @@ fn record<R: Read>(
                 format!("{path} ends after {got} of its {size} bytes"),
             ));
         }
-        if let (Some(i), Some(h)) = (own, reader.hash.take())
+        let digest = std::mem::replace(&mut reader.gate, Gate::Off).finish();
+        if let (Some(i), Some(d)) = (own, digest)
             && let Some(a) = artifacts.get_mut(i)
         {
-            a.sha256 = Some(h.finish());
+            a.sha256 = Some(d);
         }
         scan.artifacts.extend(artifacts);
     }

@@ -5,9 +5,10 @@
 //! manifest whose config digest is the sha256 of the config file and whose layer digests
 //! are the sha256 of each layer file, so every later read still verifies.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Deserialize;
 
@@ -98,11 +99,14 @@ impl DockerArchive {
             (config_name, config_bytes.len() as u64, false),
         );
 
+        let names = chosen
+            .layers
+            .iter()
+            .map(|layer| safe_relative(layer, &what))
+            .collect::<Result<Vec<_>, _>>()?;
+        let described = describe_layers(&store, &label, &names, known)?;
         let mut layers = Vec::new();
-        for layer in &chosen.layers {
-            let name = safe_relative(layer, &what)?;
-            let (digest, size, media_type, hashed) =
-                describe_layer(&store, &name, known.get(&name))?;
+        for (name, (digest, size, media_type, hashed)) in names.into_iter().zip(described) {
             layers.push(serde_json::json!({
                 "mediaType": media_type,
                 "size": size,
@@ -193,6 +197,70 @@ fn pick<'a>(
     }
 }
 
+/// A layer file's digest, size, media type, and whether `open` hashed it.
+type Described = (Digest, u64, &'static str, bool);
+
+/// Describes every layer, hashing on one thread per core, largest first: hashing is most
+/// of opening a big archive, and one large layer should not wait behind the small ones.
+/// Each distinct file is read once, and opened only when its turn comes: a manifest may
+/// list one file thousands of times, more than a process may hold open.
+fn describe_layers(
+    store: &TarStore,
+    label: &str,
+    names: &[String],
+    known: &HashMap<String, Digest>,
+) -> Result<Vec<Described>, SourceError> {
+    // In manifest order, so a missing file is reported as it was when layers were read one by one.
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
+    for name in names.iter().map(String::as_str) {
+        if seen.insert(name) {
+            order.push((name, store.open(name)?.1));
+        }
+    }
+    order.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(order.len())
+        .max(1);
+    let queue = Mutex::new(order.into_iter());
+    let done = Mutex::new(HashMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some((name, _)) = next else {
+                        break;
+                    };
+                    let r = store.open(name).and_then(|(reader, size)| {
+                        describe_layer(store, name, reader, size, known.get(name))
+                    });
+                    if let Ok(mut d) = done.lock() {
+                        d.insert(name, r);
+                    }
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_default();
+    let mut described = Vec::with_capacity(names.len());
+    for name in names {
+        if let Some(Ok(d)) = done.get(name.as_str()) {
+            described.push(d.clone());
+            continue;
+        }
+        return Err(match done.remove(name.as_str()) {
+            Some(Err(e)) => e,
+            _ => SourceError::Invalid(format!(
+                "{label}: a thread hashing its layers stopped before {name}; try again"
+            )),
+        });
+    }
+    Ok(described)
+}
+
 /// Digest, size and media type of a layer file, and whether it was hashed here. Docker 25+
 /// stores layers content-addressed (`blobs/sha256/<hex>`): the name is the digest, and
 /// reading verifies it anyway. Other names say nothing trustworthy, so the file is hashed
@@ -200,13 +268,14 @@ fn pick<'a>(
 fn describe_layer(
     store: &TarStore,
     name: &str,
+    mut reader: Box<dyn Read + Send>,
+    size: u64,
     known: Option<&Digest>,
-) -> Result<(Digest, u64, &'static str, bool), SourceError> {
+) -> Result<Described, SourceError> {
     let io = |source| SourceError::Io {
         what: store.label(name),
         source,
     };
-    let (mut reader, size) = store.open(name)?;
     let mut magic = [0u8; 4];
     let mut got = 0;
     while got < magic.len() {
