@@ -3,6 +3,7 @@
 //! demo layout (`assets/demo`), driven only through `App::update`, with the background jobs
 //! run inline so the result does not depend on timing.
 
+mod support;
 mod ui_support;
 
 use archlens::ui::Launch;
@@ -455,6 +456,54 @@ fn regex_and_inverted_filters_find_platforms_and_verdicts() {
     assert!(!s.contains("sh → busybox"), "{s}");
     insta::assert_snapshot!("image_tree_regex_120x40", s);
     insta::assert_snapshot!("image_tree_regex_200x50", h.render(200, 50));
+}
+
+/// The viewer reads a file as the tree shows it: a raw `./etc//motd` name is `/etc/motd`,
+/// a path written twice in one layer is its last copy, a hard link shows its target's bytes,
+/// and a long line wraps instead of being cut at the frame.
+#[test]
+fn viewer_follows_the_trees_names_copies_and_hard_links() {
+    use support::{Blob, Image, Layer, write_layout};
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("start {} end", "x".repeat(150));
+    let tar = Layer::new()
+        .raw_name_file(b"./etc//motd", b"welcome from motd\n")
+        .file("app/run.sh", b"#!/bin/sh\necho first copy\n")
+        .file("app/run.sh", b"#!/bin/sh\necho second copy\n")
+        .hardlink("app/linked.sh", "app/run.sh")
+        .file("app/long.txt", long.as_bytes())
+        .tar();
+    let image = Image {
+        arch: "amd64".into(),
+        layers: vec![Blob::gzip(&tar)],
+    };
+    write_layout(dir.path(), &[("t", &image)]);
+    let mut h = Harness::launch(Launch::Layout {
+        dir: dir.path().to_path_buf(),
+    });
+    h.select_tag("t");
+    h.keys(&["Enter"]);
+    let mut open = |h: &mut Harness, path: &str, w: u16, ht: u16| {
+        h.keys(&["Esc", ":"]);
+        h.typed(&format!("go {path}"));
+        h.keys(&["Enter", "Enter"]);
+        let s = h.render(w, ht);
+        assert!(s.contains(&format!(" {path}")), "the viewer is open on {path}:\n{s}");
+        s
+    };
+    let s = open(&mut h, "/etc/motd", 80, 24);
+    assert!(s.contains("welcome from motd"), "{s}");
+    let s = open(&mut h, "/app/run.sh", 80, 24);
+    assert!(s.contains("echo second copy") && !s.contains("first copy"), "{s}");
+    let s = open(&mut h, "/app/linked.sh", 80, 24);
+    assert!(s.contains("echo second copy"), "a hard link shows its target:\n{s}");
+    let s = open(&mut h, "/app/long.txt", 80, 24);
+    assert!(s.contains("start xxx") && s.contains("xxx end"), "the long line wraps:\n{s}");
+    insta::assert_snapshot!("viewer_long_line_80x24", s);
+    // Scrolling counts rows: one step down leaves the line's first row behind.
+    h.keys(&["j"]);
+    let s = h.render(80, 24);
+    assert!(!s.contains("start xxx") && s.contains("xxx end"), "{s}");
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::detect::Artifact;
 use crate::oci::Digest;
 
 pub use entries::{Cursor, Entries};
-pub use layer::{scan_layer, scan_verified_file};
+pub use layer::{decoded, scan_layer, scan_verified_file, sniff};
 pub use lookup::{Children, WalkItem};
 pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT};
 

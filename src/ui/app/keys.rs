@@ -274,8 +274,8 @@ impl App {
         }
     }
 
-    /// Enter on a regular file in the Files pane: its first bytes, read in the background
-    /// from the layer that last wrote it. False when the selection is no such file.
+    /// Enter on a regular file (or a hard link to one) in the Files pane: its first bytes,
+    /// read in the background from the layer that last wrote it. False when there is none.
     fn open_viewer(&mut self, fx: &mut Vec<Effect>) -> bool {
         let Some(screen) = self.stack.last() else {
             return false;
@@ -291,7 +291,12 @@ impl App {
         };
         let Some(node) = tree
             .node(id)
-            .filter(|n| n.kind == crate::ui::tree::NodeKind::File)
+            .filter(|n| {
+                matches!(
+                    n.kind,
+                    crate::ui::tree::NodeKind::File | crate::ui::tree::NodeKind::Hardlink(_)
+                )
+            })
         else {
             return false;
         };
