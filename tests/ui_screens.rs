@@ -491,15 +491,24 @@ fn viewer_follows_the_trees_names_copies_and_hard_links() {
         h.typed(&format!("go {path}"));
         h.keys(&["Enter", "Enter"]);
         let s = h.render(w, ht);
-        assert!(s.contains(&format!(" {path}")), "the viewer is open on {path}:\n{s}");
+        assert!(
+            s.contains(&format!(" {path}")),
+            "the viewer is open on {path}:\n{s}"
+        );
         s
     };
     let s = open(&mut h, "/etc/motd", 80, 24);
     assert!(s.contains("welcome from motd"), "{s}");
     let s = open(&mut h, "/app/run.sh", 80, 24);
-    assert!(s.contains("echo second copy") && !s.contains("first copy"), "{s}");
+    assert!(
+        s.contains("echo second copy") && !s.contains("first copy"),
+        "{s}"
+    );
     let s = open(&mut h, "/app/linked.sh", 80, 24);
-    assert!(s.contains("echo second copy"), "a hard link shows its target:\n{s}");
+    assert!(
+        s.contains("echo second copy"),
+        "a hard link shows its target:\n{s}"
+    );
     let s = open(&mut h, "/app/long.txt", 80, 24);
     // 160 columns in a frame of 78: every character is on screen, over three rows.
     let xs: usize = s
@@ -507,7 +516,10 @@ fn viewer_follows_the_trees_names_copies_and_hard_links() {
         .filter(|l| l.starts_with('│'))
         .map(|l| l.matches('x').count())
         .sum();
-    assert!(s.contains("│start xxx") && s.contains("│ end ") && xs == 150, "the long line wraps:\n{s}");
+    assert!(
+        s.contains("│start xxx") && s.contains("│ end ") && xs == 150,
+        "the long line wraps:\n{s}"
+    );
     // The header names the temporary directory: the snapshot is the frame below it.
     let frame: Vec<&str> = s.lines().skip(1).collect();
     insta::assert_snapshot!("viewer_long_line_80x24", frame.join("\n"));
@@ -541,4 +553,38 @@ fn enter_on_a_file_shows_its_first_bytes() {
     assert!(s.contains("first 65.5 kB of 1.8 MB"), "{s}");
     insta::assert_snapshot!("viewer_elf_120x40", s);
     insta::assert_snapshot!("viewer_elf_200x50", h.render(200, 50));
+}
+
+/// A verdict filter on an index keeps exactly the rows whose cell shows that word: the cell
+/// and the filter read the same verdict of each entry.
+#[test]
+fn index_verdict_filter_keeps_the_rows_that_show_the_word() {
+    let mut h = Harness::demo();
+    h.select_tag("mislabeled");
+    h.keys(&["Enter", "c"]);
+    let all = h.render(120, 40);
+    let rows = |s: &str, word: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("│linux/") && l.contains(word))
+            .map(|l| l.split('│').nth(1).unwrap_or_default().trim().to_string())
+            .collect()
+    };
+    for word in ["PASS", "FAIL"] {
+        let shown = rows(&all, word);
+        assert!(!shown.is_empty(), "some entry shows {word}:\n{all}");
+        h.keys(&["/"]);
+        h.typed(word);
+        h.keys(&["Enter"]);
+        let s = h.render(120, 40);
+        let kept: Vec<String> = s
+            .lines()
+            .filter(|l| l.contains("│linux/"))
+            .map(|l| l.split('│').nth(1).unwrap_or_default().trim().to_string())
+            .collect();
+        assert_eq!(
+            kept, shown,
+            "/{word} keeps the rows showing {word}:\n{all}\n{s}"
+        );
+        h.keys(&["Esc"]);
+    }
 }

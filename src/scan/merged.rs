@@ -96,7 +96,8 @@ fn kind_of(k: &EntryKind) -> Kind {
     }
 }
 
-pub(super) fn layer16(layer: usize) -> u16 {
+/// A layer's number as compact records keep it: [`LAYER_LIMIT`] keeps real ones in range.
+pub fn layer16(layer: usize) -> u16 {
     u16::try_from(layer).unwrap_or(u16::MAX)
 }
 

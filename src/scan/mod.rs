@@ -21,7 +21,7 @@ use crate::oci::Digest;
 pub use entries::{Cursor, Entries};
 pub use layer::{decoded, scan_layer, scan_verified_file, sniff};
 pub use lookup::{Children, WalkItem};
-pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT};
+pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT, layer16};
 
 /// A layer that could not be scanned. Each variant names the layer and says what to do.
 #[derive(Debug, thiserror::Error)]

@@ -50,7 +50,10 @@ pub fn read_head(
                 ));
             }
             Member::NotFile => {
-                return Err(format!("{want} in layer {} is not a regular file", layer.short()));
+                return Err(format!(
+                    "{want} in layer {} is not a regular file",
+                    layer.short()
+                ));
             }
         }
     }

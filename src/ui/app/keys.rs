@@ -289,15 +289,12 @@ impl App {
         let Some(id) = tree.selected_id() else {
             return false;
         };
-        let Some(node) = tree
-            .node(id)
-            .filter(|n| {
-                matches!(
-                    n.kind,
-                    crate::ui::tree::NodeKind::File | crate::ui::tree::NodeKind::Hardlink(_)
-                )
-            })
-        else {
+        let Some(node) = tree.node(id).filter(|n| {
+            matches!(
+                n.kind,
+                crate::ui::tree::NodeKind::File | crate::ui::tree::NodeKind::Hardlink(_)
+            )
+        }) else {
             return false;
         };
         let Some(layer) = img.layers.get(node.layer) else {
