@@ -44,6 +44,7 @@ impl App {
                     self.status = Some((Level::Info, "nothing to filter on this screen".into()))
                 }
             },
+            Bind::Back if self.cancel_diff_pick() => {}
             // Esc first undoes the filter, as in k9s; only an unfiltered screen is left.
             Bind::Back if self.current_filter().is_some_and(|f| !f.is_empty()) => {
                 self.set_filter(String::new());
@@ -314,6 +315,17 @@ impl App {
         true
     }
 
+    /// Esc while the diff picker has an A: forgets it, stays on the index.
+    fn cancel_diff_pick(&mut self) -> bool {
+        if let Some(ScreenKind::Index(s)) = self.stack.last_mut().map(|s| &mut s.kind)
+            && s.diff_a.take().is_some()
+        {
+            self.status = Some((Level::Info, "diff cancelled".into()));
+            return true;
+        }
+        false
+    }
+
     pub(super) fn key_bind(&mut self, b: Bind, fx: &mut Vec<Effect>) {
         if let Some(k) = self.keymap.keys(b).first().copied() {
             self.key(k, fx);
@@ -330,6 +342,11 @@ impl App {
             _ => Vec::new(),
         };
         let n_targets = self.targets.len();
+        // The diff page scrolls by its rows as the view wraps them at this width.
+        let diff_max = match self.stack.last().map(|s| &s.kind) {
+            Some(ScreenKind::Diff(d)) => crate::ui::view::diff_scroll_limit(self, d),
+            _ => 0,
+        };
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
@@ -344,10 +361,7 @@ impl App {
             ScreenKind::Verdict(s) => s.key(bind, page, n_targets, |t| {
                 counts.get(t).copied().unwrap_or(0)
             }),
-            ScreenKind::Diff(s) => {
-                let rows = s.rows();
-                s.key(bind, page, rows)
-            }
+            ScreenKind::Diff(s) => s.key(bind, page, diff_max),
         };
         match nav {
             None => {}

@@ -390,7 +390,13 @@ pub fn index(f: &mut Frame, app: &App, area: Rect, s: &IndexScreen) {
         .skip(offset)
         .take(height)
         .filter_map(|(i, r)| {
+            let marked = |i: usize| {
+                let d = info.root.entries.get(i).map(|e| &e.digest);
+                s.diff_a.is_some() && s.diff_a.as_ref() == d
+            };
             let (idx, indent) = match r {
+                // The diff picker's A, while B is being chosen.
+                IndexRow::Image(i) if marked(*i) => (*i, "A▸ "),
                 IndexRow::Image(i) => (*i, ""),
                 IndexRow::Attestation(i) => (*i, "  └ "),
                 IndexRow::Other(i) => (*i, ""),
