@@ -78,7 +78,10 @@ fn d_on_the_good_index_marks_each_native_file() {
         h.keys(&["Esc", "?"]);
         h.render(120, 40)
     };
-    assert!(help.contains("diff two entries: d marks A"), "{help}");
+    assert!(
+        help.contains("diff two entries (d marks A, d/Enter marks B)"),
+        "{help}"
+    );
 }
 
 /// The picker: any two entries, in either order; Esc forgets A; `y` is offered on the page.

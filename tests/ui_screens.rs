@@ -588,3 +588,45 @@ fn index_verdict_filter_keeps_the_rows_that_show_the_word() {
         h.keys(&["Esc"]);
     }
 }
+
+/// The details say who owns a file: `owner 1000:1000` where the tar says so, `root` for
+/// 0:0; a later layer's copy decides.
+#[test]
+fn details_show_the_owner_of_a_file() {
+    use support::{Blob, Image, Layer, write_layout};
+    let dir = tempfile::tempdir().unwrap();
+    let base = Layer::new()
+        .file_owned("home/app/data.txt", b"data", 1000, 1000)
+        .file_owned("home/app/was-app.txt", b"x", 1000, 1000)
+        .file("etc/motd", b"hi")
+        .tar();
+    let top = Layer::new().file("home/app/was-app.txt", b"y").tar();
+    let image = Image {
+        arch: "amd64".into(),
+        layers: vec![Blob::gzip(&base), Blob::gzip(&top)],
+    };
+    write_layout(dir.path(), &[("t", &image)]);
+    let mut h = Harness::launch(Launch::Layout {
+        dir: dir.path().to_path_buf(),
+    });
+    h.select_tag("t");
+    h.keys(&["Enter"]);
+    let mut details = |path: &str| {
+        h.keys(&[":"]);
+        h.typed(&format!("go {path}"));
+        h.keys(&["Enter"]);
+        h.render(120, 40)
+    };
+    let s = details("/home/app/data.txt");
+    assert!(s.contains("-rw-r-----  owner 1000:1000"), "{s}");
+    // The header names the temporary directory: the snapshot is the screen below it.
+    let below: Vec<&str> = s.lines().skip(1).collect();
+    insta::assert_snapshot!("details_owner_120x40", below.join("\n"));
+    let s = details("/etc/motd");
+    assert!(s.contains("-rw-r--r--  root"), "{s}");
+    let s = details("/home/app/was-app.txt");
+    assert!(
+        s.contains("-rw-r--r--  root") && !s.contains("owner 1000"),
+        "{s}"
+    );
+}

@@ -483,6 +483,8 @@ fn record<R: Read>(
         _ => EntryKind::Other,
     };
     let mode = entry.header().mode().unwrap_or(0);
+    let id = |v: io::Result<u64>| v.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+    let owner = (id(entry.header().uid()), id(entry.header().gid()));
     let size = if kind == EntryKind::File {
         entry.size()
     } else {
@@ -549,6 +551,9 @@ fn record<R: Read>(
             a.sha256 = Some(h.finish());
         }
         scan.artifacts.extend(artifacts);
+    }
+    if let (Ok(uid), Ok(gid)) = owner {
+        scan.note_owner(scan.entries.len(), uid, gid);
     }
     scan.entries.push(&Entry {
         path,

@@ -264,9 +264,7 @@ impl Bind {
             Bind::Verdict => "verdict for every target",
             Bind::Explain => "explain the verdict for this image",
             Bind::Config => "config: entrypoint, cmd, env, user, labels, history",
-            Bind::Copy => {
-                "copy reference, digest, fix or diff command (both sides need a platform) (OSC 52)"
-            }
+            Bind::Copy => "copy reference, digest, fix or diff command (OSC 52)",
             Bind::Reload => "reload this screen",
             Bind::ToggleView => "files: this layer / all layers merged",
             Bind::Sort => "files: sort by name / size",
@@ -275,9 +273,7 @@ impl Bind {
             Bind::ExpandAll => "files: expand all",
             Bind::CollapseAll => "files: collapse all",
             Bind::CheckAll => "images: read every image's files (badges from content)",
-            Bind::Diff => {
-                "index: diff two entries: d marks A, d or Enter on another marks B (d d: A against arm64 or amd64)"
-            }
+            Bind::Diff => "index: diff two entries (d marks A, d/Enter marks B)",
             Bind::Quit => "quit",
         }
     }
