@@ -30,14 +30,14 @@ pub fn read_head(
     path: &str,
     limit: usize,
 ) -> Result<Vec<u8>, String> {
-    let mut want = normalise_str(path, "/").path;
-    let mut before = usize::MAX;
+    let asked = normalise_str(path, "/").path;
+    let (mut want, mut before) = (asked.clone(), usize::MAX);
     for _ in 0..=LINK_HOPS {
         match find_member(src, layer, size, &want, before, limit)? {
             Member::Bytes(b) => return Ok(b),
             // A tar hard link names a member written earlier in the same stream.
             Member::Link { target, index } => (want, before) = (target, index),
-            Member::Missing if want == normalise_str(path, "/").path => {
+            Member::Missing if want == asked => {
                 return Err(format!(
                     "{path} is not in layer {} (a whiteout, or a file of another layer?)",
                     layer.short()

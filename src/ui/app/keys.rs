@@ -99,6 +99,11 @@ impl App {
                         format!("copied {} (OSC 52)", crate::text::sanitize(&text)),
                     ));
                     fx.push(Effect::Copy(text));
+                } else if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Diff(_))) {
+                    self.status = Some((
+                        Level::Info,
+                        "no command to copy: an entry here has no platform, and `archlens diff` names entries by platform".into(),
+                    ));
                 }
             }
             Bind::Reload => self.reload(fx),

@@ -115,3 +115,71 @@ pub fn label(e: &Entry) -> String {
         .as_ref()
         .map_or_else(|| e.digest.short(), |p| p.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::manifest::EntryKind;
+
+    fn entry(n: u8, platform: Option<&str>) -> Entry {
+        Entry {
+            digest: Digest::sha256_of(&[n]),
+            media_type: crate::oci::media::OCI_MANIFEST.into(),
+            platform: platform.map(|p| p.parse().unwrap()),
+            kind: EntryKind::Image,
+            subject: None,
+            artifact: None,
+            size: 1,
+        }
+    }
+
+    fn screen(entries: Vec<Entry>, a: usize, b: Option<usize>) -> Option<DiffScreen> {
+        let info = Arc::new(RootInfo {
+            root: crate::analyze::Root {
+                digest: Digest::sha256_of(b"index"),
+                media_type: crate::oci::media::OCI_INDEX.into(),
+                is_index: true,
+                entries: entries.clone(),
+            },
+            config_platform: None,
+            size: 0,
+            unread: HashMap::new(),
+        });
+        let row = ImageRow {
+            tags: vec!["t".into()],
+            reference: "oci:x:t".into(),
+            digest: None,
+            pushed: None,
+            size: None,
+            attached: Box::new([]),
+            unpullable: None,
+        };
+        let b = b.map(|i| entries[i].digest.clone());
+        let pair = DiffScreen::pair(&info, &entries[a].digest, b.as_ref())?;
+        Some(DiffScreen::new(row, info, pair))
+    }
+
+    #[test]
+    fn the_picker_takes_any_two_and_y_needs_both_platforms() {
+        let all = vec![
+            entry(1, Some("linux/amd64")),
+            entry(2, Some("linux/arm64")),
+            entry(3, Some("linux/s390x")),
+            entry(4, None),
+        ];
+        let s = screen(all.clone(), 2, Some(0)).unwrap();
+        assert_eq!(
+            s.copy_text().as_deref(),
+            Some("archlens diff oci:x:t --platforms linux/s390x,linux/amd64")
+        );
+        // B not chosen (d on A again): arm64, or amd64 when A is arm64.
+        let s = screen(all.clone(), 0, Some(0)).unwrap();
+        assert_eq!(label(&s.entries[1]), "linux/arm64");
+        let s = screen(all.clone(), 1, None).unwrap();
+        assert_eq!(label(&s.entries[1]), "linux/amd64");
+        // An entry without a platform has no command line to copy.
+        let s = screen(all.clone(), 3, Some(0)).unwrap();
+        assert_eq!(s.copy_text(), None);
+        assert!(screen(vec![entry(1, Some("linux/amd64"))], 0, None).is_none());
+    }
+}
