@@ -20,7 +20,7 @@ use crate::scan::LayerScan;
 /// Bumped when the layer-scan format changes, so old entries are simply not found.
 /// The archlens version is part of the key too: a newer classifier must not be served
 /// an older one's findings.
-const SCAN_FORMAT: &str = concat!("scan-v3-", env!("CARGO_PKG_VERSION"));
+const SCAN_FORMAT: &str = concat!("scan-v4-", env!("CARGO_PKG_VERSION"));
 const SCAN_MAGIC: &str = concat!(
     "archlens-cache scan-v1-",
     env!("CARGO_PKG_VERSION"),

@@ -186,8 +186,8 @@ enum Format {
     Json,
 }
 
-/// Exit statuses: 0 nothing fails, 1 a target fails, 2 the image could not be analysed,
-/// 3 ECR holds the image but will not serve it (archived, or still being restored).
+/// Exit statuses: 0 nothing fails, 1 a target fails (`diff`: a finding), 2 the image could not
+/// be analysed, 3 ECR holds the image but will not serve it (archived, or being restored).
 const EXIT_FAIL: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 const EXIT_UNPULLABLE: u8 = 3;
@@ -303,13 +303,16 @@ fn run(cli: Cli) -> Result<u8> {
                     source::open_with(r, &env.opts).with_context(|| format!("cannot open {r}"))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let roots = sources
-                .iter()
-                .zip(&refs)
-                .map(|(s, r)| {
-                    analyze::load_root(s.as_ref()).with_context(|| format!("cannot read {r}"))
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let mut roots = Vec::new();
+            for (s, r) in sources.iter().zip(&refs) {
+                // An archived image exits as `check` does: 3, its restore command printed.
+                match root_or_unpullable(s.as_ref(), r, format, "diff", &[])
+                    .with_context(|| format!("cannot read {r}"))?
+                {
+                    Ok(root) => roots.push(root),
+                    Err(code) => return Ok(code),
+                }
+            }
             let named: Vec<(&str, &analyze::Root)> =
                 refs.iter().map(String::as_str).zip(&roots).collect();
             let picks = archlens::diff::choose(&named, platforms.as_ref())?;
@@ -347,7 +350,9 @@ fn run(cli: Cli) -> Result<u8> {
                 ))?,
                 Format::Text => emit(&report::diff_text(&d, &Colors::for_stdout()))?,
             }
-            Ok(0)
+            // A finding (a mislabeled platform) fails the comparison, as a failing target
+            // fails `check`: scripts can gate a release on it.
+            Ok(if d.findings.is_empty() { 0 } else { EXIT_FAIL })
         }
         Command::Audit(args) => Ok(archlens::audit::cli::run(args, &env.opts, cache)?),
         Command::Targets { format } => {

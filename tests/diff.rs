@@ -26,12 +26,13 @@ fn archlens(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn diff_json(args: &[&str]) -> Value {
+/// `diff ARGS --format json`, which must exit with `status` (1: a finding, as `check` fails).
+fn diff_json(args: &[&str], status: i32) -> Value {
     let mut all = vec!["diff"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--format", "json"]);
     let (code, out, err) = archlens(&all);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, status, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert_eq!(v["schema"], "archlens.diff/v1");
     v
@@ -131,7 +132,7 @@ fn run_in_chroot(root: &Path, path: &str, arm64: bool) -> (bool, String) {
 
 #[test]
 fn mislabeled_index_shows_byte_identical_natives_as_the_proof() {
-    let d = diff_json(&["oci:assets/demo:mislabeled"]);
+    let d = diff_json(&["oci:assets/demo:mislabeled"], 1);
     assert_eq!(d["a"]["platform"], "linux/amd64");
     assert_eq!(d["b"]["platform"], "linux/arm64");
     assert_eq!(d["summary"]["identical"], 3, "{d:#}");
@@ -170,7 +171,7 @@ fn mislabeled_index_shows_byte_identical_natives_as_the_proof() {
 
 #[test]
 fn good_index_differs_in_every_native_file_and_has_no_finding() {
-    let d = diff_json(&["oci:assets/demo:good"]);
+    let d = diff_json(&["oci:assets/demo:good"], 0);
     let server = native(&d, "/usr/local/bin/server");
     assert_eq!(server["status"], "different");
     assert_eq!(
@@ -197,7 +198,8 @@ fn good_index_differs_in_every_native_file_and_has_no_finding() {
 #[test]
 fn text_report_is_aligned_and_names_the_mislabel() {
     let (code, out, err) = archlens(&["diff", "oci:assets/demo:mislabeled"]);
-    assert_eq!(code, 0, "{err}");
+    // A finding fails the comparison as a failing target fails `check`.
+    assert_eq!(code, 1, "{err}");
     assert!(out.contains("mislabeled-platform"), "{out}");
     assert!(
         out.contains("NATIVE FILES  3 same bytes, 0 different, 0 only in A, 0 only in B"),
@@ -217,7 +219,10 @@ fn text_report_is_aligned_and_names_the_mislabel() {
 
 #[test]
 fn two_references_compare_config_and_natives() {
-    let d = diff_json(&["oci:assets/demo:lambda-ok", "oci:assets/demo:python-wheel"]);
+    let d = diff_json(
+        &["oci:assets/demo:lambda-ok", "oci:assets/demo:python-wheel"],
+        0,
+    );
     assert_eq!(d["shared_layers"], 2);
     assert_eq!(d["summary"]["identical"], 3);
     let ext = "/usr/local/lib/python3.11/site-packages/ujson.cpython-311-aarch64-linux-gnu.so";
@@ -243,10 +248,13 @@ fn two_references_compare_config_and_natives() {
 
 #[test]
 fn ref_at_platform_picks_an_entry_of_each_index() {
-    let d = diff_json(&[
-        "oci:assets/demo:good@linux/arm64",
-        "oci:assets/demo:mislabeled@linux/arm64",
-    ]);
+    let d = diff_json(
+        &[
+            "oci:assets/demo:good@linux/arm64",
+            "oci:assets/demo:mislabeled@linux/arm64",
+        ],
+        0,
+    );
     assert_eq!(d["a"]["label"], "oci:assets/demo:good@linux/arm64");
     assert_eq!(
         (d["a"]["platform"].as_str(), d["b"]["platform"].as_str()),
@@ -258,6 +266,18 @@ fn ref_at_platform_picks_an_entry_of_each_index() {
         (server["a"]["arch"].as_str(), server["b"]["arch"].as_str()),
         (Some("arm64"), Some("amd64"))
     );
+}
+
+/// The exit statuses without root or qemu: 0 no finding, 1 a mislabel, 2 unreadable.
+#[test]
+fn exit_status_says_whether_a_mislabel_was_found() {
+    let (code, out, err) = archlens(&["diff", "oci:assets/demo:good", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = archlens(&["diff", "oci:assets/demo:mislabeled", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("mislabeled-platform"), "{out}");
+    let (code, _, err) = archlens(&["diff", "oci:assets/demo:no-such-tag"]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

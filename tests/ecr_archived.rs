@@ -187,6 +187,10 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
         out.contains("archived in ECR since 2026-11-02 10:00"),
         "{out}"
     );
+    // `diff` exits as `check` does, with the same restore command.
+    let (code, out, err) = archlens(&api, &config, &["diff", &image, &by_digest]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains(&format!("restore: {restore}")), "{out}");
 
     // Being restored: said so, and no command to run again.
     inject(api, &archived, "ACTIVATING");

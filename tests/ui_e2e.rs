@@ -205,6 +205,9 @@ fn d_on_the_mislabeled_index_proves_the_mislabel_by_the_bytes() {
     s.keys("jj");
     s.keys("\r");
     s.wait_for(&["Index mislabeled", "linux/arm64"]);
+    // d marks A (the selected amd64 entry); d again compares it with arm64.
+    s.keys("d");
+    s.wait_for(&["A▸ linux/amd64"]);
     s.keys("d");
     let page = s.wait_for(&["Diff mislabeled", "mislabeled-platform"]);
     assert!(

@@ -3,6 +3,7 @@
 //! demo layout (`assets/demo`), driven only through `App::update`, with the background jobs
 //! run inline so the result does not depend on timing.
 
+mod support;
 mod ui_support;
 
 use archlens::ui::Launch;
@@ -457,6 +458,77 @@ fn regex_and_inverted_filters_find_platforms_and_verdicts() {
     insta::assert_snapshot!("image_tree_regex_200x50", h.render(200, 50));
 }
 
+/// The viewer reads a file as the tree shows it: a raw `./etc//motd` name is `/etc/motd`,
+/// a path written twice in one layer is its last copy, a hard link shows its target's bytes,
+/// and a long line wraps instead of being cut at the frame.
+#[test]
+fn viewer_follows_the_trees_names_copies_and_hard_links() {
+    use support::{Blob, Image, Layer, write_layout};
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("start {} end", "x".repeat(150));
+    let tar = Layer::new()
+        .raw_name_file(b"./etc//motd", b"welcome from motd\n")
+        .file("app/run.sh", b"#!/bin/sh\necho first copy\n")
+        .file("app/run.sh", b"#!/bin/sh\necho second copy\n")
+        .hardlink("app/linked.sh", "app/run.sh")
+        .file("app/long.txt", long.as_bytes())
+        .tar();
+    let image = Image {
+        arch: "amd64".into(),
+        layers: vec![Blob::gzip(&tar)],
+    };
+    write_layout(dir.path(), &[("t", &image)]);
+    let mut h = Harness::launch(Launch::Layout {
+        dir: dir.path().to_path_buf(),
+    });
+    h.select_tag("t");
+    h.keys(&["Enter"]);
+    let open = |h: &mut Harness, path: &str, w: u16, ht: u16| {
+        if h.app.overlay.is_some() {
+            h.keys(&["Esc"]);
+        }
+        h.keys(&[":"]);
+        h.typed(&format!("go {path}"));
+        h.keys(&["Enter", "Enter"]);
+        let s = h.render(w, ht);
+        assert!(
+            s.contains(&format!(" {path}")),
+            "the viewer is open on {path}:\n{s}"
+        );
+        s
+    };
+    let s = open(&mut h, "/etc/motd", 80, 24);
+    assert!(s.contains("welcome from motd"), "{s}");
+    let s = open(&mut h, "/app/run.sh", 80, 24);
+    assert!(
+        s.contains("echo second copy") && !s.contains("first copy"),
+        "{s}"
+    );
+    let s = open(&mut h, "/app/linked.sh", 80, 24);
+    assert!(
+        s.contains("echo second copy"),
+        "a hard link shows its target:\n{s}"
+    );
+    let s = open(&mut h, "/app/long.txt", 80, 24);
+    // 160 columns in a frame of 78: every character is on screen, over three rows.
+    let xs: usize = s
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(|l| l.matches('x').count())
+        .sum();
+    assert!(
+        s.contains("│start xxx") && s.contains("│ end ") && xs == 150,
+        "the long line wraps:\n{s}"
+    );
+    // The header names the temporary directory: the snapshot is the frame below it.
+    let frame: Vec<&str> = s.lines().skip(1).collect();
+    insta::assert_snapshot!("viewer_long_line_80x24", frame.join("\n"));
+    // Scrolling counts rows: one step down leaves the line's first row behind.
+    h.keys(&["j"]);
+    let s = h.render(80, 24);
+    assert!(!s.contains("start xxx") && s.contains("│ end "), "{s}");
+}
+
 #[test]
 fn enter_on_a_file_shows_its_first_bytes() {
     let mut h = Harness::demo();
@@ -481,4 +553,80 @@ fn enter_on_a_file_shows_its_first_bytes() {
     assert!(s.contains("first 65.5 kB of 1.8 MB"), "{s}");
     insta::assert_snapshot!("viewer_elf_120x40", s);
     insta::assert_snapshot!("viewer_elf_200x50", h.render(200, 50));
+}
+
+/// A verdict filter on an index keeps exactly the rows whose cell shows that word: the cell
+/// and the filter read the same verdict of each entry.
+#[test]
+fn index_verdict_filter_keeps_the_rows_that_show_the_word() {
+    let mut h = Harness::demo();
+    h.select_tag("mislabeled");
+    h.keys(&["Enter", "c"]);
+    let all = h.render(120, 40);
+    let rows = |s: &str, word: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("│linux/") && l.contains(word))
+            .map(|l| l.split('│').nth(1).unwrap_or_default().trim().to_string())
+            .collect()
+    };
+    for word in ["PASS", "FAIL"] {
+        let shown = rows(&all, word);
+        assert!(!shown.is_empty(), "some entry shows {word}:\n{all}");
+        h.keys(&["/"]);
+        h.typed(word);
+        h.keys(&["Enter"]);
+        let s = h.render(120, 40);
+        let kept: Vec<String> = s
+            .lines()
+            .filter(|l| l.contains("│linux/"))
+            .map(|l| l.split('│').nth(1).unwrap_or_default().trim().to_string())
+            .collect();
+        assert_eq!(
+            kept, shown,
+            "/{word} keeps the rows showing {word}:\n{all}\n{s}"
+        );
+        h.keys(&["Esc"]);
+    }
+}
+
+/// The details say who owns a file: `owner 1000:1000` where the tar says so, `root` for
+/// 0:0; a later layer's copy decides.
+#[test]
+fn details_show_the_owner_of_a_file() {
+    use support::{Blob, Image, Layer, write_layout};
+    let dir = tempfile::tempdir().unwrap();
+    let base = Layer::new()
+        .file_owned("home/app/data.txt", b"data", 1000, 1000)
+        .file_owned("home/app/was-app.txt", b"x", 1000, 1000)
+        .file("etc/motd", b"hi")
+        .tar();
+    let top = Layer::new().file("home/app/was-app.txt", b"y").tar();
+    let image = Image {
+        arch: "amd64".into(),
+        layers: vec![Blob::gzip(&base), Blob::gzip(&top)],
+    };
+    write_layout(dir.path(), &[("t", &image)]);
+    let mut h = Harness::launch(Launch::Layout {
+        dir: dir.path().to_path_buf(),
+    });
+    h.select_tag("t");
+    h.keys(&["Enter"]);
+    let mut details = |path: &str| {
+        h.keys(&[":"]);
+        h.typed(&format!("go {path}"));
+        h.keys(&["Enter"]);
+        h.render(120, 40)
+    };
+    let s = details("/home/app/data.txt");
+    assert!(s.contains("-rw-r-----  owner 1000:1000"), "{s}");
+    // The header names the temporary directory: the snapshot is the screen below it.
+    let below: Vec<&str> = s.lines().skip(1).collect();
+    insta::assert_snapshot!("details_owner_120x40", below.join("\n"));
+    let s = details("/etc/motd");
+    assert!(s.contains("-rw-r--r--  root"), "{s}");
+    let s = details("/home/app/was-app.txt");
+    assert!(
+        s.contains("-rw-r--r--  root") && !s.contains("owner 1000"),
+        "{s}"
+    );
 }

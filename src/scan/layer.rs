@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 use crate::detect;
@@ -176,6 +176,38 @@ fn compression_name(c: Compression) -> &'static str {
     }
 }
 
+/// The compression a blob's first four bytes say: gzip, zstd, or none (a plain tar).
+/// The bytes decide, not the media type: registries serve layers whose type is wrong.
+pub fn sniff(magic: &[u8]) -> Compression {
+    if magic.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if magic == ZSTD_MAGIC {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// `head` (a blob from its first byte) decompressed as `c` says.
+fn decoder<'a, R: BufRead + 'a>(c: Compression, head: R) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match c {
+        // Multi-member: some tools write a layer as several concatenated gzip members.
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(head)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(head)?),
+        _ => Box::new(head),
+    })
+}
+
+/// The tar stream inside a layer blob, its compression sniffed as [`scan_layer`] does: for
+/// readers that want one member (the file viewer) rather than a scan.
+pub fn decoded<'a>(blob: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
+    let mut raw = BufReader::with_capacity(RAW_BUFFER, blob);
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut raw, &mut magic)?;
+    let c = sniff(&magic[..got]);
+    decoder(c, Cursor::new(magic[..got].to_vec()).chain(raw))
+}
+
 /// Scans one layer blob. `media_type` is the descriptor's; the magic bytes decide when the
 /// two disagree (noted as a warning). `layer` names the blob in warnings and errors.
 ///
@@ -207,13 +239,7 @@ pub fn scan_layer(
 
     let mut magic = [0u8; 4];
     let got = read_up_to(&mut raw, &mut magic).map_err(source_failed)?;
-    let sniffed = if magic[..got].starts_with(&GZIP_MAGIC) {
-        Compression::Gzip
-    } else if magic[..got] == ZSTD_MAGIC {
-        Compression::Zstd
-    } else {
-        Compression::None
-    };
+    let sniffed = sniff(&magic[..got]);
     let mut scan = LayerScan::default();
     let declared = layer_compression(media_type);
     if declared != Compression::Unknown && declared != sniffed {
@@ -226,21 +252,12 @@ pub fn scan_layer(
     }
     let format = compression_name(sniffed);
     let head = Cursor::new(magic[..got].to_vec()).chain(raw);
-    let decoded: Box<dyn Read + '_> = match sniffed {
-        // Multi-member: some tools write a layer as several concatenated gzip members.
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(head)),
-        Compression::Zstd => {
-            let d =
-                zstd::stream::read::Decoder::with_buffer(head).map_err(|e| ScanError::Corrupt {
-                    layer: layer.clone(),
-                    format,
-                    entries: 0,
-                    detail: format!("cannot start the zstd decoder: {e}"),
-                })?;
-            Box::new(d)
-        }
-        _ => Box::new(head),
-    };
+    let decoded = decoder(sniffed, head).map_err(|e| ScanError::Corrupt {
+        layer: layer.clone(),
+        format,
+        entries: 0,
+        detail: format!("cannot start the zstd decoder: {e}"),
+    })?;
     let count = Rc::new(RefCell::new(0u64));
     let counted = BufReader::with_capacity(
         TAR_BUFFER,
@@ -340,7 +357,7 @@ pub fn scan_verified_file(
     let mut magic = [0u8; 4];
     let got = read_up_to(&mut (&mut file).take(len), &mut magic).map_err(source_failed)?;
     file.seek(SeekFrom::Start(start)).map_err(source_failed)?;
-    let plain = !magic[..got].starts_with(&GZIP_MAGIC) && magic[..got] != ZSTD_MAGIC;
+    let plain = sniff(&magic[..got]) == Compression::None;
     if !plain || layer_compression(media_type) != Compression::None {
         // Compressed, or a media type that disagrees (scan_layer says so in a warning).
         return scan_layer(file.take(len), media_type, layer);
@@ -536,6 +553,8 @@ fn record<R: Read>(
         _ => EntryKind::Other,
     };
     let mode = entry.header().mode().unwrap_or(0);
+    let id = |v: io::Result<u64>| v.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+    let owner = (id(entry.header().uid()), id(entry.header().gid()));
     let size = if kind == EntryKind::File {
         entry.size()
     } else {
@@ -605,6 +624,9 @@ fn record<R: Read>(
             a.sha256 = Some(d);
         }
         scan.artifacts.extend(artifacts);
+    }
+    if let (Ok(uid), Ok(gid)) = owner {
+        scan.note_owner(scan.entries.len(), uid, gid);
     }
     scan.entries.push(&Entry {
         path,

@@ -12,6 +12,13 @@ impl MergedFs {
         self.live_id(path).map(|id| self.node(id))
     }
 
+    /// Who owns the live `path` (`uid`, `gid`) as the layer that last wrote it left it:
+    /// `(0, 0)` for root.
+    pub fn owner(&self, path: &str) -> Option<(u32, u32)> {
+        let s = self.arena.slot(self.live_id(path)?)?;
+        Some(self.owners.of(s.mode))
+    }
+
     /// Whether a live path is at exactly `path` (symlinks not followed).
     pub fn contains(&self, path: &str) -> bool {
         self.live_id(path).is_some()
@@ -78,7 +85,11 @@ impl MergedFs {
     pub fn heap_bytes(&self) -> usize {
         let history: usize = self.history.values().map(|h| h.capacity() * 4 + 48).sum();
         let changes: usize = self.changes.iter().map(|c| c.capacity() * 8).sum();
-        self.arena.heap_bytes() + history + changes + self.written.len() * 64
+        self.arena.heap_bytes()
+            + history
+            + changes
+            + self.written.len() * 64
+            + self.owners.heap_bytes()
     }
 
     /// Resolves `path` the way the kernel would inside the container: every symlink on the
@@ -215,7 +226,7 @@ impl MergedFs {
                     if let Some(w) = self.written.get(&(layer, id)) {
                         e.kind = w.kind.clone();
                         e.size = w.size;
-                        e.mode = w.mode;
+                        e.mode = w.mode & super::owner::MODE_BITS;
                     }
                     e
                 });

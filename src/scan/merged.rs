@@ -10,6 +10,7 @@ use crate::oci::Digest;
 
 use super::arena::{Arena, Id, Kind, ROOT, State};
 use super::links::{Links, Settled, rehomed};
+use super::owner::{MODE_BITS, Owners, RunCursor};
 use super::path::{file_name, parent};
 use super::{Change, Entry, EntryKind, LayerScan, Node};
 
@@ -74,6 +75,8 @@ pub struct MergedFs {
     /// Per layer, bytes of the files it wrote that a later write or deletion hid: carried
     /// in the layer's blob, never seen in a container (dive's "wasted space").
     pub(super) wasted: Vec<u64>,
+    /// Owners other than root, which slots' modes point into.
+    pub(super) owners: Owners,
 }
 
 impl std::fmt::Debug for MergedFs {
@@ -96,7 +99,8 @@ fn kind_of(k: &EntryKind) -> Kind {
     }
 }
 
-pub(super) fn layer16(layer: usize) -> u16 {
+/// A layer's number as compact records keep it: [`LAYER_LIMIT`] keeps real ones in range.
+pub fn layer16(layer: usize) -> u16 {
     u16::try_from(layer).unwrap_or(u16::MAX)
 }
 
@@ -116,6 +120,8 @@ struct Builder {
     changes: Vec<(Id, Change)>,
     /// The directory of the previous entry: most entries share it.
     last_dir: (String, Id),
+    /// The owner of the entry being put, when not root.
+    owner: Option<(u32, u32)>,
 }
 
 impl Builder {
@@ -290,7 +296,8 @@ impl Builder {
         if h.as_slice() != [(layer, Change::Added)] {
             self.fs.history.insert(id, h);
         }
-        self.fs.store(id, &kind, entry.size, entry.mode, layer);
+        let mode = self.fs.owners.pack(entry.mode, self.owner);
+        self.fs.store(id, &kind, entry.size, mode, layer);
         self.changes.push((id, change));
     }
 
@@ -328,6 +335,7 @@ impl MergedFs {
             layer: 0,
             changes: Vec::new(),
             last_dir: (String::new(), ROOT),
+            owner: None,
         };
         if !layers.is_empty()
             && let Some(root) = b.fs.arena.slot_mut(ROOT)
@@ -346,8 +354,11 @@ impl MergedFs {
                     b.remove_below(id, true);
                 }
             }
-            let mut entries = scan.entries.cursor();
+            let (mut entries, mut owners) = (scan.entries.cursor(), RunCursor::new(&scan.owners));
+            let mut index = 0;
             while let Some(e) = entries.next() {
+                b.owner = owners.at(index);
+                index += 1;
                 b.put(e);
             }
             b.finish_layer();
@@ -554,7 +565,7 @@ impl MergedFs {
                 path: self.arena.path(id),
                 kind: self.entry_kind(id),
                 size: s.map_or(0, |s| s.size),
-                mode: s.map_or(0, |s| s.mode),
+                mode: s.map_or(0, |s| s.mode & MODE_BITS),
             },
             layer: s.map_or(0, |s| usize::from(s.layer)),
             history: self.history_of(id),

@@ -11,6 +11,7 @@ mod layer;
 mod links;
 mod lookup;
 mod merged;
+mod owner;
 pub mod path;
 
 use serde::{Deserialize, Serialize};
@@ -19,9 +20,10 @@ use crate::detect::Artifact;
 use crate::oci::Digest;
 
 pub use entries::{Cursor, Entries};
-pub use layer::{scan_layer, scan_verified_file};
+pub use layer::{decoded, scan_layer, scan_verified_file, sniff};
 pub use lookup::{Children, WalkItem};
-pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT};
+pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT, layer16};
+pub use owner::OwnerRun;
 
 /// A layer that could not be scanned. Each variant names the layer and says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +89,10 @@ pub struct LayerScan {
     pub warnings: Vec<String>,
     /// Bytes of tar after decompression.
     pub uncompressed_size: u64,
+    /// Owners other than root (0:0), as runs of entries: most files are root's, so the
+    /// common case costs nothing, and a tree owned by one user is one run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<OwnerRun>,
 }
 
 /// How a path came to be in the merged filesystem, per layer.

@@ -264,7 +264,7 @@ impl Bind {
             Bind::Verdict => "verdict for every target",
             Bind::Explain => "explain the verdict for this image",
             Bind::Config => "config: entrypoint, cmd, env, user, labels, history",
-            Bind::Copy => "copy reference, digest or fix (OSC 52)",
+            Bind::Copy => "copy reference, digest, fix or diff command (OSC 52)",
             Bind::Reload => "reload this screen",
             Bind::ToggleView => "files: this layer / all layers merged",
             Bind::Sort => "files: sort by name / size",
@@ -273,7 +273,7 @@ impl Bind {
             Bind::ExpandAll => "files: expand all",
             Bind::CollapseAll => "files: collapse all",
             Bind::CheckAll => "images: read every image's files (badges from content)",
-            Bind::Diff => "index: diff two platforms (amd64, arm64 or the selected)",
+            Bind::Diff => "index: diff two entries (d marks A, d/Enter marks B)",
             Bind::Quit => "quit",
         }
     }

@@ -98,6 +98,12 @@ impl EntryAssessment {
         }
     }
 
+    /// The verdict this entry's row shows: its files' on its basis (for the pulled entry,
+    /// the target's own), None before its files are read. Cells and filters both ask this.
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.files.as_ref().map(|r| r.verdict)
+    }
+
     /// Every file a finding of this entry names, without the part inside an archive.
     pub fn culprits(&self) -> Vec<&str> {
         self.files.as_ref().map_or_else(Vec::new, |r| {

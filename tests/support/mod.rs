@@ -66,6 +66,17 @@ impl Layer {
         self
     }
 
+    /// A regular file owned by `uid:gid`.
+    pub fn file_owned(mut self, path: &str, data: &[u8], uid: u64, gid: u64) -> Self {
+        let mut h = header(tar::EntryType::Regular, data.len() as u64, 0o640);
+        h.set_uid(uid);
+        h.set_gid(gid);
+        self.tar
+            .append_data(&mut h, path, data)
+            .expect("append owned file");
+        self
+    }
+
     pub fn symlink(mut self, path: &str, target: &str) -> Self {
         let mut h = header(tar::EntryType::Symlink, 0, 0o777);
         self.tar

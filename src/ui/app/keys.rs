@@ -44,6 +44,7 @@ impl App {
                     self.status = Some((Level::Info, "nothing to filter on this screen".into()))
                 }
             },
+            Bind::Back if self.cancel_diff_pick() => {}
             // Esc first undoes the filter, as in k9s; only an unfiltered screen is left.
             Bind::Back if self.current_filter().is_some_and(|f| !f.is_empty()) => {
                 self.set_filter(String::new());
@@ -98,6 +99,11 @@ impl App {
                         format!("copied {} (OSC 52)", crate::text::sanitize(&text)),
                     ));
                     fx.push(Effect::Copy(text));
+                } else if matches!(self.screen().map(|s| &s.kind), Some(ScreenKind::Diff(_))) {
+                    self.status = Some((
+                        Level::Info,
+                        "no command to copy: an entry here has no platform, and `archlens diff` names entries by platform".into(),
+                    ));
                 }
             }
             Bind::Reload => self.reload(fx),
@@ -274,8 +280,8 @@ impl App {
         }
     }
 
-    /// Enter on a regular file in the Files pane: its first bytes, read in the background
-    /// from the layer that last wrote it. False when the selection is no such file.
+    /// Enter on a regular file (or a hard link to one) in the Files pane: its first bytes,
+    /// read in the background from the layer that last wrote it. False when there is none.
     fn open_viewer(&mut self, fx: &mut Vec<Effect>) -> bool {
         let Some(screen) = self.stack.last() else {
             return false;
@@ -289,10 +295,12 @@ impl App {
         let Some(id) = tree.selected_id() else {
             return false;
         };
-        let Some(node) = tree
-            .node(id)
-            .filter(|n| n.kind == crate::ui::tree::NodeKind::File)
-        else {
+        let Some(node) = tree.node(id).filter(|n| {
+            matches!(
+                n.kind,
+                crate::ui::tree::NodeKind::File | crate::ui::tree::NodeKind::Hardlink(_)
+            )
+        }) else {
             return false;
         };
         let Some(layer) = img.layers.get(node.layer) else {
@@ -312,6 +320,17 @@ impl App {
         true
     }
 
+    /// Esc while the diff picker has an A: forgets it, stays on the index.
+    fn cancel_diff_pick(&mut self) -> bool {
+        if let Some(ScreenKind::Index(s)) = self.stack.last_mut().map(|s| &mut s.kind)
+            && s.diff_a.take().is_some()
+        {
+            self.status = Some((Level::Info, "diff cancelled".into()));
+            return true;
+        }
+        false
+    }
+
     pub(super) fn key_bind(&mut self, b: Bind, fx: &mut Vec<Effect>) {
         if let Some(k) = self.keymap.keys(b).first().copied() {
             self.key(k, fx);
@@ -328,6 +347,11 @@ impl App {
             _ => Vec::new(),
         };
         let n_targets = self.targets.len();
+        // The diff page scrolls by its rows as the view wraps them at this width.
+        let diff_max = match self.stack.last().map(|s| &s.kind) {
+            Some(ScreenKind::Diff(d)) => crate::ui::view::diff_scroll_limit(self, d),
+            _ => 0,
+        };
         let Some(screen) = self.stack.last_mut() else {
             return;
         };
@@ -342,10 +366,7 @@ impl App {
             ScreenKind::Verdict(s) => s.key(bind, page, n_targets, |t| {
                 counts.get(t).copied().unwrap_or(0)
             }),
-            ScreenKind::Diff(s) => {
-                let rows = s.rows();
-                s.key(bind, page, rows)
-            }
+            ScreenKind::Diff(s) => s.key(bind, page, diff_max),
         };
         match nav {
             None => {}

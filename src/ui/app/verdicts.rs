@@ -174,12 +174,6 @@ fn filter_words(a: Option<&Assessment>, info: &RootInfo) -> String {
 
 /// The verdict word an index row shows for the entry `digest` (empty before it is judged).
 fn entry_word(a: Option<&Assessment>, digest: &Digest) -> String {
-    let Some((a, e)) = a.and_then(|a| Some((a, a.entry(digest)?))) else {
-        return String::new();
-    };
-    let r = match e.basis {
-        crate::verdict::Basis::Pulled => a.result.as_ref().filter(|_| e.files.is_some()),
-        _ => e.files.as_ref(),
-    };
-    r.map_or_else(String::new, |r| r.verdict.word().to_string())
+    a.and_then(|a| a.entry(digest)?.verdict())
+        .map_or_else(String::new, |v| v.word().to_string())
 }

@@ -17,6 +17,8 @@ pub struct IndexScreen {
     filter: Pattern,
     /// The verdict words of each entry (by entry index), set by the app, so `/FAIL` works.
     verdicts: Vec<String>,
+    /// The entry `d` marked as the diff's A, while B is being picked.
+    pub diff_a: Option<crate::oci::Digest>,
 }
 
 impl IndexScreen {
@@ -27,6 +29,7 @@ impl IndexScreen {
             sel: 0,
             filter: Pattern::default(),
             verdicts: Vec::new(),
+            diff_a: None,
         }
     }
 
@@ -93,12 +96,9 @@ impl IndexScreen {
             return None;
         };
         let rows = self.rows();
-        if bind == Bind::Diff {
-            let selected = self.selected_entry();
-            return Some(match super::DiffScreen::pick(info, selected.as_ref()) {
-                Some(pair) => Nav::OpenDiff(self.row.clone(), Arc::clone(info), Box::new(pair)),
-                None => Nav::Info("a diff needs two platform images; this index has fewer"),
-            });
+        if bind == Bind::Diff || (bind == Bind::Enter && self.diff_a.is_some()) {
+            let info = Arc::clone(info);
+            return Some(self.pick_diff(&info));
         }
         if move_sel(&mut self.sel, rows.len(), bind, page) != Some(Bind::Enter) {
             return None;
@@ -118,6 +118,27 @@ impl IndexScreen {
             IndexRow::Other(_) => Some(Nav::Info(
                 "an artefact stored in the index that is not a runnable image",
             )),
+        }
+    }
+
+    /// The two-step diff picker: `d` marks the selected entry as A; `d` or Enter on another
+    /// marks B and opens the page (`d` on A again takes the usual other side).
+    fn pick_diff(&mut self, info: &Arc<RootInfo>) -> Nav {
+        let Some(sel) = self.selected_entry() else {
+            return Nav::Info("select a platform image to compare (an attestation never runs)");
+        };
+        if info.root.images().nth(1).is_none() {
+            return Nav::Info("a diff needs two platform images; this index has fewer");
+        }
+        let Some(a) = self.diff_a.take() else {
+            self.diff_a = Some(sel);
+            return Nav::Info(
+                "diff: this entry is A; select B and press d or Enter (d on A again: amd64 or arm64; Esc cancels)",
+            );
+        };
+        match super::DiffScreen::pair(info, &a, Some(&sel)) {
+            Some(pair) => Nav::OpenDiff(self.row.clone(), Arc::clone(info), Box::new(pair)),
+            None => Nav::Info("a diff needs two platform images; this index has fewer"),
         }
     }
 

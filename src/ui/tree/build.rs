@@ -2,6 +2,7 @@
 //! file's artefact mark; missing parent directories are made on the way.
 
 use super::*;
+use crate::scan::layer16;
 
 /// Nodes under construction, and the directories among them by (parent, name).
 struct Builder<'a> {
@@ -13,10 +14,6 @@ struct Builder<'a> {
     dirs: HashMap<(u32, &'a str), u32>,
     /// Items come mostly grouped by directory: the last parent found.
     last_parent: Option<(&'a str, u32)>,
-}
-
-fn layer_of(layer: usize) -> u16 {
-    u16::try_from(layer).unwrap_or(u16::MAX)
 }
 
 impl<'a> Builder<'a> {
@@ -57,7 +54,7 @@ impl<'a> Builder<'a> {
             parent,
             children: 0,
             depth,
-            layer: layer_of(layer),
+            layer: layer16(layer),
         });
         self.flags.push(Flags::new(&kind, None));
         match kind {
@@ -78,7 +75,7 @@ impl<'a> Builder<'a> {
         let dir = self.flags[i].is_dir();
         self.flags[i].set_change(change);
         let r = &mut self.recs[i];
-        r.layer = layer_of(layer);
+        r.layer = layer16(layer);
         if !dir {
             r.size = size;
         }

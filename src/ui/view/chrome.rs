@@ -144,7 +144,14 @@ fn hints(app: &App, width: usize) -> Line<'static> {
             if matches!(s.info, Load::Ready(_)) {
                 items.push((k(Bind::Enter), "open"));
                 items.push((k(Bind::CheckAll), "check all"));
-                items.push((k(Bind::Diff), "diff"));
+                if s.diff_a.is_some() {
+                    items.push((
+                        format!("{}/{}", k(Bind::Diff), k(Bind::Enter)),
+                        "diff with B",
+                    ));
+                } else {
+                    items.push((k(Bind::Diff), "diff"));
+                }
                 items.push((k(Bind::Filter), "filter"));
             }
         }
@@ -159,9 +166,12 @@ fn hints(app: &App, width: usize) -> Line<'static> {
             items.push((k(Bind::Enter), "go to file"));
             items.push((k(Bind::Copy), "copy fix"));
         }
-        Some(ScreenKind::Diff(_)) => {
+        Some(ScreenKind::Diff(d)) => {
             items.push((k(Bind::Down), "scroll"));
-            items.push((k(Bind::Copy), "copy command"));
+            // An entry without a platform has no command line to copy.
+            if d.copy_text().is_some() {
+                items.push((k(Bind::Copy), "copy command"));
+            }
         }
         None => {}
     }

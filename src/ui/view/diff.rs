@@ -103,15 +103,9 @@ pub fn lines(app: &App, d: &Diff) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(f: &mut Frame, app: &App, area: Rect, s: &DiffScreen) {
-    let [a, b] = &s.entries;
-    let title = format!(
-        " Diff {}: A {} · B {} ",
-        sanitize(&s.row.label()),
-        crate::ui::app::diff_label(a),
-        crate::ui::app::diff_label(b)
-    );
-    let body = match &s.diff {
+/// The page's text: the comparison, or how far reading the two images got.
+fn body(app: &App, s: &DiffScreen) -> Vec<Line<'static>> {
+    match &s.diff {
         Some(d) => lines(app, d),
         None => s
             .images
@@ -125,9 +119,30 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, s: &DiffScreen) {
                 })
             })
             .collect(),
-    };
+    }
+}
+
+/// How far the page scrolls at the terminal's size: its rows as wrapped at the real width,
+/// less the rows on screen. The app bounds `j`/`G` by this, so the last row ends at the
+/// bottom whatever the width.
+pub fn scroll_limit(app: &App, s: &DiffScreen) -> usize {
+    let area = super::layout(app).main;
+    let rows = super::wrapped_height(&body(app, s), area.width.saturating_sub(2));
+    rows.saturating_sub(usize::from(area.height.saturating_sub(2)))
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect, s: &DiffScreen) {
+    let [a, b] = &s.entries;
+    let title = format!(
+        " Diff {}: A {} · B {} ",
+        sanitize(&s.row.label()),
+        crate::ui::app::diff_label(a),
+        crate::ui::app::diff_label(b)
+    );
+    let body = body(app, s);
     let inner_h = usize::from(area.height.saturating_sub(2));
-    let more = s.diff.is_some() && body.len() > s.scroll + inner_h;
+    let rows = super::wrapped_height(&body, area.width.saturating_sub(2));
+    let more = s.diff.is_some() && rows > s.scroll + inner_h;
     let title = if more {
         format!("{title}(↓ more) ")
     } else {

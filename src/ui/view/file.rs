@@ -4,9 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::image::artifact_lines;
+use crate::scan::EntryKind;
 use crate::text::{human_size, sanitize};
 use crate::ui::app::{App, ImageScreen, Load};
 
@@ -20,6 +21,20 @@ pub fn draw_viewer(f: &mut Frame, app: &App, scroll: u16) {
     else {
         return;
     };
+    let area = f.area();
+    // A hex row is 77 columns: at 80 the viewer takes the whole width.
+    let w = if area.width < 100 {
+        area.width
+    } else {
+        (area.width - 4).min(120)
+    };
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + 1,
+        w,
+        area.height.saturating_sub(2),
+    );
+    let inner = w.saturating_sub(2);
     let mut lines: Vec<Line> = Vec::new();
     if let Load::Ready(img) = &s.image {
         for a in img
@@ -53,39 +68,28 @@ pub fn draw_viewer(f: &mut Frame, app: &App, scroll: u16) {
                 lines.push(Line::from(Span::styled("(empty file)", th.muted)));
             }
             // Only the rows on screen are formatted: a 64 kB hex dump is 4,096 of them.
-            // The summary above scrolls away first, then the window moves through the body.
-            let head = lines.len();
+            // The summary above scrolls away first (in the rows it wraps to), then the
+            // window moves through the body, whose rows are already cut to the width.
+            let head = super::wrapped_height(&lines, inner);
             let from = usize::from(scroll).saturating_sub(head);
-            let rows = usize::from(f.area().height);
-            let body = crate::ui::viewer::window(bytes, from, rows);
+            let rows = usize::from(area.height);
+            let body = crate::ui::viewer::window(bytes, from, rows, usize::from(inner));
             lines.extend(body.into_iter().map(Line::from));
             scroll = scroll.min(u16::try_from(head).unwrap_or(u16::MAX));
         }
     }
-    let area = f.area();
-    // A hex row is 77 columns: at 80 the viewer takes the whole width.
-    let w = if area.width < 100 {
-        area.width
-    } else {
-        (area.width - 4).min(120)
-    };
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + 1,
-        w,
-        area.height.saturating_sub(2),
-    );
     f.render_widget(ratatui::widgets::Clear, r);
     f.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).block(
-            Block::default().borders(Borders::ALL).title(Span::styled(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(Block::default().borders(Borders::ALL).title(Span::styled(
                 format!(
                     " {}{more} (y copies the path, Esc closes) ",
                     sanitize(&v.path)
                 ),
                 th.bold,
-            )),
-        ),
+            ))),
         r,
     );
 }
@@ -93,7 +97,14 @@ pub fn draw_viewer(f: &mut Frame, app: &App, scroll: u16) {
 /// The size the tree knows for `path`, to say how much of the file is shown.
 fn tree_size(s: &ImageScreen, path: &str) -> u64 {
     match &s.image {
-        Load::Ready(img) => img.fs.get(path).map_or(0, |n| n.entry.size),
+        // A hard link's bytes are its target's.
+        Load::Ready(img) => match img.fs.get(path) {
+            Some(n) => match &n.entry.kind {
+                EntryKind::Hardlink(t) => img.fs.get(t).map_or(0, |n| n.entry.size),
+                _ => n.entry.size,
+            },
+            None => 0,
+        },
         _ => 0,
     }
 }

@@ -472,12 +472,16 @@ fn details(f: &mut Frame, app: &App, area: Rect, s: &ImageScreen) {
             }
         };
         let node = img.fs.get(&path);
-        // The tar header's mode; uid and gid are not kept by the scan (bytes per file).
+        // The tar header's mode and owner (`root` for 0:0, as most files are).
         let mode = node
             .as_ref()
             .filter(|_| n.change != Some(Change::Deleted))
             .map_or_else(String::new, |x| {
-                format!("  {}", permissions(&n.kind, x.entry.mode))
+                let owner = match img.fs.owner(&path) {
+                    Some((0, 0)) | None => "root".to_string(),
+                    Some((uid, gid)) => format!("owner {uid}:{gid}"),
+                };
+                format!("  {}  {owner}", permissions(&n.kind, x.entry.mode))
             });
         lines.push(Line::from(vec![
             Span::raw(kind),

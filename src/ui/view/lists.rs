@@ -484,7 +484,13 @@ pub fn index(f: &mut Frame, app: &App, area: Rect, s: &IndexScreen) {
         .skip(offset)
         .take(height)
         .filter_map(|(i, r)| {
+            let marked = |i: usize| {
+                let d = info.root.entries.get(i).map(|e| &e.digest);
+                s.diff_a.is_some() && s.diff_a.as_ref() == d
+            };
             let (idx, indent) = match r {
+                // The diff picker's A, while B is being chosen.
+                IndexRow::Image(i) if marked(*i) => (*i, "A▸ "),
                 IndexRow::Image(i) => (*i, ""),
                 IndexRow::Attestation(i) => (*i, "  └ "),
                 IndexRow::Other(i) => (*i, ""),
@@ -577,31 +583,31 @@ fn index_headline(app: &App, a: &Assessment) -> Vec<Line<'static>> {
 /// its own platform, said so), or would run it alone (an index refused).
 fn entry_cell(app: &App, a: &Assessment, e: &EntryAssessment) -> Line<'static> {
     let muted = app.theme.muted;
-    let verdict = |r: &crate::verdict::TargetResult| {
-        let (sym, style) = verdict_style(app, r.verdict);
-        Span::styled(format!("{sym} {}", r.verdict.word()), style)
+    let verdict = |v: crate::verdict::Verdict| {
+        let (sym, style) = verdict_style(app, v);
+        Span::styled(format!("{sym} {}", v.word()), style)
     };
-    match (&e.basis, &e.files) {
-        (Basis::Pulled, Some(r)) => Line::from(vec![
+    match (&e.basis, e.verdict()) {
+        (Basis::Pulled, Some(v)) => Line::from(vec![
             Span::styled("→ pulled ", app.theme.bold),
-            verdict(r),
+            verdict(v),
             Span::styled(format!(" {}", a.summary().note), muted),
         ]),
         (Basis::Pulled, None) => Line::from(vec![
             Span::styled("→ pulled", app.theme.bold),
             Span::styled("; Enter reads it, c reads all", muted),
         ]),
-        (Basis::Alone, Some(r)) => Line::from(vec![
+        (Basis::Alone, Some(v)) => Line::from(vec![
             Span::styled("not pulled (index refused); alone: ", muted),
-            verdict(r),
+            verdict(v),
         ]),
         (Basis::Alone, None) => Line::from(Span::styled(
             "not pulled (index refused); would run if pushed alone",
             muted,
         )),
-        (Basis::OwnPlatform, Some(r)) => Line::from(vec![
+        (Basis::OwnPlatform, Some(v)) => Line::from(vec![
             Span::styled("not pulled · own platform ", muted),
-            verdict(r),
+            verdict(v),
         ]),
         (Basis::OwnPlatform, None) => Line::from(Span::styled("not pulled", muted)),
         (Basis::Never, _) => Line::from(Span::styled("no platform: never pulled", muted)),

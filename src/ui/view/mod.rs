@@ -6,6 +6,7 @@
 mod chrome;
 mod config;
 mod diff;
+pub use diff::scroll_limit as diff_scroll_limit;
 mod file;
 pub mod hit;
 mod image;
