@@ -188,7 +188,7 @@ fn archived_images_are_listed_as_such_and_checked_with_the_restore_command() {
         "{out}"
     );
     // `diff` exits as `check` does, with the same restore command.
-    let (code, out, err) = archlens(&api, &config, &["diff", &image, &by_digest]);
+    let (code, out, err) = archlens(api, &config, &["diff", &image, &by_digest]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(out.contains(&format!("restore: {restore}")), "{out}");
 

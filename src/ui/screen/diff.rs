@@ -153,6 +153,7 @@ mod tests {
             size: None,
             attached: Box::new([]),
             unpullable: None,
+            scan_findings: None,
         };
         let b = b.map(|i| entries[i].digest.clone());
         let pair = DiffScreen::pair(&info, &entries[a].digest, b.as_ref())?;
