@@ -214,9 +214,17 @@ impl Record {
         )
     }
 
-    /// Whether a later run with the same targets can skip this image.
+    /// Whether a later run with the same targets can skip this image. Failures that may be
+    /// passing (a repository that could not be listed, manifests that could not be read, a
+    /// target left at `error` by a layer download) are read again, so a rerun heals an outage;
+    /// an archived image answers the same until it is restored, so it is kept.
     pub fn done(&self) -> bool {
-        self.status != Status::Unread && !self.digest.is_empty()
+        !self.digest.is_empty()
+            && match self.status {
+                Status::Assessed => !self.results.iter().any(|r| r.verdict == Verdict::Error),
+                Status::Unpullable => true,
+                Status::Unreadable | Status::Unread => false,
+            }
     }
 
     /// One line of JSON (with its newline).
@@ -342,5 +350,23 @@ mod tests {
         std::fs::write(&p, format!("{{oops\n{}", b.line())).unwrap();
         let e = read_jsonl(&p).unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("a.jsonl"), "{e}");
+    }
+
+    #[test]
+    fn failures_that_may_heal_are_read_again_and_archived_images_are_not() {
+        let t = vec!["graviton".to_string()];
+        let fresh = || Record::new("r", &["1".into()], "h/r:1", "sha256:aa", &t);
+        assert!(fresh().done());
+        let failed = |status| fresh().failed(status, "503 from the registry", None, &[]);
+        assert!(!failed(Status::Unreadable).done());
+        assert!(!failed(Status::Unread).done());
+        assert!(failed(Status::Unpullable).done());
+        let unlisted = Record::new("r", &[], "h/r", "", &t).failed(
+            Status::Unreadable,
+            "cannot list the images of r",
+            None,
+            &[],
+        );
+        assert!(!unlisted.done());
     }
 }

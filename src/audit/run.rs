@@ -287,7 +287,8 @@ impl Sink {
         };
         let mut done = HashSet::new();
         if path.exists() {
-            for r in record::read_jsonl(path)? {
+            let records = record::read_jsonl(path)?;
+            for r in &records {
                 if r.targets != targets {
                     return Err(AuditError::Usage(format!(
                         "{} holds records for the targets {}, and this run asks for {}: resume with the same --target options, or write to another --out",
@@ -297,10 +298,16 @@ impl Sink {
                     )));
                 }
                 if r.done() {
-                    done.insert((r.repository, r.digest));
+                    done.insert((r.repository.clone(), r.digest.clone()));
                 }
             }
-            cut_partial_line(path).map_err(io)?;
+            if records.iter().all(Record::done) {
+                cut_partial_line(path).map_err(io)?;
+            } else {
+                // What this run reads again must not also survive from the last run.
+                let kept: Vec<Record> = records.into_iter().filter(Record::done).collect();
+                write_records(path, &kept)?;
+            }
         } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
