@@ -114,6 +114,9 @@ pub struct ImageInfo {
 
 /// ECR's tag mutability in a few words: `mutable`, `immutable`, `immutable except filters`.
 pub fn mutability_word(m: &str) -> String {
+    // A value the SDK does not know is the server's own text: sanitised once, here, for
+    // every screen and table that shows it.
+    let m = crate::text::sanitize(m);
     match m.strip_suffix("_WITH_EXCLUSION") {
         Some(base) => format!("{} except filters", base.to_ascii_lowercase()),
         None => m.to_ascii_lowercase(),
@@ -148,7 +151,7 @@ pub fn findings_word(counts: &BTreeMap<String, u64>) -> String {
         .into_iter()
         .map(|(k, n)| match SEVERITIES.contains(&k) {
             true => format!("{n}{}", &k[..1]),
-            false => format!("{n} {}", k.to_ascii_lowercase()),
+            false => format!("{n} {}", crate::text::sanitize(&k.to_ascii_lowercase())),
         })
         .collect();
     if parts.is_empty() {
@@ -162,7 +165,7 @@ pub fn findings_word(counts: &BTreeMap<String, u64>) -> String {
 pub fn findings_text(counts: &BTreeMap<String, u64>) -> String {
     let parts: Vec<String> = by_severity(counts)
         .into_iter()
-        .map(|(k, n)| format!("{n} {}", k.to_ascii_lowercase()))
+        .map(|(k, n)| format!("{n} {}", crate::text::sanitize(&k.to_ascii_lowercase())))
         .collect();
     if parts.is_empty() {
         "none".into()
@@ -650,5 +653,11 @@ mod tests {
             mutability_word("IMMUTABLE_WITH_EXCLUSION"),
             "immutable except filters"
         );
+        // Values the SDK does not know reach screens as the server sent them.
+        let hostile = "MUTABLE\x1b]0;owned\x07";
+        assert!(!mutability_word(hostile).contains('\x1b'));
+        let odd: BTreeMap<String, u64> = [("\x1b[2JX".to_string(), 1)].into_iter().collect();
+        assert!(!findings_word(&odd).contains('\x1b'));
+        assert!(!findings_text(&odd).contains('\x1b'));
     }
 }
