@@ -1,7 +1,7 @@
 //! `audit --format markdown`: the summary as a ticket reads it (tables of counts, causes,
 //! packages, and each failing image with its fix).
 
-use crate::audit::{Summary, Verdict};
+use crate::audit::Summary;
 
 /// Text safe in a markdown table cell: no HTML, no cell breaks, one line.
 fn cell(s: &str) -> String {
@@ -64,21 +64,19 @@ pub fn audit_markdown(summary: &Summary) -> String {
             );
         }
     }
-    let failing: Vec<_> = summary
-        .failing
-        .iter()
-        .filter(|f| f.verdict != Verdict::Warn)
-        .collect();
-    if !failing.is_empty() {
-        out += "\n## Failing images\n\n| image | target | verdict | cause | file | fix |\n|---|---|---|---|---|---|\n";
-        for f in failing {
+    // The same rows as the HTML page: every image that does not pass, warnings included,
+    // with the line its runtime would print.
+    if !summary.failing.is_empty() {
+        out += "\n## Images that do not pass\n\n| image | target | verdict | cause | file | runtime error | fix |\n|---|---|---|---|---|---|---|\n";
+        for f in &summary.failing {
             out += &format!(
-                "| {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} |\n",
                 cell(&f.reference),
                 cell(&f.target),
                 f.verdict.word(),
                 cell(&f.cause),
                 cell(f.path.as_deref().unwrap_or("")),
+                cell(f.predicted_error.as_deref().unwrap_or("")),
                 cell(f.fix.as_deref().unwrap_or(""))
             );
         }

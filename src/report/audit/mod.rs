@@ -126,5 +126,7 @@ mod tests {
             md.contains("| graviton | linux/arm64 | 0 | 0 | 1 | 0 |"),
             "{md}"
         );
+        // The ticket names the line the runtime prints, as the page does.
+        assert!(md.contains("| Error: &lt;b&gt; |"), "{md}");
     }
 }
