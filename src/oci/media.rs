@@ -31,6 +31,22 @@ pub enum Compression {
     Unknown,
 }
 
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// RFC 8878 section 3.1.1: the zstd frame magic 0xFD2FB528, little-endian.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// The compression a blob's first four bytes say: gzip, zstd, or none (a plain tar).
+/// The bytes decide, not the media type: registries serve layers whose type is wrong.
+pub fn sniff(magic: &[u8]) -> Compression {
+    if magic.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if magic == ZSTD_MAGIC {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
 /// The compression a layer media type declares. Magic bytes are checked as well by the
 /// scanner, since some tools label zstd layers as gzip.
 pub fn layer_compression(media_type: &str) -> Compression {

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::detect;
 use crate::oci::Digest;
 use crate::oci::digest::Hasher;
-use crate::oci::media::{Compression, layer_compression};
+use crate::oci::media::{Compression, layer_compression, sniff};
 
 use super::path::{file_name, join, normalise, parent};
 use super::{Entry, EntryKind, LayerScan, ScanError};
@@ -23,10 +23,6 @@ const TAR_BUFFER: usize = 128 * 1024;
 /// A plain tar read from a file: big enough to hold many small files (skipping them is
 /// then free), small enough that refilling it after a seek over a large one is cheap.
 const SKIP_BUFFER: usize = 64 * 1024;
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// RFC 8878 section 3.1.1: the zstd frame magic 0xFD2FB528, little-endian.
-const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// What failed underneath the decoder (the source: a file, a network stream, the digest
 /// check). Such failures are never "truncation": the blob itself is not what was published.
@@ -173,18 +169,6 @@ fn compression_name(c: Compression) -> &'static str {
         Compression::Zstd => "zstd",
         Compression::None => "uncompressed tar",
         Compression::Unknown => "unknown",
-    }
-}
-
-/// The compression a blob's first four bytes say: gzip, zstd, or none (a plain tar).
-/// The bytes decide, not the media type: registries serve layers whose type is wrong.
-pub fn sniff(magic: &[u8]) -> Compression {
-    if magic.starts_with(&GZIP_MAGIC) {
-        Compression::Gzip
-    } else if magic == ZSTD_MAGIC {
-        Compression::Zstd
-    } else {
-        Compression::None
     }
 }
 

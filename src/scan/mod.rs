@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::detect::Artifact;
 use crate::oci::Digest;
 
+pub use crate::oci::media::sniff;
 pub use entries::{Cursor, Entries};
-pub use layer::{decoded, scan_layer, scan_verified_file, sniff};
+pub use layer::{decoded, scan_layer, scan_verified_file};
 pub use lookup::{Children, WalkItem};
 pub use merged::{LAYER_LIMIT, LayerChange, MergedFs, ResolveError, SYMLINK_HOP_LIMIT, layer16};
 pub use owner::OwnerRun;

@@ -285,12 +285,10 @@ fn describe_layer(
         }
         got += n;
     }
-    let media_type = if magic[..got].starts_with(&[0x1f, 0x8b]) {
-        LAYER_GZIP
-    } else if magic[..got] == [0x28, 0xb5, 0x2f, 0xfd] {
-        LAYER_ZSTD
-    } else {
-        LAYER_TAR
+    let media_type = match media::sniff(&magic[..got]) {
+        media::Compression::Gzip => LAYER_GZIP,
+        media::Compression::Zstd => LAYER_ZSTD,
+        _ => LAYER_TAR,
     };
     if let Some(d) = known {
         return Ok((d.clone(), size, media_type, false));
