@@ -10,13 +10,15 @@ use aws_sdk_ecr::config::{BehaviorVersion, Credentials, Region};
 use base64::Engine as _;
 use serde_json::Value;
 use support_registry::fleet::{self, HOSTILE, Kind};
-use support_registry::{Moto, Registry};
+use support_registry::{Moto, Proxy, Registry};
 
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
 #[test]
 fn audit_of_the_default_ecr_registry() {
     let moto = Moto::start();
+    // archlens reaches moto through a proxy that counts its calls.
+    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     // Configured explicitly so the test process environment stays untouched.
     let conf = aws_sdk_ecr::Config::builder()
@@ -92,7 +94,7 @@ fn audit_of_the_default_ecr_registry() {
             .env("XDG_CONFIG_HOME", h.join("config"))
             .env("XDG_CACHE_HOME", h.join("cache"))
             .env("DOCKER_CONFIG", h.join("docker"))
-            .env("AWS_ENDPOINT_URL_ECR", &moto.endpoint)
+            .env("AWS_ENDPOINT_URL_ECR", format!("http://{}", api.addr))
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
@@ -130,6 +132,19 @@ fn audit_of_the_default_ecr_registry() {
         .map(|l| serde_json::from_str(l).expect("record"))
         .collect();
     assert_eq!(recs.len(), f.images.len(), "{err}");
+    // One registry client for the whole run: one token, not one per image or repository.
+    let logins = api
+        .seen()
+        .iter()
+        .filter(|s| s.is("GetAuthorizationToken"))
+        .count();
+    assert!(f.images.len() > 4, "several images: {}", f.images.len());
+    assert_eq!(
+        logins,
+        1,
+        "GetAuthorizationToken calls for {} images",
+        f.images.len()
+    );
     for r in &recs {
         assert_eq!(r["status"], "assessed", "{r}");
         let reference = r["reference"].as_str().unwrap_or("");
