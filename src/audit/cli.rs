@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::record::{self, Record};
 use super::run::{RunOptions, write_records};
-use super::{AuditError, Shard, Summary, Tags, open_source};
+use super::{AuditError, EcrSources, Shard, Summary, Tags, open_source};
 use crate::analyze::LayerCache;
 use crate::report::audit as render;
 use crate::source::registry::RegistryOptions;
@@ -197,6 +197,7 @@ fn write_out(path: Option<&Path>, text: &str) -> Result<(), AuditError> {
 pub fn run(
     args: AuditArgs,
     opts: &RegistryOptions,
+    ecr: &EcrSources,
     cache: Option<&dyn LayerCache>,
 ) -> Result<u8, AuditError> {
     if let Some(AuditCommand::Merge { files, format, out }) = args.merge {
@@ -218,7 +219,7 @@ pub fn run(
     let targets = crate::check::targets(&args.targets, &opts.config.defaults.targets)
         .map_err(AuditError::Usage)?;
     let paths = paths(args.out.as_deref(), args.format, shard)?;
-    let opened = open_source(args.source.as_deref(), opts)?;
+    let opened = open_source(args.source.as_deref(), opts, ecr)?;
     let stream = paths.records.is_none() && args.format == Format::Jsonl;
     let run_opts = RunOptions {
         repos: args.repos,

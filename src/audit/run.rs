@@ -56,53 +56,71 @@ pub fn audit(
     opts: &RunOptions,
     cache: Option<&dyn LayerCache>,
 ) -> Result<Outcome, AuditError> {
-    let catalog = opened.catalog.as_ref();
     let names: Vec<String> = opts.targets.iter().map(|t| t.name.clone()).collect();
-    let source_err = |detail: String| AuditError::Source {
-        what: catalog.describe(),
-        detail,
-    };
-    // A named repository is read without listing the registry (which may refuse `_catalog`).
-    let mut repos: Vec<String> = match &opened.only_repository {
-        Some(only) => vec![only.clone()],
-        None => catalog
-            .repositories()
-            .map_err(source_err)?
-            .into_iter()
-            .map(|r| r.name)
-            .collect(),
-    };
-    repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
-    repos.sort();
+    let several = opened.catalogs.len() > 1;
     let mut ui = Ticker::new();
     // A repository that cannot be listed is a record too, in its place in report order.
-    let mut work: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
-    for (i, repo) in repos.iter().enumerate() {
-        ui.listing(i + 1, repos.len());
-        match catalog.images(repo) {
-            Ok(rows) => work.extend(
-                select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
-                    .into_iter()
-                    .map(|r| (repo.clone(), Ok(r))),
-            ),
-            Err(e) => work.push((
-                repo.clone(),
-                Err(Record::new(repo, &[], repo, "", &names).failed(
-                    Status::Unreadable,
-                    &format!("cannot list the images of {repo}: {e}"),
-                    None,
-                    &opts.targets,
-                )),
-            )),
+    let mut work: Vec<Item> = Vec::new();
+    for (ci, catalog) in opened.catalogs.iter().enumerate() {
+        let source_err = |detail: String| AuditError::Source {
+            what: catalog.describe(),
+            detail,
+        };
+        // A named repository is read without listing the registry (which may refuse `_catalog`).
+        let mut repos: Vec<String> = match &opened.only_repository {
+            Some(only) => vec![only.clone()],
+            None => catalog
+                .repositories()
+                .map_err(source_err)?
+                .into_iter()
+                .map(|r| r.name)
+                .collect(),
+        };
+        repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
+        repos.sort();
+        for (i, repo) in repos.iter().enumerate() {
+            ui.listing(i + 1, repos.len());
+            match catalog.images(repo) {
+                Ok(rows) => work.extend(
+                    select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
+                        .into_iter()
+                        .map(|r| (ci, repo.clone(), Ok(r))),
+                ),
+                Err(e) => {
+                    // Several registries may hold the same name: the record says whose.
+                    let reference = if several {
+                        format!("{}/{repo}", catalog.describe())
+                    } else {
+                        repo.clone()
+                    };
+                    work.push((
+                        ci,
+                        repo.clone(),
+                        Err(Record::new(repo, &[], &reference, "", &names).failed(
+                            Status::Unreadable,
+                            &format!("cannot list the images of {repo}: {e}"),
+                            None,
+                            &opts.targets,
+                        )),
+                    ))
+                }
+            }
         }
     }
-    let key = |w: &(String, Result<ImageRow, Record>)| match &w.1 {
+    // The order of the report (see `Record::sort_key`), so records are written in it.
+    let key = |w: &Item| match &w.2 {
         Ok(r) => (
-            w.0.clone(),
+            record::source_of(&r.reference, &w.1).to_string(),
+            w.1.clone(),
             r.tags.first().cloned().unwrap_or_default(),
             r.digest.as_ref().map(|d| d.to_string()).unwrap_or_default(),
         ),
-        Err(_) => (w.0.clone(), String::new(), String::new()),
+        Err(rec) => (
+            rec.source().to_string(),
+            w.1.clone(),
+            String::new(),
+            String::new(),
+        ),
     };
     work.sort_by_key(key);
 
@@ -114,7 +132,7 @@ pub fn audit(
     };
     ui.start(work.len());
     let mut done = 0;
-    let mut batch: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
+    let mut batch: Vec<Item> = Vec::new();
     let mut work = work.into_iter().peekable();
     while work.peek().is_some() {
         batch.clear();
@@ -126,19 +144,25 @@ pub fn audit(
         let results: Vec<Result<Option<Record>, usize>> = std::thread::scope(|s| {
             let handles: Vec<_> = batch
                 .iter()
-                .map(|(repo, row)| {
+                .map(|(ci, repo, row)| {
                     let (shared, out_done, names) = (&shared, &out.done, &names);
+                    let catalog = opened.catalogs[*ci].as_ref();
                     s.spawn(move || {
                         let row = match row {
                             Ok(row) => row,
                             Err(unlisted) => return Some(unlisted.clone()),
                         };
                         let digest = row.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
-                        if !digest.is_empty() && out_done.contains(&(repo.clone(), digest.clone())) {
+                        let reference = display_reference(row);
+                        let done_key = (
+                            record::source_of(&reference, repo).to_string(),
+                            repo.clone(),
+                            digest.clone(),
+                        );
+                        if !digest.is_empty() && out_done.contains(&done_key) {
                             return None;
                         }
-                        let base =
-                            Record::new(repo, &row.tags, &display_reference(row), &digest, names);
+                        let base = Record::new(repo, &row.tags, &reference, &digest, names);
                         Some(if spent {
                             base.failed(
                                 Status::Unread,
@@ -162,7 +186,7 @@ pub fn audit(
         for rec in results {
             done += 1;
             let rec = rec.unwrap_or_else(|i| {
-                let (repo, row) = &batch[i];
+                let (_, repo, row) = &batch[i];
                 let (tags, reference) = match row {
                     Ok(r) => (r.tags.clone(), display_reference(r)),
                     Err(r) => (r.tags.clone(), r.reference.clone()),
@@ -267,8 +291,8 @@ struct Sink {
     file: Option<(PathBuf, std::fs::File)>,
     stream: bool,
     kept: Vec<Record>,
-    /// (repository, digest) already in the file for these targets.
-    done: HashSet<(String, String)>,
+    /// (source, repository, digest) already in the file for these targets.
+    done: HashSet<(String, String, String)>,
 }
 
 impl Sink {
@@ -297,7 +321,7 @@ impl Sink {
                     )));
                 }
                 if r.done() {
-                    done.insert((r.repository, r.digest));
+                    done.insert((r.source().to_string(), r.repository, r.digest));
                 }
             }
             cut_partial_line(path).map_err(io)?;
@@ -381,6 +405,10 @@ fn cut_partial_line(path: &Path) -> std::io::Result<()> {
         .open(path)?
         .set_len(keep as u64)
 }
+
+/// An image to read: its catalog (of `Opened::catalogs`), repository, and row (or the
+/// record of a repository that could not be listed).
+type Item = (usize, String, Result<ImageRow, Record>);
 
 /// Images read at once.
 const PARALLEL: usize = 4;
