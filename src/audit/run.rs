@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::record::{self, Record, Status};
@@ -28,6 +29,9 @@ pub struct RunOptions {
     pub stream: bool,
     /// Stop reading new images once this many bytes were pulled.
     pub max_bytes: Option<u64>,
+    /// Set (by Ctrl-C) to start no new image: the run ends as if complete, with
+    /// [`Outcome::interrupted`] set.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What a run did, for the summary on stderr.
@@ -46,6 +50,11 @@ pub struct Outcome {
     /// Compressed layer bytes of the images this run assessed (what it would download
     /// with no layer shared).
     pub assessed_bytes: u64,
+    /// Stopped by [`RunOptions::stop`]: `selected` images were known, `recorded` of them have a
+    /// record (while listing, `selected` is only those listed so far).
+    pub interrupted: bool,
+    /// Images with a record (this run's or an earlier one's).
+    pub recorded: usize,
 }
 
 /// Runs the audit. Records are appended to `opts.records` one whole line at a time and
@@ -61,7 +70,12 @@ pub fn audit(
     let mut ui = Ticker::new();
     // A repository that cannot be listed is a record too, in its place in report order.
     let mut work: Vec<Item> = Vec::new();
-    for (ci, catalog) in opened.catalogs.iter().enumerate() {
+    let stopped = || {
+        opts.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    'listing: for (ci, catalog) in opened.catalogs.iter().enumerate() {
         let source_err = |detail: String| AuditError::Source {
             what: catalog.describe(),
             detail,
@@ -79,6 +93,9 @@ pub fn audit(
         repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
         repos.sort();
         for (i, repo) in repos.iter().enumerate() {
+            if stopped() {
+                break 'listing;
+            }
             ui.listing(i + 1, repos.len());
             match catalog.images(repo) {
                 Ok(rows) => work.extend(
@@ -128,6 +145,7 @@ pub fn audit(
     let shared = RunCache::new(cache);
     let mut outcome = Outcome {
         selected: work.len(),
+        interrupted: stopped(),
         ..Outcome::default()
     };
     ui.start(work.len());
@@ -135,6 +153,23 @@ pub fn audit(
     let mut batch: Vec<Item> = Vec::new();
     let mut work = work.into_iter().peekable();
     while work.peek().is_some() {
+        // The images in flight finish (their records are written); no new one starts.
+        if stopped() {
+            outcome.interrupted = true;
+            // Those an earlier run recorded are recorded still.
+            let already = work
+                .by_ref()
+                .filter(|(_, repo, row)| {
+                    row.as_ref()
+                        .ok()
+                        .and_then(|r| done_key(repo, r))
+                        .is_some_and(|k| out.done.contains(&k))
+                })
+                .count();
+            outcome.recorded += already;
+            outcome.resumed += already;
+            break;
+        }
         batch.clear();
         batch.extend(work.by_ref().take(PARALLEL));
         let spent = opts.max_bytes.is_some_and(|max| outcome.pulled >= max);
@@ -154,12 +189,7 @@ pub fn audit(
                         };
                         let digest = row.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
                         let reference = display_reference(row);
-                        let done_key = (
-                            record::source_of(&reference, repo).to_string(),
-                            repo.clone(),
-                            digest.clone(),
-                        );
-                        if !digest.is_empty() && out_done.contains(&done_key) {
+                        if done_key(repo, row).is_some_and(|k| out_done.contains(&k)) {
                             return None;
                         }
                         let base = Record::new(repo, &row.tags, &reference, &digest, names);
@@ -200,12 +230,16 @@ pub fn audit(
             });
             let Some(rec) = rec else {
                 outcome.resumed += 1;
+                outcome.recorded += 1;
                 ui.image(done, outcome.pulled, None);
                 continue;
             };
             match rec.status {
                 Status::Unread => outcome.unread += 1,
-                _ => outcome.assessed_bytes += rec.size,
+                _ => {
+                    outcome.assessed_bytes += rec.size;
+                    outcome.recorded += 1;
+                }
             }
             ui.image(done, outcome.pulled, Some(&rec));
             out.write(rec)?;
@@ -214,6 +248,13 @@ pub fn audit(
     ui.finish();
     outcome.records = out.finish()?;
     Ok(outcome)
+}
+
+/// What resuming matches a row on (see [`Sink::done`]); `None` for a row with no digest.
+fn done_key(repo: &str, row: &ImageRow) -> Option<(String, String, String)> {
+    let digest = row.digest.as_ref()?.to_string();
+    let source = record::source_of(&row.reference, repo).to_string();
+    Some((source, repo.to_string(), digest))
 }
 
 /// `host/repo:tag` for a row listed by digest, so fixes and reports name the tag people use.
