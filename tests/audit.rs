@@ -344,7 +344,7 @@ fn fleet_audit_shards_merge_resume_dedupe_and_match_check() {
         recs.len(),
         file.display()
     );
-    assert!(rest.iter().any(|l| *l == said), "{said}\n{rest:?}");
+    assert!(rest.contains(&said), "{said}\n{rest:?}");
     let (_, err) = env.ok(&refs(&a));
     assert!(err.contains(&format!("({} resumed", kept.len())), "{err}");
     assert_eq!(
