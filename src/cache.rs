@@ -47,6 +47,9 @@ pub struct Cache {
     dir: PathBuf,
     limit: u64,
     counter: AtomicU64,
+    /// Host, pid and a random nonce: what makes this cache's temporary names its own among
+    /// every process sharing the directory (pods on EFS are often all pid 1).
+    owner: String,
 }
 
 impl Cache {
@@ -84,6 +87,7 @@ impl Cache {
             dir,
             limit,
             counter: AtomicU64::new(0),
+            owner: temp_owner(),
         })
     }
 
@@ -191,14 +195,10 @@ impl Cache {
         };
         // The body goes to a file as it is serialised (never a buffer the size of the
         // scan); the header, which carries its digest, is put in front by a second copy.
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let body_tmp = self
-            .dir
-            .join("tmp")
-            .join(format!("{}-{n}.body", std::process::id()));
+        let body_tmp = self.temp_path("body");
         let result = (|| {
             let mut w = Hashing {
-                inner: std::io::BufWriter::new(fs::File::create(&body_tmp).map_err(io)?),
+                inner: std::io::BufWriter::new(create_new(&body_tmp).map_err(io)?),
                 hash: Sha256::new(),
             };
             serde_json::to_writer(&mut w, scan).map_err(|e| io(std::io::Error::other(e)))?;
@@ -225,17 +225,13 @@ impl Cache {
         path: &Path,
         write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
     ) -> Result<(), CacheError> {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = self
-            .dir
-            .join("tmp")
-            .join(format!("{}-{n}.tmp", std::process::id()));
+        let tmp = self.temp_path("tmp");
         let io = |source| CacheError::Io {
             path: path.to_path_buf(),
             source,
         };
         let result = (|| {
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = create_new(&tmp)?;
             write(&mut f)?;
             f.sync_all()?;
             fs::rename(&tmp, path)
@@ -244,6 +240,14 @@ impl Cache {
             let _ = fs::remove_file(&tmp);
         }
         result.map_err(io)
+    }
+
+    /// A name in `tmp/` no other writer of this directory uses, on this machine or another.
+    fn temp_path(&self, extension: &str) -> PathBuf {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        self.dir
+            .join("tmp")
+            .join(format!("{}-{n}.{extension}", self.owner))
     }
 
     /// Total bytes of all entries.
@@ -360,6 +364,44 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// Refuses a name that exists: should two writers ever pick one name, one write fails (a
+/// cache miss later) instead of both writing into one file.
+fn create_new(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// `HOST-PID-NONCE`: the host name (pods sharing a volume differ there), the pid (processes
+/// of one host), and 64 random bits (two containers with one host name and pid 1 each).
+fn temp_owner() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    // std seeds every RandomState from the OS's random source: random bits with no crate.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(now);
+    format!("{}-{}-{:016x}", hostname(), std::process::id(), h.finish())
+}
+
+/// The host name, kept to characters safe in a file name.
+fn hostname() -> String {
+    let raw = fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_default();
+    let name: String = raw
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .take(64)
+        .collect();
+    if name.is_empty() { "host".into() } else { name }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,5 +474,39 @@ mod tests {
         assert!(c.size() <= 2500);
         assert!(c.get_blob(&ds[0]).is_none(), "oldest entry kept");
         assert!(c.get_blob(&ds[4]).is_some(), "newest entry dropped");
+    }
+
+    #[test]
+    fn two_writers_of_one_directory_never_share_a_temporary_name() {
+        // Two pods on one EFS volume, both pid 1: the same directory, two caches.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            Cache::open(Some(dir.path()), 1 << 20).unwrap(),
+            Cache::open(Some(dir.path()), 1 << 20).unwrap(),
+        );
+        let (ta, tb) = (a.temp_path("tmp"), b.temp_path("tmp"));
+        assert_ne!(ta, tb, "the same counter value, different owners");
+        let name = ta.file_name().unwrap().to_string_lossy().into_owned();
+        let host = hostname();
+        let pid = std::process::id();
+        assert!(name.starts_with(&format!("{host}-{pid}-")), "{name}");
+        assert_ne!(a.temp_path("tmp"), ta, "each name once");
+        // Both write the same entry at once; each rename lands a whole entry.
+        let bytes = vec![7u8; 100_000];
+        let d = Digest::sha256_of(&bytes);
+        std::thread::scope(|s| {
+            for c in [&a, &b] {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        c.put_blob(&d, &bytes).unwrap();
+                        c.put_layer_scan(&d, &scan()).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(b.get_blob(&d).as_deref(), Some(&bytes[..]));
+        assert_eq!(a.get_layer_scan(&d).unwrap().entries, scan().entries);
+        let left = fs::read_dir(dir.path().join("tmp")).unwrap().count();
+        assert_eq!(left, 0, "no temporary file left behind");
     }
 }

@@ -38,11 +38,13 @@ struct Global {
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
     /// AWS profile for ECR (default: the config's, else the AWS SDK's default chain).
+    /// `audit` takes several: each profile x region is one ECR registry.
     #[arg(long, global = true)]
-    profile: Option<String>,
+    profile: Vec<String>,
     /// AWS region for ECR calls that cannot take it from the registry host name.
+    /// `audit` takes several: each profile x region is one ECR registry.
     #[arg(long, global = true)]
-    region: Option<String>,
+    region: Vec<String>,
     /// Allow plain HTTP to every registry (loopback registries always get it).
     #[arg(long, global = true)]
     insecure: bool,
@@ -64,7 +66,7 @@ struct Env {
 }
 
 impl Global {
-    fn resolve(&self) -> Result<Env> {
+    fn resolve(&self, audit: bool) -> Result<Env> {
         let config = Config::load(self.config.as_deref())?;
         let cache = Cache::from_config(&config.cache, self.no_cache)
             .unwrap_or_else(|e| {
@@ -75,11 +77,16 @@ impl Global {
             .map(std::sync::Arc::new);
         let mut opts = RegistryOptions::from_config(config);
         opts.insecure = self.insecure;
-        if self.profile.is_some() {
-            opts.aws.profile = self.profile.clone();
-        }
-        if self.region.is_some() {
-            opts.aws.region = self.region.clone();
+        if self.profile.len() > 1 || self.region.len() > 1 {
+            // Only `audit` reads several ECR registries; it takes the lists itself.
+            if !audit {
+                anyhow::bail!(
+                    "--profile and --region are given once, except to `archlens audit`, which reads the ECR registry of each profile x region"
+                );
+            }
+        } else {
+            opts.aws.profile = self.profile.first().cloned().or(opts.aws.profile);
+            opts.aws.region = self.region.first().cloned().or(opts.aws.region);
         }
         opts.cache = cache.clone();
         if let Some(secs) = self.timeout {
@@ -212,7 +219,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
-    let env = cli.global.resolve()?;
+    let env = cli
+        .global
+        .resolve(matches!(cli.command, Some(Command::Audit(_))))?;
     let cache: Option<&dyn LayerCache> = env.cache.as_deref().map(|c| c as &dyn LayerCache);
     let ui = |launch, target| -> Result<u8> {
         archlens::ui::run(archlens::ui::Options {
@@ -232,8 +241,8 @@ fn run(cli: Cli) -> Result<u8> {
     let Some(command) = cli.command else {
         return ui(
             Launch::Ecr {
-                profile: cli.global.profile.clone(),
-                region: cli.global.region.clone(),
+                profile: cli.global.profile.first().cloned(),
+                region: cli.global.region.first().cloned(),
             },
             None,
         );
@@ -354,7 +363,13 @@ fn run(cli: Cli) -> Result<u8> {
             // fails `check`: scripts can gate a release on it.
             Ok(if d.findings.is_empty() { 0 } else { EXIT_FAIL })
         }
-        Command::Audit(args) => Ok(archlens::audit::cli::run(args, &env.opts, cache)?),
+        Command::Audit(args) => {
+            let ecr = archlens::audit::EcrSources {
+                profiles: cli.global.profile.clone(),
+                regions: cli.global.region.clone(),
+            };
+            Ok(archlens::audit::cli::run(args, &env.opts, &ecr, cache)?)
+        }
         Command::Targets { format } => {
             let all = verdict::target::builtin();
             match format {

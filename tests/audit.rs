@@ -303,6 +303,56 @@ fn fleet_audit_shards_merge_resume_dedupe_and_match_check() {
         "resumed output differs from an uninterrupted run"
     );
 
+    // Ctrl-C: the images in flight finish, the file stays valid, the run says how to go on
+    // and exits 130; the same command then completes it to the uninterrupted run's bytes.
+    let int_dir = dir("interrupt");
+    let a = audit(&["--out", &int_dir]);
+    let mut child = env
+        .cmd(&refs(&a))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut n = 0;
+    for l in lines.by_ref() {
+        if l.expect("stderr line").starts_with("archlens: audit ") {
+            n += 1;
+        }
+        if n == 20 {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    // Read on, so the run is never blocked on a full pipe while it finishes.
+    let rest: Vec<String> = lines.map(|l| l.expect("stderr line")).collect();
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let file = PathBuf::from(&int_dir).join("audit.jsonl");
+    let kept = records(&file);
+    assert!(
+        kept.len() >= 20 && kept.len() < recs.len(),
+        "{} records after Ctrl-C",
+        kept.len()
+    );
+    let said = format!(
+        "interrupted: {} of {} images recorded in {}; run the same command again to continue",
+        kept.len(),
+        recs.len(),
+        file.display()
+    );
+    assert!(rest.contains(&said), "{said}\n{rest:?}");
+    let (_, err) = env.ok(&refs(&a));
+    assert!(err.contains(&format!("({} resumed", kept.len())), "{err}");
+    assert_eq!(
+        std::fs::read(&file).expect("resumed"),
+        std::fs::read(&single_file).expect("single"),
+        "the run continued after Ctrl-C differs from an uninterrupted run"
+    );
+
     // A byte budget: the first image is read, the rest named as left unread.
     let budget = dir("budget");
     let a = audit(&["--repos", "team0/*", "--max-bytes", "1", "--out", &budget]);

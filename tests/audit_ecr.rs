@@ -10,22 +10,29 @@ use aws_sdk_ecr::config::{BehaviorVersion, Credentials, Region};
 use base64::Engine as _;
 use serde_json::Value;
 use support_registry::fleet::{self, HOSTILE, Kind};
-use support_registry::{Moto, Registry};
+use support_registry::{Moto, Proxy, Registry};
 
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+/// The same account in a second region, for an audit of several ECR registries.
+const WEST: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
 
 #[test]
 fn audit_of_the_default_ecr_registry() {
     let moto = Moto::start();
+    // archlens reaches moto through a proxy that counts its calls.
+    let api = Proxy::start(moto.endpoint.trim_start_matches("http://"));
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     // Configured explicitly so the test process environment stays untouched.
-    let conf = aws_sdk_ecr::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&moto.endpoint)
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .build();
-    let ecr = aws_sdk_ecr::Client::from_conf(conf);
+    let client_in = |region: &'static str| {
+        let conf = aws_sdk_ecr::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .endpoint_url(&moto.endpoint)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_ecr::Client::from_conf(conf)
+    };
+    let ecr = client_in("us-east-1");
     let token = rt
         .block_on(ecr.get_authorization_token().send())
         .expect("moto GetAuthorizationToken");
@@ -76,7 +83,8 @@ fn audit_of_the_default_ecr_registry() {
     std::fs::write(
         &config,
         format!(
-            "[[registry]]\nprefix = \"{HOST}\"\nlocation = \"{}\"\ninsecure = true\n",
+            "[[registry]]\nprefix = \"{HOST}\"\nlocation = \"{0}\"\ninsecure = true\n\
+             [[registry]]\nprefix = \"{WEST}\"\nlocation = \"{0}\"\ninsecure = true\n",
             reg.addr
         ),
     )
@@ -92,7 +100,7 @@ fn audit_of_the_default_ecr_registry() {
             .env("XDG_CONFIG_HOME", h.join("config"))
             .env("XDG_CACHE_HOME", h.join("cache"))
             .env("DOCKER_CONFIG", h.join("docker"))
-            .env("AWS_ENDPOINT_URL_ECR", &moto.endpoint)
+            .env("AWS_ENDPOINT_URL_ECR", format!("http://{}", api.addr))
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
@@ -130,6 +138,19 @@ fn audit_of_the_default_ecr_registry() {
         .map(|l| serde_json::from_str(l).expect("record"))
         .collect();
     assert_eq!(recs.len(), f.images.len(), "{err}");
+    // One registry client for the whole run: one token, not one per image or repository.
+    let logins = api
+        .seen()
+        .iter()
+        .filter(|s| s.is("GetAuthorizationToken"))
+        .count();
+    assert!(f.images.len() > 4, "several images: {}", f.images.len());
+    assert_eq!(
+        logins,
+        1,
+        "GetAuthorizationToken calls for {} images",
+        f.images.len()
+    );
     for r in &recs {
         assert_eq!(r["status"], "assessed", "{r}");
         let reference = r["reference"].as_str().unwrap_or("");
@@ -164,4 +185,127 @@ fn audit_of_the_default_ecr_registry() {
     assert_eq!(row, "| graviton | linux/arm64 | 2 | 0 | 2 | 0 |", "{md}");
     assert!(md.contains("index refused"), "{md}");
     assert!(!md.contains(HOSTILE), "{md}");
+
+    // The first repository replicated to us-west-2: the same names and digests in a second
+    // registry are records of their own, sorted by registry, and resume as such.
+    let west = client_in("us-west-2");
+    let first = &f.repositories[0];
+    let replicated: Vec<_> = f.images.iter().filter(|i| &i.repository == first).collect();
+    rt.block_on(async {
+        west.create_repository()
+            .repository_name(first)
+            .send()
+            .await
+            .expect("create repository in us-west-2");
+        for img in &replicated {
+            let mut puts: Vec<(&support_registry::Blob, Option<&str>)> =
+                img.children.iter().map(|c| (c, None)).collect();
+            puts.extend(img.tags.iter().map(|t| (&img.top, Some(t.as_str()))));
+            for (blob, tag) in puts {
+                west.put_image()
+                    .repository_name(first)
+                    .image_manifest(String::from_utf8(blob.bytes.clone()).expect("utf8"))
+                    .image_manifest_media_type(&blob.media_type)
+                    .image_digest(&blob.digest)
+                    .set_image_tag(tag.map(str::to_string))
+                    .send()
+                    .await
+                    .expect("put_image in us-west-2");
+            }
+        }
+    });
+    let both = h.join("both.jsonl");
+    let both_s = both.display().to_string();
+    let two = |extra: &[&str]| {
+        let mut a = vec![
+            "audit",
+            "--region",
+            "us-east-1",
+            "--region",
+            "us-west-2",
+            "--tags",
+            "all",
+            "-t",
+            "graviton",
+            "-t",
+            "lambda",
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    api.clear();
+    let (_, err) = two(&["--out", &both_s]);
+    let text = std::fs::read_to_string(&both).expect("records");
+    let recs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect();
+    assert_eq!(recs.len(), f.images.len() + replicated.len(), "{err}");
+    let hosts: Vec<&str> = recs
+        .iter()
+        .map(|r| {
+            r["reference"]
+                .as_str()
+                .unwrap_or("")
+                .split('/')
+                .next()
+                .unwrap_or("")
+        })
+        .collect();
+    let east_n = hosts.iter().filter(|h| **h == HOST).count();
+    assert_eq!(
+        (east_n, hosts.len() - east_n),
+        (f.images.len(), replicated.len())
+    );
+    let mut sorted = hosts.clone();
+    sorted.sort();
+    assert_eq!(hosts, sorted, "records are grouped by registry");
+    for r in recs
+        .iter()
+        .filter(|r| r["reference"].as_str().is_some_and(|x| x.starts_with(WEST)))
+    {
+        assert_eq!(
+            r["repository"],
+            first.as_str(),
+            "the name stays the repository's"
+        );
+        assert_eq!(r["status"], "assessed", "{r}");
+    }
+    let logins = api
+        .seen()
+        .iter()
+        .filter(|s| s.is("GetAuthorizationToken"))
+        .count();
+    assert_eq!(logins, 2, "one token per registry");
+    // Resuming reads nothing again: the west copies are not taken for the east ones.
+    let (_, err) = two(&["--out", &both_s]);
+    assert!(err.contains("read 0 new images"), "{err}");
+    assert_eq!(std::fs::read_to_string(&both).expect("records"), text);
+    // Shards (by repository name) merge to the same file.
+    let mut parts = Vec::new();
+    for i in 0..2 {
+        let p = h.join(format!("part{i}.jsonl")).display().to_string();
+        two(&["--shard", &format!("{i}/2"), "--out", &p]);
+        parts.push(p);
+    }
+    let merged = h.join("merged.jsonl").display().to_string();
+    let mut m = vec!["audit", "merge"];
+    m.extend(parts.iter().map(String::as_str));
+    m.extend(["--out", &merged]);
+    run(&m);
+    assert_eq!(std::fs::read_to_string(&merged).expect("merged"), text);
+    // Several regions name several ECR registries; a registry host is one.
+    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
+        .args([
+            "audit",
+            "localhost:1",
+            "--region",
+            "us-east-1",
+            "--region",
+            "us-west-2",
+        ])
+        .output()
+        .expect("run archlens");
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not ECR"));
 }

@@ -2,10 +2,14 @@
 //! only hands them over.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
+
+use signal_hook::consts::SIGINT;
 
 use super::record::{self, Record};
 use super::run::{RunOptions, write_records};
-use super::{AuditError, Shard, Summary, Tags, open_source};
+use super::{AuditError, EcrSources, Shard, Summary, Tags, open_source};
 use crate::analyze::LayerCache;
 use crate::report::audit as render;
 use crate::source::registry::RegistryOptions;
@@ -197,6 +201,7 @@ fn write_out(path: Option<&Path>, text: &str) -> Result<(), AuditError> {
 pub fn run(
     args: AuditArgs,
     opts: &RegistryOptions,
+    ecr: &EcrSources,
     cache: Option<&dyn LayerCache>,
 ) -> Result<u8, AuditError> {
     if let Some(AuditCommand::Merge { files, format, out }) = args.merge {
@@ -218,7 +223,7 @@ pub fn run(
     let targets = crate::check::targets(&args.targets, &opts.config.defaults.targets)
         .map_err(AuditError::Usage)?;
     let paths = paths(args.out.as_deref(), args.format, shard)?;
-    let opened = open_source(args.source.as_deref(), opts)?;
+    let opened = open_source(args.source.as_deref(), opts, ecr)?;
     let stream = paths.records.is_none() && args.format == Format::Jsonl;
     let run_opts = RunOptions {
         repos: args.repos,
@@ -228,6 +233,7 @@ pub fn run(
         records: paths.records.clone(),
         stream,
         max_bytes,
+        stop: Some(interrupt()?),
     };
     let outcome = super::run::audit(&opened, &run_opts, cache)?;
     if !stream && (paths.report.is_some() || paths.records.is_none()) {
@@ -240,7 +246,7 @@ pub fn run(
     eprint!("archlens: {}", render::audit_stderr(&summary));
     eprintln!(
         "archlens: this run read {} new images ({} resumed from the output, {} left unread): pulled {} ({} bytes) for images of {} ({} bytes) in all, layers shared and cached",
-        outcome.selected - outcome.resumed - outcome.unread,
+        outcome.recorded - outcome.resumed,
         outcome.resumed,
         outcome.unread,
         crate::text::human_size(outcome.pulled),
@@ -251,7 +257,39 @@ pub fn run(
     if let Some(p) = &paths.records {
         eprintln!("archlens: records in {}", p.display());
     }
+    if outcome.interrupted {
+        let (n, m) = (outcome.recorded, outcome.selected);
+        match &paths.records {
+            Some(p) => eprintln!(
+                "interrupted: {n} of {m} images recorded in {}; run the same command again to continue",
+                p.display()
+            ),
+            None => eprintln!(
+                "interrupted: {n} of {m} images read, and the output is partial; give --out FILE to make a run you can continue"
+            ),
+        }
+        return Ok(EXIT_INTERRUPTED);
+    }
     Ok(0)
+}
+
+/// The exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The flag the first Ctrl-C sets (the run then starts no new image and ends with a valid,
+/// resumable output); a second Ctrl-C exits at once, with status 130.
+fn interrupt() -> Result<Arc<AtomicBool>, AuditError> {
+    static FLAG: OnceLock<Result<Arc<AtomicBool>, String>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        // Registered first, so it sees the flag as the previous Ctrl-C left it.
+        signal_hook::flag::register_conditional_shutdown(SIGINT, 130, flag.clone())
+            .and_then(|_| signal_hook::flag::register(SIGINT, flag.clone()))
+            .map(|_| flag)
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(|e| AuditError::Usage(format!("cannot install the Ctrl-C handler: {e}")))
 }
 
 /// `audit merge`: every record of `files`, deduplicated, in report order.

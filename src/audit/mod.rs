@@ -298,26 +298,78 @@ impl Catalog for LayoutsCatalog {
     }
 }
 
-/// What `audit SOURCE` reads, and the one repository it names, if it names one.
+/// What `audit SOURCE` reads (several ECR registries with several `--profile`/`--region`),
+/// and the one repository it names, if it names one.
 pub struct Opened {
-    pub catalog: Arc<dyn Catalog>,
+    pub catalogs: Vec<Arc<dyn Catalog>>,
     pub only_repository: Option<String>,
 }
 
-/// The catalog for SOURCE: none or `ecr:` the caller's ECR registry; `docker-daemon:` /
-/// `podman:`; an OCI layout (`oci:DIR` or a directory with index.json) or a directory of
-/// layouts; else a registry host, or `host/repository` for one repository.
-pub fn open_source(source: Option<&str>, opts: &RegistryOptions) -> Result<Opened, AuditError> {
+/// The `--profile` and `--region` options as given: each profile x region is one ECR
+/// registry; one of each (or none) is the single registry the options already name.
+#[derive(Debug, Clone, Default)]
+pub struct EcrSources {
+    pub profiles: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+impl EcrSources {
+    /// The options of each ECR registry, or `None` when one is asked (then `opts` has it).
+    fn several(&self, opts: &RegistryOptions) -> Option<Vec<RegistryOptions>> {
+        if self.profiles.len() <= 1 && self.regions.len() <= 1 {
+            return None;
+        }
+        let or_default = |v: &[String]| -> Vec<Option<String>> {
+            if v.is_empty() {
+                vec![None]
+            } else {
+                v.iter().cloned().map(Some).collect()
+            }
+        };
+        let mut out = Vec::new();
+        for p in or_default(&self.profiles) {
+            for r in or_default(&self.regions) {
+                let mut o = opts.clone();
+                o.aws.profile = p.clone().or(o.aws.profile);
+                o.aws.region = r.or(o.aws.region);
+                out.push(o);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The catalog for SOURCE: none or `ecr:` the caller's ECR registry (one per profile x
+/// region given); `docker-daemon:` / `podman:`; an OCI layout (`oci:DIR` or a directory with
+/// index.json) or a directory of layouts; else a registry host, or `host/repository` for one
+/// repository.
+pub fn open_source(
+    source: Option<&str>,
+    opts: &RegistryOptions,
+    ecr: &EcrSources,
+) -> Result<Opened, AuditError> {
     let whole = |catalog: Arc<dyn Catalog>| Opened {
-        catalog,
+        catalogs: vec![catalog],
         only_repository: None,
     };
+    let several = ecr.several(opts);
     let Some(s) = source.filter(|s| !matches!(*s, "ecr" | "ecr:")) else {
-        return Ok(whole(Arc::new(catalog::RegistryCatalog::new(
-            None,
-            opts.clone(),
-        ))));
+        return Ok(match several {
+            Some(all) => Opened {
+                catalogs: all
+                    .into_iter()
+                    .map(|o| Arc::new(catalog::RegistryCatalog::new(None, o)) as Arc<dyn Catalog>)
+                    .collect(),
+                only_repository: None,
+            },
+            None => whole(Arc::new(catalog::RegistryCatalog::new(None, opts.clone()))),
+        });
     };
+    if several.is_some() {
+        return Err(AuditError::Usage(format!(
+            "several --profile or --region read several ECR registries, and {s} is not ECR: leave SOURCE out (or give ecr:), or give --profile and --region once"
+        )));
+    }
     for kind in [EngineKind::Docker, EngineKind::Podman] {
         if s.trim_end_matches(':') == kind.transport() {
             let spool = opts.cache.as_ref().map(|c| c.dir().join("spool"));
@@ -350,10 +402,10 @@ pub fn open_source(source: Option<&str>, opts: &RegistryOptions) -> Result<Opene
             opts.clone(),
         )))),
         ListTarget::Repository(r) => Ok(Opened {
-            catalog: Arc::new(catalog::RegistryCatalog::new(
+            catalogs: vec![Arc::new(catalog::RegistryCatalog::new(
                 Some(&r.registry),
                 opts.clone(),
-            )),
+            ))],
             only_repository: Some(r.repository),
         }),
     }

@@ -204,14 +204,21 @@ impl Record {
         self
     }
 
-    /// Records sort by repository, first tag, digest: a single run and merged shards list
-    /// them in the same order.
-    pub fn sort_key(&self) -> (&str, &str, &str) {
+    /// Records sort by source, repository, first tag, digest: a single run and merged shards
+    /// list them in the same order, and one name in two registries stays two records.
+    pub fn sort_key(&self) -> (&str, &str, &str, &str) {
         (
+            self.source(),
             &self.repository,
             self.tags.first().map_or("", String::as_str),
             &self.digest,
         )
+    }
+
+    /// Where the image is: the registry host (or `oci:DIR`) that `reference` names before
+    /// the repository; "" when it names none.
+    pub fn source(&self) -> &str {
+        source_of(&self.reference, &self.repository)
     }
 
     /// Whether a later run with the same targets can skip this image. Failures that may be
@@ -232,6 +239,23 @@ impl Record {
         let mut s = serde_json::to_string(self).unwrap_or_default();
         s.push('\n');
         s
+    }
+}
+
+/// The part of `reference` before `/REPOSITORY` when the repository ends the name (then a
+/// tag or digest, or nothing, follows; tags and digests hold no `/`), else "".
+pub fn source_of<'a>(reference: &'a str, repository: &str) -> &'a str {
+    let needle = format!("/{repository}");
+    match reference.rfind(&needle) {
+        Some(i)
+            if matches!(
+                reference[i + needle.len()..].chars().next(),
+                None | Some(':' | '@')
+            ) =>
+        {
+            &reference[..i]
+        }
+        _ => "",
     }
 }
 
@@ -307,19 +331,18 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Record>, AuditError> {
     Ok(out)
 }
 
-/// Records in report order, one per (repository, digest): an assessed record wins over an
-/// `unread` one left by an earlier run that ran out of budget.
+/// Records in report order, one per (source, repository, digest): an assessed record wins
+/// over an `unread` one left by an earlier run that ran out of budget.
 pub fn canonical(mut records: Vec<Record>) -> Vec<Record> {
-    records.sort_by(|a, b| {
-        (a.repository.as_str(), a.digest.as_str(), !a.done()).cmp(&(
-            b.repository.as_str(),
-            b.digest.as_str(),
-            !b.done(),
-        ))
-    });
-    records.dedup_by(|later, first| {
-        later.repository == first.repository && later.digest == first.digest
-    });
+    let id = |r: &Record| {
+        (
+            r.source().to_string(),
+            r.repository.clone(),
+            r.digest.clone(),
+        )
+    };
+    records.sort_by_cached_key(|r| (id(r), !r.done()));
+    records.dedup_by(|later, first| id(later) == id(first));
     records.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     records
 }
@@ -368,5 +391,34 @@ mod tests {
             &[],
         );
         assert!(!unlisted.done());
+    }
+
+    #[test]
+    fn one_name_in_two_registries_is_two_records() {
+        let t = vec!["graviton".to_string()];
+        let east = Record::new("app", &["1".into()], "e.example/app:1", "sha256:aa", &t);
+        let west = Record::new(
+            "app",
+            &["1".into()],
+            "w.example/app@sha256:aa",
+            "sha256:aa",
+            &t,
+        );
+        assert_eq!(east.source(), "e.example");
+        assert_eq!(west.source(), "w.example");
+        assert_eq!(source_of("oci:/x/app:1", "app"), "oci:/x");
+        assert_eq!(source_of("h:5000/team/app:1", "team/app"), "h:5000");
+        assert_eq!(
+            source_of("h/app-2:1", "app"),
+            "",
+            "a longer name is not the repository"
+        );
+        assert_eq!(source_of("app", "app"), "");
+        let c = canonical(vec![west.clone(), east.clone(), west.clone()]);
+        assert_eq!(
+            c,
+            vec![east, west],
+            "sorted by registry, deduplicated within one"
+        );
     }
 }

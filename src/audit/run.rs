@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::record::{self, Record, Status};
@@ -28,6 +29,9 @@ pub struct RunOptions {
     pub stream: bool,
     /// Stop reading new images once this many bytes were pulled.
     pub max_bytes: Option<u64>,
+    /// Set (by Ctrl-C) to start no new image: the run ends as if complete, with
+    /// [`Outcome::interrupted`] set.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What a run did, for the summary on stderr.
@@ -46,6 +50,11 @@ pub struct Outcome {
     /// Compressed layer bytes of the images this run assessed (what it would download
     /// with no layer shared).
     pub assessed_bytes: u64,
+    /// Stopped by [`RunOptions::stop`]: `selected` images were known, `recorded` of them have a
+    /// record (while listing, `selected` is only those listed so far).
+    pub interrupted: bool,
+    /// Images with a record (this run's or an earlier one's).
+    pub recorded: usize,
 }
 
 /// Runs the audit. Records are appended to `opts.records` one whole line at a time and
@@ -56,53 +65,79 @@ pub fn audit(
     opts: &RunOptions,
     cache: Option<&dyn LayerCache>,
 ) -> Result<Outcome, AuditError> {
-    let catalog = opened.catalog.as_ref();
     let names: Vec<String> = opts.targets.iter().map(|t| t.name.clone()).collect();
-    let source_err = |detail: String| AuditError::Source {
-        what: catalog.describe(),
-        detail,
-    };
-    // A named repository is read without listing the registry (which may refuse `_catalog`).
-    let mut repos: Vec<String> = match &opened.only_repository {
-        Some(only) => vec![only.clone()],
-        None => catalog
-            .repositories()
-            .map_err(source_err)?
-            .into_iter()
-            .map(|r| r.name)
-            .collect(),
-    };
-    repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
-    repos.sort();
+    let several = opened.catalogs.len() > 1;
     let mut ui = Ticker::new();
     // A repository that cannot be listed is a record too, in its place in report order.
-    let mut work: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
-    for (i, repo) in repos.iter().enumerate() {
-        ui.listing(i + 1, repos.len());
-        match catalog.images(repo) {
-            Ok(rows) => work.extend(
-                select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
-                    .into_iter()
-                    .map(|r| (repo.clone(), Ok(r))),
-            ),
-            Err(e) => work.push((
-                repo.clone(),
-                Err(Record::new(repo, &[], repo, "", &names).failed(
-                    Status::Unreadable,
-                    &format!("cannot list the images of {repo}: {e}"),
-                    None,
-                    &opts.targets,
-                )),
-            )),
+    let mut work: Vec<Item> = Vec::new();
+    let stopped = || {
+        opts.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    'listing: for (ci, catalog) in opened.catalogs.iter().enumerate() {
+        let source_err = |detail: String| AuditError::Source {
+            what: catalog.describe(),
+            detail,
+        };
+        // A named repository is read without listing the registry (which may refuse `_catalog`).
+        let mut repos: Vec<String> = match &opened.only_repository {
+            Some(only) => vec![only.clone()],
+            None => catalog
+                .repositories()
+                .map_err(source_err)?
+                .into_iter()
+                .map(|r| r.name)
+                .collect(),
+        };
+        repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
+        repos.sort();
+        for (i, repo) in repos.iter().enumerate() {
+            if stopped() {
+                break 'listing;
+            }
+            ui.listing(i + 1, repos.len());
+            match catalog.images(repo) {
+                Ok(rows) => work.extend(
+                    select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
+                        .into_iter()
+                        .map(|r| (ci, repo.clone(), Ok(r))),
+                ),
+                Err(e) => {
+                    // Several registries may hold the same name: the record says whose.
+                    let reference = if several {
+                        format!("{}/{repo}", catalog.describe())
+                    } else {
+                        repo.clone()
+                    };
+                    work.push((
+                        ci,
+                        repo.clone(),
+                        Err(Record::new(repo, &[], &reference, "", &names).failed(
+                            Status::Unreadable,
+                            &format!("cannot list the images of {repo}: {e}"),
+                            None,
+                            &opts.targets,
+                        )),
+                    ))
+                }
+            }
         }
     }
-    let key = |w: &(String, Result<ImageRow, Record>)| match &w.1 {
+    // The order of the report (see `Record::sort_key`), so records are written in it.
+    let key = |w: &Item| match &w.2 {
         Ok(r) => (
-            w.0.clone(),
+            record::source_of(&r.reference, &w.1).to_string(),
+            w.1.clone(),
             r.tags.first().cloned().unwrap_or_default(),
             r.digest.as_ref().map(|d| d.to_string()).unwrap_or_default(),
         ),
-        Err(_) => (w.0.clone(), String::new(), String::new()),
+        Err(rec) => (
+            rec.source().to_string(),
+            w.1.clone(),
+            String::new(),
+            String::new(),
+        ),
     };
     work.sort_by_key(key);
 
@@ -110,13 +145,31 @@ pub fn audit(
     let shared = RunCache::new(cache);
     let mut outcome = Outcome {
         selected: work.len(),
+        interrupted: stopped(),
         ..Outcome::default()
     };
     ui.start(work.len());
     let mut done = 0;
-    let mut batch: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
+    let mut batch: Vec<Item> = Vec::new();
     let mut work = work.into_iter().peekable();
     while work.peek().is_some() {
+        // The images in flight finish (their records are written); no new one starts.
+        if stopped() {
+            outcome.interrupted = true;
+            // Those an earlier run recorded are recorded still.
+            let already = work
+                .by_ref()
+                .filter(|(_, repo, row)| {
+                    row.as_ref()
+                        .ok()
+                        .and_then(|r| done_key(repo, r))
+                        .is_some_and(|k| out.done.contains(&k))
+                })
+                .count();
+            outcome.recorded += already;
+            outcome.resumed += already;
+            break;
+        }
         batch.clear();
         batch.extend(work.by_ref().take(PARALLEL));
         let spent = opts.max_bytes.is_some_and(|max| outcome.pulled >= max);
@@ -126,19 +179,20 @@ pub fn audit(
         let results: Vec<Result<Option<Record>, usize>> = std::thread::scope(|s| {
             let handles: Vec<_> = batch
                 .iter()
-                .map(|(repo, row)| {
+                .map(|(ci, repo, row)| {
                     let (shared, out_done, names) = (&shared, &out.done, &names);
+                    let catalog = opened.catalogs[*ci].as_ref();
                     s.spawn(move || {
                         let row = match row {
                             Ok(row) => row,
                             Err(unlisted) => return Some(unlisted.clone()),
                         };
                         let digest = row.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
-                        if !digest.is_empty() && out_done.contains(&(repo.clone(), digest.clone())) {
+                        let reference = display_reference(row);
+                        if done_key(repo, row).is_some_and(|k| out_done.contains(&k)) {
                             return None;
                         }
-                        let base =
-                            Record::new(repo, &row.tags, &display_reference(row), &digest, names);
+                        let base = Record::new(repo, &row.tags, &reference, &digest, names);
                         Some(if spent {
                             base.failed(
                                 Status::Unread,
@@ -162,7 +216,7 @@ pub fn audit(
         for rec in results {
             done += 1;
             let rec = rec.unwrap_or_else(|i| {
-                let (repo, row) = &batch[i];
+                let (_, repo, row) = &batch[i];
                 let (tags, reference) = match row {
                     Ok(r) => (r.tags.clone(), display_reference(r)),
                     Err(r) => (r.tags.clone(), r.reference.clone()),
@@ -176,12 +230,16 @@ pub fn audit(
             });
             let Some(rec) = rec else {
                 outcome.resumed += 1;
+                outcome.recorded += 1;
                 ui.image(done, outcome.pulled, None);
                 continue;
             };
             match rec.status {
                 Status::Unread => outcome.unread += 1,
-                _ => outcome.assessed_bytes += rec.size,
+                _ => {
+                    outcome.assessed_bytes += rec.size;
+                    outcome.recorded += 1;
+                }
             }
             ui.image(done, outcome.pulled, Some(&rec));
             out.write(rec)?;
@@ -190,6 +248,13 @@ pub fn audit(
     ui.finish();
     outcome.records = out.finish()?;
     Ok(outcome)
+}
+
+/// What resuming matches a row on (see [`Sink::done`]); `None` for a row with no digest.
+fn done_key(repo: &str, row: &ImageRow) -> Option<(String, String, String)> {
+    let digest = row.digest.as_ref()?.to_string();
+    let source = record::source_of(&row.reference, repo).to_string();
+    Some((source, repo.to_string(), digest))
 }
 
 /// `host/repo:tag` for a row listed by digest, so fixes and reports name the tag people use.
@@ -267,8 +332,8 @@ struct Sink {
     file: Option<(PathBuf, std::fs::File)>,
     stream: bool,
     kept: Vec<Record>,
-    /// (repository, digest) already in the file for these targets.
-    done: HashSet<(String, String)>,
+    /// (source, repository, digest) already in the file for these targets.
+    done: HashSet<(String, String, String)>,
 }
 
 impl Sink {
@@ -298,7 +363,11 @@ impl Sink {
                     )));
                 }
                 if r.done() {
-                    done.insert((r.repository.clone(), r.digest.clone()));
+                    done.insert((
+                        r.source().to_string(),
+                        r.repository.clone(),
+                        r.digest.clone(),
+                    ));
                 }
             }
             if records.iter().all(Record::done) {
@@ -388,6 +457,10 @@ fn cut_partial_line(path: &Path) -> std::io::Result<()> {
         .open(path)?
         .set_len(keep as u64)
 }
+
+/// An image to read: its catalog (of `Opened::catalogs`), repository, and row (or the
+/// record of a repository that could not be listed).
+type Item = (usize, String, Result<ImageRow, Record>);
 
 /// Images read at once.
 const PARALLEL: usize = 4;

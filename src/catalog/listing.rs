@@ -504,6 +504,17 @@ pub fn list_images_noted(
         endpoint.insecure,
         opts,
     )?);
+    list_images_on(client, repo, opts)
+}
+
+/// [`list_images_noted`] through a client already connected to the repository's endpoint,
+/// so a catalog listing many repositories logs in once.
+pub fn list_images_on(
+    client: Arc<Client>,
+    repo: &RegistryRef,
+    opts: &RegistryOptions,
+) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
+    let endpoint = opts.endpoint(repo);
     let (raws, notes) = if let Some(h) = ecr::parse_ecr_host(&repo.registry) {
         let aws = opts.aws.clone();
         let name = repo.repository.clone();

@@ -1,13 +1,18 @@
 //! The explorer's catalog of a registry (OCI distribution API) or Amazon ECR: the rows come
 //! from [`super::listing`], so `ls` and the screens list the same things.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::listing::{self, Found};
 use super::{Catalog, ImageRow, RepoRow, RepoStats, Switch};
 use crate::source::dockerref::RegistryRef;
-use crate::source::registry::RegistryOptions;
+use crate::source::reference::Reference;
+use crate::source::registry::{Client, RegistryOptions, RegistrySource};
 use crate::source::{self, ImageSource, ecr};
+
+/// The registry as named, the endpoint host contacted, and whether it is plain HTTP.
+type ClientKey = (String, String, bool);
 
 /// A registry (OCI distribution API) or Amazon ECR, listed through [`super::listing`].
 pub struct RegistryCatalog {
@@ -24,6 +29,9 @@ pub struct RegistryCatalog {
     /// The ECR client of the repository stats, kept from chunk to chunk with the profile and
     /// region it was made for.
     stats_client: Mutex<Option<(String, ecr::Ecr)>>,
+    /// One registry client per endpoint, shared by every listing and image read (threads
+    /// too), so ECR is asked for a token once, not once per image; emptied by a switch.
+    clients: Mutex<HashMap<ClientKey, Arc<Client>>>,
 }
 
 impl RegistryCatalog {
@@ -35,7 +43,26 @@ impl RegistryCatalog {
             account: Mutex::new(None),
             opts: Mutex::new(opts),
             stats_client: Mutex::new(None),
+            clients: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The shared client for the endpoint `r` is read from, made on first use.
+    fn client(&self, r: &RegistryRef, opts: &RegistryOptions) -> Result<Arc<Client>, String> {
+        let e = opts.endpoint(r);
+        let key = (r.registry.clone(), e.host.clone(), e.insecure);
+        let mut clients = self
+            .clients
+            .lock()
+            .map_err(|_| "the catalog's clients are unusable after a failed task")?;
+        if let Some(c) = clients.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(
+            Client::new(&r.registry, &e.host, e.insecure, opts).map_err(|e| e.to_string())?,
+        );
+        clients.insert(key, c.clone());
+        Ok(c)
     }
 
     fn host(&self) -> Option<String> {
@@ -96,8 +123,9 @@ impl Catalog for RegistryCatalog {
             .ok_or("the registry is not known yet: list its repositories first")?;
         let name = format!("{host}/{repository}");
         let r = RegistryRef::parse(&name).map_err(|e| e.to_string())?;
-        let images =
-            listing::list_images(&r, &self.opts()).map_err(|e| self.advise(e.to_string()))?;
+        let opts = self.opts();
+        let (images, _) = listing::list_images_on(self.client(&r, &opts)?, &r, &opts)
+            .map_err(|e| self.advise(e.to_string()))?;
         let ecr_host = ecr::parse_ecr_host(&host);
         Ok(images
             .into_iter()
@@ -163,6 +191,9 @@ impl Catalog for RegistryCatalog {
         }
         // Found again by the next listing, in the new account or region.
         *registry = None;
+        if let Ok(mut c) = self.clients.lock() {
+            c.clear();
+        }
         Ok(())
     }
 
@@ -178,7 +209,17 @@ impl Catalog for RegistryCatalog {
     }
 
     fn open(&self, image: &ImageRow) -> Result<Box<dyn ImageSource>, String> {
-        source::open_with(&image.reference, &self.opts()).map_err(|e| e.to_string())
+        let opts = self.opts();
+        let parsed = Reference::parse(&image.reference).map_err(|e| e.to_string())?;
+        let Reference::Registry(name) = parsed else {
+            return source::open_reference(&parsed, &opts).map_err(|e| e.to_string());
+        };
+        let r = RegistryRef::parse(&name).map_err(|e| e.to_string())?;
+        Ok(Box::new(RegistrySource::on(
+            self.client(&r, &opts)?,
+            r,
+            &opts,
+        )))
     }
 }
 

@@ -2,6 +2,7 @@
 //! with the caller's credentials (ECR's token for ECR hosts), and advice when access is denied.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use reqwest::header;
 use reqwest::{StatusCode, Url};
@@ -16,27 +17,42 @@ use crate::source::ecr::Ecr;
 impl Client {
     /// Basic credentials: ECR's token for ECR hosts (even when remapped), else Docker's config.
     pub(super) async fn credentials(&self) -> Result<Option<BasicCreds>, RegistryError> {
-        self.creds
-            .get_or_try_init(|| async {
-                if let Some(h) = &self.ecr {
-                    let client = Ecr::connect(&self.opts.aws, Some(&h.region)).await?;
-                    let (user, pass) = client.basic_credentials(&h.account).await?;
-                    return Ok(Some(BasicCreds {
-                        user,
-                        pass: Secret(pass),
-                    }));
-                }
-                let path = self.opts.docker_config.clone();
-                let names = [self.host.clone(), self.registry.clone()];
-                Ok(
-                    tokio::task::spawn_blocking(move || docker_credentials(path, &names))
-                        .await
-                        .ok()
-                        .flatten(),
-                )
+        if let Some(c) = self.fresh_credentials() {
+            return Ok(c);
+        }
+        let _one = self.creds_fetch.lock().await;
+        if let Some(c) = self.fresh_credentials() {
+            return Ok(c);
+        }
+        let got = if let Some(h) = &self.ecr {
+            let client = Ecr::connect(&self.opts.aws, Some(&h.region)).await?;
+            let (user, pass) = client.basic_credentials(&h.account).await?;
+            Some(BasicCreds {
+                user,
+                pass: Secret(pass),
             })
-            .await
-            .cloned()
+        } else {
+            let path = self.opts.docker_config.clone();
+            let names = [self.host.clone(), self.registry.clone()];
+            tokio::task::spawn_blocking(move || docker_credentials(path, &names))
+                .await
+                .ok()
+                .flatten()
+        };
+        if let Ok(mut g) = self.creds.lock() {
+            *g = Some((Instant::now(), got.clone()));
+        }
+        Ok(got)
+    }
+
+    /// The credentials fetched before, unless they are an ECR token near its expiry.
+    fn fresh_credentials(&self) -> Option<Option<BasicCreds>> {
+        let g = self.creds.lock().ok()?;
+        let (at, c) = g.as_ref()?;
+        if self.ecr.is_some() && at.elapsed() >= super::client::ECR_TOKEN_REUSE {
+            return None;
+        }
+        Some(c.clone())
     }
 
     pub(super) fn auth_header(&self, scope: &str) -> Option<String> {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::Semaphore;
 
 use super::credentials::BasicCreds;
 use super::{Op, RegistryError, RegistryOptions, RetryPolicy, net};
@@ -16,6 +16,9 @@ use crate::oci::limits::ERROR_BODY_MAX;
 use crate::source::{dockerref, ecr};
 
 const MAX_REDIRECTS: usize = 5;
+/// How long an ECR login token is used: ECR's last 12 hours (GetAuthorizationToken), and an
+/// audit of a large registry can run longer; an hour early, so none expires mid-download.
+pub(super) const ECR_TOKEN_REUSE: Duration = Duration::from_secs(11 * 3600);
 /// How long an answer may take before people are told archlens is waiting.
 const WAITING_NOTICE_AFTER: Duration = Duration::from_secs(3);
 
@@ -70,7 +73,11 @@ pub struct Client {
     pub(super) host: String,
     pub(super) ecr: Option<ecr::EcrHost>,
     pub(super) opts: RegistryOptions,
-    pub(super) creds: OnceCell<Option<BasicCreds>>,
+    /// Basic credentials and when they were fetched: ECR's expire (see [`ECR_TOKEN_REUSE`]),
+    /// so a client kept for a long audit fetches them again.
+    pub(super) creds: Mutex<Option<(Instant, Option<BasicCreds>)>>,
+    /// Held while credentials are fetched, so threads sharing the client fetch them once.
+    pub(super) creds_fetch: tokio::sync::Mutex<()>,
     /// Bearer tokens by scope, or the Basic header once the registry asked for Basic.
     pub(super) auth: Mutex<AuthState>,
     pub(super) downloads: Arc<Semaphore>,
@@ -113,7 +120,8 @@ impl Client {
             host: host.to_string(),
             ecr: ecr::parse_ecr_host(registry),
             opts: opts.clone(),
-            creds: OnceCell::new(),
+            creds: Mutex::new(None),
+            creds_fetch: tokio::sync::Mutex::new(()),
             auth: Mutex::new(AuthState::default()),
             downloads: Arc::new(Semaphore::new(opts.max_parallel.max(1))),
             known_tags: Mutex::new(HashMap::new()),
@@ -352,7 +360,12 @@ impl Client {
             let basic = self.auth.lock().map(|s| s.basic).unwrap_or(false);
             match (bearer, basic) {
                 (Some(b), _) => Some(b),
-                (None, true) => self.creds.get().cloned().flatten().map(|c| c.header()),
+                (None, true) => self
+                    .creds
+                    .lock()
+                    .ok()
+                    .and_then(|g| g.as_ref().and_then(|(_, c)| c.clone()))
+                    .map(|c| c.header()),
                 _ => None,
             }
         };
