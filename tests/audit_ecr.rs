@@ -33,20 +33,10 @@ fn audit_of_the_default_ecr_registry() {
         aws_sdk_ecr::Client::from_conf(conf)
     };
     let ecr = client_in("us-east-1");
-    let token = rt
-        .block_on(ecr.get_authorization_token().send())
-        .expect("moto GetAuthorizationToken");
-    let token = token.authorization_data()[0]
-        .authorization_token()
-        .expect("token")
-        .to_string();
-    let decoded = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(&token)
-            .expect("base64"),
-    )
-    .expect("utf8");
-    let (_, password) = decoded.split_once(':').expect("AWS:password");
+    let (_, password) = support_registry::ecr_login(&rt, &ecr);
+    let password = password.as_str();
+    // The token as ECR hands it out (base64 of `AWS:password`): neither may be printed.
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}"));
     let reg = Registry::start(Some(("AWS", password)));
     let f = fleet::push_fleet(&reg.addr, reg.creds.clone(), 4, 3);
 
@@ -91,28 +81,11 @@ fn audit_of_the_default_ecr_registry() {
     .expect("write config");
     let out_dir = h.join("out");
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .arg("--no-cache")
-            .env("HOME", h)
-            .env("XDG_CONFIG_HOME", h.join("config"))
-            .env("XDG_CACHE_HOME", h.join("cache"))
-            .env("DOCKER_CONFIG", h.join("docker"))
-            .env("AWS_ENDPOINT_URL_ECR", format!("http://{}", api.addr))
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", h.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", h.join("aws-credentials"))
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("ARCHLENS_CONFIG")
-            .output()
-            .expect("run archlens");
+        let out =
+            support_registry::archlens_on_fake_ecr(&config, &format!("http://{}", api.addr), h)
+                .args(args)
+                .output()
+                .expect("run archlens");
         let (stdout, stderr) = (
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),

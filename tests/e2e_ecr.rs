@@ -5,7 +5,6 @@
 mod support_registry;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use aws_sdk_ecr::config::{BehaviorVersion, Credentials, Region};
 use base64::Engine as _;
@@ -154,27 +153,9 @@ impl Ecr {
     /// Runs archlens with dummy AWS credentials and the ECR endpoint pointed at moto.
     fn run(&self, args: &[&str]) -> (i32, String, String) {
         let h = self.home.path();
-        let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
-            .arg("--config")
-            .arg(&self.config)
+        let out = support_registry::archlens_on_fake_ecr(&self.config, &self.moto.endpoint, h)
             .args(args)
-            .arg("--no-cache")
             .current_dir(ROOT)
-            .env("HOME", h)
-            .env("XDG_CONFIG_HOME", h.join("config"))
-            .env("XDG_CACHE_HOME", h.join("cache"))
-            .env("DOCKER_CONFIG", h.join("docker"))
-            .env("AWS_ENDPOINT_URL_ECR", &self.moto.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", h.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", h.join("aws-credentials"))
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("ARCHLENS_CONFIG")
             .output()
             .expect("run archlens");
         let (stdout, stderr) = (

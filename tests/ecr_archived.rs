@@ -7,8 +7,6 @@
 
 mod support_registry;
 
-use std::process::Command;
-
 use archlens::catalog;
 use archlens::source::ecr::ImageStatus;
 use serde_json::{Value, json};
@@ -42,24 +40,8 @@ fn describe_images(api: &Proxy) -> Vec<Seen> {
 /// Runs the binary with the AWS SDK pointed at the API proxy and `config` remapping the host.
 fn archlens(api: &Proxy, config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let home = config.parent().expect("config dir");
-    let out = Command::new(env!("CARGO_BIN_EXE_archlens"))
-        .arg("--config")
-        .arg(config)
+    let out = support_registry::archlens_on_fake_ecr(config, &format!("http://{}", api.addr), home)
         .args(args)
-        .arg("--no-cache")
-        .env("HOME", home)
-        .env("DOCKER_CONFIG", home.join("docker"))
-        .env("AWS_ENDPOINT_URL_ECR", format!("http://{}", api.addr))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("ARCHLENS_CONFIG")
         .output()
         .expect("run archlens");
     (

@@ -85,6 +85,37 @@ pub fn ecr_login(rt: &tokio::runtime::Runtime, ecr: &aws_sdk_ecr::Client) -> (St
     (user.to_string(), password.to_string())
 }
 
+/// The archlens binary as a user runs it against fake ECR: `config` (remapping the ECR host
+/// to a test registry), its ECR API at `ecr_endpoint` (moto, or a proxy before it), dummy
+/// credentials, and a home of its own under `home` (no AWS, Docker or archlens files of
+/// this machine). Add the arguments; `--no-cache` is given.
+pub fn archlens_on_fake_ecr(
+    config: &std::path::Path,
+    ecr_endpoint: &str,
+    home: &std::path::Path,
+) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_archlens"));
+    cmd.arg("--config")
+        .arg(config)
+        .arg("--no-cache")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("DOCKER_CONFIG", home.join("docker"))
+        .env("AWS_ENDPOINT_URL_ECR", ecr_endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("ARCHLENS_CONFIG");
+    cmd
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
