@@ -326,6 +326,39 @@ fn fleet_audit_shards_merge_resume_dedupe_and_match_check() {
     assert!(md.contains("## Left unread (--max-bytes)"), "{md}");
 }
 
+/// A registry lists tags sorted, so 300 commit-hash tags come before `latest`: the audit
+/// chooses tags by name from the whole list, and says so when `all` is cut at the cap.
+#[test]
+fn latest_is_found_past_the_first_200_tags_and_a_cut_is_said() {
+    let reg = Registry::start(None);
+    let images = fleet::push_commits(&reg.addr, 0, 300);
+    let latest = images.last().expect("pushed");
+    assert_eq!(latest.tags.last().map(String::as_str), Some("latest"));
+    let env = Env::new();
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = format!("{}/latest/", work.path().display());
+    let mut a = vec!["audit", &reg.addr, "--tags", "latest", "--out", &out];
+    a.extend(TARGETS);
+    let (_, err) = env.ok(&a);
+    let recs = records(&PathBuf::from(&out).join("audit.jsonl"));
+    assert_eq!(recs.len(), 1, "{err}");
+    assert_eq!(recs[0]["digest"], latest.top.digest.as_str(), "{err}");
+    assert_eq!(recs[0]["tags"], serde_json::json!(["latest"]));
+
+    let out = format!("{}/all/", work.path().display());
+    let mut a = vec!["audit", &reg.addr, "--tags", "all", "--max-bytes", "1"];
+    a.extend(["--out", &out]);
+    a.extend(TARGETS);
+    let (_, err) = env.ok(&a);
+    assert!(
+        err.contains("note: team0/svc-00: 301 tags selected; only the 200 highest"),
+        "{err}"
+    );
+    // 200 tags read; `latest` and its hash are one image when both are among them.
+    let n = records(&PathBuf::from(&out).join("audit.jsonl")).len();
+    assert!((199..=200).contains(&n), "{n} records");
+}
+
 #[test]
 fn shard_arguments_are_checked_before_anything_is_read() {
     let env = Env::new();

@@ -248,6 +248,47 @@ pub fn select_tags<T>(
     }
 }
 
+/// The tags of `repository` whose manifests the audit reads, chosen by name from its whole
+/// tag list before any manifest is fetched (a plain registry fetches one per tag), and a note
+/// when the cap of [`catalog::MAX_TAGS_INSPECTED`] leaves some out. `latest`: that tag, else
+/// the highest in version order (a plain registry keeps no push times); a glob: the tags it
+/// matches; N or all: the highest in version order. [`select_tags`] then picks the images.
+pub fn pick_tag_names(
+    tags: &Tags,
+    repository: &str,
+    mut names: Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let cap = catalog::MAX_TAGS_INSPECTED;
+    match tags {
+        Tags::Latest => {
+            let top = if names.iter().any(|t| t == "latest") {
+                Some("latest".to_string())
+            } else {
+                names.into_iter().max_by(|a, b| version_order(a, b))
+            };
+            return (top.into_iter().collect(), Vec::new());
+        }
+        Tags::Glob(g) => names.retain(|t| glob_match(g, t)),
+        Tags::Newest(_) | Tags::All => {}
+    }
+    names.sort_by(|a, b| version_order(b, a));
+    let mut notes = Vec::new();
+    let capped = match tags {
+        Tags::Newest(n) => *n >= cap,
+        _ => true,
+    };
+    if capped && names.len() > cap {
+        notes.push(format!(
+            "{repository}: {} tags selected; only the {cap} highest in version order were audited (from {} to {}). Audit the others with a narrower --tags glob",
+            names.len(),
+            names[0],
+            names[cap - 1]
+        ));
+    }
+    names.truncate(cap);
+    (names, notes)
+}
+
 /// Whether a repository is selected by the `--repos` globs (none: every repository).
 pub fn repo_selected(globs: &[String], name: &str) -> bool {
     globs.is_empty() || globs.iter().any(|g| glob_match(g, name))
@@ -415,6 +456,28 @@ mod tests {
             tags.iter().map(|t| t.to_string()).collect(),
             pushed.map(str::to_string),
         )
+    }
+
+    #[test]
+    fn tags_are_picked_by_name_from_the_whole_list_before_any_manifest_is_read() {
+        // 300 commit hashes listed before `latest`: the registry's /tags/list order.
+        let mut names: Vec<String> = (0..300).map(|i| format!("{:040x}", i * 7919)).collect();
+        names.push("latest".into());
+        let pick = |t: &str| pick_tag_names(&t.parse().unwrap(), "team/app", names.clone());
+        assert_eq!(pick("latest"), (vec!["latest".to_string()], vec![]));
+        let (globbed, notes) = pick("lat*");
+        assert_eq!((globbed, notes.len()), (vec!["latest".to_string()], 0));
+        let (all, notes) = pick("all");
+        assert_eq!(all.len(), catalog::MAX_TAGS_INSPECTED);
+        assert!(
+            notes.len() == 1 && notes[0].contains("team/app: 301 tags selected"),
+            "{notes:?}"
+        );
+        let (three, notes) = pick("3");
+        assert_eq!((three.len(), notes.len()), (catalog::MAX_TAGS_INSPECTED, 0));
+        let versions = vec!["v1.9".to_string(), "v1.10".to_string()];
+        let (top, _) = pick_tag_names(&Tags::Latest, "r", versions);
+        assert_eq!(top, ["v1.10"]);
     }
 
     #[test]

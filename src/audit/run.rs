@@ -46,6 +46,8 @@ pub struct Outcome {
     /// Compressed layer bytes of the images this run assessed (what it would download
     /// with no layer shared).
     pub assessed_bytes: u64,
+    /// What the listing left out (tags past the cap), for people; also said on stderr.
+    pub notes: Vec<String>,
 }
 
 /// Runs the audit. Records are appended to `opts.records` one whole line at a time and
@@ -75,16 +77,26 @@ pub fn audit(
     repos.retain(|n| repo_selected(&opts.repos, n) && opts.shard.is_none_or(|s| s.takes(n)));
     repos.sort();
     let mut ui = Ticker::new();
+    let mut outcome_notes = Vec::new();
     // A repository that cannot be listed is a record too, in its place in report order.
     let mut work: Vec<(String, Result<ImageRow, Record>)> = Vec::new();
     for (i, repo) in repos.iter().enumerate() {
         ui.listing(i + 1, repos.len());
-        match catalog.images(repo) {
-            Ok(rows) => work.extend(
-                select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
-                    .into_iter()
-                    .map(|r| (repo.clone(), Ok(r))),
-            ),
+        let pick = |repository: &str, names: Vec<String>| {
+            super::pick_tag_names(&opts.tags, repository, names)
+        };
+        match catalog.images_picked(repo, &pick) {
+            Ok((rows, notes)) => {
+                for n in notes {
+                    ui.note(&n);
+                    outcome_notes.push(n);
+                }
+                work.extend(
+                    select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
+                        .into_iter()
+                        .map(|r| (repo.clone(), Ok(r))),
+                )
+            }
             Err(e) => work.push((
                 repo.clone(),
                 Err(Record::new(repo, &[], repo, "", &names).failed(
@@ -110,6 +122,7 @@ pub fn audit(
     let shared = RunCache::new(cache);
     let mut outcome = Outcome {
         selected: work.len(),
+        notes: outcome_notes,
         ..Outcome::default()
     };
     ui.start(work.len());
@@ -499,6 +512,11 @@ impl Ticker {
         if self.terminal {
             eprint!("\r\x1b[2Klisting repositories {n}/{of}");
         }
+    }
+
+    fn note(&self, text: &str) {
+        let clear = if self.terminal { "\r\x1b[2K" } else { "" };
+        eprintln!("{clear}archlens: note: {}", crate::text::sanitize(text));
     }
 
     fn start(&mut self, total: usize) {
