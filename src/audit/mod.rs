@@ -362,7 +362,9 @@ pub fn open_source(source: Option<&str>, opts: &RegistryOptions) -> Result<Opene
     for kind in [EngineKind::Docker, EngineKind::Podman] {
         if s.trim_end_matches(':') == kind.transport() {
             let spool = opts.cache.as_ref().map(|c| c.dir().join("spool"));
-            return Ok(whole(Arc::new(catalog::EngineCatalog::new(kind, spool))));
+            return Ok(whole(Arc::new(
+                catalog::EngineCatalog::new(kind, spool).by_name(),
+            )));
         }
     }
     let dir = s
