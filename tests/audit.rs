@@ -359,6 +359,53 @@ fn latest_is_found_past_the_first_200_tags_and_a_cut_is_said() {
     assert!((199..=200).contains(&n), "{n} records");
 }
 
+/// An OCI layout naming one digest under two ref names: one image, assessed once, whose
+/// record lists both tags, in the stream as in the report.
+#[test]
+fn a_layout_digest_under_two_ref_names_is_one_record_with_both() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path().join("demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(&demo)
+        .arg(&dir)
+        .status()
+        .expect("cp");
+    assert!(ok.success());
+    let index_path = dir.join("index.json");
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(&index_path).expect("index")).expect("json");
+    let manifests = index["manifests"].as_array_mut().expect("manifests");
+    let mut again = manifests[0].clone();
+    let digest = again["digest"].as_str().expect("digest").to_string();
+    let first = again["annotations"]["org.opencontainers.image.ref.name"].clone();
+    again["annotations"]["org.opencontainers.image.ref.name"] = "again".into();
+    manifests.push(again);
+    let listed = manifests.len() - 1;
+    std::fs::write(&index_path, serde_json::to_vec(&index).expect("json")).expect("write");
+
+    let env = Env::new();
+    let d = dir.to_str().expect("utf8");
+    let (code, out, err) = env.run(&["audit", d, "--tags", "all", "-t", "graviton"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let recs: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a record per line"))
+        .collect();
+    assert_eq!(recs.len(), listed, "one record per digest:\n{out}");
+    let same: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["digest"] == digest.as_str())
+        .collect();
+    assert_eq!(same.len(), 1, "{out}");
+    assert_eq!(same[0]["tags"], serde_json::json!(["again", first]));
+    assert!(
+        err.contains(&format!("this run read {listed} new images")),
+        "{err}"
+    );
+}
+
 #[test]
 fn shard_arguments_are_checked_before_anything_is_read() {
     let env = Env::new();

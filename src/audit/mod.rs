@@ -289,6 +289,35 @@ pub fn pick_tag_names(
     (names, notes)
 }
 
+/// Rows naming one digest merged into one, with every tag (an OCI layout lists a row per ref
+/// name), so the image is assessed once and its record lists every tag; the row of the first
+/// tag in text order stands for the group. Rows without a digest are kept as they are.
+pub fn merge_same_digest(rows: Vec<ImageRow>) -> Vec<ImageRow> {
+    let mut out: Vec<ImageRow> = Vec::with_capacity(rows.len());
+    let mut at: std::collections::HashMap<crate::oci::Digest, usize> = Default::default();
+    for row in rows {
+        let Some(d) = row.digest.clone() else {
+            out.push(row);
+            continue;
+        };
+        let Some(&i) = at.get(&d) else {
+            at.insert(d, out.len());
+            out.push(row);
+            continue;
+        };
+        let kept = &mut out[i];
+        let mut tags = std::mem::take(&mut kept.tags);
+        tags.extend(row.tags.iter().cloned());
+        if row.tags.first() < tags.first() {
+            *kept = row;
+        }
+        tags.sort();
+        tags.dedup();
+        out[i].tags = tags;
+    }
+    out
+}
+
 /// Whether a repository is selected by the `--repos` globs (none: every repository).
 pub fn repo_selected(globs: &[String], name: &str) -> bool {
     globs.is_empty() || globs.iter().any(|g| glob_match(g, name))
@@ -480,6 +509,36 @@ mod tests {
         let versions = vec!["v1.9".to_string(), "v1.10".to_string()];
         let (top, _) = pick_tag_names(&Tags::Latest, "r", versions);
         assert_eq!(top, ["v1.10"]);
+    }
+
+    #[test]
+    fn one_digest_under_two_ref_names_is_one_row_with_both_tags() {
+        let digest: crate::oci::Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+        let row = |tag: &str, d: Option<&crate::oci::Digest>| ImageRow {
+            tags: vec![tag.to_string()],
+            reference: format!("oci:demo:{tag}"),
+            digest: d.cloned(),
+            pushed: None,
+            size: None,
+            attached: Box::default(),
+            unpullable: None,
+            scan_findings: None,
+        };
+        let rows = vec![
+            row("v2", Some(&digest)),
+            row("other", None),
+            row("latest", Some(&digest)),
+        ];
+        let merged = merge_same_digest(rows);
+        let seen: Vec<(Vec<String>, String)> =
+            merged.into_iter().map(|r| (r.tags, r.reference)).collect();
+        assert_eq!(
+            seen,
+            [
+                (vec!["latest".into(), "v2".into()], "oci:demo:latest".into()),
+                (vec!["other".into()], "oci:demo:other".into()),
+            ]
+        );
     }
 
     #[test]

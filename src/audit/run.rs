@@ -92,9 +92,11 @@ pub fn audit(
                     outcome_notes.push(n);
                 }
                 work.extend(
-                    select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
-                        .into_iter()
-                        .map(|r| (repo.clone(), Ok(r))),
+                    select_tags(super::merge_same_digest(rows), &opts.tags, |r| {
+                        (&r.tags[..], r.pushed.as_deref())
+                    })
+                    .into_iter()
+                    .map(|r| (repo.clone(), Ok(r))),
                 )
             }
             Err(e) => work.push((
