@@ -406,6 +406,58 @@ fn a_layout_digest_under_two_ref_names_is_one_record_with_both() {
     );
 }
 
+/// Images read four at a time share base layers: each layer is fetched once, and the bytes
+/// pulled the run reports are the sizes of the layer blobs the registry actually served.
+#[test]
+fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
+    let reg = Registry::start(None);
+    let fleet = fleet::push_fleet(&reg.addr, None, 4, 3);
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    // Every layer of the fleet, with its size, from the pushed manifests.
+    let mut layers = std::collections::BTreeMap::<String, u64>::new();
+    let mut uses = std::collections::BTreeMap::<String, usize>::new();
+    for img in &fleet.images {
+        let manifests = if img.children.is_empty() {
+            vec![&img.top]
+        } else {
+            img.children.iter().collect()
+        };
+        for m in manifests {
+            let v: Value = serde_json::from_slice(&m.bytes).expect("manifest json");
+            for l in v["layers"].as_array().expect("layers") {
+                let d = l["digest"].as_str().expect("digest").to_string();
+                layers.insert(d.clone(), l["size"].as_u64().expect("size"));
+                *uses.entry(d).or_default() += 1;
+            }
+        }
+    }
+    // A shared layer answers slowly, so the images of a batch all ask while it is in flight.
+    for (d, _) in uses.iter().filter(|(_, n)| **n > 1) {
+        let slow = support_registry::Fault::Delay(std::time::Duration::from_millis(700));
+        proxy.add(&format!("/blobs/{d}"), slow, None);
+    }
+    let env = Env::new();
+    let mut a = vec!["audit", &proxy.addr, "--tags", "all", "--format", "jsonl"];
+    a.extend(TARGETS);
+    let (code, out, err) = env.run(&a);
+    assert!(code == 0 || code == 1, "{err}");
+    assert_eq!(out.lines().count(), fleet.images.len(), "{err}");
+    let mut fetched = std::collections::BTreeMap::<String, usize>::new();
+    for s in proxy.seen() {
+        let Some((_, d)) = s.path.split_once("/blobs/") else {
+            continue;
+        };
+        if s.method == "GET" && layers.contains_key(d) {
+            *fetched.entry(d.to_string()).or_default() += 1;
+        }
+    }
+    let again: Vec<_> = fetched.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "layers fetched more than once: {again:?}");
+    let bytes: u64 = fetched.keys().map(|d| layers[d]).sum();
+    assert!(fetched.len() > 3, "{fetched:?}");
+    assert_eq!(pulled(&err), bytes, "{err}");
+}
+
 #[test]
 fn shard_arguments_are_checked_before_anything_is_read() {
     let env = Env::new();
