@@ -326,18 +326,25 @@ fn fleet_audit_shards_merge_resume_dedupe_and_match_check() {
     assert!(md.contains("## Left unread (--max-bytes)"), "{md}");
 }
 
-/// A registry lists tags sorted, so 300 commit-hash tags come before `latest`: the audit
-/// chooses tags by name from the whole list, and says so when `all` is cut at the cap.
+/// 300 commit-hash tags listed before `latest` (the proxy answers `/tags/list` in that
+/// order, as registries may): the audit chooses tags by name from the whole list, and says
+/// so when `all` is cut at the cap.
 #[test]
 fn latest_is_found_past_the_first_200_tags_and_a_cut_is_said() {
     let reg = Registry::start(None);
     let images = fleet::push_commits(&reg.addr, 0, 300);
     let latest = images.last().expect("pushed");
     assert_eq!(latest.tags.last().map(String::as_str), Some("latest"));
+    let listed: Vec<&String> = images.iter().flat_map(|i| &i.tags).collect();
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    let body = serde_json::json!({"name": latest.repository, "tags": listed}).to_string();
+    let json = vec![("Content-Type".to_string(), "application/json".to_string())];
+    let order = support_registry::Fault::Respond(200, json, body);
+    proxy.add("/tags/list", order, None);
     let env = Env::new();
     let work = tempfile::tempdir().expect("tempdir");
     let out = format!("{}/latest/", work.path().display());
-    let mut a = vec!["audit", &reg.addr, "--tags", "latest", "--out", &out];
+    let mut a = vec!["audit", &proxy.addr, "--tags", "latest", "--out", &out];
     a.extend(TARGETS);
     let (_, err) = env.ok(&a);
     let recs = records(&PathBuf::from(&out).join("audit.jsonl"));
@@ -346,7 +353,7 @@ fn latest_is_found_past_the_first_200_tags_and_a_cut_is_said() {
     assert_eq!(recs[0]["tags"], serde_json::json!(["latest"]));
 
     let out = format!("{}/all/", work.path().display());
-    let mut a = vec!["audit", &reg.addr, "--tags", "all", "--max-bytes", "1"];
+    let mut a = vec!["audit", &proxy.addr, "--tags", "all", "--max-bytes", "1"];
     a.extend(["--out", &out]);
     a.extend(TARGETS);
     let (_, err) = env.ok(&a);

@@ -284,8 +284,7 @@ fn version(t: usize) -> String {
 }
 
 /// One repository of the fleet's kind `r` whose `tags` images are tagged with 12-digit hex
-/// names, as CI pushes commit hashes; `latest` names the last. In `/tags/list` order (sorted
-/// by the registry) the hashes come before `latest`.
+/// names, as CI pushes commit hashes; `latest` names the last.
 pub fn push_commits(addr: &str, r: usize, tags: usize) -> Vec<Pushed> {
     let bases = Bases::new();
     let first = repo_name(r);
