@@ -376,6 +376,145 @@ fn fleet_audit_shards_merge_resume_dedupe_and_match_check() {
     assert!(md.contains("## Left unread (--max-bytes)"), "{md}");
 }
 
+/// 300 commit-hash tags listed before `latest` (the proxy answers `/tags/list` in that
+/// order, as registries may): the audit chooses tags by name from the whole list, and says
+/// so when `all` is cut at the cap.
+#[test]
+fn latest_is_found_past_the_first_200_tags_and_a_cut_is_said() {
+    let reg = Registry::start(None);
+    let images = fleet::push_commits(&reg.addr, 0, 300);
+    let latest = images.last().expect("pushed");
+    assert_eq!(latest.tags.last().map(String::as_str), Some("latest"));
+    let listed: Vec<&String> = images.iter().flat_map(|i| &i.tags).collect();
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    let body = serde_json::json!({"name": latest.repository, "tags": listed}).to_string();
+    let json = vec![("Content-Type".to_string(), "application/json".to_string())];
+    let order = support_registry::Fault::Respond(200, json, body);
+    proxy.add("/tags/list", order, None);
+    let env = Env::new();
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = format!("{}/latest/", work.path().display());
+    let mut a = vec!["audit", &proxy.addr, "--tags", "latest", "--out", &out];
+    a.extend(TARGETS);
+    let (_, err) = env.ok(&a);
+    let recs = records(&PathBuf::from(&out).join("audit.jsonl"));
+    assert_eq!(recs.len(), 1, "{err}");
+    assert_eq!(recs[0]["digest"], latest.top.digest.as_str(), "{err}");
+    assert_eq!(recs[0]["tags"], serde_json::json!(["latest"]));
+
+    let out = format!("{}/all/", work.path().display());
+    let mut a = vec!["audit", &proxy.addr, "--tags", "all", "--max-bytes", "1"];
+    a.extend(["--out", &out]);
+    a.extend(TARGETS);
+    let (_, err) = env.ok(&a);
+    assert!(
+        err.contains("note: team0/svc-00: 301 tags selected; only the 200 highest"),
+        "{err}"
+    );
+    // 200 tags read; `latest` and its hash are one image when both are among them.
+    let n = records(&PathBuf::from(&out).join("audit.jsonl")).len();
+    assert!((199..=200).contains(&n), "{n} records");
+}
+
+/// An OCI layout naming one digest under two ref names: one image, assessed once, whose
+/// record lists both tags, in the stream as in the report.
+#[test]
+fn a_layout_digest_under_two_ref_names_is_one_record_with_both() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path().join("demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(&demo)
+        .arg(&dir)
+        .status()
+        .expect("cp");
+    assert!(ok.success());
+    let index_path = dir.join("index.json");
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(&index_path).expect("index")).expect("json");
+    let manifests = index["manifests"].as_array_mut().expect("manifests");
+    let mut again = manifests[0].clone();
+    let digest = again["digest"].as_str().expect("digest").to_string();
+    let first = again["annotations"]["org.opencontainers.image.ref.name"].clone();
+    again["annotations"]["org.opencontainers.image.ref.name"] = "again".into();
+    manifests.push(again);
+    let listed = manifests.len() - 1;
+    std::fs::write(&index_path, serde_json::to_vec(&index).expect("json")).expect("write");
+
+    let env = Env::new();
+    let d = dir.to_str().expect("utf8");
+    let (code, out, err) = env.run(&["audit", d, "--tags", "all", "-t", "graviton"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let recs: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a record per line"))
+        .collect();
+    assert_eq!(recs.len(), listed, "one record per digest:\n{out}");
+    let same: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["digest"] == digest.as_str())
+        .collect();
+    assert_eq!(same.len(), 1, "{out}");
+    assert_eq!(same[0]["tags"], serde_json::json!(["again", first]));
+    assert!(
+        err.contains(&format!("this run read {listed} new images")),
+        "{err}"
+    );
+}
+
+/// Images read four at a time share base layers: each layer is fetched once, and the bytes
+/// pulled the run reports are the sizes of the layer blobs the registry actually served.
+#[test]
+fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
+    let reg = Registry::start(None);
+    let fleet = fleet::push_fleet(&reg.addr, None, 4, 3);
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    // Every layer of the fleet, with its size, from the pushed manifests.
+    let mut layers = std::collections::BTreeMap::<String, u64>::new();
+    let mut uses = std::collections::BTreeMap::<String, usize>::new();
+    for img in &fleet.images {
+        let manifests = if img.children.is_empty() {
+            vec![&img.top]
+        } else {
+            img.children.iter().collect()
+        };
+        for m in manifests {
+            let v: Value = serde_json::from_slice(&m.bytes).expect("manifest json");
+            for l in v["layers"].as_array().expect("layers") {
+                let d = l["digest"].as_str().expect("digest").to_string();
+                layers.insert(d.clone(), l["size"].as_u64().expect("size"));
+                *uses.entry(d).or_default() += 1;
+            }
+        }
+    }
+    // A shared layer answers slowly, so the images of a batch all ask while it is in flight.
+    for (d, _) in uses.iter().filter(|(_, n)| **n > 1) {
+        let slow = support_registry::Fault::Delay(std::time::Duration::from_millis(700));
+        proxy.add(&format!("/blobs/{d}"), slow, None);
+    }
+    let env = Env::new();
+    let mut a = vec!["audit", &proxy.addr, "--tags", "all", "--format", "jsonl"];
+    a.extend(TARGETS);
+    let (code, out, err) = env.run(&a);
+    assert!(code == 0 || code == 1, "{err}");
+    assert_eq!(out.lines().count(), fleet.images.len(), "{err}");
+    let mut fetched = std::collections::BTreeMap::<String, usize>::new();
+    for s in proxy.seen() {
+        let Some((_, d)) = s.path.split_once("/blobs/") else {
+            continue;
+        };
+        if s.method == "GET" && layers.contains_key(d) {
+            *fetched.entry(d.to_string()).or_default() += 1;
+        }
+    }
+    let again: Vec<_> = fetched.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "layers fetched more than once: {again:?}");
+    let bytes: u64 = fetched.keys().map(|d| layers[d]).sum();
+    assert!(fetched.len() > 3, "{fetched:?}");
+    assert_eq!(pulled(&err), bytes, "{err}");
+}
+
 #[test]
 fn shard_arguments_are_checked_before_anything_is_read() {
     let env = Env::new();

@@ -559,3 +559,52 @@ fn archlens_local_shows_the_images_with_a_target_badge_and_opens_one() {
         .unwrap_or_else(|| panic!("{id} not listed:\n{screen}"));
     assert!(row.contains("FAIL entrypoint arch"), "{row}");
 }
+
+/// `audit docker-daemon:` / `podman:` reads one repository per image name, as on a registry:
+/// `--tags latest` finds the tag, `--repos` selects by name, and a registry port is no tag.
+#[test]
+fn audit_reads_one_repository_per_image_name() {
+    let demo = |tag: &str| format!("oci:{ROOT}/assets/demo:{tag}");
+    load_layout(&demo("mac-arm64"), "audit/app:latest");
+    load_layout(&demo("mac-arm64"), "audit/app:v1");
+    load_layout(&demo("python-wheel"), "audit/app:v0");
+    load_layout(&demo("node-addon"), "localhost:5000/audit/web:v2");
+    for (engine, prefix) in [("docker-daemon:", ""), ("podman:", "docker.io/")] {
+        let (code, out, err) = archlens(&[
+            "audit", engine, "--repos", "*audit/*", "--tags", "latest", "-t", "graviton",
+            "--format", "jsonl",
+        ]);
+        assert!(code == 0 || code == 1, "audit {engine}: {err}");
+        let recs: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        let got: Vec<(String, Value)> = recs
+            .iter()
+            .map(|r| {
+                (
+                    r["repository"].as_str().unwrap_or("").to_string(),
+                    r["tags"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    format!("{prefix}audit/app"),
+                    serde_json::json!(["latest", "v1"])
+                ),
+                (
+                    "localhost:5000/audit/web".to_string(),
+                    serde_json::json!(["v2"])
+                ),
+            ],
+            "audit {engine}:\n{out}\n{err}"
+        );
+        assert!(
+            recs.iter().all(|r| r["status"] == "assessed"),
+            "audit {engine}:\n{out}"
+        );
+    }
+}

@@ -248,6 +248,76 @@ pub fn select_tags<T>(
     }
 }
 
+/// The tags of `repository` whose manifests the audit reads, chosen by name from its whole
+/// tag list before any manifest is fetched (a plain registry fetches one per tag), and a note
+/// when the cap of [`catalog::MAX_TAGS_INSPECTED`] leaves some out. `latest`: that tag, else
+/// the highest in version order (a plain registry keeps no push times); a glob: the tags it
+/// matches; N or all: the highest in version order. [`select_tags`] then picks the images.
+pub fn pick_tag_names(
+    tags: &Tags,
+    repository: &str,
+    mut names: Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let cap = catalog::MAX_TAGS_INSPECTED;
+    match tags {
+        Tags::Latest => {
+            let top = if names.iter().any(|t| t == "latest") {
+                Some("latest".to_string())
+            } else {
+                names.into_iter().max_by(|a, b| version_order(a, b))
+            };
+            return (top.into_iter().collect(), Vec::new());
+        }
+        Tags::Glob(g) => names.retain(|t| glob_match(g, t)),
+        Tags::Newest(_) | Tags::All => {}
+    }
+    names.sort_by(|a, b| version_order(b, a));
+    let mut notes = Vec::new();
+    let capped = match tags {
+        Tags::Newest(n) => *n >= cap,
+        _ => true,
+    };
+    if capped && names.len() > cap {
+        notes.push(format!(
+            "{repository}: {} tags selected; only the {cap} highest in version order were audited (from {} to {}). Audit the others with a narrower --tags glob",
+            names.len(),
+            names[0],
+            names[cap - 1]
+        ));
+    }
+    names.truncate(cap);
+    (names, notes)
+}
+
+/// Rows naming one digest merged into one, with every tag (an OCI layout lists a row per ref
+/// name), so the image is assessed once and its record lists every tag; the row of the first
+/// tag in text order stands for the group. Rows without a digest are kept as they are.
+pub fn merge_same_digest(rows: Vec<ImageRow>) -> Vec<ImageRow> {
+    let mut out: Vec<ImageRow> = Vec::with_capacity(rows.len());
+    let mut at: std::collections::HashMap<crate::oci::Digest, usize> = Default::default();
+    for row in rows {
+        let Some(d) = row.digest.clone() else {
+            out.push(row);
+            continue;
+        };
+        let Some(&i) = at.get(&d) else {
+            at.insert(d, out.len());
+            out.push(row);
+            continue;
+        };
+        let kept = &mut out[i];
+        let mut tags = std::mem::take(&mut kept.tags);
+        tags.extend(row.tags.iter().cloned());
+        if row.tags.first() < tags.first() {
+            *kept = row;
+        }
+        tags.sort();
+        tags.dedup();
+        out[i].tags = tags;
+    }
+    out
+}
+
 /// Whether a repository is selected by the `--repos` globs (none: every repository).
 pub fn repo_selected(globs: &[String], name: &str) -> bool {
     globs.is_empty() || globs.iter().any(|g| glob_match(g, name))
@@ -373,7 +443,9 @@ pub fn open_source(
     for kind in [EngineKind::Docker, EngineKind::Podman] {
         if s.trim_end_matches(':') == kind.transport() {
             let spool = opts.cache.as_ref().map(|c| c.dir().join("spool"));
-            return Ok(whole(Arc::new(catalog::EngineCatalog::new(kind, spool))));
+            return Ok(whole(Arc::new(
+                catalog::EngineCatalog::new(kind, spool).by_name(),
+            )));
         }
     }
     let dir = s
@@ -467,6 +539,58 @@ mod tests {
             tags.iter().map(|t| t.to_string()).collect(),
             pushed.map(str::to_string),
         )
+    }
+
+    #[test]
+    fn tags_are_picked_by_name_from_the_whole_list_before_any_manifest_is_read() {
+        // 300 commit hashes listed before `latest`: the registry's /tags/list order.
+        let mut names: Vec<String> = (0..300).map(|i| format!("{:040x}", i * 7919)).collect();
+        names.push("latest".into());
+        let pick = |t: &str| pick_tag_names(&t.parse().unwrap(), "team/app", names.clone());
+        assert_eq!(pick("latest"), (vec!["latest".to_string()], vec![]));
+        let (globbed, notes) = pick("lat*");
+        assert_eq!((globbed, notes.len()), (vec!["latest".to_string()], 0));
+        let (all, notes) = pick("all");
+        assert_eq!(all.len(), catalog::MAX_TAGS_INSPECTED);
+        assert!(
+            notes.len() == 1 && notes[0].contains("team/app: 301 tags selected"),
+            "{notes:?}"
+        );
+        let (three, notes) = pick("3");
+        assert_eq!((three.len(), notes.len()), (catalog::MAX_TAGS_INSPECTED, 0));
+        let versions = vec!["v1.9".to_string(), "v1.10".to_string()];
+        let (top, _) = pick_tag_names(&Tags::Latest, "r", versions);
+        assert_eq!(top, ["v1.10"]);
+    }
+
+    #[test]
+    fn one_digest_under_two_ref_names_is_one_row_with_both_tags() {
+        let digest: crate::oci::Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+        let row = |tag: &str, d: Option<&crate::oci::Digest>| ImageRow {
+            tags: vec![tag.to_string()],
+            reference: format!("oci:demo:{tag}"),
+            digest: d.cloned(),
+            pushed: None,
+            size: None,
+            attached: Box::default(),
+            unpullable: None,
+            scan_findings: None,
+        };
+        let rows = vec![
+            row("v2", Some(&digest)),
+            row("other", None),
+            row("latest", Some(&digest)),
+        ];
+        let merged = merge_same_digest(rows);
+        let seen: Vec<(Vec<String>, String)> =
+            merged.into_iter().map(|r| (r.tags, r.reference)).collect();
+        assert_eq!(
+            seen,
+            [
+                (vec!["latest".into(), "v2".into()], "oci:demo:latest".into()),
+                (vec!["other".into()], "oci:demo:other".into()),
+            ]
+        );
     }
 
     #[test]

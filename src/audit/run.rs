@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use super::record::{self, Record, Status};
@@ -55,6 +55,8 @@ pub struct Outcome {
     pub interrupted: bool,
     /// Images with a record (this run's or an earlier one's).
     pub recorded: usize,
+    /// What the listing left out (tags past the cap), for people; also said on stderr.
+    pub notes: Vec<String>,
 }
 
 /// Runs the audit. Records are appended to `opts.records` one whole line at a time and
@@ -68,6 +70,7 @@ pub fn audit(
     let names: Vec<String> = opts.targets.iter().map(|t| t.name.clone()).collect();
     let several = opened.catalogs.len() > 1;
     let mut ui = Ticker::new();
+    let mut outcome_notes = Vec::new();
     // A repository that cannot be listed is a record too, in its place in report order.
     let mut work: Vec<Item> = Vec::new();
     let stopped = || {
@@ -97,12 +100,23 @@ pub fn audit(
                 break 'listing;
             }
             ui.listing(i + 1, repos.len());
-            match catalog.images(repo) {
-                Ok(rows) => work.extend(
-                    select_tags(rows, &opts.tags, |r| (&r.tags[..], r.pushed.as_deref()))
+            let pick = |repository: &str, names: Vec<String>| {
+                super::pick_tag_names(&opts.tags, repository, names)
+            };
+            match catalog.images_picked(repo, &pick) {
+                Ok((rows, notes)) => {
+                    for n in notes {
+                        ui.note(&n);
+                        outcome_notes.push(n);
+                    }
+                    work.extend(
+                        select_tags(super::merge_same_digest(rows), &opts.tags, |r| {
+                            (&r.tags[..], r.pushed.as_deref())
+                        })
                         .into_iter()
                         .map(|r| (ci, repo.clone(), Ok(r))),
-                ),
+                    )
+                }
                 Err(e) => {
                     // Several registries may hold the same name: the record says whose.
                     let reference = if several {
@@ -146,6 +160,7 @@ pub fn audit(
     let mut outcome = Outcome {
         selected: work.len(),
         interrupted: stopped(),
+        notes: outcome_notes,
         ..Outcome::default()
     };
     ui.start(work.len());
@@ -276,11 +291,18 @@ fn assess(
     if let Some(u) = &row.unpullable {
         return unpullable(base, u, targets);
     }
+    let claims = Claims {
+        run: cache,
+        held: Mutex::new(HashSet::new()),
+    };
     let src = match catalog.open(row) {
-        Ok(s) => s,
+        Ok(s) => Counted {
+            inner: s,
+            claims: &claims,
+        },
         Err(e) => return base.failed(Status::Unreadable, &e, None, targets),
     };
-    let root = match analyze::load_root(src.as_ref()) {
+    let root = match analyze::load_root(&src) {
         Ok(r) => r,
         Err(AnalyzeError::Source(se)) if se.unpullable().is_some() => {
             let u = se.unpullable().cloned();
@@ -297,15 +319,7 @@ fn assess(
     }
     let progress = Progress::default();
     let reference = base.reference.clone();
-    let run = check::check(
-        src.as_ref(),
-        &reference,
-        root,
-        targets,
-        Some(cache),
-        &progress,
-    );
-    cache.account(&run);
+    let run = check::check(&src, &reference, root, targets, Some(&claims), &progress);
     base.assessed(&run)
 }
 
@@ -469,16 +483,24 @@ const PARALLEL: usize = 4;
 /// run are read once; bounded, least recently used out.
 const MEMORY_SCANS: usize = 256;
 
+/// How long an image waits for another's download of a layer before reading it itself.
+const CLAIM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Layer scans by digest, each with when it was last used.
 type Scans = HashMap<Digest, (u64, LayerScan)>;
 
-/// The run's layer cache: the disk cache when there is one, else a bounded memory one; it
-/// also notes which layers this run actually read, to count bytes pulled.
+/// The run's layer cache: the disk cache when there is one, else a bounded memory one. A
+/// layer missing from it is claimed by the first image that asks; the others wait until it is
+/// put or abandoned, so images read at once download a shared layer once.
 struct RunCache<'a> {
     inner: Option<&'a dyn LayerCache>,
     memory: Mutex<(u64, Scans)>,
-    fresh: Mutex<HashSet<Digest>>,
-    pulled: Mutex<(HashSet<Digest>, u64)>,
+    /// Layers being downloaded, by one image each.
+    flight: Mutex<HashSet<Digest>>,
+    landed: Condvar,
+    /// Compressed layer bytes downloaded, counted by [`Counted`] as each download starts
+    /// (those of images that then fail too).
+    pulled: AtomicU64,
 }
 
 impl<'a> RunCache<'a> {
@@ -486,32 +508,52 @@ impl<'a> RunCache<'a> {
         RunCache {
             inner,
             memory: Mutex::new((0, HashMap::new())),
-            fresh: Mutex::new(HashSet::new()),
-            pulled: Mutex::new((HashSet::new(), 0)),
-        }
-    }
-
-    /// Adds the layers `run` read (not served by a cache) to the bytes pulled.
-    fn account(&self, run: &check::CheckRun) {
-        let (Ok(mut fresh), Ok(mut pulled)) = (self.fresh.lock(), self.pulled.lock()) else {
-            return;
-        };
-        for img in run.images.values().filter_map(|r| r.as_ref().ok()) {
-            for l in &img.layers {
-                if fresh.remove(&l.digest) && pulled.0.insert(l.digest.clone()) {
-                    pulled.1 += l.size;
-                }
-            }
+            flight: Mutex::new(HashSet::new()),
+            landed: Condvar::new(),
+            pulled: AtomicU64::new(0),
         }
     }
 
     fn pulled_total(&self) -> u64 {
-        self.pulled.lock().map_or(0, |p| p.1)
+        self.pulled.load(Ordering::Relaxed)
     }
-}
 
-impl LayerCache for RunCache<'_> {
-    fn get(&self, digest: &Digest) -> Option<LayerScan> {
+    /// The scan of `digest`, or `None` with the layer claimed for the caller to download.
+    fn get_or_claim(&self, digest: &Digest) -> Option<LayerScan> {
+        loop {
+            if let Some(hit) = self.lookup(digest) {
+                return Some(hit);
+            }
+            let Ok(mut flight) = self.flight.lock() else {
+                return None;
+            };
+            // Put stores before it releases, so a layer neither kept nor in flight under
+            // this lock is one nobody is downloading.
+            let since = Instant::now();
+            while flight.contains(digest) {
+                // A layer that failed mid-stream stays claimed until its image is done; two
+                // images each waiting on the other's would wait for ever, so at worst read it.
+                let left = CLAIM_PATIENCE.checked_sub(since.elapsed())?;
+                flight = match self.landed.wait_timeout(flight, left) {
+                    Ok((f, _)) => f,
+                    Err(_) => return None,
+                };
+            }
+            if !self.has(digest) {
+                flight.insert(digest.clone());
+                return None;
+            }
+        }
+    }
+
+    fn release(&self, digest: &Digest) {
+        if let Ok(mut flight) = self.flight.lock() {
+            flight.remove(digest);
+        }
+        self.landed.notify_all();
+    }
+
+    fn lookup(&self, digest: &Digest) -> Option<LayerScan> {
         if let Some(c) = self.inner {
             return c.get(digest);
         }
@@ -523,10 +565,7 @@ impl LayerCache for RunCache<'_> {
         Some(hit.1.clone())
     }
 
-    fn put(&self, digest: &Digest, scan: &LayerScan) {
-        if let Ok(mut f) = self.fresh.lock() {
-            f.insert(digest.clone());
-        }
+    fn store(&self, digest: &Digest, scan: &LayerScan) {
         if let Some(c) = self.inner {
             return c.put(digest, scan);
         }
@@ -551,6 +590,111 @@ impl LayerCache for RunCache<'_> {
     }
 }
 
+/// One image's view of the [`RunCache`]: the layers it claimed, abandoned when it is
+/// dropped (a failed download never puts), so images waiting on them try themselves.
+struct Claims<'r, 'a> {
+    run: &'r RunCache<'a>,
+    held: Mutex<HashSet<Digest>>,
+}
+
+impl LayerCache for Claims<'_, '_> {
+    fn get(&self, digest: &Digest) -> Option<LayerScan> {
+        let hit = self.run.get_or_claim(digest);
+        if hit.is_none()
+            && let Ok(mut h) = self.held.lock()
+        {
+            h.insert(digest.clone());
+        }
+        hit
+    }
+
+    fn put(&self, digest: &Digest, scan: &LayerScan) {
+        self.run.store(digest, scan);
+        if let Ok(mut h) = self.held.lock() {
+            h.remove(digest);
+        }
+        self.run.release(digest);
+    }
+
+    fn has(&self, digest: &Digest) -> bool {
+        self.run.has(digest)
+    }
+}
+
+impl Claims<'_, '_> {
+    /// A claimed layer whose download failed: the next image to ask tries it.
+    fn abandon(&self, digest: &Digest) {
+        if self.held.lock().is_ok_and(|mut h| h.remove(digest)) {
+            self.run.release(digest);
+        }
+    }
+}
+
+impl Drop for Claims<'_, '_> {
+    fn drop(&mut self) {
+        let held = self.held.get_mut().map(std::mem::take).unwrap_or_default();
+        for d in held {
+            self.run.release(&d);
+        }
+    }
+}
+
+/// An image's source that adds each layer it downloads to the run's bytes pulled (configs
+/// and manifests are not layers: `small_blob`, `root` and `manifest` pass through).
+struct Counted<'c, 'r, 'a> {
+    inner: Box<dyn crate::source::ImageSource>,
+    claims: &'c Claims<'r, 'a>,
+}
+
+impl crate::source::ImageSource for Counted<'_, '_, '_> {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn root(&self) -> Result<crate::source::Fetched, crate::source::SourceError> {
+        self.inner.root()
+    }
+    fn manifest(
+        &self,
+        digest: &Digest,
+        media_type: Option<&str>,
+    ) -> Result<crate::source::Fetched, crate::source::SourceError> {
+        self.inner.manifest(digest, media_type)
+    }
+    fn blob(
+        &self,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Box<dyn std::io::Read + Send>, crate::source::SourceError> {
+        let r = self
+            .inner
+            .blob(digest, size)
+            .inspect_err(|_| self.claims.abandon(digest))?;
+        self.claims.run.pulled.fetch_add(size, Ordering::Relaxed);
+        Ok(r)
+    }
+    fn verified_file(
+        &self,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Option<crate::source::BlobFile>, crate::source::SourceError> {
+        let f = self
+            .inner
+            .verified_file(digest, size)
+            .inspect_err(|_| self.claims.abandon(digest))?;
+        if f.is_some() {
+            self.claims.run.pulled.fetch_add(size, Ordering::Relaxed);
+        }
+        Ok(f)
+    }
+    fn small_blob(
+        &self,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Vec<u8>, crate::source::SourceError> {
+        self.inner.small_blob(digest, size)
+    }
+}
+
 /// Progress on stderr: a line redrawn in place on a terminal, else one line per image
 /// (for the logs of a Kubernetes pod or a Batch job).
 struct Ticker {
@@ -572,6 +716,11 @@ impl Ticker {
         if self.terminal {
             eprint!("\r\x1b[2Klisting repositories {n}/{of}");
         }
+    }
+
+    fn note(&self, text: &str) {
+        let clear = if self.terminal { "\r\x1b[2K" } else { "" };
+        eprintln!("{clear}archlens: note: {}", crate::text::sanitize(text));
     }
 
     fn start(&mut self, total: usize) {

@@ -19,6 +19,9 @@ pub struct EngineCatalog {
     spool: Option<PathBuf>,
     /// The image opened last, so its save is made once for all the jobs that read it.
     last: Mutex<Option<(Digest, Arc<dyn ImageSource>)>>,
+    /// One repository per image name, as the audit selects (see [`EngineCatalog::by_name`]);
+    /// else the explorer's one repository of every image.
+    by_name: bool,
 }
 
 impl EngineCatalog {
@@ -29,7 +32,16 @@ impl EngineCatalog {
             engine: Mutex::new(None),
             spool,
             last: Mutex::new(None),
+            by_name: false,
         }
+    }
+
+    /// The catalog `audit` reads: one repository per image name (`nginx`,
+    /// `localhost:5000/app`) whose tags are the part after [`split_tag`]'s colon, so `--tags
+    /// latest`, `--repos` and `--shard` see names as they do on a registry.
+    pub fn by_name(mut self) -> EngineCatalog {
+        self.by_name = true;
+        self
     }
 
     /// A catalog of an engine already connected (tests, or a caller that located it).
@@ -76,6 +88,32 @@ impl Catalog for EngineCatalog {
     }
 
     fn repositories(&self) -> Result<Vec<RepoRow>, String> {
+        if self.by_name {
+            let mut names = std::collections::BTreeMap::<String, usize>::new();
+            for s in self.engine()?.list()? {
+                let mut own: Vec<String> = s
+                    .tags()
+                    .iter()
+                    .filter_map(|t| split_tag(t).map(|(r, _)| r.to_string()))
+                    .collect();
+                own.sort();
+                own.dedup();
+                for r in own {
+                    *names.entry(r).or_default() += 1;
+                }
+            }
+            return Ok(names
+                .into_iter()
+                .map(|(name, n)| RepoRow {
+                    name,
+                    images: Some(n),
+                    last_push: None,
+                    created: None,
+                    tag_mutability: None,
+                    pull_through_upstream: None,
+                })
+                .collect());
+        }
         let n = self.images("")?.len();
         // The breadcrumb then says which engine: `docker-daemon › unix:///var/run/docker.sock`.
         Ok(vec![RepoRow {
@@ -88,16 +126,33 @@ impl Catalog for EngineCatalog {
         }])
     }
 
-    fn images(&self, _repository: &str) -> Result<Vec<ImageRow>, String> {
+    fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String> {
         let mut list = self.engine()?.list()?;
         // Newest first, as `docker images` lists them.
         list.sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
         Ok(list
             .into_iter()
-            .map(|s| {
-                let tags = s.tags();
-                let name = tags.first().cloned().unwrap_or_else(|| s.id.clone());
-                ImageRow {
+            .filter_map(|s| {
+                let mut tags = s.tags();
+                if self.by_name {
+                    tags = tags
+                        .iter()
+                        .filter_map(|t| split_tag(t))
+                        .filter(|(r, _)| *r == repository)
+                        .map(|(_, t)| t.to_string())
+                        .collect();
+                    // The engine's RepoTags order varies (Podman); records compare as text.
+                    tags.sort();
+                    if tags.is_empty() {
+                        return None;
+                    }
+                }
+                let name = match (self.by_name, tags.first()) {
+                    (true, Some(t)) => format!("{repository}:{t}"),
+                    (_, Some(t)) => t.clone(),
+                    (_, None) => s.id.clone(),
+                };
+                Some(ImageRow {
                     reference: format!("{}:{name}", self.kind.transport()),
                     digest: s.id.parse().ok(),
                     pushed: Some(date(s.created)),
@@ -106,7 +161,7 @@ impl Catalog for EngineCatalog {
                     attached: Box::default(),
                     unpullable: None,
                     scan_findings: None,
-                }
+                })
             })
             .collect())
     }
@@ -164,6 +219,14 @@ impl EngineCatalog {
             unread: Default::default(),
         })
     }
+}
+
+/// An engine's image name split into repository and tag at the last `:` after the last `/`
+/// (`localhost:5000/app:v1` is `localhost:5000/app` and `v1`); `None` without a tag.
+pub fn split_tag(name: &str) -> Option<(&str, &str)> {
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let colon = slash + name[slash..].rfind(':')?;
+    Some((&name[..colon], &name[colon + 1..]))
 }
 
 /// `archlens ls docker-daemon:` / `ls podman:`: the engine's images with the platform each
@@ -255,7 +318,21 @@ pub fn date(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::date;
+    use super::{date, split_tag};
+
+    #[test]
+    fn an_image_name_splits_at_the_last_colon_after_the_last_slash() {
+        assert_eq!(split_tag("nginx:latest"), Some(("nginx", "latest")));
+        assert_eq!(
+            split_tag("localhost:5000/app:v1"),
+            Some(("localhost:5000/app", "v1"))
+        );
+        assert_eq!(split_tag("localhost:5000/app"), None, "a port is no tag");
+        assert_eq!(
+            split_tag("docker.io/library/nginx:1.27"),
+            Some(("docker.io/library/nginx", "1.27"))
+        );
+    }
 
     #[test]
     fn dates_read_like_docker_images() {

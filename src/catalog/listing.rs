@@ -497,6 +497,34 @@ pub fn list_images_noted(
     repo: &RegistryRef,
     opts: &RegistryOptions,
 ) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
+    list_images_picked(repo, opts, &first_tags)
+}
+
+/// Chooses, from a repository's whole tag list (in `/tags/list` order), the tags whose
+/// manifests are fetched, with notes for people about the tags left out.
+pub type TagPick<'a> = dyn Fn(&str, Vec<String>) -> (Vec<String>, Vec<String>) + Sync + 'a;
+
+/// The explorer's pick: the first [`MAX_TAGS_INSPECTED`] tags, and a note when there are more.
+pub fn first_tags(repository: &str, mut tags: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let mut notes = Vec::new();
+    if tags.len() > MAX_TAGS_INSPECTED {
+        notes.push(format!(
+            "{} tags; only the first {MAX_TAGS_INSPECTED} were inspected. Name a tag to look at another: archlens inspect {}:TAG",
+            tags.len(),
+            repository
+        ));
+        tags.truncate(MAX_TAGS_INSPECTED);
+    }
+    (tags, notes)
+}
+
+/// [`list_images_noted`] with the tags of a plain registry chosen by `pick` from the whole
+/// tag list (ECR lists every image in one call, so `pick` is not asked there).
+pub fn list_images_picked(
+    repo: &RegistryRef,
+    opts: &RegistryOptions,
+    pick: &TagPick<'_>,
+) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
     let endpoint = opts.endpoint(repo);
     let client = Arc::new(Client::new(
         &repo.registry,
@@ -504,7 +532,7 @@ pub fn list_images_noted(
         endpoint.insecure,
         opts,
     )?);
-    list_images_on(client, repo, opts)
+    list_images_on(client, repo, opts, pick)
 }
 
 /// [`list_images_noted`] through a client already connected to the repository's endpoint,
@@ -513,6 +541,7 @@ pub fn list_images_on(
     client: Arc<Client>,
     repo: &RegistryRef,
     opts: &RegistryOptions,
+    pick: &TagPick<'_>,
 ) -> Result<(Vec<ImageInfo>, Vec<String>), SourceError> {
     let endpoint = opts.endpoint(repo);
     let (raws, notes) = if let Some(h) = ecr::parse_ecr_host(&repo.registry) {
@@ -523,9 +552,14 @@ pub fn list_images_on(
             Vec::new(),
         )
     } else {
-        let c = client.clone();
-        let r = endpoint.repository.clone();
-        run(async move { registry_raw_images(c, r).await })??
+        let (c, r) = (client.clone(), endpoint.repository.clone());
+        let all = run(async move { c.list_tags(&r).await })??;
+        let (tags, notes) = pick(&endpoint.repository, all);
+        let (c, r) = (client.clone(), endpoint.repository.clone());
+        (
+            run(async move { registry_raw_images(c, r, tags).await })??,
+            notes,
+        )
     };
     let mut listed = repo.clone();
     listed.tag = None;
@@ -582,17 +616,8 @@ const LIST_PARALLEL: usize = 8;
 async fn registry_raw_images(
     client: Arc<Client>,
     repository: String,
-) -> Result<(Vec<Raw>, Vec<String>), RegistryError> {
-    let mut tags = client.list_tags(&repository).await?;
-    let mut notes = Vec::new();
-    if tags.len() > MAX_TAGS_INSPECTED {
-        notes.push(format!(
-            "{} tags; only the first {MAX_TAGS_INSPECTED} were inspected. Name a tag to look at another: archlens inspect {}:TAG",
-            tags.len(),
-            repository
-        ));
-        tags.truncate(MAX_TAGS_INSPECTED);
-    }
+    tags: Vec<String>,
+) -> Result<Vec<Raw>, RegistryError> {
     let mut by_digest: BTreeMap<String, Raw> = BTreeMap::new();
     for batch in tags.chunks(LIST_PARALLEL) {
         let mut set = tokio::task::JoinSet::new();
@@ -628,7 +653,7 @@ async fn registry_raw_images(
             entry.tags.push(tag);
         }
     }
-    Ok((by_digest.into_values().collect(), notes))
+    Ok(by_digest.into_values().collect())
 }
 
 #[cfg(test)]

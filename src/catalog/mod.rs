@@ -21,8 +21,9 @@ pub use listing::Found;
 pub use listing::{
     ImageInfo, ImageKind, ListTarget, Listing, MAX_TAGS_INSPECTED, PlatformInfo, Related,
     RepositoryInfo, list, list_default_ecr, list_default_ecr_with, list_images, list_images_noted,
-    list_repositories, list_repositories_with, parse_target, repository_stats,
+    list_images_picked, list_repositories, list_repositories_with, parse_target, repository_stats,
 };
+pub use listing::{TagPick, first_tags};
 pub use listing::{findings_text, findings_word, mutability_word};
 pub use local::{LayoutCatalog, SingleCatalog, Unavailable};
 pub use registry::RegistryCatalog;
@@ -194,6 +195,16 @@ pub trait Catalog: Send + Sync {
     fn describe(&self) -> String;
     fn repositories(&self) -> Result<Vec<RepoRow>, String>;
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String>;
+    /// [`Catalog::images`] of the tags `pick` keeps from the whole tag list, with notes about
+    /// tags left out. A plain registry lists tags before it fetches a manifest per tag, so the
+    /// choice must come first there; the others list everything at once and ignore `pick`.
+    fn images_picked(
+        &self,
+        repository: &str,
+        _pick: &TagPick<'_>,
+    ) -> Result<(Vec<ImageRow>, Vec<String>), String> {
+        self.images(repository).map(|rows| (rows, Vec::new()))
+    }
     /// Moves the catalog in place (another profile, region or account); the next
     /// [`Catalog::repositories`] lists there. Only ECR catalogs can.
     fn switch(&self, _to: &Switch) -> Result<(), String> {

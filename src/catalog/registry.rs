@@ -118,16 +118,25 @@ impl Catalog for RegistryCatalog {
     }
 
     fn images(&self, repository: &str) -> Result<Vec<ImageRow>, String> {
+        self.images_picked(repository, &listing::first_tags)
+            .map(|(rows, _)| rows)
+    }
+
+    fn images_picked(
+        &self,
+        repository: &str,
+        pick: &listing::TagPick<'_>,
+    ) -> Result<(Vec<ImageRow>, Vec<String>), String> {
         let host = self
             .host()
             .ok_or("the registry is not known yet: list its repositories first")?;
         let name = format!("{host}/{repository}");
         let r = RegistryRef::parse(&name).map_err(|e| e.to_string())?;
         let opts = self.opts();
-        let (images, _) = listing::list_images_on(self.client(&r, &opts)?, &r, &opts)
+        let (images, notes) = listing::list_images_on(self.client(&r, &opts)?, &r, &opts, pick)
             .map_err(|e| self.advise(e.to_string()))?;
         let ecr_host = ecr::parse_ecr_host(&host);
-        Ok(images
+        let rows = images
             .into_iter()
             .map(|i| ImageRow {
                 unpullable: match (&ecr_host, i.image_status) {
@@ -158,7 +167,8 @@ impl Catalog for RegistryCatalog {
                     .map(|r| r.artifact)
                     .collect(),
             })
-            .collect())
+            .collect();
+        Ok((rows, notes))
     }
 
     fn is_ecr(&self) -> bool {

@@ -221,26 +221,32 @@ struct Bases {
     addon: (Blob, String),
 }
 
+impl Bases {
+    fn new() -> Bases {
+        Bases {
+            amd: layer(&[
+                ("bin/hello".into(), fixture("hello-amd64")),
+                // The ELF loader hello names (any x86-64 ELF file stands in for it).
+                ("lib64/ld-linux-x86-64.so.2".into(), fixture("hello-amd64")),
+                ("usr/share/base.bin".into(), filler(1, 150_000)),
+            ]),
+            arm: layer(&[
+                ("bin/hello".into(), fixture("hello-arm64")),
+                ("lib/ld-linux-aarch64.so.1".into(), fixture("hello-arm64")),
+                ("usr/share/base.bin".into(), filler(2, 150_000)),
+            ]),
+            addon: layer(&[(
+                format!("app/node_modules/{HOSTILE}/build/Release/addon.node"),
+                fixture("bufferutil-linux-x64.node"),
+            )]),
+        }
+    }
+}
+
 /// Pushes `repos` repositories of `tags` version tags each (plus `latest` on the last) to
 /// the registry at `addr`, four repositories at a time.
 pub fn push_fleet(addr: &str, auth: Option<(String, String)>, repos: usize, tags: usize) -> Fleet {
-    let bases = Bases {
-        amd: layer(&[
-            ("bin/hello".into(), fixture("hello-amd64")),
-            // The ELF loader hello names (any x86-64 ELF file stands in for it).
-            ("lib64/ld-linux-x86-64.so.2".into(), fixture("hello-amd64")),
-            ("usr/share/base.bin".into(), filler(1, 150_000)),
-        ]),
-        arm: layer(&[
-            ("bin/hello".into(), fixture("hello-arm64")),
-            ("lib/ld-linux-aarch64.so.1".into(), fixture("hello-arm64")),
-            ("usr/share/base.bin".into(), filler(2, 150_000)),
-        ]),
-        addon: layer(&[(
-            format!("app/node_modules/{HOSTILE}/build/Release/addon.node"),
-            fixture("bufferutil-linux-x64.node"),
-        )]),
-    };
+    let bases = Bases::new();
     let first = repo_name(0);
     let p = Pusher::new(addr, auth.clone());
     for b in [&bases.amd.0, &bases.arm.0, &bases.addon.0] {
@@ -254,7 +260,7 @@ pub fn push_fleet(addr: &str, auth: Option<(String, String)>, repos: usize, tags
                     let p = Pusher::new(addr, auth);
                     (k..repos)
                         .step_by(4)
-                        .map(|r| (r, push_repo(&p, r, tags, bases, first)))
+                        .map(|r| (r, push_repo(&p, r, tags, bases, first, &version)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -273,11 +279,40 @@ pub fn push_fleet(addr: &str, auth: Option<(String, String)>, repos: usize, tags
     }
 }
 
+fn version(t: usize) -> String {
+    format!("v1.{t}")
+}
+
+/// One repository of the fleet's kind `r` whose `tags` images are tagged with 12-digit hex
+/// names, as CI pushes commit hashes; `latest` names the last.
+pub fn push_commits(addr: &str, r: usize, tags: usize) -> Vec<Pushed> {
+    let bases = Bases::new();
+    let first = repo_name(r);
+    let p = Pusher::new(addr, None);
+    for b in [&bases.amd.0, &bases.arm.0, &bases.addon.0] {
+        p.blob(&first, b, None);
+    }
+    let hash = |t: usize| {
+        format!(
+            "{:012x}",
+            (t as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16
+        )
+    };
+    push_repo(&p, r, tags, &bases, &first, &hash)
+}
+
 fn repo_name(r: usize) -> String {
     format!("team{}/svc-{r:02}", r % 3)
 }
 
-fn push_repo(p: &Pusher, r: usize, tags: usize, bases: &Bases, first: &str) -> Vec<Pushed> {
+fn push_repo(
+    p: &Pusher,
+    r: usize,
+    tags: usize,
+    bases: &Bases,
+    first: &str,
+    name: &dyn Fn(usize) -> String,
+) -> Vec<Pushed> {
     let kind = [Kind::Amd64, Kind::Arm64, Kind::Multi, Kind::ForeignAddon][r % 4];
     let repo = repo_name(r);
     let (base_amd, base_arm, addon) = (&bases.amd, &bases.arm, &bases.addon);
@@ -333,7 +368,7 @@ fn push_repo(p: &Pusher, r: usize, tags: usize, bases: &Bases, first: &str) -> V
                 (index, vec![a, b], n)
             }
         };
-        let tag = format!("v1.{t}");
+        let tag = name(t);
         p.manifest(&repo, &tag, &top);
         let mut names = vec![tag];
         if t == tags {
