@@ -396,6 +396,30 @@ fn scan_one(
         progress.bytes_read.fetch_add(size, Ordering::Relaxed);
         return Ok(Arc::new(hit));
     }
+    let scanned = read_layer(src, digest, media_type, size, progress);
+    let scan = match scanned {
+        Ok(scan) => scan,
+        Err(e) => {
+            if let Some(c) = cache {
+                c.abandon(digest);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(c) = cache {
+        c.put(digest, &scan);
+    }
+    Ok(Arc::new(scan))
+}
+
+/// Downloads and scans one layer (no cache).
+fn read_layer(
+    src: &dyn ImageSource,
+    digest: &Digest,
+    media_type: &str,
+    size: u64,
+    progress: &Progress,
+) -> Result<LayerScan, AnalyzeError> {
     let scanned = if let Some(file) = src.verified_file(digest, size)? {
         // Checked when the source was opened: a plain tar is walked by its headers.
         let scan = scan::scan_verified_file(file.file, file.len, media_type, digest);
@@ -409,14 +433,10 @@ fn scan_one(
         };
         scan::scan_layer(counted, media_type, digest)
     };
-    let scan = scanned.map_err(|e| AnalyzeError::Layer {
+    scanned.map_err(|e| AnalyzeError::Layer {
         layer: digest.clone(),
         detail: e.to_string(),
-    })?;
-    if let Some(c) = cache {
-        c.put(digest, &scan);
-    }
-    Ok(Arc::new(scan))
+    })
 }
 
 struct CountingReader<'a, R> {

@@ -322,6 +322,9 @@ pub trait LayerCache: Sync {
     fn has(&self, digest: &Digest) -> bool {
         self.get(digest).is_some()
     }
+    /// The caller asked for `digest` (a miss) and then could not read the layer: caches that
+    /// hand out claims on misses (the audit's) let the next reader try.
+    fn abandon(&self, _digest: &Digest) {}
 }
 
 impl LayerCache for Cache {

@@ -516,6 +516,80 @@ fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
 }
 
 #[test]
+fn a_shared_layer_that_breaks_mid_download_fails_its_images_without_a_wait() {
+    let reg = Registry::start(None);
+    let fleet = fleet::push_fleet(&reg.addr, None, 4, 3);
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    let mut uses = std::collections::BTreeMap::<String, usize>::new();
+    for img in &fleet.images {
+        let manifests = if img.children.is_empty() {
+            vec![&img.top]
+        } else {
+            img.children.iter().collect()
+        };
+        for m in manifests {
+            let v: Value = serde_json::from_slice(&m.bytes).expect("manifest json");
+            for l in v["layers"].as_array().expect("layers") {
+                *uses
+                    .entry(l["digest"].as_str().expect("digest").into())
+                    .or_default() += 1;
+            }
+        }
+    }
+    // Every shared layer's connection closes after 100 bytes, every time: the image that
+    // claimed it fails, and the others must try it themselves at once, not wait for a claim
+    // that will never be put (nor an image for its own).
+    let shared: Vec<&String> = uses
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(d, _)| d)
+        .collect();
+    assert!(!shared.is_empty());
+    for d in &shared {
+        proxy.add(
+            &format!("/blobs/{d}"),
+            support_registry::Fault::Cut(100),
+            None,
+        );
+    }
+    let env = Env::new();
+    let mut a = vec!["audit", &proxy.addr, "--tags", "all", "--format", "jsonl"];
+    a.extend(TARGETS);
+    let mut child = env
+        .cmd(&a)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run archlens");
+    // Generous: the fixed run takes seconds; a claim left held made images wait 600 s.
+    let t = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if t.elapsed().as_secs() > 240 {
+            let _ = child.kill();
+            panic!("audit still running after 240 s: an image waits on a layer claim");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().expect("output");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let recs: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect();
+    assert_eq!(recs.len(), fleet.images.len(), "{stderr}");
+    let errors = recs
+        .iter()
+        .flat_map(|r| r["results"].as_array().cloned().unwrap_or_default())
+        .filter(|r| r["verdict"] == "error")
+        .count();
+    assert!(errors > 0, "a broken layer reads as error: {stdout}");
+}
+
+#[test]
 fn shard_arguments_are_checked_before_anything_is_read() {
     let env = Env::new();
     let (code, _, err) = env.run(&["audit", "127.0.0.1:9", "--shard", "4/4"]);

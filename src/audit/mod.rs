@@ -295,7 +295,11 @@ pub fn pick_tag_names(
 pub fn merge_same_digest(rows: Vec<ImageRow>) -> Vec<ImageRow> {
     let mut out: Vec<ImageRow> = Vec::with_capacity(rows.len());
     let mut at: std::collections::HashMap<crate::oci::Digest, usize> = Default::default();
-    for row in rows {
+    for mut row in rows {
+        // ECR lists an image's tags in no fixed order; the first names the image in
+        // records and reports, so runs and shards must agree on it.
+        row.tags.sort();
+        row.tags.dedup();
         let Some(d) = row.digest.clone() else {
             out.push(row);
             continue;
@@ -591,6 +595,11 @@ mod tests {
                 (vec!["other".into()], "oci:demo:other".into()),
             ]
         );
+        // One ECR row lists its tags in the API's order: sorted, so every run names it alike.
+        let mut ecr = row("v2", Some(&digest));
+        ecr.tags = vec!["v2".into(), "latest".into(), "v2".into()];
+        let one = merge_same_digest(vec![ecr]);
+        assert_eq!(one[0].tags, ["latest", "v2"]);
     }
 
     #[test]

@@ -486,6 +486,15 @@ const MEMORY_SCANS: usize = 256;
 /// How long an image waits for another's download of a layer before reading it itself.
 const CLAIM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// What [`RunCache::get_or_claim`] found.
+enum Lookup {
+    Hit(LayerScan),
+    /// A miss, and the layer is the caller's to download (others wait for it).
+    Claimed,
+    /// A miss the caller reads without a claim.
+    Read,
+}
+
 /// Layer scans by digest, each with when it was last used.
 type Scans = HashMap<Digest, (u64, LayerScan)>;
 
@@ -518,31 +527,39 @@ impl<'a> RunCache<'a> {
         self.pulled.load(Ordering::Relaxed)
     }
 
-    /// The scan of `digest`, or `None` with the layer claimed for the caller to download.
-    fn get_or_claim(&self, digest: &Digest) -> Option<LayerScan> {
+    /// The scan of `digest`, or a miss for the caller to download: [`Lookup::Claimed`] when
+    /// the caller now holds the layer's claim (and must put or abandon it), [`Lookup::Read`]
+    /// when it reads without one (waiting gave up, or the cache would not answer).
+    fn get_or_claim(&self, digest: &Digest) -> Lookup {
+        // A kept scan that cannot be read (a shared cache's file this user may not open, a
+        // stale NFS handle) gets one more look, then is read again: never a spin.
+        let mut looked_again = false;
         loop {
             if let Some(hit) = self.lookup(digest) {
-                return Some(hit);
+                return Lookup::Hit(hit);
             }
             let Ok(mut flight) = self.flight.lock() else {
-                return None;
+                return Lookup::Read;
             };
             // Put stores before it releases, so a layer neither kept nor in flight under
             // this lock is one nobody is downloading.
             let since = Instant::now();
             while flight.contains(digest) {
-                // A layer that failed mid-stream stays claimed until its image is done; two
-                // images each waiting on the other's would wait for ever, so at worst read it.
-                let left = CLAIM_PATIENCE.checked_sub(since.elapsed())?;
+                // Failed downloads are abandoned at once (`LayerCache::abandon`); the patience
+                // is for a claim that outlives that, so at worst the layer is read twice.
+                let Some(left) = CLAIM_PATIENCE.checked_sub(since.elapsed()) else {
+                    return Lookup::Read;
+                };
                 flight = match self.landed.wait_timeout(flight, left) {
                     Ok((f, _)) => f,
-                    Err(_) => return None,
+                    Err(_) => return Lookup::Read,
                 };
             }
-            if !self.has(digest) {
+            if looked_again || !self.has(digest) {
                 flight.insert(digest.clone());
-                return None;
+                return Lookup::Claimed;
             }
+            looked_again = true;
         }
     }
 
@@ -599,13 +616,21 @@ struct Claims<'r, 'a> {
 
 impl LayerCache for Claims<'_, '_> {
     fn get(&self, digest: &Digest) -> Option<LayerScan> {
-        let hit = self.run.get_or_claim(digest);
-        if hit.is_none()
-            && let Ok(mut h) = self.held.lock()
-        {
-            h.insert(digest.clone());
+        // Asking again for a layer this image holds means its own download failed: never
+        // wait for oneself.
+        if self.held.lock().is_ok_and(|h| h.contains(digest)) {
+            return None;
         }
-        hit
+        match self.run.get_or_claim(digest) {
+            Lookup::Hit(scan) => Some(scan),
+            Lookup::Claimed => {
+                if let Ok(mut h) = self.held.lock() {
+                    h.insert(digest.clone());
+                }
+                None
+            }
+            Lookup::Read => None,
+        }
     }
 
     fn put(&self, digest: &Digest, scan: &LayerScan) {
@@ -619,10 +644,8 @@ impl LayerCache for Claims<'_, '_> {
     fn has(&self, digest: &Digest) -> bool {
         self.run.has(digest)
     }
-}
 
-impl Claims<'_, '_> {
-    /// A claimed layer whose download failed: the next image to ask tries it.
+    /// A claimed layer whose download or scan failed: the next image to ask tries it.
     fn abandon(&self, digest: &Digest) {
         if self.held.lock().is_ok_and(|mut h| h.remove(digest)) {
             self.run.release(digest);
