@@ -360,11 +360,13 @@ impl Client {
             let basic = self.auth.lock().map(|s| s.basic).unwrap_or(false);
             match (bearer, basic) {
                 (Some(b), _) => Some(b),
+                // Through `credentials`, which fetches ECR's again once they are old: a
+                // long audit on one client must not send a token past its 12 hours.
                 (None, true) => self
-                    .creds
-                    .lock()
+                    .credentials()
+                    .await
                     .ok()
-                    .and_then(|g| g.as_ref().and_then(|(_, c)| c.clone()))
+                    .flatten()
                     .map(|c| c.header()),
                 _ => None,
             }
