@@ -362,12 +362,7 @@ impl Client {
                 (Some(b), _) => Some(b),
                 // Through `credentials`, which fetches ECR's again once they are old: a
                 // long audit on one client must not send a token past its 12 hours.
-                (None, true) => self
-                    .credentials()
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|c| c.header()),
+                (None, true) => self.credentials().await.ok().flatten().map(|c| c.header()),
                 _ => None,
             }
         };
