@@ -463,16 +463,9 @@ fn a_layout_digest_under_two_ref_names_is_one_record_with_both() {
     );
 }
 
-/// Images read four at a time share base layers: each layer is fetched once, and the bytes
-/// pulled the run reports are the sizes of the layer blobs the registry actually served.
-#[test]
-fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
-    let reg = Registry::start(None);
-    let fleet = fleet::push_fleet(&reg.addr, None, 4, 3);
-    let proxy = support_registry::Proxy::start(&reg.addr);
-    // Every layer of the fleet, with its size, from the pushed manifests.
-    let mut layers = std::collections::BTreeMap::<String, u64>::new();
-    let mut uses = std::collections::BTreeMap::<String, usize>::new();
+/// Every layer of the fleet's pushed manifests: its size, and how many images use it.
+fn fleet_layers(fleet: &Fleet) -> std::collections::BTreeMap<String, (u64, usize)> {
+    let mut layers = std::collections::BTreeMap::<String, (u64, usize)>::new();
     for img in &fleet.images {
         let manifests = if img.children.is_empty() {
             vec![&img.top]
@@ -483,13 +476,25 @@ fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
             let v: Value = serde_json::from_slice(&m.bytes).expect("manifest json");
             for l in v["layers"].as_array().expect("layers") {
                 let d = l["digest"].as_str().expect("digest").to_string();
-                layers.insert(d.clone(), l["size"].as_u64().expect("size"));
-                *uses.entry(d).or_default() += 1;
+                let e = layers.entry(d).or_default();
+                e.0 = l["size"].as_u64().expect("size");
+                e.1 += 1;
             }
         }
     }
+    layers
+}
+
+/// Images read four at a time share base layers: each layer is fetched once, and the bytes
+/// pulled the run reports are the sizes of the layer blobs the registry actually served.
+#[test]
+fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
+    let reg = Registry::start(None);
+    let fleet = fleet::push_fleet(&reg.addr, None, 4, 3);
+    let proxy = support_registry::Proxy::start(&reg.addr);
+    let layers = fleet_layers(&fleet);
     // A shared layer answers slowly, so the images of a batch all ask while it is in flight.
-    for (d, _) in uses.iter().filter(|(_, n)| **n > 1) {
+    for (d, _) in layers.iter().filter(|(_, (_, n))| *n > 1) {
         let slow = support_registry::Fault::Delay(std::time::Duration::from_millis(700));
         proxy.add(&format!("/blobs/{d}"), slow, None);
     }
@@ -510,7 +515,7 @@ fn each_shared_layer_is_fetched_once_and_pulled_counts_what_was_fetched() {
     }
     let again: Vec<_> = fetched.iter().filter(|(_, n)| **n > 1).collect();
     assert!(again.is_empty(), "layers fetched more than once: {again:?}");
-    let bytes: u64 = fetched.keys().map(|d| layers[d]).sum();
+    let bytes: u64 = fetched.keys().map(|d| layers[d].0).sum();
     assert!(fetched.len() > 3, "{fetched:?}");
     assert_eq!(pulled(&err), bytes, "{err}");
 }
@@ -520,28 +525,13 @@ fn a_shared_layer_that_breaks_mid_download_fails_its_images_without_a_wait() {
     let reg = Registry::start(None);
     let fleet = fleet::push_fleet(&reg.addr, None, 4, 3);
     let proxy = support_registry::Proxy::start(&reg.addr);
-    let mut uses = std::collections::BTreeMap::<String, usize>::new();
-    for img in &fleet.images {
-        let manifests = if img.children.is_empty() {
-            vec![&img.top]
-        } else {
-            img.children.iter().collect()
-        };
-        for m in manifests {
-            let v: Value = serde_json::from_slice(&m.bytes).expect("manifest json");
-            for l in v["layers"].as_array().expect("layers") {
-                *uses
-                    .entry(l["digest"].as_str().expect("digest").into())
-                    .or_default() += 1;
-            }
-        }
-    }
+    let layers = fleet_layers(&fleet);
     // Every shared layer's connection closes after 100 bytes, every time: the image that
     // claimed it fails, and the others must try it themselves at once, not wait for a claim
     // that will never be put (nor an image for its own).
-    let shared: Vec<&String> = uses
+    let shared: Vec<&String> = layers
         .iter()
-        .filter(|(_, n)| **n > 1)
+        .filter(|(_, (_, n))| *n > 1)
         .map(|(d, _)| d)
         .collect();
     assert!(!shared.is_empty());
